@@ -703,6 +703,15 @@ def _dimension_xml(name: str, label: str, term: str, udd: bool) -> str:
     )
 
 
+def _get_dimension_relationships(call: Call) -> Outcome:
+    names = [n for n, _ in _STANDARD_DIMENSIONS] + list(call.company.dimensions)
+    rows = "".join(
+        f"<dimension><objectName>{esc(n)}</objectName><relationships></relationships></dimension>"
+        for n in names
+    )
+    return Outcome(f"<data><dimensions>{rows}</dimensions></data>")
+
+
 READ_FUNCTIONS: dict[str, Callable[[Call], Outcome]] = {
     "read": lambda c: _read(c, by_name=False),
     "readByName": lambda c: _read(c, by_name=True),
@@ -712,4 +721,5 @@ READ_FUNCTIONS: dict[str, Callable[[Call], Outcome]] = {
     "lookup": _lookup,
     "inspect": _inspect,
     "getDimensions": _get_dimensions,
+    "getDimensionRelationships": _get_dimension_relationships,
 }
