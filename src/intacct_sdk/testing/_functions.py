@@ -605,7 +605,7 @@ def _lookup(call: Call) -> Outcome:
             )
         parts.append(
             f"<Field><ID>{esc(f.id)}</ID><LABEL>{esc(f.label)}</LABEL>"
-            f"<DESCRIPTION>{esc(f.description)}</DESCRIPTION>"
+            f"<DESCRIPTION>{esc(f.description or 'No description specified')}</DESCRIPTION>"
             f"<REQUIRED>{_b(f.required)}</REQUIRED><READONLY>{_b(f.readonly)}</READONLY>"
             f"<DATATYPE>{esc(f.datatype)}</DATATYPE>{vv}<ISCUSTOM>{_b(f.custom)}</ISCUSTOM></Field>"
         )
