@@ -24,7 +24,10 @@ OBJECTS = {
     "EMPLOYEE", "PROJECT", "TASK", "TIMESHEET", "TIMESHEETENTRY", "TIMESHEETAPPROVAL", "TIMETYPE",
     "CUSTOMER", "DEPARTMENT", "LOCATION", "CLASS", "PROJECTTYPE", "PROJECTSTATUS", "EEXPENSES", "ITEM",
 }
-LEGACY = {"create_timesheet", "update_timesheet", "delete_timesheet"}
+LEGACY = {
+    "create_timesheet", "update_timesheet", "delete_timesheet",
+    "create_timetype", "update_timetype", "delete_timetype",
+}
 DIMENSIONS = {"getDimensions", "getDimensionRelationships"}
 # Postman examples for these objects that the emulator answers with a documented refusal.
 NOT_EMULATED = {
@@ -72,7 +75,7 @@ def _reference() -> Path:
 EXAMPLES = _selected(_reference()) if (_reference() / COLLECTIONS).is_dir() else []
 
 
-def example_company(clock: Clock) -> Company:
+def example_company(clock: Clock, creating_timetype: bool = False) -> Company:
     """The records Sage's examples name (IDs and RECORDNOs taken from the examples)."""
     c = Company(
         clock=clock,
@@ -112,6 +115,8 @@ def example_company(clock: Clock) -> Company:
         )
     c.insert("EEXPENSES", {"RECORDNO": 112, "EMPLOYEEID": "E1234", "STATE": "Draft"})
     c.insert("TIMETYPE", {"NAME": "Full Time"})
+    if not creating_timetype:
+        c.insert("TIMETYPE", {"NAME": "Regular staff time"})
     return c
 
 
@@ -149,7 +154,7 @@ def test_examples_were_found() -> None:
 def test_postman_example_is_accepted(
     name: str, raw: str, clock: Clock, request_schema: Any
 ) -> None:
-    gw = Gateway(Emulator(example_company(clock), clock=clock))
+    gw = Gateway(Emulator(example_company(clock, "<create_timetype>" in raw), clock=clock))
     body = substitute(raw, gw.session().removeprefix("<sessionid>").removesuffix("</sessionid>"))
     errors = [str(e.reason) for e in request_schema.iter_errors(body.decode())]
     assert errors == [], errors
@@ -184,6 +189,12 @@ def _check_effect(fn_name: str, raw: str, result: ET.Element, gw: Gateway) -> No
     elif fn_name in ("approve", "decline"):
         ts = company.get("TIMESHEET", 2)
         assert ts is not None and ts["STATE"] == ("Approved" if fn_name == "approve" else "Declined")
+    elif fn_name == "create_timetype":
+        assert company.find("TIMETYPE", "Regular staff time") is not None
+    elif fn_name == "update_timetype":
+        assert company.find("TIMETYPE", "Regular staff time")["ACCOUNTNO"] == "6500"  # type: ignore[index]
+    elif fn_name == "delete_timetype":
+        assert company.find("TIMETYPE", "Regular staff time") is None
     elif fn_name == "create_timesheet":
         ts = company.get("TIMESHEET", int(result.findtext("key") or 0))
         assert ts is not None and ts["STATE"] == "Submitted"

@@ -127,3 +127,13 @@ def test_multi_entity_requires_locationid(clock: Clock) -> None:
     res = gw.ok("<create><EMPLOYEE><PERSONALINFO><CONTACTNAME>y</CONTACTNAME></PERSONALINFO></EMPLOYEE></create>", auth=entity_login)
     rec = c.get("EMPLOYEE", created_recordno(res))
     assert rec is not None and rec["LOCATIONID"] == "E1"
+
+
+def test_time_types_are_written_only_through_legacy_functions(gw: Gateway, company: Company) -> None:
+    texts = gw.fail("<create><TIMETYPE><NAME>Overtime</NAME></TIMETYPE></create>")
+    assert any("cannot be written with create" in t for t in texts)
+    assert gw.ok("<create_timetype><name>Overtime</name></create_timetype>").findtext("key") == "Overtime"
+    gw.ok('<update_timetype key="Overtime"><accountno>6500</accountno></update_timetype>')
+    assert company.find("TIMETYPE", "Overtime")["ACCOUNTNO"] == "6500"  # type: ignore[index]
+    gw.ok('<delete_timetype key="Overtime"/>')
+    assert company.find("TIMETYPE", "Overtime") is None

@@ -128,8 +128,8 @@ def object_of(function: str, el: ET.Element) -> str | None:
     if function in ("create", "update", "approve", "decline"):
         first = next(iter(el), None)
         return first.tag.upper() if first is not None else None
-    if function.endswith("_timesheet"):
-        return "TIMESHEET"
+    if function.endswith(("_timesheet", "_timetype")):
+        return function.partition("_")[2].upper()
     text = child_text(el, "object")
     if text:
         return text.upper()

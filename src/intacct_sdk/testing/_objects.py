@@ -247,7 +247,7 @@ OBJECT_RULES: dict[str, ObjectRules] = {
         label="Timesheet approval",
         child_of="TIMESHEET",
     ),
-    "TIMETYPE": ObjectRules("NAME", required=("NAME",), label="Time type"),
+    "TIMETYPE": ObjectRules("NAME", required=("NAME",), label="Time type", generic_write=False),
     "CUSTOMER": ObjectRules(
         "CUSTOMERID",
         required=("NAME",),

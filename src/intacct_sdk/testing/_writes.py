@@ -584,7 +584,10 @@ def _create_or_update(call: Call, creating: bool) -> Outcome:
                     )
                 )
             if not d.rules.generic_write:
-                raise FunctionFailure(_err(f"{d.name} cannot be written with {call.function}."))
+                legacy = f"{call.function}_{d.name.lower()}"
+                raise FunctionFailure(
+                    _err(f"{d.name} cannot be written with {call.function}.", f"Use {legacy}.")
+                )
             raw = parse_record(el, d.rules.line)
             if d.rules.line is not None:
                 rec = (
@@ -860,6 +863,39 @@ def _delete_timesheet_legacy(call: Call) -> Outcome:
     return Outcome()
 
 
+def _legacy_plain(call: Call, object_name: str) -> tuple[ObjectDef, Rec]:
+    d = require_object(call.company, object_name, call.function)
+    rec: Rec = {}
+    for child in call.element:
+        if len(child):
+            raise FunctionFailure(_err(f"Unexpected element <{child.tag}> in <{call.function}>."))
+        rec[child.tag.upper()] = (child.text or "").strip()
+    return d, rec
+
+
+def _create_timetype_legacy(call: Call) -> Outcome:
+    d, rec = _legacy_plain(call, "TIMETYPE")
+    created = _create_plain(call, d, rec)
+    return Outcome(f"<key>{esc(str(created['NAME']))}</key>")
+
+
+def _update_timetype_legacy(call: Call) -> Outcome:
+    d, rec = _legacy_plain(call, "TIMETYPE")
+    rec["NAME"] = call.element.get("key", "")
+    updated = _update_plain(call, d, rec)
+    return Outcome(f"<key>{esc(str(updated['NAME']))}</key>")
+
+
+def _delete_timetype_legacy(call: Call) -> Outcome:
+    d = require_object(call.company, "TIMETYPE", call.function)
+    key = call.element.get("key", "")
+    row = call.company.find("TIMETYPE", key)
+    if row is None:
+        raise FunctionFailure(_err(f"Cannot find time type with key '{key}' to delete."))
+    call.company.remove(d, int(row["RECORDNO"]))
+    return Outcome()
+
+
 WRITE_FUNCTIONS: dict[str, Callable[[Call], Outcome]] = {
     "create": lambda c: _create_or_update(c, creating=True),
     "update": lambda c: _create_or_update(c, creating=False),
@@ -869,4 +905,7 @@ WRITE_FUNCTIONS: dict[str, Callable[[Call], Outcome]] = {
     "create_timesheet": _create_timesheet_legacy,
     "update_timesheet": _update_timesheet_legacy,
     "delete_timesheet": _delete_timesheet_legacy,
+    "create_timetype": _create_timetype_legacy,
+    "update_timetype": _update_timetype_legacy,
+    "delete_timetype": _delete_timetype_legacy,
 }
