@@ -27,7 +27,8 @@ def test_task_id_defaults_to_recordno_and_timesheet_lines_are_stored(clock: Cloc
     c.insert("PROJECT", {"PROJECTID": "P", "NAME": "p", "PROJECTCATEGORY": "Contract"})
     rn = c.insert("TASK", {"NAME": "t", "PROJECTID": "P"})
     task = c.get("TASK", rn)
-    assert task is not None and task["TASKID"] == str(rn)
+    assert task is not None
+    assert task["TASKID"] == str(rn)
     ts = c.insert(
         "TIMESHEET",
         {
@@ -76,7 +77,8 @@ def test_sqlite_company_survives_a_restart(tmp_path: Path, clock: Clock) -> None
         )
     with Company(path=path, clock=clock) as again:
         ts = again.get("TIMESHEET", rn)
-        assert ts is not None and ts["SYNC_REF"] == "local-7"
+        assert ts is not None
+        assert ts["SYNC_REF"] == "local-7"
         assert again.count("TIMESHEETENTRY") == 2
         assert again.count("CLASS") == 0
         assert again.definition("TIMESHEET").field("SYNC_REF") is not None  # type: ignore[union-attr]

@@ -217,4 +217,5 @@ def test_stats_count_requests_and_functions(gw: Gateway) -> None:
 
 def test_records_of_one_read_are_flat_dicts(gw: Gateway) -> None:
     rows = records(gw.ok(READ_CLASSES))
-    assert rows and rows[0]["CLASSID"] == "C1"
+    assert rows
+    assert rows[0]["CLASSID"] == "C1"

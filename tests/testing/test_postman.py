@@ -21,17 +21,36 @@ from intacct_sdk.testing import DEMO_CREDENTIALS, Company, CustomField, Emulator
 from testing.emu_helpers import Clock, Gateway
 
 OBJECTS = {
-    "EMPLOYEE", "PROJECT", "TASK", "TIMESHEET", "TIMESHEETENTRY", "TIMESHEETAPPROVAL", "TIMETYPE",
-    "CUSTOMER", "DEPARTMENT", "LOCATION", "CLASS", "PROJECTTYPE", "PROJECTSTATUS", "EEXPENSES", "ITEM",
+    "EMPLOYEE",
+    "PROJECT",
+    "TASK",
+    "TIMESHEET",
+    "TIMESHEETENTRY",
+    "TIMESHEETAPPROVAL",
+    "TIMETYPE",
+    "CUSTOMER",
+    "DEPARTMENT",
+    "LOCATION",
+    "CLASS",
+    "PROJECTTYPE",
+    "PROJECTSTATUS",
+    "EEXPENSES",
+    "ITEM",
 }
 LEGACY = {
-    "create_timesheet", "update_timesheet", "delete_timesheet",
-    "create_timetype", "update_timetype", "delete_timetype",
+    "create_timesheet",
+    "update_timesheet",
+    "delete_timesheet",
+    "create_timetype",
+    "update_timetype",
+    "delete_timetype",
 }
 DIMENSIONS = {"getDimensions", "getDimensionRelationships"}
 # Postman examples for these objects that the emulator answers with a documented refusal.
 NOT_EMULATED = {
-    "getDimensionAutofillDetails", "getDimensionRestrictions", "getDimensionRestrictedData",
+    "getDimensionAutofillDetails",
+    "getDimensionRestrictions",
+    "getDimensionRestrictedData",
 }
 COLLECTIONS = Path("postman")
 
@@ -55,9 +74,23 @@ def _selected(reference: Path) -> list[tuple[str, str]]:
                 continue
             objs = set(re.findall(r"<object>\s*(\w+)\s*</object>", raw))
             objs |= set(re.findall(r"<(?:create|update|approve|decline)>\s*<(\w+)", raw))
-            generic = {"read", "readByName", "readByQuery", "readMore", "query", "create", "update",
-                       "delete", "lookup", "inspect", "approve", "decline"}
-            if (objs & OBJECTS and set(fns) <= generic) or set(fns) & (LEGACY | DIMENSIONS | NOT_EMULATED):
+            generic = {
+                "read",
+                "readByName",
+                "readByQuery",
+                "readMore",
+                "query",
+                "create",
+                "update",
+                "delete",
+                "lookup",
+                "inspect",
+                "approve",
+                "decline",
+            }
+            if (objs & OBJECTS and set(fns) <= generic) or set(fns) & (
+                LEGACY | DIMENSIONS | NOT_EMULATED
+            ):
                 out.append((name, raw))
     return out
 
@@ -79,7 +112,10 @@ def example_company(clock: Clock, creating_timetype: bool = False) -> Company:
     """The records Sage's examples name (IDs and RECORDNOs taken from the examples)."""
     c = Company(
         clock=clock,
-        custom_fields=[CustomField("TIMESHEETENTRY", "MYFIELD"), CustomField("CUSTOMER", "CUSTOMFIELD1")],
+        custom_fields=[
+            CustomField("TIMESHEETENTRY", "MYFIELD"),
+            CustomField("CUSTOMER", "CUSTOMFIELD1"),
+        ],
     )
     for loc in ("Corporate", "100-US", "ARL-VA-US"):
         c.insert("LOCATION", {"LOCATIONID": loc, "NAME": loc})
@@ -98,20 +134,36 @@ def example_company(clock: Clock, creating_timetype: bool = False) -> Company:
     c.insert("ITEM", {"ITEMID": "R0044", "NAME": "Labor"})
     for emp in ("E1234", "E1010", "1001", "E0003"):
         c.insert("EMPLOYEE", {"EMPLOYEEID": emp, "PERSONALINFO": {"CONTACTNAME": emp}})
-    c.insert("EMPLOYEE", {"RECORDNO": 12, "EMPLOYEEID": "E12", "PERSONALINFO": {"CONTACTNAME": "x"}})
-    c.insert("EMPLOYEE", {"RECORDNO": 112, "EMPLOYEEID": "E112", "PERSONALINFO": {"CONTACTNAME": "y"}})
+    c.insert(
+        "EMPLOYEE", {"RECORDNO": 12, "EMPLOYEEID": "E12", "PERSONALINFO": {"CONTACTNAME": "x"}}
+    )
+    c.insert(
+        "EMPLOYEE", {"RECORDNO": 112, "EMPLOYEEID": "E112", "PERSONALINFO": {"CONTACTNAME": "y"}}
+    )
     for pid in ("P1234", "P002-EPSON", "P0005"):
         c.insert("PROJECT", {"PROJECTID": pid, "NAME": pid, "PROJECTCATEGORY": "Contract"})
-    c.insert("PROJECT", {"RECORDNO": 112, "PROJECTID": "P112", "NAME": "x", "PROJECTCATEGORY": "Contract"})
+    c.insert(
+        "PROJECT",
+        {"RECORDNO": 112, "PROJECTID": "P112", "NAME": "x", "PROJECTCATEGORY": "Contract"},
+    )
     c.insert("TASK", {"RECORDNO": 10, "TASKID": "T10", "NAME": "ten", "PROJECTID": "P1234"})
-    c.insert("TASK", {"RECORDNO": 18, "TASKID": "T18", "NAME": "eighteen", "PROJECTID": "P002-EPSON"})
-    c.insert("TASK", {"RECORDNO": 20, "TASKID": "T20", "NAME": "Phone Support", "PROJECTID": "P0005"})
+    c.insert(
+        "TASK", {"RECORDNO": 18, "TASKID": "T18", "NAME": "eighteen", "PROJECTID": "P002-EPSON"}
+    )
+    c.insert(
+        "TASK", {"RECORDNO": 20, "TASKID": "T20", "NAME": "Phone Support", "PROJECTID": "P0005"}
+    )
     c.insert("TASK", {"RECORDNO": 112, "TASKID": "T112", "NAME": "x", "PROJECTID": "P1234"})
     for rn, state in ((1, "Draft"), (2, "Submitted"), (112, "Draft"), (1234, "Draft")):
         c.insert(
             "TIMESHEET",
-            {"RECORDNO": rn, "EMPLOYEEID": "E1234", "BEGINDATE": "10/05/2014", "STATE": state,
-             "TIMESHEETENTRIES": [{"ENTRYDATE": "10/05/2014", "QTY": "1", "PROJECTID": "P1234"}]},
+            {
+                "RECORDNO": rn,
+                "EMPLOYEEID": "E1234",
+                "BEGINDATE": "10/05/2014",
+                "STATE": state,
+                "TIMESHEETENTRIES": [{"ENTRYDATE": "10/05/2014", "QTY": "1", "PROJECTID": "P1234"}],
+            },
         )
     c.insert("EEXPENSES", {"RECORDNO": 112, "EMPLOYEEID": "E1234", "STATE": "Draft"})
     c.insert("TIMETYPE", {"NAME": "Full Time"})
@@ -147,7 +199,15 @@ def request_schema() -> Any:
 def test_examples_were_found() -> None:
     assert len(EXAMPLES) >= 90
     fns = {re.findall(r"<function[^>]*>\s*<(\w+)", raw)[0] for _, raw in EXAMPLES}
-    assert {"create", "update", "delete", "query", "readByQuery", "create_timesheet", "approve"} <= fns
+    assert {
+        "create",
+        "update",
+        "delete",
+        "query",
+        "readByQuery",
+        "create_timesheet",
+        "approve",
+    } <= fns
 
 
 @pytest.mark.parametrize(("name", "raw"), EXAMPLES, ids=[n for n, _ in EXAMPLES])
@@ -178,7 +238,8 @@ def _check_effect(fn_name: str, raw: str, result: ET.Element, gw: Gateway) -> No
     company = gw.emu.company
     if fn_name == "create":
         data = result.find("data")
-        assert data is not None and data.get("count") == "1"
+        assert data is not None
+        assert data.get("count") == "1"
         obj = data[0].tag.upper()
         assert company.get(obj, int(data[0].findtext("RECORDNO") or 0)) is not None
     elif fn_name == "delete":
@@ -188,7 +249,8 @@ def _check_effect(fn_name: str, raw: str, result: ET.Element, gw: Gateway) -> No
         assert company.get("TIMESHEET", 1234) is None
     elif fn_name in ("approve", "decline"):
         ts = company.get("TIMESHEET", 2)
-        assert ts is not None and ts["STATE"] == ("Approved" if fn_name == "approve" else "Declined")
+        assert ts is not None
+        assert ts["STATE"] == ("Approved" if fn_name == "approve" else "Declined")
     elif fn_name == "create_timetype":
         assert company.find("TIMETYPE", "Regular staff time") is not None
     elif fn_name == "update_timetype":
@@ -197,8 +259,11 @@ def _check_effect(fn_name: str, raw: str, result: ET.Element, gw: Gateway) -> No
         assert company.find("TIMETYPE", "Regular staff time") is None
     elif fn_name == "create_timesheet":
         ts = company.get("TIMESHEET", int(result.findtext("key") or 0))
-        assert ts is not None and ts["STATE"] == "Submitted"
-        line = next(r for r in company.records("TIMESHEETENTRY") if r["TIMESHEETKEY"] == ts["RECORDNO"])
+        assert ts is not None
+        assert ts["STATE"] == "Submitted"
+        line = next(
+            r for r in company.records("TIMESHEETENTRY") if r["TIMESHEETKEY"] == ts["RECORDNO"]
+        )
         assert line["MYFIELD"] == "hello"
     elif fn_name in ("read", "readByName", "readByQuery", "query"):
         assert result.find("data") is not None

@@ -37,42 +37,66 @@ def post(gw: Gateway, body: str, **kw: object) -> ET.Element:
 def test_get_api_session_shape(gw: Gateway) -> None:
     ours = post(gw, "<getAPISession/>")
     real = fixture("SessionProviderTest.testFromLoginCredentials.xml")
-    for path in ("control", "operation", "operation/authentication", "operation/result", "operation/result/data/api"):
+    for path in (
+        "control",
+        "operation",
+        "operation/authentication",
+        "operation/result",
+        "operation/result/data/api",
+    ):
         assert tags(ours.find(path)) == tags(real.find(path)), path
 
 
 def test_read_by_query_shape(gw: Gateway) -> None:
-    ours = post(gw, "<readByQuery><object>CUSTOMER</object><fields>CUSTOMERID,NAME</fields><query/></readByQuery>")
+    ours = post(
+        gw,
+        "<readByQuery><object>CUSTOMER</object><fields>CUSTOMERID,NAME</fields><query/></readByQuery>",
+    )
     real = fixture("OnlineClientTest.testLogger.xml")
     for path in ("operation/result", "operation/result/data", "operation/result/data/customer"):
         assert tags(ours.find(path)) == tags(real.find(path)), path
-    assert list(ours.find("operation/result/data").attrib) == list(real.find("operation/result/data").attrib)  # type: ignore[union-attr]
+    assert list(ours.find("operation/result/data").attrib) == list(
+        real.find("operation/result/data").attrib
+    )  # type: ignore[union-attr]
 
 
 def test_empty_read_by_query_is_self_closing_with_zeros(gw: Gateway) -> None:
-    ours = post(gw, "<readByQuery><object>DEPARTMENT</object><query>RECORDNO = 999</query></readByQuery>")
+    ours = post(
+        gw, "<readByQuery><object>DEPARTMENT</object><query>RECORDNO = 999</query></readByQuery>"
+    )
     real = fixture("ResultTest.setUp.xml")
     o, r = ours.find("operation/result/data"), real.find("operation/result/data")
-    assert o is not None and r is not None
+    assert o is not None
+    assert r is not None
     assert o.attrib == r.attrib
     assert len(o) == 0
 
 
 def test_read_more_shape(gw: Gateway, company: Company) -> None:
     company.bulk_insert("CLASS", ({"CLASSID": f"K{i}", "NAME": "n"} for i in range(3)))
-    first = post(gw, "<readByQuery><object>CLASS</object><fields>RECORDNO</fields><query/><pagesize>2</pagesize></readByQuery>")
+    first = post(
+        gw,
+        "<readByQuery><object>CLASS</object><fields>RECORDNO</fields><query/><pagesize>2</pagesize></readByQuery>",
+    )
     rid = first.find("operation/result/data").get("resultId")  # type: ignore[union-attr]
     ours = post(gw, f"<readMore><resultId>{rid}</resultId></readMore>")
     real = fixture("history/IntacctClientTest.testGetQueryRecordsSuccess.2.xml")
-    assert list(ours.find("operation/result/data").attrib) == list(real.find("operation/result/data").attrib)  # type: ignore[union-attr]
+    assert list(ours.find("operation/result/data").attrib) == list(
+        real.find("operation/result/data").attrib
+    )  # type: ignore[union-attr]
     assert ours.findtext("operation/result/function") == "readMore"
     bad = post(gw, "<readMore><resultId>bad</resultId></readMore>")
     real_bad = fixture("history/IntacctClientTest.testReadMoreFailure.1.xml")
-    assert canon(bad.find("operation/result/errormessage")) == canon(real_bad.find("operation/result/errormessage"))
+    assert canon(bad.find("operation/result/errormessage")) == canon(
+        real_bad.find("operation/result/errormessage")
+    )
 
 
 def test_read_shape_is_uppercase(gw: Gateway) -> None:
-    ours = post(gw, "<read><object>CUSTOMER</object><keys>1</keys><fields>RECORDNO,CUSTOMERID,STATUS</fields></read>")
+    ours = post(
+        gw,
+        "<read><object>CUSTOMER</object><keys>1</keys><fields>RECORDNO,CUSTOMERID,STATUS</fields></read>",
+    )
     real = fixture("ResultTest.testReadClass.xml")
     for path in ("operation/result", "operation/result/data", "operation/result/data/CUSTOMER"):
         assert tags(ours.find(path)) == tags(real.find(path)), path
@@ -80,25 +104,41 @@ def test_read_shape_is_uppercase(gw: Gateway) -> None:
 
 
 def test_create_and_failures_match_the_class_fixtures(gw: Gateway) -> None:
-    ours = post(gw, "<create><CLASS><CLASSID>UT01</CLASSID><NAME>a</NAME></CLASS><CLASS><CLASSID>UT02</CLASSID><NAME>b</NAME></CLASS></create>")
+    ours = post(
+        gw,
+        "<create><CLASS><CLASSID>UT01</CLASSID><NAME>a</NAME></CLASS><CLASS><CLASSID>UT02</CLASSID><NAME>b</NAME></CLASS></create>",
+    )
     real = fixture("history/ClassObjTest.testCreateSuccess.1.xml")
     for path in ("operation/result/data", "operation/result/data/class"):
         assert tags(ours.find(path)) == tags(real.find(path)), path
     assert ours.find("operation/result/data").attrib == real.find("operation/result/data").attrib  # type: ignore[union-attr]
-    upd = post(gw, "<update><CLASS><CLASSID>UT01</CLASSID><NAME>x</NAME></CLASS><CLASS><CLASSID>UT99</CLASSID><NAME>y</NAME></CLASS></update>")
+    upd = post(
+        gw,
+        "<update><CLASS><CLASSID>UT01</CLASSID><NAME>x</NAME></CLASS><CLASS><CLASSID>UT99</CLASSID><NAME>y</NAME></CLASS></update>",
+    )
     real_upd = fixture("history/ClassObjTest.testUpdateFailure.1.xml")
-    for path in ("operation/result", "operation/result/data/class", "operation/result/errormessage/error"):
+    for path in (
+        "operation/result",
+        "operation/result/data/class",
+        "operation/result/errormessage/error",
+    ):
         assert tags(upd.find(path)) == tags(real_upd.find(path)), path
-    assert upd.findtext("operation/result/errormessage/error/errorno") == real_upd.findtext("operation/result/errormessage/error/errorno")
+    assert upd.findtext("operation/result/errormessage/error/errorno") == real_upd.findtext(
+        "operation/result/errormessage/error/errorno"
+    )
     dele = post(gw, "<delete><object>CLASS</object><keys>UT01</keys></delete>")
     real_del = fixture("history/ClassObjTest.testDeleteFailure.1.xml")
-    assert canon(dele.find("operation/result/errormessage")) == canon(real_del.find("operation/result/errormessage"))
+    assert canon(dele.find("operation/result/errormessage")) == canon(
+        real_del.find("operation/result/errormessage")
+    )
 
 
 def test_unknown_object_error_matches(gw: Gateway) -> None:
     ours = post(gw, "<readByQuery><object>BADOBJECT</object><query/></readByQuery>")
     real = fixture("ResultTest.testGetErrors.xml")
-    assert canon(ours.find("operation/result/errormessage")) == canon(real.find("operation/result/errormessage"))
+    assert canon(ours.find("operation/result/errormessage")) == canon(
+        real.find("operation/result/errormessage")
+    )
 
 
 def test_authentication_and_control_failure_shapes(gw: Gateway) -> None:
@@ -106,7 +146,9 @@ def test_authentication_and_control_failure_shapes(gw: Gateway) -> None:
     real = fixture("OnlineResponseTest.testAuthenticationFailure.xml")
     for path in (".", "operation", "operation/authentication", "operation/errormessage/error"):
         assert tags(ours.find(path)) == tags(real.find(path)), path
-    assert ours.findtext("operation/errormessage/error/description2") == real.findtext("operation/errormessage/error/description2")
+    assert ours.findtext("operation/errormessage/error/description2") == real.findtext(
+        "operation/errormessage/error/description2"
+    )
     ctl = post(gw, "<getAPISession/>", sender_password="nope")
     real_ctl = fixture("AbstractResponseTest.testConstructControlFailure.xml")
     for path in (".", "control", "errormessage/error"):
@@ -114,9 +156,9 @@ def test_authentication_and_control_failure_shapes(gw: Gateway) -> None:
 
 
 def test_transaction_rollback_shape(gw: Gateway) -> None:
-    body = fn("<create><CLASS><CLASSID>A1</CLASSID><NAME>a</NAME></CLASS></create>", "func1UnitTest") + fn(
-        "<create><CLASS><NAME>no id</NAME></CLASS></create>", "func2UnitTest"
-    )
+    body = fn(
+        "<create><CLASS><CLASSID>A1</CLASSID><NAME>a</NAME></CLASS></create>", "func1UnitTest"
+    ) + fn("<create><CLASS><NAME>no id</NAME></CLASS></create>", "func2UnitTest")
     ours = ET.fromstring(gw.emu.handle(envelope(body, transaction=True)).body)
     real = fixture("OnlineClientTest.testExecuteBatchTransactionResultException.xml")
     o, r = ours.findall("operation/result"), real.findall("operation/result")
@@ -135,5 +177,10 @@ def test_lookup_reproduces_the_real_lookup_output(gw: Gateway) -> None:
 def test_inspect_detail_shape(gw: Gateway) -> None:
     ours = post(gw, '<inspect detail="1"><object>CUSTOMER</object></inspect>')
     real = fixture("history/InspectClassResponse.xml")
-    for path in ("operation/result/data", "operation/result/data/Type", "operation/result/data/Type/Attributes", "operation/result/data/Type/Fields/Field"):
+    for path in (
+        "operation/result/data",
+        "operation/result/data/Type",
+        "operation/result/data/Type/Attributes",
+        "operation/result/data/Type/Fields/Field",
+    ):
         assert tags(ours.find(path)) == tags(real.find(path)), path
