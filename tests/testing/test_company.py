@@ -104,3 +104,20 @@ def test_bulk_insert_indexes_by_id(clock: Clock) -> None:
         "<readByName><object>EMPLOYEE</object><keys>E499,E7</keys><fields>RECORDNO</fields></readByName>"
     )
     assert [r.findtext("RECORDNO") for r in res.findall("data/EMPLOYEE")] == ["500", "8"]
+
+
+def test_handle_is_thread_safe(clock: Clock) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    c = Company(clock=clock)
+    gw = Gateway(Emulator(c, clock=clock))
+
+    def create(i: int) -> str:
+        res = gw.ok(f"<create><CLASS><CLASSID>K{i}</CLASSID><NAME>n</NAME></CLASS></create>")
+        return res.findtext("data/class/RECORDNO") or ""
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        numbers = list(pool.map(create, range(200)))
+    assert sorted(int(n) for n in numbers) == list(range(1, 201))
+    assert gw.emu.stats.functions[("create", "CLASS")] == 200
+    assert gw.emu.stats.http_requests == 200
