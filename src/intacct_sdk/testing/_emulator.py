@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
+from intacct_sdk.testing._approvals import APPROVAL_FUNCTIONS
 from intacct_sdk.testing._company import Company
 from intacct_sdk.testing._functions import (
     READ_FUNCTIONS,
@@ -539,7 +540,11 @@ class Emulator:
         try:
             if name == "getAPISession":
                 return self._get_api_session(el, auth, endpoint, now)
-            handler = READ_FUNCTIONS.get(name) or WRITE_FUNCTIONS.get(name)
+            handler = (
+                READ_FUNCTIONS.get(name)
+                or WRITE_FUNCTIONS.get(name)
+                or APPROVAL_FUNCTIONS.get(name)
+            )
             if handler is None:
                 return Outcome(
                     errors=(
