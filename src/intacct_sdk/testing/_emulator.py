@@ -580,6 +580,9 @@ class Emulator:
             raise FunctionFailure(
                 ErrorEntry("Get API Session Failed", "", f"Invalid entity '{location}'.", "")
             )
+        expired = [k for k, v in self._sessions.items() if v.expires <= now]
+        for k in expired:
+            del self._sessions[k]
         sid = secrets.token_urlsafe(24) + ".."
         self._sessions[sid] = _Session(
             auth.user_id, auth.company_id, location, endpoint, now + self.session_duration

@@ -92,14 +92,20 @@ class ResultStore:
         self._latest: dict[str, str] = {}
 
     def add(self, rs: _ResultSet) -> str:
+        self._purge(rs.expires - self.ttl)
         rid = secrets.token_hex(16)
         self._sets[rid] = rs
         self._latest[rs.object_name] = rid
         return rid
 
     def get(self, rid: str, now: datetime) -> _ResultSet | None:
-        self._sets = {k: v for k, v in self._sets.items() if v.expires > now}
+        self._purge(now)
         return self._sets.get(rid)
+
+    def _purge(self, now: datetime) -> None:
+        if any(v.expires <= now for v in self._sets.values()):
+            self._sets = {k: v for k, v in self._sets.items() if v.expires > now}
+            self._latest = {k: v for k, v in self._latest.items() if v in self._sets}
 
     def latest(self, object_name: str) -> str | None:
         return self._latest.get(object_name.upper())
