@@ -18,6 +18,7 @@ from intacct_sdk._errors import (
     TransactionAbortedError,
     TransportError,
 )
+from intacct_sdk._results import Page, Result, SessionInfo
 from intacct_sdk._values import ValueTyping
 from intacct_sdk._version import __version__
 from intacct_sdk.query import F, Filter, and_, or_
@@ -33,11 +34,14 @@ __all__ = [
     "GatewayError",
     "IntacctError",
     "MalformedResponseError",
+    "Page",
     "RateLimitError",
     "RequestNotSentError",
     "ResponseLostError",
+    "Result",
     "ServerError",
     "SessionExpiredError",
+    "SessionInfo",
     "TransactionAbortedError",
     "TransportError",
     "ValueTyping",
