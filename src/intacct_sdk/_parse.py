@@ -42,7 +42,6 @@ from typing import Any, Final
 from intacct_sdk._errors import (
     AuthenticationError,
     ErrorDetail,
-    GatewayError,
     MalformedResponseError,
     RateLimitError,
     ServerError,
@@ -287,8 +286,7 @@ def _control_failure(
             errors=errors,
             status_code=status_code,
         )
-    cls: type[GatewayError] = ServerError
-    raise cls(
+    raise ServerError(
         f"gateway refused the request ({control.status or 'no status'}): {summary}",
         status_code=status_code,
         errorno=first,
