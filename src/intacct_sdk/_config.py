@@ -92,10 +92,6 @@ def _missing_error(key: str) -> ConfigurationError:
     )
 
 
-def _opt_str(value: object) -> str | None:
-    return _clean(value)
-
-
 @attrs.frozen(repr=False)
 class Credentials:
     """Who the client is: the Web Services sender, and a user login or an existing session.
@@ -120,15 +116,15 @@ class Credentials:
             endpoint is not an http(s) URL.
     """
 
-    sender_id: str = attrs.field(converter=_opt_str)
-    sender_password: str = attrs.field(converter=_opt_str, repr=False)
-    company_id: str | None = attrs.field(default=None, converter=_opt_str)
-    user_id: str | None = attrs.field(default=None, converter=_opt_str)
-    user_password: str | None = attrs.field(default=None, converter=_opt_str, repr=False)
-    entity_id: str | None = attrs.field(default=None, converter=_opt_str)
-    client_id: str | None = attrs.field(default=None, converter=_opt_str)
-    session_id: str | None = attrs.field(default=None, converter=_opt_str, repr=False)
-    endpoint_url: str | None = attrs.field(default=None, converter=_opt_str)
+    sender_id: str = attrs.field(converter=_clean)
+    sender_password: str = attrs.field(converter=_clean, repr=False)
+    company_id: str | None = attrs.field(default=None, converter=_clean)
+    user_id: str | None = attrs.field(default=None, converter=_clean)
+    user_password: str | None = attrs.field(default=None, converter=_clean, repr=False)
+    entity_id: str | None = attrs.field(default=None, converter=_clean)
+    client_id: str | None = attrs.field(default=None, converter=_clean)
+    session_id: str | None = attrs.field(default=None, converter=_clean, repr=False)
+    endpoint_url: str | None = attrs.field(default=None, converter=_clean)
 
     def __attrs_post_init__(self) -> None:
         for key in ("sender_id", "sender_password"):
@@ -169,7 +165,7 @@ class Credentials:
         Args:
             environ: The environment to read (default ``os.environ``).
         """
-        return cls(**_from_env(os.environ if environ is None else environ))
+        return cls._build(_from_env(os.environ if environ is None else environ))
 
     @classmethod
     def from_profile(
@@ -185,7 +181,7 @@ class Credentials:
             ConfigurationError: the file or the section does not exist, or a key is missing.
         """
         profile = name or os.environ.get(PROFILE_ENV) or DEFAULT_PROFILE
-        return cls(**_from_profile(profile, path, required=True))
+        return cls._build(_from_profile(profile, path, required=True))
 
     @classmethod
     def resolve(
@@ -222,7 +218,11 @@ class Credentials:
         merged: dict[str, Any] = dict(from_file)
         for source in (_from_env(env), overrides):
             merged.update({k: v for k, v in source.items() if _clean(v) is not None})
-        return cls(**merged)
+        return cls._build(merged)
+
+    @classmethod
+    def _build(cls, values: Mapping[str, Any]) -> Credentials:
+        return cls(**{key: values.get(key) for key in _FIELDS})
 
 
 def _from_env(environ: Mapping[str, str]) -> dict[str, str]:
