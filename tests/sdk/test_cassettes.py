@@ -78,9 +78,9 @@ def test_recorded_cassette_holds_no_secret_and_replays(tmp_path: Path) -> None:
 
 
 def test_extra_secrets_and_url_session_ids(tmp_path: Path) -> None:
-    from intacct_sdk.testing.cassettes import scrub_request, scrub_response
-
     from vcr.request import Request
+
+    from intacct_sdk.testing.cassettes import scrub_request, scrub_response
 
     req = Request(
         "POST",
