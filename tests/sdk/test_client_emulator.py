@@ -207,9 +207,9 @@ def test_lost_write_without_unique_id_is_surfaced_not_retried() -> None:
 def test_lost_write_with_unique_id_is_resent_and_applied_once() -> None:
     emu = Emulator(endpoint_url=ENDPOINT, faults=LoseAnswer(2))
     options = NO_SLEEP.merge({"unique_id": True})
-    with Client(CREDS, options=options, transport=emu.transport()) as client:
-        with pytest.raises(DuplicateControlIdError):
-            make_write(client)()  # the replay is refused: it already ran
+    client = Client(CREDS, options=options, transport=emu.transport())
+    with client, pytest.raises(DuplicateControlIdError):
+        make_write(client)()  # the replay is refused: it already ran
     assert emu.company.count("EMPLOYEE") == 1
     assert emu.stats.http_requests == 3  # login, the lost create, the refused replay
     assert client.stats.retries == 1
