@@ -235,3 +235,26 @@ async def test_async_client_matches_sync_on_the_emulator() -> None:
     assert got == expected
     assert len(got_rbq) == len(expected_rbq) == 23
     assert emu_async.stats.http_requests == emu_sync.stats.http_requests
+
+
+def test_paging_releases_each_page() -> None:
+    """Memory stays flat: a consumed page is not kept alive by the iterator."""
+    import gc
+    import weakref
+
+    emu = Emulator(company_with(30), endpoint_url=ENDPOINT)
+    with Client(CREDS, options=NO_SLEEP, transport=emu.transport()) as client:
+        pages = client.query_pages("EMPLOYEE", ["RECORDNO"], page_size=10)
+        first = next(pages)
+        ref = weakref.ref(first)
+        del first
+        next(pages)
+        gc.collect()
+        assert ref() is None
+        rbq = client.read_by_query_pages("EMPLOYEE", page_size=10)
+        first = next(rbq)
+        ref = weakref.ref(first)
+        del first
+        next(rbq)
+        gc.collect()
+        assert ref() is None
