@@ -118,7 +118,9 @@ def test_environment_credentials_replace_the_demo_ones() -> None:
         url = line.strip()
         rejected = post(url, envelope("<getAPISession/>"))
         assert b"<status>failure</status>" in rejected.content
-        accepted = post(url, envelope("<getAPISession/>", sender="acme-sender", user_pw="s3cret-pw"))
+        accepted = post(
+            url, envelope("<getAPISession/>", sender="acme-sender", user_pw="s3cret-pw")
+        )
         assert b"<status>failure</status>" not in accepted.content
         assert stop(proc) == 0
         _, err = proc.communicate(timeout=30)
@@ -127,7 +129,9 @@ def test_environment_credentials_replace_the_demo_ones() -> None:
 
 def test_state_file_survives_a_restart_and_is_seeded_once(tmp_path: Path) -> None:
     state = tmp_path / "company.sqlite"
-    create = "<create><CLASS><CLASSID>KEEPME</CLASSID><NAME>Kept across restarts</NAME></CLASS></create>"
+    create = (
+        "<create><CLASS><CLASSID>KEEPME</CLASSID><NAME>Kept across restarts</NAME></CLASS></create>"
+    )
     with emulator_process("--state", str(state), "--employees", "3") as (proc, line):
         created = post(line.strip(), envelope(create))
         assert b"<status>success</status>" in created.content, created.text

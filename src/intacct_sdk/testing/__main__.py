@@ -1,4 +1,4 @@
-"""``python -m intacct_sdk.testing``: run the gateway emulator (same options as ``intacct emulator``)."""
+"""``python -m intacct_sdk.testing``: run the gateway emulator (as ``intacct emulator``)."""
 
 import sys
 

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from intacct_sdk import AsyncClient, Client
     from intacct_sdk.testing._emulator import Emulator
     from intacct_sdk.testing._server import EmulatorServer
 
@@ -65,7 +64,7 @@ def intacct_emulator_server(intacct_emulator: Emulator) -> Iterator[EmulatorServ
 
 
 def _client_credentials(emulator: Emulator) -> Any:
-    from intacct_sdk import Credentials
+    from intacct_sdk import Credentials  # type: ignore[attr-defined,unused-ignore]
 
     creds = emulator.credentials
     return Credentials(
@@ -78,9 +77,9 @@ def _client_credentials(emulator: Emulator) -> Any:
 
 
 @pytest.fixture
-def intacct_client(intacct_emulator: Emulator) -> Iterator[Client]:
-    """An ``intacct_sdk.Client`` logged in to ``intacct_emulator`` through the in-process transport."""
-    from intacct_sdk import Client
+def intacct_client(intacct_emulator: Emulator) -> Iterator[Any]:
+    """An ``intacct_sdk.Client`` wired to ``intacct_emulator`` by the in-process transport."""
+    from intacct_sdk import Client  # type: ignore[attr-defined,unused-ignore]
 
     with Client(
         _client_credentials(intacct_emulator), transport=intacct_emulator.transport()
@@ -89,9 +88,9 @@ def intacct_client(intacct_emulator: Emulator) -> Iterator[Client]:
 
 
 @pytest.fixture
-async def intacct_async_client(intacct_emulator: Emulator) -> AsyncIterator[AsyncClient]:
+async def intacct_async_client(intacct_emulator: Emulator) -> AsyncIterator[Any]:
     """An ``intacct_sdk.AsyncClient`` wired to ``intacct_emulator`` (needs an async test runner)."""
-    from intacct_sdk import AsyncClient
+    from intacct_sdk import AsyncClient  # type: ignore[attr-defined,unused-ignore]
 
     async with AsyncClient(
         _client_credentials(intacct_emulator), transport=intacct_emulator.transport()
