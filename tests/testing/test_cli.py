@@ -14,8 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import subprocess_env
 
+from conftest import subprocess_env
 from intacct_sdk.testing._cli import credentials_from_env, register, run
 
 pytestmark = pytest.mark.slow
@@ -59,8 +59,15 @@ def stop(proc: subprocess.Popen[str], sig: int = signal.SIGTERM) -> int:
     return proc.wait(timeout=30)
 
 
-def envelope(function: str, *, sender: str = "demo-sender", sender_pw: str = "demo-sender-password",
-             user: str = "demo-user", user_pw: str = "demo-user-password", company: str = "DEMO") -> bytes:  # fmt: skip
+def envelope(
+    function: str,
+    *,
+    sender: str = "demo-sender",
+    sender_pw: str = "demo-sender-password",
+    user: str = "demo-user",
+    user_pw: str = "demo-user-password",
+    company: str = "DEMO",
+) -> bytes:
     return (
         '<?xml version="1.0" encoding="UTF-8"?><request><control>'
         f"<senderid>{sender}</senderid><password>{sender_pw}</password>"

@@ -94,7 +94,8 @@ def test_pages_through_employees_with_query(sdk: Any) -> None:
 def test_pages_through_projects_and_tasks_with_default_fields(sdk: Any) -> None:
     projects = sdk.projects.get_all()
     assert len(projects) == PROJECTS
-    tasks = [row for page in sdk.tasks.get_all_generator(order_by_field="RECORDNO", order="ascending") for row in page]  # fmt: skip
+    pages = sdk.tasks.get_all_generator(order_by_field="RECORDNO", order="ascending")
+    tasks = [row for page in pages for row in page]
     assert len(tasks) == PROJECTS * TASKS_PER_PROJECT
     assert [int(t["RECORDNO"]) for t in tasks] == sorted(int(t["RECORDNO"]) for t in tasks)
     project_ids = {p["PROJECTID"] for p in projects}

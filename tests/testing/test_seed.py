@@ -144,7 +144,7 @@ def test_every_reference_points_at_a_record_that_exists(options: dict[str, int])
         ]
     }  # fmt: skip
     # ids are unique, RECORDNOs are 1..n in order
-    for name, records in data.items():
+    for records in data.values():
         assert [int(r["RECORDNO"]) for r in records] == list(range(1, len(records) + 1))
     for name, index in by_id.items():
         assert len(index) == len(data[name]), name
