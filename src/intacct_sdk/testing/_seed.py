@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+
 from intacct_sdk.testing._company import Company
 from intacct_sdk.testing._seed_data import (
     CUSTOM_FIELD,
