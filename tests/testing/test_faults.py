@@ -380,9 +380,11 @@ def test_function_fault_fails_one_function_and_runs_the_rest() -> None:
 def test_slow_over_the_in_process_transport_times_out_after_the_write() -> None:
     emulator = emulator_with("slow=30@1")
     timeout = httpx.Timeout(5.0, read=0.5)
-    with httpx.Client(transport=emulator.transport(), timeout=timeout) as client:
-        with pytest.raises(httpx.ReadTimeout):
-            client.post(URL, content=envelope(CREATE_CLASS.format(id="SLOW")))
+    with (
+        httpx.Client(transport=emulator.transport(), timeout=timeout) as client,
+        pytest.raises(httpx.ReadTimeout),
+    ):
+        client.post(URL, content=envelope(CREATE_CLASS.format(id="SLOW")))
     assert "SLOW" in class_ids(emulator)
 
 
