@@ -1,0 +1,264 @@
+"""Exceptions raised by ``intacct_sdk``: one root, branched by what the caller can do.
+
+::
+
+    IntacctError
+    ├── ConfigurationError          bad credentials/options, invalid arguments (a ValueError)
+    ├── TransportError
+    │   ├── RequestNotSentError     nothing reached Intacct (connect failed, DNS, pool timeout):
+    │   │                           safe to retry
+    │   └── ResponseLostError       sent, then a timeout, reset or HTTP 524: a write may have
+    │                               applied; reconcile before writing again
+    ├── GatewayError                the gateway answered, but not with a usable result
+    │   ├── MalformedResponseError  not XML, HTML page, truncated, DTD/entities, oversized
+    │   ├── ServerError             HTTP 5xx (not 524) or a control-level failure
+    │   └── RateLimitError          HTTP 429 / GW-0010; ``retry_after`` seconds when known
+    ├── AuthenticationError         sender or login rejected (XL03000006 and friends)
+    │   └── SessionExpiredError     the session id is no longer accepted
+    └── FunctionError               one function failed (errorno, description, description2,
+        │                           correction, control id, function, every error entry)
+        ├── DuplicateControlIdError a ``uniqueid=true`` replay was refused: the write ran before
+        └── TransactionAbortedError rolled back because another function of the transaction failed
+
+Every exception keeps its facts in attributes and renders ``str()`` as one line. No message is
+ever built from a request or response body, so passwords and session ids cannot leak through
+them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "AuthenticationError",
+    "ConfigurationError",
+    "DuplicateControlIdError",
+    "ErrorDetail",
+    "FunctionError",
+    "GatewayError",
+    "IntacctError",
+    "MalformedResponseError",
+    "RateLimitError",
+    "RequestNotSentError",
+    "ResponseLostError",
+    "ServerError",
+    "SessionExpiredError",
+    "TransactionAbortedError",
+    "TransportError",
+]
+
+
+@attrs.frozen(slots=True)
+class ErrorDetail:
+    """One ``<error>`` entry of a gateway ``<errormessage>``.
+
+    The gateway lists entries most specific first; the last is often a generic
+    "Could not create X record". Texts are already cleaned (tags stripped, entities
+    and URL-encoded Support IDs decoded).
+    """
+
+    errorno: str
+    description: str = ""
+    description2: str = ""
+    correction: str = ""
+
+    @property
+    def text(self) -> str:
+        """The non-empty parts of the entry joined by spaces (as the official SDKs show it)."""
+        return " ".join(p for p in (self.description, self.description2, self.correction) if p)
+
+    def __str__(self) -> str:
+        text = self.text
+        return f"{self.errorno}: {text}" if text else self.errorno
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _restore(cls: type[IntacctError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    exc = cls.__new__(cls)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
+
+
+class IntacctError(Exception):
+    """Root of every exception raised by ``intacct_sdk``.
+
+    Args:
+        message: A human-readable summary; rendered on one line.
+    """
+
+    def __init__(self, message: str) -> None:
+        self.message = _one_line(message)
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructors do not survive the default Exception pickling.
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
+
+
+class ConfigurationError(IntacctError, ValueError):
+    """Bad or missing credentials or options, or an invalid argument to a function."""
+
+
+class TransportError(IntacctError):
+    """The HTTP exchange with the gateway failed.
+
+    Args:
+        message: What went wrong.
+        status_code: The HTTP status when one was received (HTTP 524), else None.
+    """
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class RequestNotSentError(TransportError):
+    """Nothing reached Intacct (connect error, DNS, pool timeout): retrying is always safe."""
+
+
+class ResponseLostError(TransportError):
+    """The request was sent but its answer was lost: a write may have been applied."""
+
+
+class GatewayError(IntacctError):
+    """The gateway answered, but not with a usable result.
+
+    Args:
+        message: What went wrong.
+        status_code: HTTP status of the answer, when known.
+        errorno: The gateway's error number, when the answer carried one.
+        errors: Every error entry of the answer, most specific first.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        errorno: str | None = None,
+        errors: Iterable[ErrorDetail] = (),
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.errorno = errorno
+        self.errors: tuple[ErrorDetail, ...] = tuple(errors)
+
+
+class MalformedResponseError(GatewayError):
+    """The answer is not a usable gateway response (not XML, HTML, truncated, DTD, too big)."""
+
+
+class ServerError(GatewayError):
+    """HTTP 5xx (other than 524), or a control-level failure not covered by another class."""
+
+
+class RateLimitError(GatewayError):
+    """HTTP 429 or gateway error GW-0010: too many requests or concurrent processes.
+
+    Args:
+        message: What went wrong.
+        retry_after: Seconds the gateway asked to wait (``Retry-After``), when known.
+        status_code: HTTP status of the answer.
+        errorno: The gateway's error number, when the answer carried one.
+        errors: Every error entry of the answer.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        status_code: int | None = None,
+        errorno: str | None = None,
+        errors: Iterable[ErrorDetail] = (),
+    ) -> None:
+        super().__init__(message, status_code=status_code, errorno=errorno, errors=errors)
+        self.retry_after = retry_after
+
+
+class AuthenticationError(IntacctError):
+    """The sender credentials or the login were rejected.
+
+    Args:
+        message: What went wrong.
+        errorno: The gateway's error number (XL03000006, XMLGW_JPP0002, ...).
+        description: The cleaned text of the first error entry.
+        errors: Every error entry, most specific first.
+        status_code: HTTP status of the answer, when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        errorno: str | None = None,
+        description: str | None = None,
+        errors: Iterable[ErrorDetail] = (),
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.errorno = errorno
+        self.description = description
+        self.errors: tuple[ErrorDetail, ...] = tuple(errors)
+        self.status_code = status_code
+
+
+class SessionExpiredError(AuthenticationError):
+    """The session id is no longer accepted (the client refreshes once, then raises this)."""
+
+
+class FunctionError(IntacctError):
+    """One function of a request failed; the others may have succeeded.
+
+    Args:
+        function: The function element name (``create``, ``readByQuery``, ...).
+        control_id: The function's control id.
+        errors: Every error entry, most specific first.
+        status: The result status (``failure`` or ``aborted``).
+        message: Overrides the generated one-line message.
+    """
+
+    def __init__(
+        self,
+        *,
+        function: str,
+        control_id: str,
+        errors: Iterable[ErrorDetail] = (),
+        status: str = "failure",
+        message: str | None = None,
+    ) -> None:
+        self.function = function
+        self.control_id = control_id
+        self.status = status
+        self.errors: tuple[ErrorDetail, ...] = tuple(errors)
+        first = self.errors[0] if self.errors else ErrorDetail("")
+        self.errorno: str = first.errorno
+        self.description: str = first.description
+        self.description2: str = first.description2
+        self.correction: str = first.correction
+        if message is None:
+            detail = "; ".join(str(e) for e in self.errors) or "no error details"
+            message = f"{function} (control id {control_id!r}) {status}: {detail}"
+        super().__init__(message)
+
+
+class DuplicateControlIdError(FunctionError):
+    """A ``uniqueid=true`` request repeated a function control id the gateway already ran.
+
+    The earlier execution completed, so the write is already applied: read the record back
+    instead of sending it again.
+    """
+
+
+class TransactionAbortedError(FunctionError):
+    """The function was rolled back because another function of its transaction failed."""

@@ -1,0 +1,237 @@
+"""Values on the wire and in Python: typed reading from the schema table, and writing.
+
+Reading is the hot path of a 2,000-record page, so it is table-driven: for each object, a
+dictionary maps the field names whose ``lookup`` type is not text to one small converter
+(:func:`converters`, cached). A field missing from the table stays a ``str``; a value that
+does not parse also stays a ``str`` (the gateway is trusted more than the table), and no
+converter ever raises. Dates and timestamps are parsed by slicing, not ``strptime``.
+
+Writing (:func:`to_wire`) produces Intacct's formats: ``date`` -> ``MM/DD/YYYY``,
+``datetime`` -> ``MM/DD/YYYY HH:MM:SS`` (the wall-clock time of the value), ``bool`` ->
+``true``/``false``, ``Decimal``/``int`` -> plain digits, ``None`` -> nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from datetime import date, datetime, tzinfo
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any, Final
+
+import attrs
+
+from intacct_sdk import schema
+from intacct_sdk._errors import ConfigurationError
+
+__all__ = [
+    "MULTI_SELECT_GLUE",
+    "Converter",
+    "ValueTyping",
+    "converters",
+    "format_date",
+    "format_datetime",
+    "parse_bool",
+    "parse_date",
+    "parse_datetime",
+    "parse_decimal",
+    "parse_int",
+    "to_wire",
+]
+
+Converter = Callable[[str], Any]
+MULTI_SELECT_GLUE: Final = "#~#"
+
+
+@attrs.frozen(slots=True)
+class ValueTyping:
+    """How field values of records are turned into Python values.
+
+    Attributes:
+        typed: Convert values by their ``lookup`` type (dates, numbers, booleans); when
+            False every value stays the string the gateway sent (empty elements as ``""``).
+        timezone: The company's time zone. When set, timestamps (``WHENMODIFIED`` and
+            friends, which the gateway sends without a zone) become aware datetimes in it;
+            otherwise they are naive.
+    """
+
+    typed: bool = True
+    timezone: tzinfo | None = None
+
+
+_DEC: Final = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?").fullmatch
+_CACHE_LIMIT: Final = 4096
+_date_cache: dict[str, date | str] = {}
+
+
+def _date(text: str) -> date | str:
+    if len(text) == 10 and text[2] == "/" and text[5] == "/":
+        # date.fromisoformat only accepts ASCII digits in YYYY-MM-DD: it does the checking.
+        try:
+            return date.fromisoformat(f"{text[6:]}-{text[:2]}-{text[3:5]}")
+        except ValueError:
+            return text
+    return text
+
+
+def parse_date(text: str) -> date | str:
+    """``MM/DD/YYYY`` to a date; anything else is returned unchanged."""
+    # Pages repeat the same dates over and over; dates are immutable, so share them.
+    value = _date_cache.get(text)
+    if value is None:
+        value = _date(text)
+        if len(_date_cache) >= _CACHE_LIMIT:
+            _date_cache.clear()
+        _date_cache[text] = value
+    return value
+
+
+def _datetime(text: str, tz: tzinfo | None) -> datetime | str:
+    if (
+        len(text) == 19
+        and text[2] == "/"
+        and text[5] == "/"
+        and text[10] == " "
+        and text[13] == ":"
+        and text[16] == ":"
+    ):
+        try:
+            value = datetime.fromisoformat(f"{text[6:10]}-{text[:2]}-{text[3:5]}T{text[11:]}")
+        except ValueError:
+            return text
+        return value if tz is None else value.replace(tzinfo=tz)
+    return text
+
+
+def parse_datetime(text: str, tz: tzinfo | None = None) -> datetime | str:
+    """``MM/DD/YYYY HH:MM:SS`` to a datetime (aware in ``tz`` when given); else unchanged."""
+    return _datetime(text, tz)
+
+
+def _naive_datetime(text: str) -> datetime | str:
+    return _datetime(text, None)
+
+
+def parse_int(text: str) -> int | str:
+    """Plain ASCII digits (optional leading minus) to an int; anything else unchanged."""
+    if text.isdigit() and text.isascii():
+        return int(text)
+    if text[:1] == "-" and text[1:].isdigit() and text.isascii():
+        return int(text)
+    return text
+
+
+def parse_decimal(text: str) -> Decimal | str:
+    """A plain decimal number to a Decimal; anything else (``NaN``, ``1,000``) unchanged."""
+    if _DEC(text) is None:
+        return text
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
+        return text
+
+
+def parse_bool(text: str) -> bool | str:
+    """``true``/``false`` (any case) to a bool; anything else unchanged."""
+    low = text.lower()
+    if low == "true":
+        return True
+    if low == "false":
+        return False
+    return text
+
+
+_BY_TYPE: Final[dict[str, Converter]] = {
+    "DATE": parse_date,
+    "INTEGER": parse_int,
+    "DECIMAL": parse_decimal,
+    "CURRENCY": parse_decimal,
+    "PERCENT": parse_decimal,
+    "BOOLEAN": parse_bool,
+}
+
+
+@lru_cache(maxsize=512)
+def converters(object_name: str, tz: tzinfo | None = None) -> dict[str, Converter]:
+    """The converter table of one object: field name -> converter, for non-text fields only.
+
+    Field names are exactly as ``lookup`` spells them, including dotted group paths
+    (``PERSONALINFO.EMAIL1``). Unknown objects get an empty table (all values strings).
+    Callers must not mutate the returned dict: it is shared.
+    """
+    info = schema.get_schema(object_name)
+    if info is None:
+        return {}
+    ts: Converter = (lambda s: _datetime(s, tz)) if tz is not None else _naive_datetime
+    table: dict[str, Converter] = {}
+    for name, field in info.fields.items():
+        if field.datatype == "TIMESTAMP":
+            table[name] = ts
+        else:
+            conv = _BY_TYPE.get(field.datatype)
+            if conv is not None:
+                table[name] = conv
+    return table
+
+
+def format_date(value: date) -> str:
+    """A date in Intacct's ``MM/DD/YYYY``."""
+    return f"{value.month:02d}/{value.day:02d}/{value.year:04d}"
+
+
+def format_datetime(value: datetime) -> str:
+    """A datetime in Intacct's ``MM/DD/YYYY HH:MM:SS`` (its own wall-clock time)."""
+    return (
+        f"{value.month:02d}/{value.day:02d}/{value.year:04d} "
+        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
+    )
+
+
+def _decimal_text(value: Decimal) -> str:
+    if not value.is_finite():
+        raise ConfigurationError("NaN and infinite numbers cannot be sent to Intacct")
+    text = format(value, "f")
+    return "0" if text in ("-0", "+0") else text
+
+
+def to_wire(value: Any) -> str | None:
+    """Render a Python value in Intacct's wire format; None means "omit the element".
+
+    Args:
+        value: ``str``, ``bool``, ``int``, ``Decimal``, ``float``, ``date``, ``datetime``,
+            None, or a list/tuple of such scalars (a multi-select value, joined by ``#~#``).
+
+    Raises:
+        ConfigurationError: A type with no wire format, or a NaN/infinite number.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        return _decimal_text(value)
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, date):
+        return format_date(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ConfigurationError("NaN and infinite numbers cannot be sent to Intacct")
+        return _decimal_text(Decimal(repr(value)))
+    if isinstance(value, list | tuple):
+        return MULTI_SELECT_GLUE.join(_scalar(v) for v in value)
+    raise ConfigurationError(f"values of type {type(value).__name__} have no Intacct format")
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, list | tuple) or value is None:
+        raise ConfigurationError("a multi-select value holds only non-empty scalars")
+    text = to_wire(value)
+    assert text is not None
+    return text
