@@ -463,7 +463,7 @@ class Emulator:
                         return self._aborted(functions, done)
                     completed_ids.append(fcid)
                 else:
-                    if outcome.errors and outcome.errors[0].errorno == "DL02000001":
+                    if outcome.crashed:
                         company.rollback()  # an unexpected error: keep nothing of it
                     else:
                         company.commit()  # records are checked before writing: keep what ran
@@ -566,7 +566,8 @@ class Emulator:
                     ErrorEntry(
                         "DL02000001", "Error", "There was an error processing the request.", ""
                     ),
-                )
+                ),
+                crashed=True,
             )
 
     def _get_api_session(

@@ -70,6 +70,7 @@ class Outcome:
 
     payload: str = ""
     errors: tuple[ErrorEntry, ...] = ()
+    crashed: bool = False  # an unexpected error: whatever it wrote must be undone
 
 
 @attrs.define(slots=True)
