@@ -319,3 +319,55 @@ def test_get_dimensions_lists_standard_and_user_defined(
 
 def test_readbyquery_on_user_defined_dimension(gw: Gateway) -> None:
     assert [r["ID"] for r in records(gw.ok(rbq("TEAM", "", "ID,NAME")))] == ["RED"]
+
+
+def test_query_nests_own_groups_and_orders_by_related_fields(gw: Gateway) -> None:
+    res = gw.ok(
+        "<query><object>EMPLOYEE</object><select><field>EMPLOYEEID</field>"
+        "<field>PERSONALINFO.LASTNAME</field></select>"
+        "<orderby><order><field>PERSONALINFO.LASTNAME</field><descending/></order></orderby></query>"
+    )
+    rows = res.findall("data/EMPLOYEE")
+    assert [r.findtext("PERSONALINFO/LASTNAME") for r in rows] == ["Turing", "Lovelace", "Hopper"]
+    res = gw.ok(
+        "<query><object>TASK</object><select><field>RECORDNO</field></select>"
+        "<orderby><order><field>PROJECT.NAME</field></order><order><field>RECORDNO</field>"
+        "<descending/></order></orderby></query>"
+    )
+    # Apollo (P1: tasks 1, 3) before Gemini (P2: task 2); RECORDNO descending within a project
+    assert [r.findtext("RECORDNO") for r in res.findall("data/TASK")] == ["3", "1", "2"]
+
+
+def test_timestamps_and_dates_filter_chronologically(gw: Gateway, clock: Clock) -> None:
+    clock.advance(days=40)  # 04/13/2024: later than 03/..., though "04" > "03" as text too
+    gw.ok("<create><CLASS><CLASSID>LATE</CLASSID><NAME>late</NAME></CLASS></create>")
+    clock.advance(days=300)  # 02/07/2025: earlier than 04/13/2024 as text, later in time
+    gw.ok("<create><CLASS><CLASSID>LATER</CLASSID><NAME>later</NAME></CLASS></create>")
+    res = gw.ok(
+        "<query><object>CLASS</object><select><field>CLASSID</field></select><filter>"
+        "<greaterthanorequalto><field>WHENMODIFIED</field><value>04/01/2024</value>"
+        "</greaterthanorequalto></filter></query>"
+    )
+    assert [r["CLASSID"] for r in records(res)] == ["LATE", "LATER"]
+    res = gw.ok(
+        "<query><object>CLASS</object><select><field>CLASSID</field></select><filter>"
+        "<between><field>WHENCREATED</field><value>01/01/2025</value><value>12/31/2025</value>"
+        "</between></filter></query>"
+    )
+    assert [r["CLASSID"] for r in records(res)] == ["LATER"]
+
+
+def test_timesheet_states_by_db_code(gw: Gateway) -> None:
+    from testing.emu_helpers import timesheet_xml
+
+    gw.ok("<create>" + timesheet_xml(state="Submitted") + timesheet_xml() + "</create>")
+    sub = gw.ok(
+        "<readByQuery><object>TIMESHEET</object><fields>RECORDNO,STATE</fields>"
+        "<query>STATE = 'S'</query></readByQuery>"
+    )
+    assert [r["STATE"] for r in records(sub)] == ["Submitted"]
+    drafts = gw.ok(
+        "<readByQuery><object>TIMESHEETENTRY</object><fields>RECORDNO</fields>"
+        "<query>STATE in ('I')</query></readByQuery>"
+    )
+    assert len(records(drafts)) == 2
