@@ -33,6 +33,7 @@ from intacct_sdk.testing._wire import (
     auth_block,
     child_text,
     control_block,
+    error_message,
     esc,
     parse_request_xml,
     response_document,
@@ -609,14 +610,10 @@ def _context(number: int, root: ET.Element | None) -> RequestContext:
 
 
 def _errors_only(entry: ErrorEntry) -> str:
-    from intacct_sdk.testing._wire import error_message
-
     return error_message([entry])
 
 
 def _auth_failure(user: str, company: str, location: str | None, text: str) -> str:
-    from intacct_sdk.testing._wire import error_message
-
     return auth_block("failure", user, company, location) + error_message(
         [ErrorEntry("XL03000006", "", text, "")]
     )

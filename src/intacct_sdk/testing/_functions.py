@@ -19,7 +19,7 @@ import attrs
 
 from intacct_sdk.schema import get_schema
 from intacct_sdk.testing._company import Company
-from intacct_sdk.testing._objects import DB_CODES, ObjectDef
+from intacct_sdk.testing._objects import DB_CODES, OBJECT_RULES, ObjectDef
 from intacct_sdk.testing._query import (
     FieldAccess,
     Predicate,
@@ -676,8 +676,6 @@ def _inspect(call: Call) -> Outcome:
 
 
 def _known_names(company: Company) -> list[str]:
-    from intacct_sdk.testing._objects import OBJECT_RULES
-
     return [*OBJECT_RULES, *company.dimensions]
 
 

@@ -409,7 +409,7 @@ DB_CODES: dict[tuple[str, str], Mapping[str, str]] = {
 }
 
 
-@attrs.define(slots=True)
+@attrs.frozen(slots=True)
 class ObjectDef:
     """An object as the emulated company knows it: fields (with custom ones) and rules."""
 

@@ -546,7 +546,8 @@ def _update_with_lines(call: Call, d: ObjectDef, raw: Rec) -> Rec:
             call.company.remove(ld, int(lrn))
     if state is not None:
         rec["STATE"] = state
-    rec.pop("ENDDATE", None) if "ENDDATE" not in changes and "BEGINDATE" in changes else None
+    if "BEGINDATE" in changes and "ENDDATE" not in changes:
+        rec.pop("ENDDATE", None)  # recomputed from the new BEGINDATE
     _header_fill(call, d, rec, lines)
     _stamp(call, d, rec, False)
     call.company.put(d, rec)
