@@ -177,3 +177,24 @@ def test_oversized_bodies_are_refused_without_reading_them() -> None:
 def test_repr_names_the_url_not_secrets() -> None:
     with serve(Echo()) as server:
         assert repr(server) == f"<EmulatorServer {server.url} running>"
+
+
+def test_emulator_serve_answers_a_real_client_over_loopback() -> None:
+    from intacct_sdk import Client, Credentials
+    from intacct_sdk.testing import DEMO_CREDENTIALS, Emulator, demo_company
+
+    emulator = Emulator(demo_company(employees=3, projects=1, tasks_per_project=1))
+    with emulator.serve() as server:
+        assert server.url.startswith("http://127.0.0.1:")
+        creds = Credentials(
+            sender_id=DEMO_CREDENTIALS.sender_id,
+            sender_password=DEMO_CREDENTIALS.sender_password,
+            company_id=DEMO_CREDENTIALS.company_id,
+            user_id=DEMO_CREDENTIALS.user_id,
+            user_password=DEMO_CREDENTIALS.user_password,
+            endpoint_url=server.url,
+        )
+        with Client(creds) as client:
+            ids = [r["EMPLOYEEID"] for r in client.query("EMPLOYEE", ["EMPLOYEEID"])]
+    assert len(ids) == 3
+    assert emulator.stats.http_requests == 2  # the login, then one page

@@ -42,6 +42,7 @@ from intacct_sdk.testing._wire import (
 from intacct_sdk.testing._writes import WRITE_FUNCTIONS
 
 if TYPE_CHECKING:
+    from intacct_sdk.testing._server import EmulatorServer
     from intacct_sdk.testing._transport import EmulatorTransport
 
 __all__ = [
@@ -249,6 +250,15 @@ class Emulator:
         from intacct_sdk.testing._transport import EmulatorTransport
 
         return EmulatorTransport(self)
+
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> EmulatorServer:
+        """Serve this emulator over HTTP on ``host:port`` (a free port when 0).
+
+        Returns a started server; use it as a context manager, or call ``stop()``.
+        """
+        from intacct_sdk.testing._server import serve
+
+        return serve(self, host, port)
 
     def invalidate_sessions(self) -> None:
         """Drop every session (clients must log in again)."""
