@@ -1,0 +1,1 @@
+"""Declarative, bidirectional mapping between Intacct records and timesync models."""
