@@ -12,7 +12,7 @@ Each synced model carries its Intacct identity (``key``: the business ID such as
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -135,7 +135,7 @@ def _a_date(_inst: object, attribute: attrs.Attribute[Any], value: date | None) 
 def _non_negative(_inst: object, attribute: attrs.Attribute[Any], value: Decimal | None) -> None:
     if value is None:
         return
-    if not isinstance(value, Decimal) or isinstance(value, bool):
+    if not isinstance(value, Decimal):
         raise TypeError("must be a Decimal")
     if not value.is_finite():
         raise ValueError("must be a finite number")
@@ -165,54 +165,31 @@ _opt_str = v.optional(v.instance_of(str))
 _opt_bool = v.optional(v.instance_of(bool))
 
 
-def _key() -> Any:
-    return attrs.field(validator=_nonempty)
-
-
-def _opt_text() -> Any:
-    return attrs.field(default=None, validator=_opt_str)
-
-
-def _opt_date() -> Any:
-    return attrs.field(default=None, validator=_a_date)
-
-
-def _status() -> Any:
-    return attrs.field(default=Status.ACTIVE, validator=v.instance_of(Status))
-
-
-def _record() -> Any:
-    return attrs.field(default=None, validator=_record_no)
-
-
-def _modified() -> Any:
-    return attrs.field(default=None, validator=_aware)
-
-
-def _mapping() -> Any:
-    return attrs.field(factory=FrozenMap, converter=frozen_map, validator=_str_keys)
+_is_status = v.instance_of(Status)
 
 
 @attrs.frozen(slots=True, kw_only=True)
 class Employee:
     """A person who records time (Intacct EMPLOYEE; key is EMPLOYEEID)."""
 
-    key: str = _key()
-    name: str | None = _opt_text()
-    first_name: str | None = _opt_text()
-    last_name: str | None = _opt_text()
-    email: str | None = _opt_text()
-    title: str | None = _opt_text()
-    department_key: str | None = _opt_text()
-    location_key: str | None = _opt_text()
-    class_key: str | None = _opt_text()
-    supervisor_key: str | None = _opt_text()
-    start_date: date | None = _opt_date()
-    end_date: date | None = _opt_date()
-    status: Status = _status()
-    record_no: int | None = _record()
-    modified_at: datetime | None = _modified()
-    custom_fields: Mapping[str, Any] = _mapping()
+    key: str = attrs.field(validator=_nonempty)
+    name: str | None = attrs.field(default=None, validator=_opt_str)
+    first_name: str | None = attrs.field(default=None, validator=_opt_str)
+    last_name: str | None = attrs.field(default=None, validator=_opt_str)
+    email: str | None = attrs.field(default=None, validator=_opt_str)
+    title: str | None = attrs.field(default=None, validator=_opt_str)
+    department_key: str | None = attrs.field(default=None, validator=_opt_str)
+    location_key: str | None = attrs.field(default=None, validator=_opt_str)
+    class_key: str | None = attrs.field(default=None, validator=_opt_str)
+    supervisor_key: str | None = attrs.field(default=None, validator=_opt_str)
+    start_date: date | None = attrs.field(default=None, validator=_a_date)
+    end_date: date | None = attrs.field(default=None, validator=_a_date)
+    status: Status = attrs.field(default=Status.ACTIVE, validator=_is_status)
+    record_no: int | None = attrs.field(default=None, validator=_record_no)
+    modified_at: datetime | None = attrs.field(default=None, validator=_aware)
+    custom_fields: Mapping[str, Any] = attrs.field(
+        factory=FrozenMap, converter=frozen_map, validator=_str_keys
+    )
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -223,24 +200,26 @@ class Project:
     (PROJECTSTATUS, e.g. "Closed") marks it closed.
     """
 
-    key: str = _key()
-    name: str | None = _opt_text()
-    description: str | None = _opt_text()
-    customer_key: str | None = _opt_text()
-    project_type: str | None = _opt_text()
-    project_category: str | None = _opt_text()
-    project_status: str | None = _opt_text()
-    manager_key: str | None = _opt_text()
-    parent_key: str | None = _opt_text()
-    department_key: str | None = _opt_text()
-    location_key: str | None = _opt_text()
-    class_key: str | None = _opt_text()
-    begin_date: date | None = _opt_date()
-    end_date: date | None = _opt_date()
-    status: Status = _status()
-    record_no: int | None = _record()
-    modified_at: datetime | None = _modified()
-    custom_fields: Mapping[str, Any] = _mapping()
+    key: str = attrs.field(validator=_nonempty)
+    name: str | None = attrs.field(default=None, validator=_opt_str)
+    description: str | None = attrs.field(default=None, validator=_opt_str)
+    customer_key: str | None = attrs.field(default=None, validator=_opt_str)
+    project_type: str | None = attrs.field(default=None, validator=_opt_str)
+    project_category: str | None = attrs.field(default=None, validator=_opt_str)
+    project_status: str | None = attrs.field(default=None, validator=_opt_str)
+    manager_key: str | None = attrs.field(default=None, validator=_opt_str)
+    parent_key: str | None = attrs.field(default=None, validator=_opt_str)
+    department_key: str | None = attrs.field(default=None, validator=_opt_str)
+    location_key: str | None = attrs.field(default=None, validator=_opt_str)
+    class_key: str | None = attrs.field(default=None, validator=_opt_str)
+    begin_date: date | None = attrs.field(default=None, validator=_a_date)
+    end_date: date | None = attrs.field(default=None, validator=_a_date)
+    status: Status = attrs.field(default=Status.ACTIVE, validator=_is_status)
+    record_no: int | None = attrs.field(default=None, validator=_record_no)
+    modified_at: datetime | None = attrs.field(default=None, validator=_aware)
+    custom_fields: Mapping[str, Any] = attrs.field(
+        factory=FrozenMap, converter=frozen_map, validator=_str_keys
+    )
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -251,102 +230,116 @@ class Task:
     Intacct updates tasks by RECORDNO only, so links keep ``record_no``.
     """
 
-    key: str = _key()
-    project_key: str = _key()
-    name: str | None = _opt_text()
-    project_record_no: int | None = _record()
-    parent_key: str | None = _opt_text()
-    task_status: str | None = _opt_text()
+    key: str = attrs.field(validator=_nonempty)
+    project_key: str = attrs.field(validator=_nonempty)
+    name: str | None = attrs.field(default=None, validator=_opt_str)
+    project_record_no: int | None = attrs.field(default=None, validator=_record_no)
+    parent_key: str | None = attrs.field(default=None, validator=_opt_str)
+    task_status: str | None = attrs.field(default=None, validator=_opt_str)
     billable: bool | None = attrs.field(default=None, validator=_opt_bool)
-    time_type: str | None = _opt_text()
-    begin_date: date | None = _opt_date()
-    end_date: date | None = _opt_date()
-    status: Status = _status()
-    record_no: int | None = _record()
-    modified_at: datetime | None = _modified()
-    custom_fields: Mapping[str, Any] = _mapping()
+    time_type: str | None = attrs.field(default=None, validator=_opt_str)
+    begin_date: date | None = attrs.field(default=None, validator=_a_date)
+    end_date: date | None = attrs.field(default=None, validator=_a_date)
+    status: Status = attrs.field(default=Status.ACTIVE, validator=_is_status)
+    record_no: int | None = attrs.field(default=None, validator=_record_no)
+    modified_at: datetime | None = attrs.field(default=None, validator=_aware)
+    custom_fields: Mapping[str, Any] = attrs.field(
+        factory=FrozenMap, converter=frozen_map, validator=_str_keys
+    )
 
 
 @attrs.frozen(slots=True, kw_only=True)
 class Customer:
     """A client (Intacct CUSTOMER; key is CUSTOMERID)."""
 
-    key: str = _key()
-    name: str | None = _opt_text()
-    email: str | None = _opt_text()
-    parent_key: str | None = _opt_text()
-    status: Status = _status()
-    record_no: int | None = _record()
-    modified_at: datetime | None = _modified()
-    custom_fields: Mapping[str, Any] = _mapping()
+    key: str = attrs.field(validator=_nonempty)
+    name: str | None = attrs.field(default=None, validator=_opt_str)
+    email: str | None = attrs.field(default=None, validator=_opt_str)
+    parent_key: str | None = attrs.field(default=None, validator=_opt_str)
+    status: Status = attrs.field(default=Status.ACTIVE, validator=_is_status)
+    record_no: int | None = attrs.field(default=None, validator=_record_no)
+    modified_at: datetime | None = attrs.field(default=None, validator=_aware)
+    custom_fields: Mapping[str, Any] = attrs.field(
+        factory=FrozenMap, converter=frozen_map, validator=_str_keys
+    )
 
 
 @attrs.frozen(slots=True, kw_only=True)
 class Department:
     """A department, often renamed "cost center" (Intacct DEPARTMENT; key is DEPARTMENTID)."""
 
-    key: str = _key()
-    name: str | None = _opt_text()
-    parent_key: str | None = _opt_text()
-    supervisor_key: str | None = _opt_text()
-    status: Status = _status()
-    record_no: int | None = _record()
-    modified_at: datetime | None = _modified()
-    custom_fields: Mapping[str, Any] = _mapping()
+    key: str = attrs.field(validator=_nonempty)
+    name: str | None = attrs.field(default=None, validator=_opt_str)
+    parent_key: str | None = attrs.field(default=None, validator=_opt_str)
+    supervisor_key: str | None = attrs.field(default=None, validator=_opt_str)
+    status: Status = attrs.field(default=Status.ACTIVE, validator=_is_status)
+    record_no: int | None = attrs.field(default=None, validator=_record_no)
+    modified_at: datetime | None = attrs.field(default=None, validator=_aware)
+    custom_fields: Mapping[str, Any] = attrs.field(
+        factory=FrozenMap, converter=frozen_map, validator=_str_keys
+    )
 
 
 @attrs.frozen(slots=True, kw_only=True)
 class Location:
     """A location (Intacct LOCATION; key is LOCATIONID). In multi-entity companies, an entity."""
 
-    key: str = _key()
-    name: str | None = _opt_text()
-    parent_key: str | None = _opt_text()
-    supervisor_key: str | None = _opt_text()
-    status: Status = _status()
-    record_no: int | None = _record()
-    modified_at: datetime | None = _modified()
-    custom_fields: Mapping[str, Any] = _mapping()
+    key: str = attrs.field(validator=_nonempty)
+    name: str | None = attrs.field(default=None, validator=_opt_str)
+    parent_key: str | None = attrs.field(default=None, validator=_opt_str)
+    supervisor_key: str | None = attrs.field(default=None, validator=_opt_str)
+    status: Status = attrs.field(default=Status.ACTIVE, validator=_is_status)
+    record_no: int | None = attrs.field(default=None, validator=_record_no)
+    modified_at: datetime | None = attrs.field(default=None, validator=_aware)
+    custom_fields: Mapping[str, Any] = attrs.field(
+        factory=FrozenMap, converter=frozen_map, validator=_str_keys
+    )
 
 
 @attrs.frozen(slots=True, kw_only=True)
 class IntacctClass:
     """A class dimension value (Intacct CLASS; key is CLASSID)."""
 
-    key: str = _key()
-    name: str | None = _opt_text()
-    description: str | None = _opt_text()
-    parent_key: str | None = _opt_text()
-    status: Status = _status()
-    record_no: int | None = _record()
-    modified_at: datetime | None = _modified()
-    custom_fields: Mapping[str, Any] = _mapping()
+    key: str = attrs.field(validator=_nonempty)
+    name: str | None = attrs.field(default=None, validator=_opt_str)
+    description: str | None = attrs.field(default=None, validator=_opt_str)
+    parent_key: str | None = attrs.field(default=None, validator=_opt_str)
+    status: Status = attrs.field(default=Status.ACTIVE, validator=_is_status)
+    record_no: int | None = attrs.field(default=None, validator=_record_no)
+    modified_at: datetime | None = attrs.field(default=None, validator=_aware)
+    custom_fields: Mapping[str, Any] = attrs.field(
+        factory=FrozenMap, converter=frozen_map, validator=_str_keys
+    )
 
 
 @attrs.frozen(slots=True, kw_only=True)
 class ProjectType:
     """A project type (Intacct PROJECTTYPE; key is NAME)."""
 
-    key: str = _key()
-    parent_key: str | None = _opt_text()
-    status: Status = _status()
-    record_no: int | None = _record()
-    modified_at: datetime | None = _modified()
-    custom_fields: Mapping[str, Any] = _mapping()
+    key: str = attrs.field(validator=_nonempty)
+    parent_key: str | None = attrs.field(default=None, validator=_opt_str)
+    status: Status = attrs.field(default=Status.ACTIVE, validator=_is_status)
+    record_no: int | None = attrs.field(default=None, validator=_record_no)
+    modified_at: datetime | None = attrs.field(default=None, validator=_aware)
+    custom_fields: Mapping[str, Any] = attrs.field(
+        factory=FrozenMap, converter=frozen_map, validator=_str_keys
+    )
 
 
 @attrs.frozen(slots=True, kw_only=True)
 class TimeType:
     """A time type, such as "Salary" or "PTO" (Intacct TIMETYPE; key is NAME)."""
 
-    key: str = _key()
-    account_no: str | None = _opt_text()
-    offset_account_no: str | None = _opt_text()
-    earning_type: str | None = _opt_text()
-    status: Status = _status()
-    record_no: int | None = _record()
-    modified_at: datetime | None = _modified()
-    custom_fields: Mapping[str, Any] = _mapping()
+    key: str = attrs.field(validator=_nonempty)
+    account_no: str | None = attrs.field(default=None, validator=_opt_str)
+    offset_account_no: str | None = attrs.field(default=None, validator=_opt_str)
+    earning_type: str | None = attrs.field(default=None, validator=_opt_str)
+    status: Status = attrs.field(default=Status.ACTIVE, validator=_is_status)
+    record_no: int | None = attrs.field(default=None, validator=_record_no)
+    modified_at: datetime | None = attrs.field(default=None, validator=_aware)
+    custom_fields: Mapping[str, Any] = attrs.field(
+        factory=FrozenMap, converter=frozen_map, validator=_str_keys
+    )
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -358,13 +351,15 @@ class DimensionValue:
             key in the field ``GLDIM<dimension>``.
     """
 
-    dimension: str = _key()
-    key: str = _key()
-    name: str | None = _opt_text()
-    status: Status = _status()
-    record_no: int | None = _record()
-    modified_at: datetime | None = _modified()
-    custom_fields: Mapping[str, Any] = _mapping()
+    dimension: str = attrs.field(validator=_nonempty)
+    key: str = attrs.field(validator=_nonempty)
+    name: str | None = attrs.field(default=None, validator=_opt_str)
+    status: Status = attrs.field(default=Status.ACTIVE, validator=_is_status)
+    record_no: int | None = attrs.field(default=None, validator=_record_no)
+    modified_at: datetime | None = attrs.field(default=None, validator=_aware)
+    custom_fields: Mapping[str, Any] = attrs.field(
+        factory=FrozenMap, converter=frozen_map, validator=_str_keys
+    )
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -380,17 +375,25 @@ class TimesheetEntry:
 
     entry_date: date = attrs.field(validator=_a_date)
     hours: Decimal = attrs.field(validator=_non_negative)
-    project_key: str | None = _opt_text()
-    task_key: str | None = _opt_text()
-    task_record_no: int | None = _record()
-    time_type: str | None = _opt_text()
+    project_key: str | None = attrs.field(default=None, validator=_opt_str)
+    task_key: str | None = attrs.field(default=None, validator=_opt_str)
+    task_record_no: int | None = attrs.field(default=None, validator=_record_no)
+    time_type: str | None = attrs.field(default=None, validator=_opt_str)
     billable: bool | None = attrs.field(default=None, validator=_opt_bool)
-    notes: str | None = _opt_text()
-    dimensions: Mapping[str, Any] = _mapping()
+    notes: str | None = attrs.field(default=None, validator=_opt_str)
+    dimensions: Mapping[str, Any] = attrs.field(
+        factory=FrozenMap, converter=frozen_map, validator=_str_keys
+    )
     line_no: int | None = attrs.field(default=None, validator=v.optional(v.instance_of(int)))
-    record_no: int | None = _record()
-    state: str | None = _opt_text()
-    custom_fields: Mapping[str, Any] = _mapping()
+    record_no: int | None = attrs.field(default=None, validator=_record_no)
+    state: str | None = attrs.field(default=None, validator=_opt_str)
+    custom_fields: Mapping[str, Any] = attrs.field(
+        factory=FrozenMap, converter=frozen_map, validator=_str_keys
+    )
+
+
+def _entries(value: Iterable[TimesheetEntry]) -> tuple[TimesheetEntry, ...]:
+    return tuple(value)
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -401,19 +404,21 @@ class Timesheet:
     pushed timesheet can always be found again. ``key`` returns it.
     """
 
-    local_id: str = _key()
-    employee_key: str = _key()
+    local_id: str = attrs.field(validator=_nonempty)
+    employee_key: str = attrs.field(validator=_nonempty)
     begin_date: date = attrs.field(validator=_a_date)
-    end_date: date | None = _opt_date()
-    description: str | None = _opt_text()
-    state: str | None = _opt_text()
+    end_date: date | None = attrs.field(default=None, validator=_a_date)
+    description: str | None = attrs.field(default=None, validator=_opt_str)
+    state: str | None = attrs.field(default=None, validator=_opt_str)
     entries: tuple[TimesheetEntry, ...] = attrs.field(
-        default=(), converter=tuple, validator=v.deep_iterable(v.instance_of(TimesheetEntry))
+        default=(), converter=_entries, validator=v.deep_iterable(v.instance_of(TimesheetEntry))
     )
-    status: Status = _status()
-    record_no: int | None = _record()
-    modified_at: datetime | None = _modified()
-    custom_fields: Mapping[str, Any] = _mapping()
+    status: Status = attrs.field(default=Status.ACTIVE, validator=_is_status)
+    record_no: int | None = attrs.field(default=None, validator=_record_no)
+    modified_at: datetime | None = attrs.field(default=None, validator=_aware)
+    custom_fields: Mapping[str, Any] = attrs.field(
+        factory=FrozenMap, converter=frozen_map, validator=_str_keys
+    )
 
     @property
     def key(self) -> str:
@@ -432,39 +437,49 @@ class ExpenseLine:
 
     entry_date: date = attrs.field(validator=_a_date)
     amount: Decimal = attrs.field(validator=_finite)
-    expense_type: str | None = _opt_text()
+    expense_type: str | None = attrs.field(default=None, validator=_opt_str)
     quantity: Decimal | None = attrs.field(default=None, validator=_finite)
     unit_rate: Decimal | None = attrs.field(default=None, validator=_finite)
-    project_key: str | None = _opt_text()
-    task_key: str | None = _opt_text()
+    project_key: str | None = attrs.field(default=None, validator=_opt_str)
+    task_key: str | None = attrs.field(default=None, validator=_opt_str)
     billable: bool | None = attrs.field(default=None, validator=_opt_bool)
-    paid_to: str | None = _opt_text()
-    notes: str | None = _opt_text()
-    dimensions: Mapping[str, Any] = _mapping()
+    paid_to: str | None = attrs.field(default=None, validator=_opt_str)
+    notes: str | None = attrs.field(default=None, validator=_opt_str)
+    dimensions: Mapping[str, Any] = attrs.field(
+        factory=FrozenMap, converter=frozen_map, validator=_str_keys
+    )
     line_no: int | None = attrs.field(default=None, validator=v.optional(v.instance_of(int)))
-    record_no: int | None = _record()
-    custom_fields: Mapping[str, Any] = _mapping()
+    record_no: int | None = attrs.field(default=None, validator=_record_no)
+    custom_fields: Mapping[str, Any] = attrs.field(
+        factory=FrozenMap, converter=frozen_map, validator=_str_keys
+    )
+
+
+def _lines(value: Iterable[ExpenseLine]) -> tuple[ExpenseLine, ...]:
+    return tuple(value)
 
 
 @attrs.frozen(slots=True, kw_only=True)
 class ExpenseReport:
     """An employee's expense report (Intacct EEXPENSES), stamped with its local id."""
 
-    local_id: str = _key()
-    employee_key: str = _key()
+    local_id: str = attrs.field(validator=_nonempty)
+    employee_key: str = attrs.field(validator=_nonempty)
     report_date: date = attrs.field(validator=_a_date)
-    description: str | None = _opt_text()
-    memo: str | None = _opt_text()
-    currency: str | None = _opt_text()
-    report_number: str | None = _opt_text()
-    state: str | None = _opt_text()
+    description: str | None = attrs.field(default=None, validator=_opt_str)
+    memo: str | None = attrs.field(default=None, validator=_opt_str)
+    currency: str | None = attrs.field(default=None, validator=_opt_str)
+    report_number: str | None = attrs.field(default=None, validator=_opt_str)
+    state: str | None = attrs.field(default=None, validator=_opt_str)
     lines: tuple[ExpenseLine, ...] = attrs.field(
-        default=(), converter=tuple, validator=v.deep_iterable(v.instance_of(ExpenseLine))
+        default=(), converter=_lines, validator=v.deep_iterable(v.instance_of(ExpenseLine))
     )
-    status: Status = _status()
-    record_no: int | None = _record()
-    modified_at: datetime | None = _modified()
-    custom_fields: Mapping[str, Any] = _mapping()
+    status: Status = attrs.field(default=Status.ACTIVE, validator=_is_status)
+    record_no: int | None = attrs.field(default=None, validator=_record_no)
+    modified_at: datetime | None = attrs.field(default=None, validator=_aware)
+    custom_fields: Mapping[str, Any] = attrs.field(
+        factory=FrozenMap, converter=frozen_map, validator=_str_keys
+    )
 
     @property
     def key(self) -> str:

@@ -202,7 +202,7 @@ def _to_datetime(value: Any, tz: tzinfo) -> datetime:
             if match:
                 month, day, year, hour, minute = (int(g) for g in match.groups()[:5])
                 second = int(match.group(6) or 0)
-                result = datetime(year, month, day, hour, minute, second)  # noqa: DTZ001
+                result = datetime(year, month, day, hour, minute, second)
             else:
                 result = datetime.fromisoformat(text)
         except ValueError:

@@ -3,7 +3,7 @@
 A spec names converters by string (so TOML files can use them); the registry holds the
 built-in ones and any the application adds with :func:`register_converter`::
 
-    register_converter("cents", to_local=lambda d: int(d * 100), to_remote=lambda c: Decimal(c) / 100)
+    register_converter("tenths", lambda d: int(d * 10), lambda t: Decimal(t) / 10)
 
 A converter receives values already coerced to the Intacct field's type (``Decimal`` for a
 DECIMAL field even when the client handed over a string), and its result is coerced to the

@@ -23,8 +23,8 @@ from timesync.models import (
     Project,
     ProjectType,
     Task,
-    TimesheetEntry,
     Timesheet,
+    TimesheetEntry,
     TimeType,
 )
 
@@ -155,7 +155,9 @@ def _task() -> MappingSpec:
     )
 
 
-def _simple(object_name: str, model: type, key: str, name: str | None, *extra: FieldMap) -> MappingSpec:
+def _simple(
+    object_name: str, model: type, key: str, name: str | None, *extra: FieldMap
+) -> MappingSpec:
     fields = list(_identity(key))
     if name is not None:
         fields.append(_f("name", name))
@@ -184,7 +186,11 @@ def _entry() -> MappingSpec:
         filter=None,
         exclusive=(("TASKKEY", "TASKID"),),
         udd_passthrough="dimensions",
-        lexicon={"project_key": "Project number", "task_key": "Task number", "notes": "Time entry notes"},
+        lexicon={
+            "project_key": "Project number",
+            "task_key": "Task number",
+            "notes": "Time entry notes",
+        },
     )
 
 
@@ -281,7 +287,12 @@ def dimension_value_spec(
             _f("record_no", "RECORDNO", "pull", hashed=False),
             _f("modified_at", "WHENMODIFIED", "pull", hashed=False),
         ),
-        custom={key_field: "TEXT", name_field: "TEXT", "RECORDNO": "INTEGER", "WHENMODIFIED": "TIMESTAMP"},
+        custom={
+            key_field: "TEXT",
+            name_field: "TEXT",
+            "RECORDNO": "INTEGER",
+            "WHENMODIFIED": "TIMESTAMP",
+        },
         constants={"dimension": object_name.upper()},
         filter=None,
     )
@@ -303,14 +314,38 @@ def default_specs(*, stamp_field: str = DEFAULT_STAMP_FIELD) -> dict[str, Mappin
         _employee(),
         _project(),
         _task(),
-        _simple("CUSTOMER", Customer, "CUSTOMERID", "NAME", _f("email", "DISPLAYCONTACT.EMAIL1"),
-                _f("parent_key", "PARENTID")),
-        _simple("DEPARTMENT", Department, "DEPARTMENTID", "TITLE", _f("parent_key", "PARENTID"),
-                _f("supervisor_key", "SUPERVISORID")),
-        _simple("LOCATION", Location, "LOCATIONID", "NAME", _f("parent_key", "PARENTID"),
-                _f("supervisor_key", "SUPERVISORID")),
-        _simple("CLASS", IntacctClass, "CLASSID", "NAME", _f("description", "DESCRIPTION"),
-                _f("parent_key", "PARENTID")),
+        _simple(
+            "CUSTOMER",
+            Customer,
+            "CUSTOMERID",
+            "NAME",
+            _f("email", "DISPLAYCONTACT.EMAIL1"),
+            _f("parent_key", "PARENTID"),
+        ),
+        _simple(
+            "DEPARTMENT",
+            Department,
+            "DEPARTMENTID",
+            "TITLE",
+            _f("parent_key", "PARENTID"),
+            _f("supervisor_key", "SUPERVISORID"),
+        ),
+        _simple(
+            "LOCATION",
+            Location,
+            "LOCATIONID",
+            "NAME",
+            _f("parent_key", "PARENTID"),
+            _f("supervisor_key", "SUPERVISORID"),
+        ),
+        _simple(
+            "CLASS",
+            IntacctClass,
+            "CLASSID",
+            "NAME",
+            _f("description", "DESCRIPTION"),
+            _f("parent_key", "PARENTID"),
+        ),
         _simple("PROJECTTYPE", ProjectType, "NAME", None, _f("parent_key", "PARENT.NAME")),
         MappingSpec(
             object_name="TIMETYPE",

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from fnmatch import fnmatchcase
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
 from timesync.errors import ConfigurationError
-from timesync.models import FrozenMap, Timesheet, TimesheetEntry
+from timesync.models import FrozenMap, Timesheet, TimesheetEntry, frozen_map
 
 __all__ = [
     "ROUTE_TARGETS",
@@ -52,13 +52,13 @@ def _patterns(value: Iterable[str] | str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _check_set(_inst: object, _attr: attrs.Attribute[object], value: Mapping[str, str]) -> None:
+def _check_set(_inst: object, _attr: attrs.Attribute[Any], value: Mapping[str, Any]) -> None:
     if not value:
         raise ConfigurationError("an allocation rule must set at least one target")
     for key, target in value.items():
         if not isinstance(key, str) or not key:
             raise ConfigurationError("allocation rule targets must be non-empty names")
-        if not isinstance(target, str | int) or isinstance(target, bool):
+        if isinstance(target, bool) or not isinstance(target, str | int):
             raise ConfigurationError(f"allocation rule target {key!r} must be text")
         if key == "task_record_no" and not isinstance(target, int):
             raise ConfigurationError("task_record_no must be an integer")
@@ -91,7 +91,7 @@ class AllocationRule:
     employees: tuple[str, ...] = attrs.field(default=(), converter=_patterns)
     departments: tuple[str, ...] = attrs.field(default=(), converter=_patterns)
     projects: tuple[str, ...] = attrs.field(default=(), converter=_patterns)
-    set: Mapping[str, str | int] = attrs.field(converter=FrozenMap, validator=_check_set)
+    set: Mapping[str, str | int] = attrs.field(converter=frozen_map, validator=_check_set)
 
     def matches(self, entry: TimesheetEntry, context: RuleContext) -> bool:
         """Whether every condition of this rule holds for ``entry``."""
@@ -112,7 +112,7 @@ class AllocationRule:
 
     def route(self, entry: TimesheetEntry) -> TimesheetEntry:
         """Return ``entry`` with this rule's targets set."""
-        changes: dict[str, object] = {}
+        changes: dict[str, Any] = {}
         dims = dict(entry.dimensions)
         target = self.set
         if "project" in target:
@@ -132,7 +132,7 @@ class AllocationRule:
             if key in _DIMENSIONS or key not in ROUTE_TARGETS:
                 dims[key] = str(value)
         changes["dimensions"] = FrozenMap(dims)
-        return attrs.evolve(entry, **changes)  # type: ignore[misc]
+        return attrs.evolve(entry, **changes)
 
 
 def _text(value: object) -> str | None:
@@ -159,7 +159,7 @@ class RuleContext:
 
     employee_key: str | None = None
     employee_department: str | None = None
-    gl_groups: Mapping[str, str] = attrs.field(factory=FrozenMap, converter=FrozenMap)
+    gl_groups: Mapping[str, str] = attrs.field(factory=FrozenMap, converter=frozen_map)
 
 
 @attrs.frozen(slots=True)

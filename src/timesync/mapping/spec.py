@@ -139,6 +139,30 @@ class _Plan:
     default: Any
 
 
+def _upper(value: str) -> str:
+    return value.upper()
+
+
+def _fields(value: Iterable[FieldMap]) -> tuple[FieldMap, ...]:
+    return tuple(value)
+
+
+def _children(value: Iterable[ChildMap]) -> tuple[ChildMap, ...]:
+    return tuple(value)
+
+
+def _rules(value: Iterable[AllocationRule]) -> tuple[AllocationRule, ...]:
+    return tuple(value)
+
+
+def _groups(value: Iterable[Iterable[str]]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(group) for group in value)
+
+
+def _value_lists(value: Mapping[str, Iterable[str]]) -> FrozenMap:
+    return FrozenMap({k: tuple(v) for k, v in value.items()})
+
+
 def _model_label(model: type) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", model.__name__).lower()
 
@@ -177,23 +201,21 @@ class MappingSpec:
         constants: Local attributes set to a fixed value on pull (``dimension = "FUND"``).
     """
 
-    object_name: str = attrs.field(converter=str.upper)
+    object_name: str = attrs.field(converter=_upper)
     model: type
-    fields: tuple[FieldMap, ...] = attrs.field(converter=tuple)
-    children: tuple[ChildMap, ...] = attrs.field(default=(), converter=tuple)
+    fields: tuple[FieldMap, ...] = attrs.field(converter=_fields)
+    children: tuple[ChildMap, ...] = attrs.field(default=(), converter=_children)
     lexicon: Mapping[str, str] = attrs.field(factory=FrozenMap, converter=FrozenMap)
     filter: Filter | _ActiveOnly | None = ACTIVE_ONLY
     unknown: UnknownPolicy = "keep"
     custom: Mapping[str, str] = attrs.field(factory=FrozenMap, converter=FrozenMap)
     allow_sensitive: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
-    exclusive: tuple[tuple[str, ...], ...] = attrs.field(
-        default=(), converter=lambda groups: tuple(tuple(g) for g in groups)
-    )
+    exclusive: tuple[tuple[str, ...], ...] = attrs.field(default=(), converter=_groups)
     inactive_when: Mapping[str, tuple[str, ...]] = attrs.field(
-        factory=FrozenMap, converter=lambda m: FrozenMap({k: tuple(v) for k, v in m.items()})
+        factory=FrozenMap, converter=_value_lists
     )
     udd_passthrough: str | None = None
-    rules: tuple[AllocationRule, ...] = attrs.field(default=(), converter=tuple)
+    rules: tuple[AllocationRule, ...] = attrs.field(default=(), converter=_rules)
     timezone: str = "UTC"
     constants: Mapping[str, Any] = attrs.field(factory=FrozenMap, converter=FrozenMap)
     _plans: tuple[_Plan, ...] = attrs.field(init=False, eq=False, repr=False)
@@ -269,9 +291,7 @@ class MappingSpec:
             elif fact.readonly and fm.pushes:
                 out.append(f"{where}: {remote} is read-only in Intacct; use direction 'pull'")
             if _schema.is_sensitive(remote) and remote not in self.allow_sensitive:
-                out.append(
-                    f"{where}: {remote} is sensitive; list it in allow_sensitive to map it"
-                )
+                out.append(f"{where}: {remote} is sensitive; list it in allow_sensitive to map it")
             if fm.converter is not None and isinstance(fm.converter, str):
                 try:
                     get_converter(fm.converter)
@@ -292,25 +312,34 @@ class MappingSpec:
             if child.direction not in _DIRECTIONS:
                 out.append(f"{where}: direction must be pull, push or both")
         for group in self.exclusive:
-            for field in group:
-                if field not in pushed:
-                    out.append(f"{name}: exclusive group field {field} is not pushed by any map")
+            out.extend(
+                f"{name}: exclusive group field {field} is not pushed by any map"
+                for field in group
+                if field not in pushed
+            )
         for field in self.inactive_when:
             if field.upper() not in known:
                 out.append(f"{name}: inactive_when names unknown field {field}")
             if "status" not in hints:
                 out.append(f"{name}: inactive_when needs a model with a status attribute")
         if self.udd_passthrough is not None and self.udd_passthrough not in mapping_attrs:
-            out.append(f"{name}: udd_passthrough {self.udd_passthrough!r} is not a mapping attribute")
-        for const in self.constants:
-            if const not in hints:
-                out.append(f"{name}: constant names unknown local attribute {const!r}")
-        for label_of in self.lexicon:
-            if label_of.partition(".")[0] not in hints:
-                out.append(f"{name}: lexicon names unknown local attribute {label_of!r}")
+            out.append(
+                f"{name}: udd_passthrough {self.udd_passthrough!r} is not a mapping attribute"
+            )
+        out.extend(
+            f"{name}: constant names unknown local attribute {const!r}"
+            for const in self.constants
+            if const not in hints
+        )
+        out.extend(
+            f"{name}: lexicon names unknown local attribute {label_of!r}"
+            for label_of in self.lexicon
+            if label_of.partition(".")[0] not in hints
+        )
         if self.unknown not in _POLICIES:
             out.append(f"{name}: unknown must be keep, ignore or raise, not {self.unknown!r}")
-        if self.filter is not None and not isinstance(self.filter, Filter | _ActiveOnly):
+        flt: object = self.filter
+        if flt is not None and not isinstance(flt, Filter | _ActiveOnly):
             out.append(f"{name}: filter must be an intacct_sdk.query.Filter or None")
         if self.timezone != "UTC":
             try:
@@ -462,7 +491,9 @@ class MappingSpec:
             if name not in values or values[name] is None:
                 if a.default is attrs.NOTHING:
                     if not any(e.path.startswith(f"{base}.{name}") for e in errors):
-                        errors.append(FieldError(f"{base}.{name}", self._message(name, "is required")))
+                        errors.append(
+                            FieldError(f"{base}.{name}", self._message(name, "is required"))
+                        )
                     values.pop(name, None)
                     continue
                 if name in values and values[name] is None:
@@ -532,7 +563,9 @@ class MappingSpec:
             if value is None:
                 if fm.required:
                     errors.append(
-                        FieldError(f"{base}.{fm.local}", self._message(fm.local, "is required"), fm.remote)
+                        FieldError(
+                            f"{base}.{fm.local}", self._message(fm.local, "is required"), fm.remote
+                        )
                     )
                 continue
             try:
@@ -540,7 +573,9 @@ class MappingSpec:
                     value = plan.converter.to_remote(value)
                 value = coerce(value, plan.remote_kind, self._tz)
             except (ValueError, TypeError) as exc:
-                errors.append(FieldError(f"{base}.{fm.local}", self._message(fm.local, exc), fm.remote))
+                errors.append(
+                    FieldError(f"{base}.{fm.local}", self._message(fm.local, exc), fm.remote)
+                )
                 continue
             if value is not None:
                 out[fm.remote] = remote_form(value)
@@ -675,4 +710,3 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, float):
         return repr(value)
     return f"{type(value).__name__}:{value}"
-
