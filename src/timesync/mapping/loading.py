@@ -472,7 +472,8 @@ def _toml_key(key: str) -> str:
 
 
 def _toml_str(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+    # JSON escapes every control character TOML forbids in basic strings except DEL.
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007F")
 
 
 def _toml_value(value: Any) -> str:
