@@ -335,8 +335,10 @@ def custom_specs(draw: st.DrawFn) -> MappingSpec:
     candidates = sorted(
         f for f, info in obj.fields.items() if not is_sensitive(f) and not info.custom
     )
-    chosen = draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=6, unique=True))
     fields = [fm for fm in base.fields if fm.required]
+    taken = {fm.remote for fm in fields}
+    free = [c for c in candidates if c not in taken]
+    chosen = draw(st.lists(st.sampled_from(free), min_size=1, max_size=6, unique=True))
     custom = draw(
         st.dictionaries(
             st.from_regex(r"X_[A-Z]{1,6}", fullmatch=True),
