@@ -69,7 +69,9 @@ def test_gl_group_of_the_item_comes_from_the_context() -> None:
 
 def test_priority_orders_rules_and_ties_keep_table_order() -> None:
     broad = AllocationRule(name="broad", priority=50, set={"location": "HQ"})
-    narrow = AllocationRule(name="narrow", priority=5, time_types=("Salary",), set={"location": "B"})
+    narrow = AllocationRule(
+        name="narrow", priority=5, time_types=("Salary",), set={"location": "B"}
+    )
     assert apply_rules(entry(), [broad, narrow]).rule is narrow
     first = AllocationRule(name="first", priority=1, set={"location": "1"})
     second = AllocationRule(name="second", priority=1, set={"location": "2"})
@@ -104,7 +106,9 @@ def test_task_targets_and_user_defined_dimensions() -> None:
 def test_route_timesheet_uses_its_employee_and_reports_each_entry() -> None:
     rule = AllocationRule(name="e7", employees=("E7",), time_types=("PTO",), set={"project": "G"})
     ts = Timesheet(
-        local_id="t1", employee_key="E7", begin_date=DAY,
+        local_id="t1",
+        employee_key="E7",
+        begin_date=DAY,
         entries=(entry(time_type="PTO"), entry()),
     )
     routed, results = route_timesheet(ts, [rule])
