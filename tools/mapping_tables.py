@@ -3,7 +3,7 @@
 Usage::
 
     python tools/mapping_tables.py            # print
-    python tools/mapping_tables.py --write    # replace the block between the markers in docs/mapping.md
+    python tools/mapping_tables.py --write    # refresh the marked block in docs/mapping.md
 """
 
 from __future__ import annotations
