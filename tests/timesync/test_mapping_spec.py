@@ -337,9 +337,12 @@ def test_lexicon_labels_appear_in_error_messages() -> None:
 
 
 def test_filters_default_to_active_only_where_the_object_has_status() -> None:
-    assert SPECS["EMPLOYEE"].effective_filter == (F("STATUS") == "active")
-    assert SPECS["TASK"].effective_filter is None, "TASK has no STATUS field"
-    assert SPECS["TIMESHEET"].effective_filter is None
+    assert SPECS["EMPLOYEE"].filter == (F("STATUS") == "active")
+    assert SPECS["EMPLOYEE"].active_only
+    assert SPECS["TASK"].filter is None, "TASK has no STATUS field"
+    assert SPECS["TIMESHEET"].filter is None
+    for name in ("PROJECT", "CUSTOMER", "DEPARTMENT", "LOCATION", "CLASS", "TIMETYPE"):
+        assert SPECS[name].filter == (F("STATUS") == "active"), name
     custom = F("PROJECTTYPE").in_(["Billable", "Internal"]) & (F("STATUS") == "active")
     spec = SPECS["PROJECT"].__class__(
         object_name="PROJECT",
@@ -347,9 +350,10 @@ def test_filters_default_to_active_only_where_the_object_has_status() -> None:
         fields=(FieldMap(local="key", remote="PROJECTID"),),
         filter=custom,
     )
-    assert spec.effective_filter == custom
-    assert spec.effective_filter is not None
-    assert "<in><field>PROJECTTYPE</field>" in spec.effective_filter.to_xml()
+    assert spec.filter == custom
+    assert not spec.active_only
+    assert spec.filter is not None
+    assert "<in><field>PROJECTTYPE</field>" in spec.filter.to_xml()
 
 
 def test_requested_fields_never_star_and_never_sensitive() -> None:

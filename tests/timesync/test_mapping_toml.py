@@ -14,7 +14,6 @@ import pytest
 from intacct_sdk.query import F
 from timesync.errors import ConfigurationError
 from timesync.mapping import (
-    ACTIVE_ONLY,
     FieldMap,
     MappingSpec,
     default_specs,
@@ -107,7 +106,8 @@ filter = { op = "and", filters = [
         & (F("BEGINDATE") >= date(2024, 1, 31))
     )
     assert specs["PROJECT"].effective_filter == expected
-    assert specs["EMPLOYEE"].filter is ACTIVE_ONLY
+    assert specs["EMPLOYEE"].filter == (F("STATUS") == "active")
+    assert specs["EMPLOYEE"].active_only
 
 
 def test_rules_and_new_specs_with_models_by_name_or_import_path() -> None:

@@ -112,12 +112,11 @@ def _converter_ref(conv: str | Converter | None) -> str | Converter | None:
 def spec_to_dict(spec: MappingSpec) -> dict[str, Any]:
     """The complete table of ``spec`` (``replace = true``), child specs by object name."""
     out: dict[str, Any] = {"model": _model_ref(spec.model), "replace": True}
-    if spec.filter is ACTIVE_ONLY:
+    if spec.active_only:
         out["filter"] = "active"
     elif spec.filter is None:
         out["filter"] = "none"
     else:
-        assert isinstance(spec.filter, Filter)
         out["filter"] = filter_to_dict(spec.filter)
     out["unknown"] = spec.unknown
     out["timezone"] = spec.timezone

@@ -58,7 +58,9 @@ class _ActiveOnly:
         return "ACTIVE_ONLY"
 
 
-ACTIVE_ONLY: Final = _ActiveOnly()
+ACTIVE_ONLY: Final[Any] = _ActiveOnly()
+"""The default ``filter``: resolved when the spec is built to ``STATUS = active`` where the
+object has a STATUS field, else None. ``spec.filter`` is always a ``Filter`` or None."""
 
 
 def active_filter(object_name: str) -> Filter | None:
@@ -183,8 +185,9 @@ class MappingSpec:
         children: Child collections mapped by their own specs.
         lexicon: Display labels for local names (``department_key`` -> ``Cost center 1``),
             used in ``mapping show``, docs and error messages; apps may use them as labels.
-        filter: The records to pull: ``ACTIVE_ONLY`` (the default: ``STATUS = active`` where the
-            object has STATUS), None for all, or any ``intacct_sdk.query`` filter.
+        filter: The records to pull: any ``intacct_sdk.query`` filter, or None for all. The
+            default, ``ACTIVE_ONLY``, becomes ``F("STATUS") == "active"`` where the object has a
+            STATUS field and None elsewhere.
         unknown: What to do with record fields no map names: ``keep`` them in
             ``custom_fields``, ``ignore`` them, or ``raise`` a field error. Sensitive fields
             are never kept.
@@ -206,7 +209,7 @@ class MappingSpec:
     fields: tuple[FieldMap, ...] = attrs.field(converter=_fields)
     children: tuple[ChildMap, ...] = attrs.field(default=(), converter=_children)
     lexicon: Mapping[str, str] = attrs.field(factory=FrozenMap, converter=FrozenMap)
-    filter: Filter | _ActiveOnly | None = ACTIVE_ONLY
+    filter: Filter | None = ACTIVE_ONLY
     unknown: UnknownPolicy = "keep"
     custom: Mapping[str, str] = attrs.field(factory=FrozenMap, converter=FrozenMap)
     allow_sensitive: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
@@ -229,6 +232,9 @@ class MappingSpec:
                 + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
                 problems,
             )
+        flt: object = self.filter
+        if isinstance(flt, _ActiveOnly):
+            object.__setattr__(self, "filter", active_filter(self.object_name))
         object.__setattr__(self, "_plans", self._compile())
         object.__setattr__(self, "_tz", UTC if self.timezone == "UTC" else ZoneInfo(self.timezone))
 
@@ -373,10 +379,13 @@ class MappingSpec:
 
     @property
     def effective_filter(self) -> Filter | None:
-        """The filter to pull with (``ACTIVE_ONLY`` resolved for this object)."""
-        if isinstance(self.filter, _ActiveOnly):
-            return active_filter(self.object_name)
+        """The filter to pull with (the same as ``filter``)."""
         return self.filter
+
+    @property
+    def active_only(self) -> bool:
+        """Whether the filter is exactly the active-only default for this object."""
+        return self.filter is not None and self.filter == active_filter(self.object_name)
 
     def remote_fields(self) -> tuple[str, ...]:
         """The Intacct fields to request: those pulled by a map, never ``*``."""
