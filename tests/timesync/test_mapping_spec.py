@@ -566,3 +566,54 @@ def test_custom_stamp_field_name() -> None:
     assert ts.key_field == "LOCAL_TS_ID"
     assert "LOCAL_TS_ID" in ts.remote_fields()
     assert specs["EEXPENSES"].key_field == "LOCAL_TS_ID"
+
+
+def test_user_defined_dimension_records() -> None:
+    from timesync.mapping import dimension_value_spec
+
+    spec = dimension_value_spec("fund")
+    value = spec.to_local({"ID": "F1", "NAME": "Fund one", "RECORDNO": "3"})
+    assert (value.dimension, value.key, value.name, value.record_no) == (
+        "FUND",
+        "F1",
+        "Fund one",
+        3,
+    )
+    assert spec.filter is None
+    assert spec.to_remote(value) == {"ID": "F1", "NAME": "Fund one"}
+
+
+def test_expense_reports_map_their_lines() -> None:
+    spec = SPECS["EEXPENSES"]
+    report = spec.to_local(
+        {
+            "TIMESYNC_ID": "x-1",
+            "EMPLOYEEID": "E1",
+            "WHENCREATED": "07/03/2024",
+            "STATE": "Submitted",
+            "EEXPENSESITEMS": [
+                {
+                    "ENTRYDATE": "07/01/2024",
+                    "TRX_AMOUNT": "120.50",
+                    "EXPENSETYPE": "Hotel",
+                    "PROJECTID": "P1",
+                    "BILLABLE": "true",
+                    "GLDIMFUND": "F1",
+                },
+            ],
+        }
+    )
+    assert report.total == Decimal("120.50")
+    assert report.lines[0].dimensions == {"GLDIMFUND": "F1"}
+    out = spec.to_remote(report)
+    assert "STATE" not in out
+    assert out["EEXPENSESITEMS"] == [
+        {
+            "ENTRYDATE": date(2024, 7, 1),
+            "TRX_AMOUNT": Decimal("120.50"),
+            "EXPENSETYPE": "Hotel",
+            "PROJECTID": "P1",
+            "BILLABLE": True,
+            "GLDIMFUND": "F1",
+        }
+    ]

@@ -223,6 +223,7 @@ class MappingSpec:
     constants: Mapping[str, Any] = attrs.field(factory=FrozenMap, converter=FrozenMap)
     _plans: tuple[_Plan, ...] = attrs.field(init=False, eq=False, repr=False)
     _tz: tzinfo = attrs.field(init=False, eq=False, repr=False)
+    _map_attrs: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         problems = self.problems()
@@ -236,6 +237,7 @@ class MappingSpec:
         if isinstance(flt, _ActiveOnly):
             object.__setattr__(self, "filter", active_filter(self.object_name))
         object.__setattr__(self, "_plans", self._compile())
+        object.__setattr__(self, "_map_attrs", tuple(sorted(_mapping_attrs(self.model))))
         object.__setattr__(self, "_tz", UTC if self.timezone == "UTC" else ZoneInfo(self.timezone))
 
     # -- checking ---------------------------------------------------------------------------
@@ -629,11 +631,10 @@ class MappingSpec:
     def hash_form(self, obj: Any) -> dict[str, Any]:
         """The canonical, JSON-ready form that :meth:`content_hash` digests."""
         form: dict[str, Any] = {}
-        mapping_attrs = _mapping_attrs(self.model)
         for plan in self._plans:
             if plan.field.hashed and plan.item is None:
                 form[plan.attr] = _canonical(getattr(obj, plan.attr))
-        for attr in sorted(mapping_attrs):
+        for attr in self._map_attrs:
             form[attr] = _canonical(getattr(obj, attr))
         for child in self.children:
             form[child.local] = [child.spec.hash_form(c) for c in getattr(obj, child.local)]
