@@ -13,8 +13,8 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.conftest import subprocess_env
 
+from conftest import subprocess_env
 from intacct_sdk import schema
 from intacct_sdk.query import F, Filter
 from timesync.mapping import (
