@@ -1,6 +1,9 @@
 """A typed client for Sage Intacct's XML Web Services gateway."""
 
 from intacct_sdk import functions
+from intacct_sdk._base import ClientStats
+from intacct_sdk._client import AsyncClient, Client
+from intacct_sdk._config import ClientOptions, Credentials, RequestOptions
 from intacct_sdk._errors import (
     AuthenticationError,
     ConfigurationError,
@@ -18,13 +21,20 @@ from intacct_sdk._errors import (
     TransactionAbortedError,
     TransportError,
 )
+from intacct_sdk._results import Page, Result, SessionInfo
+from intacct_sdk._retry import RetryPolicy
 from intacct_sdk._values import ValueTyping
 from intacct_sdk._version import __version__
 from intacct_sdk.query import F, Filter, and_, or_
 
 __all__ = [
+    "AsyncClient",
     "AuthenticationError",
+    "Client",
+    "ClientOptions",
+    "ClientStats",
     "ConfigurationError",
+    "Credentials",
     "DuplicateControlIdError",
     "ErrorDetail",
     "F",
@@ -33,11 +43,16 @@ __all__ = [
     "GatewayError",
     "IntacctError",
     "MalformedResponseError",
+    "Page",
     "RateLimitError",
     "RequestNotSentError",
+    "RequestOptions",
     "ResponseLostError",
+    "Result",
+    "RetryPolicy",
     "ServerError",
     "SessionExpiredError",
+    "SessionInfo",
     "TransactionAbortedError",
     "TransportError",
     "ValueTyping",

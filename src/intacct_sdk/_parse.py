@@ -1,0 +1,532 @@
+"""Reading gateway answers: bytes in, a :class:`Response` or a typed exception out.
+
+The gateway reports failure at three levels, and each level maps to one outcome:
+
+1. ``response/control/status`` failure: nothing ran. ``GW-0010`` (or HTTP 429) raises
+   :class:`RateLimitError`; sender/login rejections (``XL03000006``, ``XMLGW_JPP0002``)
+   raise :class:`AuthenticationError`; anything else raises :class:`ServerError`.
+2. ``operation/authentication/status`` failure: no function ran; raises
+   :class:`AuthenticationError`, or :class:`SessionExpiredError` when the error text speaks
+   of the session (the gateway's wording for an expired session is not documented).
+3. ``result/status`` per function: never raised here. Each :class:`Result` carries its
+   status and errors; :meth:`Result.raise_for_error` raises :class:`FunctionError`,
+   :class:`TransactionAbortedError` (``aborted``) or :class:`DuplicateControlIdError`.
+
+Duplicate control ids: with ``uniqueid=true`` the gateway refuses a function whose control
+id already ran, but no source shows the literal refusal. We take errorno ``XL03000008``
+(next to the documented ``XL03000003``/``XL03000006``/``XL03000009`` control-level
+numbers) or error text naming a repeated/already-used control id as that refusal; see
+:data:`intacct_sdk._results.DUPLICATE_CONTROL_ID_ERRORNOS`.
+
+HTTP status: a 4xx answer with an XML body (the gateway sends 401 with a control
+failure) is read like any other; 429 is always :class:`RateLimitError`; any other non-2xx
+answer without a usable ``<response>`` is :class:`ServerError` (5xx) or
+:class:`MalformedResponseError` (others). HTTP 524 never reaches this module: the transport
+layer reports it as a lost response.
+
+Records become flat dicts keyed by Intacct field names. A nested group adds dotted keys
+(``PERSONALINFO.EMAIL1``); an element whose children all share one tag, and either repeat
+or are named by the element's singular (``TIMESHEETENTRIES``/``TIMESHEETENTRY``), becomes
+a list (of records, or of values). Values are typed by :mod:`intacct_sdk._values`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import urllib.parse
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from typing import Any, Final
+
+from intacct_sdk._errors import (
+    AuthenticationError,
+    ErrorDetail,
+    MalformedResponseError,
+    RateLimitError,
+    ServerError,
+    SessionExpiredError,
+)
+from intacct_sdk._results import (
+    AuthInfo,
+    ControlInfo,
+    Page,
+    Response,
+    Result,
+    SessionInfo,
+)
+from intacct_sdk._values import Converter, ValueTyping, converters
+from intacct_sdk._xml import DEFAULT_MAX_BYTES, parse_xml
+
+__all__ = ["parse_response", "read_errors"]
+
+RATE_LIMIT_ERRORNOS: Final = frozenset({"GW-0010"})
+AUTH_ERRORNOS: Final = frozenset({"XL03000006", "XMLGW_JPP0002"})
+_MAX_DEPTH: Final = 64
+_DEFAULT_TYPING: Final = ValueTyping()
+_STATUSES: Final[frozenset[str]] = frozenset({"success", "failure", "aborted"})
+_EMPTY_TABLE: Final[dict[str, Converter]] = {}
+_WHITESPACE: Final = " \t\r\n"
+_UNTYPED: Final = ValueTyping(typed=False)
+
+_TAG: Final = re.compile(r"<[^>]*>")
+_SUPPORT_ID: Final = re.compile(r"\[Support ID: ([^\]]*)\]")
+_SESSION_TEXT: Final = re.compile(r"session", re.IGNORECASE)
+
+
+def parse_response(
+    body: bytes,
+    *,
+    status_code: int = 200,
+    content_type: str | None = None,
+    typing: ValueTyping = _DEFAULT_TYPING,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    retry_after: float | None = None,
+) -> Response:
+    """Parse a gateway answer.
+
+    Args:
+        body: The raw response body.
+        status_code: The HTTP status of the answer.
+        content_type: The ``Content-Type`` header, when known (informational: any body
+            that parses as a gateway ``<response>`` is read).
+        typing: How record values are typed.
+        max_bytes: Refuse bodies larger than this.
+        retry_after: Seconds from a ``Retry-After`` header, passed on to
+            :class:`RateLimitError`.
+
+    Returns:
+        The response, with one result per function.
+
+    Raises:
+        MalformedResponseError: Not a usable gateway answer.
+        RateLimitError: HTTP 429 or GW-0010.
+        ServerError: HTTP 5xx without a usable answer, or a control-level failure.
+        AuthenticationError: Sender or login rejected (SessionExpiredError for a session).
+    """
+    del content_type  # the body decides; see the docstring
+    try:
+        root = parse_xml(body, max_bytes=max_bytes)
+        if root.tag != "response":
+            raise MalformedResponseError(
+                f"answer is a <{_safe_tag(root.tag)}> document, not a gateway <response>"
+            )
+    except MalformedResponseError as exc:
+        if status_code == 429:
+            raise RateLimitError(
+                "rate limited (HTTP 429)", retry_after=retry_after, status_code=429
+            ) from None
+        if status_code >= 500:
+            raise ServerError(
+                f"HTTP {status_code} from the gateway without a usable answer ({exc})",
+                status_code=status_code,
+            ) from None
+        if not 200 <= status_code < 300:
+            raise MalformedResponseError(
+                f"HTTP {status_code} from the gateway without a usable answer ({exc})",
+                status_code=status_code,
+            ) from None
+        raise MalformedResponseError(str(exc), status_code=status_code) from None
+    return _read(root, status_code, typing, retry_after)
+
+
+def _safe_tag(tag: Any) -> str:
+    text = str(tag)
+    return text if len(text) <= 40 and text.isprintable() else "unexpected"
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _clean(text: str | None) -> str:
+    """Error text as the official SDKs show it: entities decoded, tags stripped."""
+    if not text:
+        return ""
+    if "&" in text:
+        text = html.unescape(text)
+    if "<" in text:
+        text = _TAG.sub("", text)
+    if "[Support ID:" in text:
+        text = _SUPPORT_ID.sub(lambda m: f"[Support ID: {urllib.parse.unquote(m[1])}]", text)
+    return " ".join(text.split())
+
+
+def read_errors(errormessage: ET.Element | None) -> tuple[ErrorDetail, ...]:
+    """The cleaned entries of an ``<errormessage>`` element (empty for None)."""
+    if errormessage is None:
+        return ()
+    return tuple(
+        ErrorDetail(
+            errorno=_clean(e.findtext("errorno")),
+            description=_clean(e.findtext("description")),
+            description2=_clean(e.findtext("description2")),
+            correction=_clean(e.findtext("correction")),
+        )
+        for e in errormessage.iterfind("error")
+    )
+
+
+def _summary(errors: tuple[ErrorDetail, ...]) -> str:
+    return "; ".join(str(e) for e in errors) or "no error details"
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+def _opt(elem: ET.Element, tag: str) -> str | None:
+    text = elem.findtext(tag)
+    return text if text else None
+
+
+def _bool(text: str | None) -> bool | None:
+    if text is None:
+        return None
+    low = text.strip().lower()
+    return True if low == "true" else False if low == "false" else None
+
+
+def _iso(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def _int(text: str | None) -> int | None:
+    if text is None or not text.isascii() or not text.strip().isdigit():
+        return None
+    return int(text)
+
+
+def _read(
+    root: ET.Element, status_code: int, typing: ValueTyping, retry_after: float | None
+) -> Response:
+    control_el = root.find("control")
+    if control_el is None:
+        raise MalformedResponseError("gateway response has no <control> block")
+    control = ControlInfo(
+        status=(control_el.findtext("status") or "").strip(),
+        sender_id=_opt(control_el, "senderid"),
+        control_id=_opt(control_el, "controlid"),
+        unique_id=_bool(control_el.findtext("uniqueid")),
+        dtd_version=_opt(control_el, "dtdversion"),
+    )
+    if control.status != "success" or status_code == 429:
+        errors = read_errors(root.find("errormessage"))
+        _control_failure(control, errors, status_code, retry_after)
+
+    ack = root.find("acknowledgement")
+    if ack is not None:
+        if (ack.findtext("status") or "").strip() != "success":
+            raise ServerError(
+                "offline request was not acknowledged",
+                status_code=status_code,
+            )
+        return Response(control=control, authentication=None, results=(), acknowledged=True)
+
+    operation = root.find("operation")
+    if operation is None:
+        raise MalformedResponseError("gateway response has no <operation> block")
+    auth_el = operation.find("authentication")
+    if auth_el is None:
+        raise MalformedResponseError("gateway response has no <authentication> block")
+    auth = AuthInfo(
+        status=(auth_el.findtext("status") or "").strip(),
+        user_id=_opt(auth_el, "userid"),
+        company_id=_opt(auth_el, "companyid"),
+        location_id=_opt(auth_el, "locationid"),
+        session_timestamp=_iso(auth_el.findtext("sessiontimestamp")),
+        session_timeout=_iso(auth_el.findtext("sessiontimeout")),
+    )
+    if auth.status != "success":
+        errors = read_errors(operation.find("errormessage"))
+        first = errors[0] if errors else ErrorDetail("")
+        cls = (
+            SessionExpiredError
+            if _SESSION_TEXT.search(" ".join(e.text for e in errors))
+            else AuthenticationError
+        )
+        raise cls(
+            f"authentication failed: {_summary(errors)}",
+            errorno=first.errorno or None,
+            description=first.text or None,
+            errors=errors,
+            status_code=status_code,
+        )
+    results = tuple(_result(r, typing) for r in operation.iterfind("result"))
+    return Response(control=control, authentication=auth, results=results)
+
+
+def _control_failure(
+    control: ControlInfo,
+    errors: tuple[ErrorDetail, ...],
+    status_code: int,
+    retry_after: float | None,
+) -> None:
+    numbers = {e.errorno for e in errors}
+    first = errors[0].errorno if errors else None
+    summary = _summary(errors)
+    if status_code == 429 or numbers & RATE_LIMIT_ERRORNOS:
+        limited = next((n for n in numbers if n in RATE_LIMIT_ERRORNOS), first)
+        raise RateLimitError(
+            f"rate limited: {summary}",
+            retry_after=retry_after,
+            status_code=status_code,
+            errorno=limited,
+            errors=errors,
+        )
+    if numbers & AUTH_ERRORNOS:
+        auth = next(e for e in errors if e.errorno in AUTH_ERRORNOS)
+        raise AuthenticationError(
+            f"gateway refused the sender or login: {summary}",
+            errorno=auth.errorno,
+            description=auth.text or None,
+            errors=errors,
+            status_code=status_code,
+        )
+    raise ServerError(
+        f"gateway refused the request ({control.status or 'no status'}): {summary}",
+        status_code=status_code,
+        errorno=first,
+        errors=errors,
+    )
+
+
+# --------------------------------------------------------------------------- results
+
+
+def _result(elem: ET.Element, typing: ValueTyping) -> Result:
+    status = (elem.findtext("status") or "").strip()
+    if status not in _STATUSES:
+        raise MalformedResponseError("a function result has no valid <status>")
+    function = (elem.findtext("function") or "").strip()
+    control_id = elem.findtext("controlid") or ""
+    errors = read_errors(elem.find("errormessage"))
+    page: Page | None = None
+    payload: Any = None
+    data = elem.find("data")
+    legacy_list = elem.find("listtype")
+    key = elem.find("key")
+    if key is not None and data is None:
+        payload = key.text or ""
+    elif function == "getDimensions":
+        page = _dimensions(data if data is not None else elem.find("dimensions"))
+    elif data is not None:
+        api = data.find("api")
+        if api is not None and len(data) == 1:
+            payload = SessionInfo(
+                session_id=api.findtext("sessionid") or "",
+                endpoint=api.findtext("endpoint") or "",
+                location_id=_opt(api, "locationid"),
+            )
+        elif function in ("lookup", "inspect"):
+            payload = _definition(data)
+        else:
+            page = _page(data, legacy_list, typing)
+    return Result(
+        function=function,
+        control_id=control_id,
+        status=status,  # type: ignore[arg-type]
+        page=page,
+        payload=payload,
+        errors=errors,
+    )
+
+
+def _page(data: ET.Element, legacy: ET.Element | None, typing: ValueTyping) -> Page:
+    records = _records(data, typing)
+    get = data.attrib.get
+    if legacy is not None:
+        # get_list: <listtype start end total>object</listtype> beside <data>
+        return Page(
+            records=records,
+            listtype=(legacy.text or "").strip(),
+            count=len(records),
+            total_count=_int(legacy.get("total")),
+            num_remaining=None,
+            result_id=None,
+            offset=_int(legacy.get("start")),
+        )
+    count = _int(get("count"))
+    return Page(
+        records=records,
+        listtype=get("listtype") or (records and str(data[0].tag)) or "",
+        count=len(records) if count is None else count,
+        total_count=_int(get("totalcount")),
+        num_remaining=_int(get("numremaining")),
+        result_id=get("resultId") or None,
+        offset=_int(get("offset")),
+    )
+
+
+def _dimensions(container: ET.Element | None) -> Page:
+    if container is None:
+        return Page(records=[], listtype="dimension")
+    if len(container) == 1 and container[0].tag == "dimensions":
+        container = container[0]
+    records = _records(container, _UNTYPED)
+    return Page(records=records, listtype="dimension", count=len(records))
+
+
+def _definition(data: ET.Element) -> Any:
+    items = []
+    for typ in data:
+        out: dict[str, Any] = dict(typ.attrib)
+        _fill(typ, "", _EMPTY_TABLE, _UNTYPED, out, 1)
+        items.append(out)
+    return items[0] if len(items) == 1 else items
+
+
+# --------------------------------------------------------------------------- records
+
+
+def _records(data: ET.Element, typing: ValueTyping) -> list[dict[str, Any]]:
+    """Every child of ``data`` as a record dict (the hot path of big pages).
+
+    The loop is written for speed: no per-field function call for text fields, no
+    per-field duplicate check. Each child adds at least one key, so a record whose key
+    count falls short of what its children added has a repeated tag; that rare record is
+    rebuilt by the general :func:`_fill`, which keeps repeats as lists.
+    """
+    out: list[dict[str, Any]] = []
+    append = out.append
+    typed = typing.typed
+    tz = typing.timezone
+    empty: Any = None if typed else ""
+    last_tag: Any = None
+    table = _EMPTY_TABLE
+    get = table.get
+    space = _WHITESPACE  # locals are faster than globals in the loop below
+    for rec in data:
+        tag = rec.tag
+        if tag != last_tag:
+            last_tag = tag
+            table = converters(str(tag).upper(), tz) if typed else _EMPTY_TABLE
+            get = table.get
+        record: dict[str, Any] = {}
+        extra = 0
+        for child in rec:
+            text = child.text
+            if text is None or text[0] in space:
+                if len(child):
+                    before = len(record)
+                    _fill_child(child, "", table, typing, record, 1)
+                    extra += len(record) - before - 1
+                    continue
+                if text is None:
+                    record[child.tag] = empty
+                    continue
+            name = child.tag
+            conv = get(name)
+            record[name] = text if conv is None else conv(text)
+        if len(record) != len(rec) + extra:
+            record = {}
+            _fill(rec, "", table, typing, record, 1)
+        append(record)
+    return out
+
+
+def _value(text: str | None, conv: Converter | None, empty: Any) -> Any:
+    if not text:
+        return empty
+    return text if conv is None else conv(text)
+
+
+class _Repeated(list[Any]):
+    """A list built from repeated elements of one tag (as opposed to a value)."""
+
+
+def _repeat(out: dict[str, Any], key: str, value: Any) -> None:
+    current = out[key]
+    if isinstance(current, _Repeated):
+        current.append(value)
+    else:
+        out[key] = _Repeated((current, value))
+
+
+def _singular(tag: str) -> str:
+    if tag.endswith(("IES", "ies")):
+        return tag[:-3] + ("Y" if tag[-1] == "S" else "y")
+    if len(tag) > 1 and tag[-1] in "Ss":
+        return tag[:-1]
+    return ""
+
+
+def _fill(
+    elem: ET.Element,
+    prefix: str,
+    table: dict[str, Converter],
+    typing: ValueTyping,
+    out: dict[str, Any],
+    depth: int,
+) -> None:
+    """Add the children of ``elem`` to ``out`` under ``prefix`` (general, recursive)."""
+    if depth > _MAX_DEPTH:
+        raise MalformedResponseError(f"record nesting is deeper than {_MAX_DEPTH} levels")
+    get = table.get
+    empty = None if typing.typed else ""
+    for child in elem:
+        if len(child):
+            _fill_child(child, prefix, table, typing, out, depth)
+            continue
+        key = prefix + child.tag
+        text = child.text
+        if text:
+            conv = get(key)
+            value = text if conv is None else conv(text)
+        else:
+            value = empty
+        if key in out:
+            _repeat(out, key, value)
+        else:
+            out[key] = value
+
+
+def _fill_child(
+    child: ET.Element,
+    prefix: str,
+    table: dict[str, Converter],
+    typing: ValueTyping,
+    out: dict[str, Any],
+    depth: int,
+) -> None:
+    """Add one element that has children: a list (of records or values) or a group."""
+    if depth > _MAX_DEPTH:
+        raise MalformedResponseError(f"record nesting is deeper than {_MAX_DEPTH} levels")
+    tag = child.tag
+    key = prefix + tag
+    item_tag = child[0].tag
+    n = len(child)
+    # A group's children have different tags; compare first and last before looking closer.
+    if (
+        child[-1].tag == item_tag
+        and (n > 1 or item_tag == _singular(tag))
+        and all(c.tag == item_tag for c in child)
+    ):
+        complex_items = [len(c) > 0 for c in child]
+        if all(complex_items):
+            # A list of records, typed by the item's own object when the table knows it.
+            item_table = (
+                converters(item_tag.upper(), typing.timezone) if typing.typed else _EMPTY_TABLE
+            )
+            items = []
+            for c in child:
+                rec: dict[str, Any] = {}
+                _fill(c, "", item_table, typing, rec, depth + 1)
+                items.append(rec)
+            _put(out, key, items)
+            return
+        if not any(complex_items):
+            conv = table.get(key + "." + item_tag)
+            _put(out, key, [_value(c.text, conv, None if typing.typed else "") for c in child])
+            return
+    _fill(child, key + ".", table, typing, out, depth + 1)
+
+
+def _put(out: dict[str, Any], key: str, value: Any) -> None:
+    if key in out:
+        _repeat(out, key, value)
+    else:
+        out[key] = value
