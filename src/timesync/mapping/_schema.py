@@ -28,6 +28,7 @@ class FieldFacts:
     datatype: str
     readonly: bool = False
     custom: bool = False
+    writeonly: bool = False
 
 
 _EEXPENSESITEM: Final[Mapping[str, FieldFacts]] = {
@@ -63,10 +64,12 @@ _EEXPENSESITEM: Final[Mapping[str, FieldFacts]] = {
 _EXTRA: Final[Mapping[str, Mapping[str, FieldFacts]]] = {"EEXPENSESITEM": _EEXPENSESITEM}
 
 # Fields a timesheet entry accepts on create (create_timesheet in the request XSD, and the
-# generic create documentation) that lookup output does not list.
+# generic create documentation) that lookup output does not list: write-only, since a query
+# may only select what lookup lists.
 _ADDED: Final[Mapping[str, Mapping[str, FieldFacts]]] = {
     "TIMESHEETENTRY": {
-        name: FieldFacts("TEXT") for name in ("CLASSID", "VENDORID", "CONTRACTID", "WAREHOUSEID")
+        name: FieldFacts("TEXT", writeonly=True)
+        for name in ("CLASSID", "VENDORID", "CONTRACTID", "WAREHOUSEID")
     },
 }
 

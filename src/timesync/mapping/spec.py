@@ -298,6 +298,11 @@ class MappingSpec:
                     )
             elif fact.readonly and fm.pushes:
                 out.append(f"{where}: {remote} is read-only in Intacct; use direction 'pull'")
+            elif fact.writeonly and fm.pulls:
+                out.append(
+                    f"{where}: {remote} is accepted on create but cannot be read; "
+                    "use direction 'push'"
+                )
             if _schema.is_sensitive(remote) and remote not in self.allow_sensitive:
                 out.append(f"{where}: {remote} is sensitive; list it in allow_sensitive to map it")
             if fm.converter is not None and isinstance(fm.converter, str):
