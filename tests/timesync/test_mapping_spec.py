@@ -617,3 +617,28 @@ def test_expense_reports_map_their_lines() -> None:
             "GLDIMFUND": "F1",
         }
     ]
+
+
+def test_converter_failures_become_field_errors_in_both_directions() -> None:
+    def strict_code(value: str) -> str:
+        if not value.isalnum():
+            raise ValueError("codes are letters and digits")
+        return value
+
+    register_converter("test_code", strict_code, strict_code, replace=True)
+    spec = employee_spec(
+        fields=(
+            FieldMap(local="key", remote="EMPLOYEEID"),
+            FieldMap(local="title", remote="TITLE", converter="test_code"),
+            FieldMap(local="class_key", remote="CLASSID", converter="test_code"),
+        )
+    )
+    with pytest.raises(MappingError) as pulled:
+        spec.to_local({"EMPLOYEEID": "E1", "TITLE": "a b", "CLASSID": "c-d"})
+    assert [(e.path, e.message) for e in pulled.value.errors] == [
+        ("employee.title", "codes are letters and digits"),
+        ("employee.class_key", "codes are letters and digits"),
+    ]
+    with pytest.raises(MappingError) as pushed:
+        spec.to_remote(Employee(key="E1", title="ok", class_key="not ok"))
+    assert [e.path for e in pushed.value.errors] == ["employee.class_key"]

@@ -453,7 +453,7 @@ class MappingSpec:
             where = f"{base}.{fm.local}"
             try:
                 value = self._pull_value(plan, flat.get(fm.remote))
-            except (ValueError, TypeError) as exc:
+            except (ValueError, TypeError, ArithmeticError) as exc:
                 errors.append(FieldError(where, self._message(fm.local, exc), fm.remote))
                 continue
             if value is None and fm.required:
@@ -519,7 +519,7 @@ class MappingSpec:
             if validator is not None:
                 try:
                     validator(None, a, values[name])
-                except (ValueError, TypeError) as exc:
+                except (ValueError, TypeError, ArithmeticError) as exc:
                     errors.append(
                         FieldError(
                             f"{base}.{name}", self._message(name, exc), self.remote_field_for(name)
@@ -588,7 +588,7 @@ class MappingSpec:
                 if plan.converter is not None:
                     value = plan.converter.to_remote(value)
                 value = coerce(value, plan.remote_kind, self._tz)
-            except (ValueError, TypeError) as exc:
+            except (ValueError, TypeError, ArithmeticError) as exc:
                 errors.append(
                     FieldError(f"{base}.{fm.local}", self._message(fm.local, exc), fm.remote)
                 )
