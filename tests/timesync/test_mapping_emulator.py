@@ -11,7 +11,7 @@ import pytest
 
 from intacct_sdk.query import F
 from timesync.mapping import default_specs
-from timesync.models import Status, Timesheet, TimesheetEntry
+from timesync.models import ExpenseLine, ExpenseReport, Status, Timesheet, TimesheetEntry
 
 SPECS = default_specs()
 PULLED = [
@@ -118,4 +118,59 @@ def test_a_pushed_timesheet_reads_back_as_the_same_model(intacct_client: Any) ->
     # Re-reading the same Intacct record hashes the same.
     assert spec.content_hash(spec.to_local({**header, "TIMESHEETENTRIES": entries})) == (
         spec.content_hash(pulled)
+    )
+
+
+def test_a_pushed_expense_report_reads_back(intacct_emulator: Any, intacct_client: Any) -> None:
+    # The demo company declares the stamp field on TIMESHEET only.
+    if not any(
+        cf.object_name == "EEXPENSES" and cf.field_id == "TIMESYNC_ID"
+        for cf in intacct_emulator.company.custom_fields
+    ):
+        intacct_emulator.company.add_custom_field("EEXPENSES", "TIMESYNC_ID", datatype="TEXT")
+    employee = SPECS["EMPLOYEE"].to_local(
+        next(iter(intacct_client.query("EMPLOYEE", SPECS["EMPLOYEE"].remote_fields())))
+    )
+    spec = SPECS["EEXPENSES"]
+    report = ExpenseReport(
+        local_id="local-ex-5",
+        employee_key=employee.key,
+        report_date=date(2024, 7, 5),
+        description="client visit",
+        lines=(
+            ExpenseLine(
+                entry_date=date(2024, 7, 3),
+                amount=Decimal("120.50"),
+                expense_type="Hotel",
+                paid_to="Inn",
+                notes="one night",
+            ),
+            ExpenseLine(entry_date=date(2024, 7, 4), amount=Decimal("18.00"), expense_type="Meals"),
+        ),
+    )
+    intacct_client.create("EEXPENSES", [spec.to_remote(report)])
+    rows = list(
+        intacct_client.query(
+            "EEXPENSES", spec.remote_fields(), where=F("TIMESYNC_ID") == "local-ex-5"
+        )
+    )
+    assert len(rows) == 1
+    line_spec = SPECS["EEXPENSESITEM"]
+    lines = list(
+        intacct_client.query(
+            "EEXPENSESITEM",
+            line_spec.remote_fields(),
+            where=F("RECORDKEY") == rows[0]["RECORDNO"],
+            order_by=[("LINE_NO", "asc")],
+        )
+    )
+    pulled = spec.to_local({**rows[0], "EEXPENSESITEMS": lines})
+    assert pulled.total == Decimal("138.50")
+    assert [(x.entry_date, x.amount, x.expense_type, x.paid_to, x.notes) for x in pulled.lines] == [
+        (x.entry_date, x.amount, x.expense_type, x.paid_to, x.notes) for x in report.lines
+    ]
+    assert (pulled.employee_key, pulled.report_date, pulled.description) == (
+        report.employee_key,
+        report.report_date,
+        report.description,
     )

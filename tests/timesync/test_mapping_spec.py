@@ -594,7 +594,7 @@ def test_expense_reports_map_their_lines() -> None:
             "EEXPENSESITEMS": [
                 {
                     "ENTRYDATE": "07/01/2024",
-                    "TRX_AMOUNT": "120.50",
+                    "AMOUNT": "120.50",
                     "EXPENSETYPE": "Hotel",
                     "PROJECTID": "P1",
                     "BILLABLE": "true",
@@ -610,7 +610,7 @@ def test_expense_reports_map_their_lines() -> None:
     assert out["EEXPENSESITEMS"] == [
         {
             "ENTRYDATE": date(2024, 7, 1),
-            "TRX_AMOUNT": Decimal("120.50"),
+            "AMOUNT": Decimal("120.50"),
             "EXPENSETYPE": "Hotel",
             "PROJECTID": "P1",
             "BILLABLE": True,

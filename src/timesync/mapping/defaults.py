@@ -229,9 +229,9 @@ def _expense_line() -> MappingSpec:
         model=ExpenseLine,
         fields=(
             _f("record_no", "RECORDNO", "pull", hashed=False),
-            _f("line_no", "LINENO", "pull", hashed=False),
+            _f("line_no", "LINE_NO", "pull", hashed=False),
             _f("entry_date", "ENTRYDATE", required=True),
-            _f("amount", "TRX_AMOUNT", required=True),
+            _f("amount", "AMOUNT", required=True),
             _f("expense_type", "EXPENSETYPE"),
             _f("quantity", "QUANTITY"),
             _f("unit_rate", "UNITRATE"),
