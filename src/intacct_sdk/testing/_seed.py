@@ -2,8 +2,8 @@
 
 The records come from :mod:`intacct_sdk.testing._seed_data` (pure and deterministic); this
 module stores them in a :class:`Company` through its bulk path, and declares what the company
-needs besides records: the TIMESHEET custom field a client stamps with its own id
-(``TIMESYNC_ID``) and the user-defined dimension (``WORKSTREAM``).
+needs besides records: the custom field a client stamps with its own id (``TIMESYNC_ID``, on
+TIMESHEET and EEXPENSES) and the user-defined dimension (``WORKSTREAM``).
 
 The same arguments always give the same data, byte for byte, so a test can hard-code an
 employee id and a benchmark can compare runs.
@@ -29,8 +29,13 @@ _log = logging.getLogger(__name__)
 
 
 def _declare(company: Company) -> None:
-    """Declare the TIMESHEET custom field and the user-defined dimension."""
-    company.add_custom_field("TIMESHEET", CUSTOM_FIELD, datatype="TEXT", label="Timesync ID")
+    """Declare the sync stamp custom field and the user-defined dimension.
+
+    The stamp (a client's own id for a record it pushed) sits on the two objects a time-tracking
+    app pushes: timesheets and expense reports.
+    """
+    for object_name in ("TIMESHEET", "EEXPENSES"):
+        company.add_custom_field(object_name, CUSTOM_FIELD, datatype="TEXT", label="Timesync ID")
     company.add_dimension(DIMENSION, label="Workstream")
 
 
@@ -67,8 +72,8 @@ def demo_company(
     managers, dimensions, PO/SO numbers; some closed or inactive), tasks per project (TASKID
     unique within its project, billable/utilized flags, time types), the time types Salary,
     Overtime, Vacation, Sick and Holiday, labor and equipment items with their GL groups, a
-    user-defined dimension ``WORKSTREAM`` with values, and the TIMESHEET custom field
-    ``TIMESYNC_ID``.
+    user-defined dimension ``WORKSTREAM`` with values, and the custom field ``TIMESYNC_ID`` on
+    TIMESHEET and EEXPENSES.
 
     Args:
         employees: Number of employees (one in eight is a manager).
