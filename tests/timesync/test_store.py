@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from tests.conftest import subprocess_env
-from timesync.errors import LockHeldError, StateStoreError
+
+from timesync.store import LockHeldError, StateStoreError
 from timesync.store import (
     MIGRATIONS,
     Cursor,

@@ -4,6 +4,7 @@ Bring your own database by implementing :class:`StateStore` (and :class:`Lock`);
 uses nothing else.
 """
 
+from timesync.store._errors import LockHeldError, StateStoreError
 from timesync.store._lock import FileLock
 from timesync.store._protocol import (
     Cursor,
@@ -26,9 +27,11 @@ __all__ = [
     "Link",
     "LinkState",
     "Lock",
+    "LockHeldError",
     "OutboxEntry",
     "OutboxState",
     "RunRecord",
     "SQLiteStateStore",
     "StateStore",
+    "StateStoreError",
 ]

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from types import TracebackType
 
-from timesync.errors import LockHeldError
+from timesync.store._errors import LockHeldError
 
 __all__ = ["FileLock"]
 

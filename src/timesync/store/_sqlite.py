@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from timesync.errors import StateStoreError
+from timesync.store._errors import StateStoreError
 from timesync.store._protocol import (
     Cursor,
     ErrorEntry,
