@@ -10,7 +10,16 @@ import pytest
 import intacct_sdk
 
 SRC = Path(intacct_sdk.__file__).resolve().parents[1]
-REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+_ROOT = Path(__file__).resolve().parents[1]
+# The reference folder sits beside the checkout (or beside the folder of worktrees).
+REFERENCE = next(
+    (
+        p / "shared" / "reference"
+        for p in (_ROOT.parent, _ROOT.parent.parent)
+        if (p / "shared" / "reference").is_dir()
+    ),
+    _ROOT.parent / "shared" / "reference",
+)
 
 
 def subprocess_env(**extra: str) -> dict[str, str]:
