@@ -14,7 +14,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.conftest import subprocess_env
 
-from timesync.store import LockHeldError, StateStoreError
 from timesync.store import (
     MIGRATIONS,
     Cursor,
@@ -22,10 +21,12 @@ from timesync.store import (
     FileLock,
     Link,
     LinkState,
+    LockHeldError,
     OutboxEntry,
     OutboxState,
     SQLiteStateStore,
     StateStore,
+    StateStoreError,
 )
 
 
@@ -92,10 +93,15 @@ def test_unlinked_rows_have_no_local_id(store: SQLiteStateStore) -> None:
 
 def test_transaction_rolls_back_links_and_cursor_together(store: SQLiteStateStore) -> None:
     store.set_cursor(Cursor("PROJECT", datetime(2024, 1, 1), 1))
-    with pytest.raises(RuntimeError), store.transaction():
-        store.put_link(Link("PROJECT", "P1", "1"))
-        store.set_cursor(Cursor("PROJECT", datetime(2024, 2, 1), 9))
-        raise RuntimeError("crash before commit")
+
+    def batch() -> None:
+        with store.transaction():
+            store.put_link(Link("PROJECT", "P1", "1"))
+            store.set_cursor(Cursor("PROJECT", datetime(2024, 2, 1), 9))
+            raise RuntimeError("crash before commit")
+
+    with pytest.raises(RuntimeError):
+        batch()
     assert store.get_link("PROJECT", "P1") is None
     assert store.get_cursor("PROJECT") == Cursor("PROJECT", datetime(2024, 1, 1), 1)
 
@@ -155,7 +161,7 @@ def test_links_behave_like_a_one_to_one_map(ops: list[tuple[str, str]]) -> None:
         model: dict[str, str] = {}
         for remote, local in ops:
             s.put_link(Link("EMPLOYEE", remote, local))
-            model = {r: l for r, l in model.items() if l != local}
+            model = {r: loc for r, loc in model.items() if loc != local}
             model[remote] = local
         assert {lk.remote_key: lk.local_id for lk in s.links("EMPLOYEE")} == model
 

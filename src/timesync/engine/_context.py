@@ -34,7 +34,16 @@ class RunContext:
     dry_run: bool
 
     def execute(self, functions: Sequence[Function]) -> list[Any]:
-        """Send functions in one request; returns one result per function."""
+        """Send functions in one request; returns one result per function.
+
+        Writes go with ``uniqueid=true``: their control ids are deterministic, so a replay of
+        a write that already ran is refused by the gateway instead of applied twice.
+        """
+        counts = self.report.functions_by_name
+        for fn in functions:
+            counts[fn.name] = counts.get(fn.name, 0) + 1
+        if any(fn.is_write for fn in functions):
+            return list(self.client.execute(list(functions), options={"unique_id": True}))
         return list(self.client.execute(list(functions)))
 
     def query_page(

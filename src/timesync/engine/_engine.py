@@ -150,9 +150,6 @@ class Engine:
             after = stats_snapshot(self.client)
             report.http_requests = after[0] - before[0]
             report.api_functions = after[1] - before[1]
-            report.functions_by_name = {
-                k: v - before[2].get(k, 0) for k, v in after[2].items() if v - before[2].get(k, 0)
-            }
             report.pending = len(
                 self.store.outbox(states=[OutboxState.PENDING, OutboxState.IN_FLIGHT])
             )

@@ -37,6 +37,11 @@ _KEY_FIELD = {
 }
 
 
+def _filter(spec: MappingSpecLike) -> Any:
+    """The spec's pull filter (``ACTIVE_ONLY`` resolved for its object)."""
+    return getattr(spec, "effective_filter", spec.filter)
+
+
 def _is_active(model: Any) -> bool:
     status = getattr(model, "status", "active")
     return str(getattr(status, "value", status)).lower() == "active"
@@ -121,7 +126,7 @@ class _ObjectPull:
             "RECORDNO",
             "WHENMODIFIED",
             *self.spec.remote_fields(),
-            *filter_fields(self.spec.filter),
+            *filter_fields(_filter(self.spec)),
         ]
         wb = self.ctx.options.writeback_field.get(self.name)
         if wb:
@@ -137,7 +142,7 @@ class _ObjectPull:
             if full or cursor is None
             else start_position(cursor.modified, cursor.record_no, ctx.options.lookback)
         )
-        base = self.spec.filter if full else None
+        base = _filter(self.spec) if full else None
         best = (
             (cursor.modified, cursor.record_no)
             if cursor and cursor.modified and not self.full
@@ -189,7 +194,9 @@ class _ObjectPull:
             ctx.fail(self.name, key, describe(exc))
             return
         rkey = remote_key(self.name, model)
-        in_scope = _is_active(model) and (not in_scope_filter or matches(self.spec.filter, record))
+        in_scope = _is_active(model) and (
+            not in_scope_filter or matches(_filter(self.spec), record)
+        )
         if in_scope:
             self.seen[rkey] = model
         content_hash = self.spec.content_hash(model)

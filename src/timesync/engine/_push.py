@@ -29,6 +29,7 @@ from timesync.engine._context import RunContext, describe, log
 from timesync.engine._options import MappingSpecLike
 from timesync.engine._plan import DEAD_STATES, PushPlan, PushStep, chunks, control_id, plan_push
 from timesync.local import LocalDocument
+from timesync.mapping.rules import route_timesheet
 from timesync.store import Cursor, Link, OutboxEntry, OutboxState
 
 __all__ = ["push_object"]
@@ -208,7 +209,11 @@ class _Pusher:
         return docs, batch.cursor
 
     def prepare(self, model: Any) -> Any:
-        """Fill each entry's task RECORDNO (TASKKEY) from the task links."""
+        """Route entries by the spec's allocation rules, then fill each entry's task
+        RECORDNO (TASKKEY) from the task links."""
+        rules = getattr(self.spec, "rules", ())
+        if rules and self.name == "TIMESHEET":
+            model, _ = route_timesheet(model, rules)
         entries = getattr(model, "entries", None)
         if not entries:
             return model

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, Protocol
 
 import attrs
@@ -79,7 +78,7 @@ class RunReport:
         repairs: One line per local record a full run repaired.
         http_requests: HTTP requests the run sent.
         api_functions: Gateway functions the run sent.
-        functions_by_name: Functions sent, by function name.
+        functions_by_name: Functions the engine sent, by function name (first attempts).
         pending: Outbox steps still pending or in flight at the end.
         planned: In a dry run, one line per write it would make.
     """
@@ -191,22 +190,12 @@ class Hooks:
         """A run ended."""
 
 
-def stats_snapshot(client: Any) -> tuple[int, int, Mapping[str, int]]:
-    """HTTP requests, functions and functions by name from ``client.stats``, tolerantly."""
+def stats_snapshot(client: Any) -> tuple[int, int]:
+    """HTTP requests and functions sent so far, from ``client.stats`` (zeros without one).
+
+    The client counts every attempt, retries and logins included: what the gateway saw.
+    """
     stats = getattr(client, "stats", None)
     if stats is None:
-        return 0, 0, {}
-    requests = int(getattr(stats, "http_requests", getattr(stats, "requests", 0)) or 0)
-    by_name_raw = getattr(stats, "functions_by_name", None) or getattr(stats, "functions", {})
-    by_name: dict[str, int] = {}
-    if isinstance(by_name_raw, Mapping):
-        for k, v in by_name_raw.items():
-            name = k[0] if isinstance(k, tuple) else str(k)
-            by_name[name] = by_name.get(name, 0) + int(v)
-        functions = sum(by_name.values())
-    else:
-        functions = int(by_name_raw or 0)
-    total = getattr(stats, "total_functions", None)
-    if isinstance(total, int):
-        functions = total
-    return requests, functions, by_name
+        return 0, 0
+    return int(getattr(stats, "http_requests", 0)), int(getattr(stats, "functions", 0))

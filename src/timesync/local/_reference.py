@@ -45,7 +45,8 @@ CREATE TABLE IF NOT EXISTS dimension_values (
     id INTEGER PRIMARY KEY, dimension TEXT NOT NULL, number TEXT, name TEXT,
     extra TEXT NOT NULL DEFAULT '{}',
     active INTEGER NOT NULL DEFAULT 1, intacct_key TEXT, intacct_recordno INTEGER);
-CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, doc_id INTEGER);
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, doc_id INTEGER);
 CREATE TABLE IF NOT EXISTS timesheets (
     id INTEGER PRIMARY KEY, person_number TEXT NOT NULL, week_start TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT 'approved', revision INTEGER NOT NULL DEFAULT 1,
@@ -453,7 +454,6 @@ class ReferenceApp:
             for e in self.timesheet_entries(local_id)
         )
         model = Timesheet(
-            key=local_id,
             local_id=local_id,
             employee_key=row["person_number"],
             begin_date=date.fromisoformat(row["week_start"]),
