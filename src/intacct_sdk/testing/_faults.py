@@ -124,6 +124,10 @@ def _check_rule(rule: FaultRule) -> None:
             raise FaultSpecError(f"fault {rule.kind!r} takes no parameter")
 
 
+def _request_numbers(values: Iterable[int]) -> frozenset[int]:
+    return frozenset(values)
+
+
 @attrs.frozen(slots=True)
 class FaultRule:
     """One fault kind, applied by rate or to a set of request numbers.
@@ -138,7 +142,7 @@ class FaultRule:
 
     kind: str
     rate: float | None = None
-    requests: frozenset[int] = attrs.field(default=frozenset(), converter=frozenset)
+    requests: frozenset[int] = attrs.field(default=frozenset(), converter=_request_numbers)
     param: str | None = None
 
     def __attrs_post_init__(self) -> None:
