@@ -278,7 +278,7 @@ class _Pusher:
                     rec and link and link.remote_modified and when and when != link.remote_modified
                 ),
                 target=self.opts.target_state,
-                on_locked=self.opts.on_locked,
+                on_delete=self.opts.on_delete,
             )
             if plan.conflict:
                 ctx.conflict(self.name, local_id, plan.conflict)
