@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     unlink.set_defaults(func=_unlink)
 
     try:
-        from timesync.mapping import cli as mapping_cli  # noqa: PLC0415
+        from timesync.mapping import cli as mapping_cli
     except ImportError:  # pragma: no cover - the mapping tools ship in the same package
         _log.debug("timesync.mapping.cli not available")
     else:
@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _sync(args: argparse.Namespace) -> int:
-    from timesync.engine._config import SyncConfig, open_engine  # noqa: PLC0415
+    from timesync.engine._config import SyncConfig, open_engine
 
     config = SyncConfig.load(args.config)
     display = _ProgressLine(sys.stderr)
@@ -125,8 +125,8 @@ def _sync(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from timesync.engine._config import SyncConfig  # noqa: PLC0415
-    from timesync.store import OutboxState, SQLiteStateStore  # noqa: PLC0415
+    from timesync.engine._config import SyncConfig
+    from timesync.store import OutboxState, SQLiteStateStore
 
     config = SyncConfig.load(args.config)
     if not config.state_path.exists():
@@ -144,9 +144,15 @@ def _status(args: argparse.Namespace) -> int:
             )
         print("cursors:")
         for cursor in store.cursors():
-            where = cursor.token if cursor.token is not None else f"{cursor.modified} #{cursor.record_no}"
+            where = (
+                cursor.token
+                if cursor.token is not None
+                else f"{cursor.modified} #{cursor.record_no}"
+            )
             print(f"  {cursor.object_name:<18} {where}")
-        pending = store.outbox(states=[OutboxState.PENDING, OutboxState.IN_FLIGHT, OutboxState.FAILED])
+        pending = store.outbox(
+            states=[OutboxState.PENDING, OutboxState.IN_FLIGHT, OutboxState.FAILED]
+        )
         print(f"outbox: {len(pending)} step(s) not done")
         for row in pending:
             error = f" ({row.last_error})" if row.last_error else ""
@@ -167,9 +173,9 @@ def _unlink(args: argparse.Namespace) -> int:
 
 
 def _edit_links(args: argparse.Namespace, *, unlink: bool) -> int:
-    from timesync.engine import Engine  # noqa: PLC0415
-    from timesync.engine._config import SyncConfig  # noqa: PLC0415
-    from timesync.store import SQLiteStateStore  # noqa: PLC0415
+    from timesync.engine import Engine
+    from timesync.engine._config import SyncConfig
+    from timesync.store import SQLiteStateStore
 
     config = SyncConfig.load(args.config)
     local = config.local_system()
@@ -190,7 +196,7 @@ def _edit_links(args: argparse.Namespace, *, unlink: bool) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from timesync.demo import DemoOptions, run_demo  # noqa: PLC0415
+    from timesync.demo import DemoOptions, run_demo
 
     options = DemoOptions(
         employees=args.employees,
@@ -209,8 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    from intacct_sdk import IntacctError  # noqa: PLC0415
-    from timesync.errors import SyncError  # noqa: PLC0415
+    from intacct_sdk import IntacctError
+    from timesync.errors import SyncError
 
     try:
         return int(args.func(args))

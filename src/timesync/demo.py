@@ -133,15 +133,13 @@ def run_demo(
         options: Sizes, weeks, seed and target state.
         out: Where the reports go.
     """
-    from intacct_sdk import Client, ClientOptions, Credentials  # noqa: PLC0415
+    from intacct_sdk import Client, ClientOptions, Credentials
 
     opts = options or DemoOptions()
     folder = Path(workdir)
     folder.mkdir(parents=True, exist_ok=True)
     progress_file = folder / "demo.json"
-    done: dict[str, Any] = (
-        json.loads(progress_file.read_text()) if progress_file.exists() else {}
-    )
+    done: dict[str, Any] = json.loads(progress_file.read_text()) if progress_file.exists() else {}
 
     def mark(step: str, value: Any = True) -> None:
         done[step] = value
@@ -213,8 +211,8 @@ def run_demo(
 
 
 def _emulator(folder: Path, opts: DemoOptions) -> Any:
-    from intacct_sdk.testing import Company, Emulator  # noqa: PLC0415
-    from intacct_sdk.testing._seed import demo_company  # noqa: PLC0415
+    from intacct_sdk.testing import Company, Emulator
+    from intacct_sdk.testing._seed import demo_company
 
     path = folder / "intacct.db"
     if path.exists():

@@ -6,10 +6,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from tests.timesync.conftest import EngineFactory
 
 from intacct_sdk import Client
 from intacct_sdk.testing import Emulator
-from tests.timesync.conftest import EngineFactory
 from timesync.engine import Hooks, Progress, RunReport
 from timesync.local import ReferenceApp
 from timesync.store import FileLock, LinkState, LockHeldError, SQLiteStateStore
@@ -187,7 +187,10 @@ def test_ambiguous_matches_are_left_alone_until_linked_by_hand(
 
 
 def test_unlinked_records_are_neither_updated_nor_reimported(
-    make_engine: EngineFactory, client: Client, emulator: Emulator, app: ReferenceApp,
+    make_engine: EngineFactory,
+    client: Client,
+    emulator: Emulator,
+    app: ReferenceApp,
     store: SQLiteStateStore,
 ) -> None:
     engine = make_engine()

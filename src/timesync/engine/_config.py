@@ -145,7 +145,7 @@ class SyncConfig:
 
     def specs(self) -> dict[str, Any]:
         """Mapping specs: the defaults, with the mapping file merged over them."""
-        from timesync.mapping import default_specs, load_specs  # noqa: PLC0415
+        from timesync.mapping import default_specs, load_specs
 
         stamp = self.push.get("stamp_field")
         if self.mapping_file is not None:
@@ -171,7 +171,7 @@ def open_engine(
         environ: Where INTACCT_* variables come from (default ``os.environ``).
         transport: An httpx transport for the client (tests, the in-process emulator).
     """
-    from intacct_sdk import Client, ClientOptions, Credentials  # noqa: PLC0415
+    from intacct_sdk import Client, ClientOptions, Credentials
 
     fields = {k: v for k, v in config.intacct.items() if k != "profile"}
     creds = Credentials.resolve(profile=config.intacct.get("profile"), environ=environ, **fields)

@@ -30,7 +30,7 @@ from timesync.engine._options import MappingSpecLike
 from timesync.engine._plan import DEAD_STATES, PushPlan, PushStep, chunks, control_id, plan_push
 from timesync.local import LocalDocument
 from timesync.mapping.rules import route_timesheet
-from timesync.store import Cursor, Link, OutboxEntry, OutboxState
+from timesync.store import Cursor, ErrorEntry, Link, OutboxEntry, OutboxState
 
 __all__ = ["push_object"]
 
@@ -395,7 +395,7 @@ class _Pusher:
             )
             self.uncertain = True
             for it in batch:
-                it.failed = True
+                self._unknown(it, describe(exc))
             return
         local_updates: list[tuple[str, int | None, str | None]] = []
         with store.transaction():
@@ -406,9 +406,15 @@ class _Pusher:
                     continue
                 try:
                     result.raise_for_error()
-                except DuplicateControlIdError:
-                    self.uncertain = True  # applied before: the read-back settles it
-                    it.failed = True
+                except DuplicateControlIdError as exc:
+                    # the gateway says this exact write ran before (a replay after a lost
+                    # answer): an update/approve/delete is therefore done; a create still
+                    # needs its RECORDNO, which the read-back by stamp finds
+                    if step.step == "create":
+                        self.uncertain = True
+                        self._unknown(it, describe(exc))
+                    else:
+                        self._succeeded(it, row, step, None, local_updates)
                     continue
                 except FunctionError as exc:
                     message = describe(exc)
@@ -420,6 +426,21 @@ class _Pusher:
                 ctx.local.document_pushed(self.name, local_id, record_no, state)
             except Exception as exc:
                 log.warning("local system refused document_pushed for %s: %s", local_id, exc)
+
+    def _unknown(self, it: _Item, why: str) -> None:
+        """A write whose outcome is unknown: stop this document's steps for this run and
+        queue it, so the next run reads it back and carries on."""
+        it.failed = True
+        self.ctx.store.record_error(
+            ErrorEntry(
+                self.name,
+                it.doc.local_id,
+                "retry",
+                f"outcome unknown: {why}",
+                first_run=self.ctx.run_id,
+                last_run=self.ctx.run_id,
+            )
+        )
 
     def _count(self, step: str) -> None:
         field = {
@@ -514,6 +535,7 @@ class _Pusher:
 
     def run(self) -> None:
         ctx = self.ctx
+        ctx.report.object(self.name)
         self.recover()
         docs, cursor = self.collect()
         ctx.progress(self.name, "push", 0, len(docs))

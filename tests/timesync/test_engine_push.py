@@ -1,0 +1,267 @@
+"""Push end to end: approved local timesheets to the emulated gateway, exactly once."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from tests.timesync.conftest import EngineFactory, add_timesheets, live_timesheets
+
+from intacct_sdk import Client
+from intacct_sdk.testing import Emulator
+from intacct_sdk.testing._faults import FaultPlan
+from timesync.local import EntryInput, ReferenceApp
+from timesync.store import OutboxState, SQLiteStateStore
+
+
+def _entries(emulator: Emulator, record_no: int) -> list[dict[str, object]]:
+    return [
+        r
+        for r in emulator.company.records("TIMESHEETENTRY")
+        if str(r.get("TIMESHEETKEY")) == str(record_no)
+    ]
+
+
+def _writes(emulator: Emulator, name: str) -> int:
+    return sum(v for (fn, obj), v in emulator.stats.functions.items() if fn == name)
+
+
+def test_approved_timesheets_land_submitted_stamped_and_linked(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp, store: SQLiteStateStore
+) -> None:
+    engine = make_engine()
+    engine.run()
+    ids = add_timesheets(app, 5)
+    draft = app.create_timesheet("E00001", date(2025, 1, 13), [], status="draft")
+    report = engine.run()
+    assert report.ok
+    assert report.objects["TIMESHEET"].created == 5
+    live = live_timesheets(emulator)
+    assert sorted(live) == sorted(ids)  # the unapproved one stayed home
+    assert draft not in live
+    for local_id in ids:
+        [rec] = live[local_id]
+        assert rec["STATE"] == "Submitted"
+        link = store.get_link("TIMESHEET", local_id)
+        assert link is not None
+        assert link.record_no == int(rec["RECORDNO"])
+        assert link.remote_modified is not None
+        assert app.pushed_state(local_id) == (link.record_no, "Submitted")
+        entries = _entries(emulator, link.record_no)
+        assert len(entries) == 2
+        task_links = {lk.record_no for lk in store.links("TASK")}
+        assert all(int(e["TASKKEY"]) in task_links for e in entries)
+    again = engine.run()
+    assert again.objects["TIMESHEET"].created == 0
+    assert len(live_timesheets(emulator)) == 5
+
+
+def test_creates_are_batched_several_per_request(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp
+) -> None:
+    engine = make_engine(push={"batch_size": 50})
+    engine.run()
+    add_timesheets(app, 30)
+    requests, creates = emulator.stats.http_requests, _writes(emulator, "create")
+    report = engine.run(["TIMESHEET"])
+    # one request with 30 creates, one query reading back WHENMODIFIED and STATE
+    assert emulator.stats.http_requests - requests == 2
+    assert _writes(emulator, "create") - creates == 30
+    assert report.functions_by_name == {"create": 30, "query": 1}
+
+
+def test_target_approved_creates_then_approves_and_corrections_become_conflicts(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp
+) -> None:
+    engine = make_engine("Approved")
+    engine.run()
+    [local_id] = add_timesheets(app, 1)
+    report = engine.run()
+    assert report.objects["TIMESHEET"].created == 1
+    assert report.objects["TIMESHEET"].approved == 1
+    [rec] = live_timesheets(emulator)[local_id]
+    assert rec["STATE"] == "Approved"
+    # approved time is final in Intacct: a local correction is a conflict, not an overwrite
+    app.update_timesheet(local_id, app.timesheet_entries(local_id)[:1])
+    writes = _writes(emulator, "update") + _writes(emulator, "create")
+    report = engine.run()
+    assert report.objects["TIMESHEET"].conflicts == 1
+    assert "Approved" in report.conflicts[0].reason
+    assert _writes(emulator, "update") + _writes(emulator, "create") == writes
+    assert len(_entries(emulator, int(rec["RECORDNO"]))) == 2
+
+
+def test_target_draft(make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp) -> None:
+    engine = make_engine("Draft")
+    engine.run()
+    [local_id] = add_timesheets(app, 1)
+    engine.run()
+    assert live_timesheets(emulator)[local_id][0]["STATE"] == "Draft"
+
+
+def test_corrections_replace_the_entries_of_the_same_timesheet(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp, store: SQLiteStateStore
+) -> None:
+    engine = make_engine()
+    engine.run()
+    first, second = add_timesheets(app, 2)
+    engine.run()
+    record_no = store.get_link("TIMESHEET", first).record_no  # type: ignore[union-attr]
+    entries = app.timesheet_entries(first)
+    app.update_timesheet(
+        first,
+        [
+            *entries,
+            EntryInput(
+                date(2025, 1, 8),
+                Decimal("3.25"),
+                entries[0].project_number,
+                entries[0].task_code,
+                notes="added",
+            ),
+        ],
+    )
+    app.delete_timesheet(second)
+    report = engine.run()
+    assert report.objects["TIMESHEET"].updated == 1
+    assert report.objects["TIMESHEET"].deleted == 1
+    live = live_timesheets(emulator)
+    assert list(live) == [first]
+    assert int(live[first][0]["RECORDNO"]) == record_no
+    hours = sorted(Decimal(str(e["QTY"])) for e in _entries(emulator, record_no))
+    assert hours == sorted([Decimal("7.5"), Decimal("1"), Decimal("3.25")])
+
+
+def test_a_timesheet_changed_in_intacct_is_a_conflict_until_resolved(
+    make_engine: EngineFactory,
+    client: Client,
+    emulator: Emulator,
+    app: ReferenceApp,
+    store: SQLiteStateStore,
+) -> None:
+    # WHENMODIFIED has a resolution of one second: a clock that moves a second per reading
+    # lets the test tell "after our write" from "the same second" without sleeping
+    ticks = itertools.count()
+    start = datetime.now(UTC)
+    emulator.clock = emulator.company.clock = lambda: start + timedelta(seconds=next(ticks))
+    engine = make_engine()
+    engine.run()
+    [local_id] = add_timesheets(app, 1)
+    engine.run()
+    link = store.get_link("TIMESHEET", local_id)
+    assert link is not None
+    [rec] = live_timesheets(emulator)[local_id]
+    client.update(
+        "TIMESHEET",
+        [
+            {
+                "RECORDNO": link.record_no,
+                "EMPLOYEEID": rec["EMPLOYEEID"],
+                "BEGINDATE": date(2025, 1, 6),
+                "TIMESHEETENTRIES": [
+                    {"ENTRYDATE": date(2025, 1, 6), "QTY": Decimal(1), "NOTES": "theirs"}
+                ],
+            }
+        ],
+    )
+    app.update_timesheet(local_id, app.timesheet_entries(local_id)[:1])
+    report = engine.run()
+    assert report.objects["TIMESHEET"].conflicts == 1
+    assert [e.kind for e in store.errors("TIMESHEET")] == ["conflict"]
+    assert [e["NOTES"] for e in _entries(emulator, link.record_no)] == ["theirs"]
+    engine.accept_local("TIMESHEET", local_id)
+    report = engine.run()
+    assert report.objects["TIMESHEET"].updated == 1
+    assert store.errors("TIMESHEET") == []
+    assert [e["NOTES"] for e in _entries(emulator, link.record_no)] == ["sheet 0"]
+
+
+def test_a_failing_timesheet_is_isolated_queued_and_retried(
+    make_engine: EngineFactory,
+    client: Client,
+    emulator: Emulator,
+    app: ReferenceApp,
+    store: SQLiteStateStore,
+) -> None:
+    engine = make_engine()
+    engine.run()
+    good = add_timesheets(app, 3)
+    task = next(r for r in app.list_records("TASK") if r.active)
+    project, _, code = str(task.key).partition("/")
+    bad = app.create_timesheet(
+        "E-LATE", date(2025, 1, 6), [EntryInput(date(2025, 1, 6), Decimal(2), project, code)]
+    )
+    report = engine.run()
+    assert report.objects["TIMESHEET"].created == 3
+    assert report.objects["TIMESHEET"].errors == 1
+    assert [f.key for f in report.failures] == [bad]
+    assert sorted(live_timesheets(emulator)) == sorted(good)
+    assert [e.key for e in store.errors("TIMESHEET")] == [bad]
+    client.create("EMPLOYEE", [{"EMPLOYEEID": "E-LATE", "PERSONALINFO.CONTACTNAME": "Late, Kim"}])
+    report = engine.run()
+    assert report.objects["TIMESHEET"].created == 1
+    assert sorted(live_timesheets(emulator)) == sorted([*good, bad])
+    assert store.errors("TIMESHEET") == []
+
+
+def test_applied_but_response_lost_is_recovered_without_a_duplicate(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp, store: SQLiteStateStore
+) -> None:
+    engine = make_engine("Approved")
+    engine.run()
+    ids = add_timesheets(app, 4)
+    # the next request is the batch of creates: applied, then the connection drops
+    nxt = emulator.stats.http_requests + 1
+    emulator.faults = FaultPlan.parse(f"lost@{nxt}")
+    report = engine.run(["TIMESHEET"])
+    live = live_timesheets(emulator)
+    assert sorted(live) == sorted(ids)
+    assert all(len(v) == 1 for v in live.values())
+    assert report.objects["TIMESHEET"].recovered + report.objects["TIMESHEET"].created == 4
+    emulator.faults = None
+    engine.run(["TIMESHEET"])
+    live = live_timesheets(emulator)
+    assert all(len(v) == 1 and v[0]["STATE"] == "Approved" for v in live.values())
+    assert store.outbox(states=[OutboxState.IN_FLIGHT, OutboxState.PENDING]) == []
+
+
+def test_a_524_on_the_approve_step_is_recovered(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp, store: SQLiteStateStore
+) -> None:
+    engine = make_engine("Approved")
+    engine.run()
+    ids = add_timesheets(app, 2)
+    # requests: creates, then approves
+    nxt = emulator.stats.http_requests + 2
+    emulator.faults = FaultPlan.parse(f"http524@{nxt}")
+    engine.run(["TIMESHEET"])
+    emulator.faults = None
+    engine.run(["TIMESHEET"])
+    live = live_timesheets(emulator)
+    assert sorted(live) == sorted(ids)
+    assert all(len(v) == 1 and v[0]["STATE"] == "Approved" for v in live.values())
+    assert _writes(emulator, "create") == 2  # each timesheet created once, never resent
+
+
+def test_a_correction_whose_answer_is_lost_is_done_once(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp, store: SQLiteStateStore
+) -> None:
+    """The update applies, the answer is lost, the client's replay is refused as a duplicate
+    control id: that refusal proves the update ran, so it is not sent again."""
+    engine = make_engine()
+    engine.run()
+    [local_id] = add_timesheets(app, 1)
+    engine.run()
+    app.update_timesheet(local_id, app.timesheet_entries(local_id)[:1])
+    # the correction run reads the Intacct state first, then sends the update
+    emulator.faults = FaultPlan.parse(f"lost@{emulator.stats.http_requests + 2}")
+    report = engine.run(["TIMESHEET"])
+    emulator.faults = None
+    assert report.objects["TIMESHEET"].updated == 1
+    assert _writes(emulator, "update") == 1
+    link = store.get_link("TIMESHEET", local_id)
+    assert link is not None
+    assert len(_entries(emulator, link.record_no)) == 1  # type: ignore[arg-type]
+    assert engine.run(["TIMESHEET"]).objects["TIMESHEET"].updated == 0
+    assert store.outbox(states=[OutboxState.PENDING, OutboxState.IN_FLIGHT]) == []
