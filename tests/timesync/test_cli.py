@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.conftest import subprocess_env
+from tests.timesync.conftest import add_timesheets, live_timesheets
 
 from intacct_sdk.testing import Emulator
 from intacct_sdk.testing._seed import demo_company
 from intacct_sdk.testing._server import serve
-from tests.conftest import subprocess_env
-from tests.timesync.conftest import add_timesheets, live_timesheets
 from timesync.cli import build_parser
 from timesync.local import ReferenceApp
 from timesync.store import SQLiteStateStore
