@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _sync(args: argparse.Namespace) -> int:
-    from timesync.engine._config import SyncConfig, open_engine
+    from timesync.engine import SyncConfig, open_engine
 
     config = SyncConfig.load(args.config)
     display = _ProgressLine(sys.stderr)
@@ -125,7 +125,7 @@ def _sync(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from timesync.engine._config import SyncConfig
+    from timesync.engine import SyncConfig
     from timesync.store import OutboxState, SQLiteStateStore
 
     config = SyncConfig.load(args.config)
@@ -174,7 +174,7 @@ def _unlink(args: argparse.Namespace) -> int:
 
 def _edit_links(args: argparse.Namespace, *, unlink: bool) -> int:
     from timesync.engine import Engine
-    from timesync.engine._config import SyncConfig
+    from timesync.engine import SyncConfig
     from timesync.store import SQLiteStateStore
 
     config = SyncConfig.load(args.config)
