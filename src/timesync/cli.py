@@ -173,8 +173,7 @@ def _unlink(args: argparse.Namespace) -> int:
 
 
 def _edit_links(args: argparse.Namespace, *, unlink: bool) -> int:
-    from timesync.engine import Engine
-    from timesync.engine import SyncConfig
+    from timesync.engine import Engine, SyncConfig
     from timesync.store import SQLiteStateStore
 
     config = SyncConfig.load(args.config)
