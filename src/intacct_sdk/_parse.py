@@ -42,7 +42,6 @@ from typing import Any, Final
 from intacct_sdk._errors import (
     AuthenticationError,
     ErrorDetail,
-    GatewayError,
     MalformedResponseError,
     RateLimitError,
     ServerError,
@@ -67,6 +66,7 @@ _MAX_DEPTH: Final = 64
 _DEFAULT_TYPING: Final = ValueTyping()
 _STATUSES: Final[frozenset[str]] = frozenset({"success", "failure", "aborted"})
 _EMPTY_TABLE: Final[dict[str, Converter]] = {}
+_WHITESPACE: Final = " \t\r\n"
 _UNTYPED: Final = ValueTyping(typed=False)
 
 _TAG: Final = re.compile(r"<[^>]*>")
@@ -286,8 +286,7 @@ def _control_failure(
             errors=errors,
             status_code=status_code,
         )
-    cls: type[GatewayError] = ServerError
-    raise cls(
+    raise ServerError(
         f"gateway refused the request ({control.status or 'no status'}): {summary}",
         status_code=status_code,
         errorno=first,
@@ -384,7 +383,13 @@ def _definition(data: ET.Element) -> Any:
 
 
 def _records(data: ET.Element, typing: ValueTyping) -> list[dict[str, Any]]:
-    """Every child of ``data`` as a record dict (the hot path of big pages)."""
+    """Every child of ``data`` as a record dict (the hot path of big pages).
+
+    The loop is written for speed: no per-field function call for text fields, no
+    per-field duplicate check. Each child adds at least one key, so a record whose key
+    count falls short of what its children added has a repeated tag; that rare record is
+    rebuilt by the general :func:`_fill`, which keeps repeats as lists.
+    """
     out: list[dict[str, Any]] = []
     append = out.append
     typed = typing.typed
@@ -392,27 +397,33 @@ def _records(data: ET.Element, typing: ValueTyping) -> list[dict[str, Any]]:
     empty: Any = None if typed else ""
     last_tag: Any = None
     table = _EMPTY_TABLE
+    get = table.get
+    space = _WHITESPACE  # locals are faster than globals in the loop below
     for rec in data:
         tag = rec.tag
         if tag != last_tag:
             last_tag = tag
             table = converters(str(tag).upper(), tz) if typed else _EMPTY_TABLE
+            get = table.get
         record: dict[str, Any] = {}
-        get = table.get
+        extra = 0
         for child in rec:
-            if len(child):
-                _fill_child(child, "", table, typing, record, 1)
-                continue
-            name = child.tag
-            if name in record:
-                _repeat(record, name, _value(child.text, get(name), empty))
-                continue
             text = child.text
-            if text:
-                conv = get(name)
-                record[name] = text if conv is None else conv(text)
-            else:
-                record[name] = empty
+            if text is None or text[0] in space:
+                if len(child):
+                    before = len(record)
+                    _fill_child(child, "", table, typing, record, 1)
+                    extra += len(record) - before - 1
+                    continue
+                if text is None:
+                    record[child.tag] = empty
+                    continue
+            name = child.tag
+            conv = get(name)
+            record[name] = text if conv is None else conv(text)
+        if len(record) != len(rec) + extra:
+            record = {}
+            _fill(rec, "", table, typing, record, 1)
         append(record)
     return out
 
@@ -461,7 +472,12 @@ def _fill(
             _fill_child(child, prefix, table, typing, out, depth)
             continue
         key = prefix + child.tag
-        value = _value(child.text, get(key), empty)
+        text = child.text
+        if text:
+            conv = get(key)
+            value = text if conv is None else conv(text)
+        else:
+            value = empty
         if key in out:
             _repeat(out, key, value)
         else:
@@ -479,14 +495,16 @@ def _fill_child(
     """Add one element that has children: a list (of records or values) or a group."""
     if depth > _MAX_DEPTH:
         raise MalformedResponseError(f"record nesting is deeper than {_MAX_DEPTH} levels")
-    empty = None if typing.typed else ""
     tag = child.tag
     key = prefix + tag
-    first = child[0]
-    item_tag = first.tag
+    item_tag = child[0].tag
     n = len(child)
-    same = all(c.tag == item_tag for c in child)
-    if same and (n > 1 or item_tag == _singular(tag)):
+    # A group's children have different tags; compare first and last before looking closer.
+    if (
+        child[-1].tag == item_tag
+        and (n > 1 or item_tag == _singular(tag))
+        and all(c.tag == item_tag for c in child)
+    ):
         complex_items = [len(c) > 0 for c in child]
         if all(complex_items):
             # A list of records, typed by the item's own object when the table knows it.
@@ -498,10 +516,17 @@ def _fill_child(
                 rec: dict[str, Any] = {}
                 _fill(c, "", item_table, typing, rec, depth + 1)
                 items.append(rec)
-            out[key] = items
+            _put(out, key, items)
             return
         if not any(complex_items):
             conv = table.get(key + "." + item_tag)
-            out[key] = [_value(c.text, conv, empty) for c in child]
+            _put(out, key, [_value(c.text, conv, None if typing.typed else "") for c in child])
             return
     _fill(child, key + ".", table, typing, out, depth + 1)
+
+
+def _put(out: dict[str, Any], key: str, value: Any) -> None:
+    if key in out:
+        _repeat(out, key, value)
+    else:
+        out[key] = value

@@ -61,20 +61,31 @@ class ValueTyping:
     timezone: tzinfo | None = None
 
 
-_INT: Final = re.compile(r"-?[0-9]+").fullmatch
 _DEC: Final = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?").fullmatch
+_CACHE_LIMIT: Final = 4096
+_date_cache: dict[str, date | str] = {}
+
+
+def _date(text: str) -> date | str:
+    if len(text) == 10 and text[2] == "/" and text[5] == "/":
+        # date.fromisoformat only accepts ASCII digits in YYYY-MM-DD: it does the checking.
+        try:
+            return date.fromisoformat(f"{text[6:]}-{text[:2]}-{text[3:5]}")
+        except ValueError:
+            return text
+    return text
 
 
 def parse_date(text: str) -> date | str:
     """``MM/DD/YYYY`` to a date; anything else is returned unchanged."""
-    if len(text) == 10 and text[2] == "/" and text[5] == "/":
-        digits = text[0:2] + text[3:5] + text[6:10]
-        if digits.isascii() and digits.isdigit():
-            try:
-                return date(int(text[6:10]), int(text[0:2]), int(text[3:5]))
-            except ValueError:
-                return text
-    return text
+    # Pages repeat the same dates over and over; dates are immutable, so share them.
+    value = _date_cache.get(text)
+    if value is None:
+        value = _date(text)
+        if len(_date_cache) >= _CACHE_LIMIT:
+            _date_cache.clear()
+        _date_cache[text] = value
+    return value
 
 
 def _datetime(text: str, tz: tzinfo | None) -> datetime | str:
@@ -86,20 +97,11 @@ def _datetime(text: str, tz: tzinfo | None) -> datetime | str:
         and text[13] == ":"
         and text[16] == ":"
     ):
-        digits = text[0:2] + text[3:5] + text[6:10] + text[11:13] + text[14:16] + text[17:19]
-        if digits.isascii() and digits.isdigit():
-            try:
-                return datetime(
-                    int(text[6:10]),
-                    int(text[0:2]),
-                    int(text[3:5]),
-                    int(text[11:13]),
-                    int(text[14:16]),
-                    int(text[17:19]),
-                    tzinfo=tz,
-                )
-            except ValueError:
-                return text
+        try:
+            value = datetime.fromisoformat(f"{text[6:10]}-{text[:2]}-{text[3:5]}T{text[11:]}")
+        except ValueError:
+            return text
+        return value if tz is None else value.replace(tzinfo=tz)
     return text
 
 
@@ -108,9 +110,17 @@ def parse_datetime(text: str, tz: tzinfo | None = None) -> datetime | str:
     return _datetime(text, tz)
 
 
+def _naive_datetime(text: str) -> datetime | str:
+    return _datetime(text, None)
+
+
 def parse_int(text: str) -> int | str:
     """Plain ASCII digits (optional leading minus) to an int; anything else unchanged."""
-    return int(text) if _INT(text) is not None else text
+    if text.isdigit() and text.isascii():
+        return int(text)
+    if text[:1] == "-" and text[1:].isdigit() and text.isascii():
+        return int(text)
+    return text
 
 
 def parse_decimal(text: str) -> Decimal | str:
@@ -154,7 +164,7 @@ def converters(object_name: str, tz: tzinfo | None = None) -> dict[str, Converte
     info = schema.get_schema(object_name)
     if info is None:
         return {}
-    ts: Converter = (lambda s: _datetime(s, tz)) if tz is not None else parse_datetime
+    ts: Converter = (lambda s: _datetime(s, tz)) if tz is not None else _naive_datetime
     table: dict[str, Converter] = {}
     for name, field in info.fields.items():
         if field.datatype == "TIMESTAMP":

@@ -31,7 +31,6 @@ from intacct_sdk._errors import ConfigurationError, MalformedResponseError
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "attr",
-    "element",
     "escape_attr",
     "escape_text",
     "is_xml_name",
@@ -49,7 +48,7 @@ _ASCII_COMPATIBLE: Final = frozenset(
     | {f"windows-{n}" for n in range(1250, 1259)}
     | {f"cp{n}" for n in range(1250, 1259)}
 )
-_DECL: Final = re.compile(rb"<\?xml[^>]{0,200}?encoding\s*=\s*[\"']([A-Za-z0-9._:-]{1,40})[\"']")
+_DECL: Final = re.compile(rb"\sencoding\s*=\s*[\"']([A-Za-z0-9._:-]{1,40})[\"']")
 _MARKUP_DECL: Final = re.compile(rb"<!(?!--|\[CDATA\[)")
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
 _EBCDIC_DECL: Final = b"\x4c\x6f\xa7\x94"  # "<?xm" in EBCDIC
@@ -63,9 +62,15 @@ def _fast_path_allowed(body: bytes) -> bool:
     if start.startswith((b"\xfe\xff", b"\xff\xfe")):
         return False
     if start.startswith(b"<?xml"):
-        m = _DECL.match(start)
-        if m is not None and m.group(1).decode("ascii").lower() not in _ASCII_COMPATIBLE:
-            return False
+        end = start.find(b"?>", 0, 512)
+        if end == -1:
+            return False  # an odd, long declaration: let the guarded parser judge it
+        decl = start[:end]
+        if b"encoding" in decl:
+            # An encoding we cannot read, or one not on the list, takes the guarded road.
+            m = _DECL.search(decl)
+            if m is None or m.group(1).decode("ascii").lower() not in _ASCII_COMPATIBLE:
+                return False
     return b"<!" not in body or _MARKUP_DECL.search(body) is None
 
 
@@ -167,13 +172,6 @@ def escape_attr(value: str) -> str:
         return value
     _check_chars(value)
     return _ATTR_SPECIALS.sub(_sub, value)
-
-
-def element(tag: str, text: str | None = None) -> str:
-    """Write ``<tag>text</tag>`` (``<tag/>`` when text is None); the tag is trusted."""
-    if text is None:
-        return f"<{tag}/>"
-    return f"<{tag}>{escape_text(text)}</{tag}>"
 
 
 def attr(name: str, value: str) -> str:

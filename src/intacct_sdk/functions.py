@@ -524,7 +524,7 @@ class Create:
     is_write: ClassVar[bool] = True
 
     object: str = attrs.field(validator=_check_object)
-    records: tuple[Mapping[str, Any], ...] = attrs.field(converter=_records, eq=False)
+    records: tuple[Mapping[str, Any], ...] = attrs.field(converter=_records, hash=False)
     control_id: str = _control_id_field()
 
     def to_xml(self) -> str:
@@ -545,7 +545,7 @@ class Update:
     is_write: ClassVar[bool] = True
 
     object: str = attrs.field(validator=_check_object)
-    records: tuple[Mapping[str, Any], ...] = attrs.field(converter=_records, eq=False)
+    records: tuple[Mapping[str, Any], ...] = attrs.field(converter=_records, hash=False)
     control_id: str = _control_id_field()
 
     def to_xml(self) -> str:

@@ -97,6 +97,14 @@ def test_doctype_hidden_by_a_declared_utf7_encoding() -> None:
     assert_malformed(body)
 
 
+def test_encoding_declarations_the_guard_cannot_read_take_the_guarded_road() -> None:
+    padded = b'<?xml version="1.0"' + b" " * 1000 + b'encoding="UTF-7"?><response/>'
+    odd = b'<?xml version="1.0" encoding="UTF 7"?><response/>'
+    for body in (padded, odd):
+        assert not _xml._fast_path_allowed(body)
+        assert_malformed(body)
+
+
 def test_external_entity_never_reads_the_file(secret_file: Path) -> None:
     body = (
         f'<?xml version="1.0"?><!DOCTYPE response [<!ENTITY xxe SYSTEM "{secret_file.as_uri()}">]>'
