@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import subprocess_env
-from tests.timesync.conftest import FAST_RETRY, add_timesheets, credentials, live_timesheets
+from tests.timesync.engine_fixtures import FAST_RETRY, add_timesheets, credentials, live_timesheets
 
+from conftest import subprocess_env
 from intacct_sdk import Client, ClientOptions
 from intacct_sdk.testing import Emulator, EmulatorResponse, RequestContext
 from intacct_sdk.testing._faults import FaultPlan

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the engine fixtures are imported by name and shadowed by test arguments
 """Pull end to end: the engine against the in-process emulator and the reference app."""
 
 from __future__ import annotations
@@ -6,7 +7,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from tests.timesync.conftest import EngineFactory
+from tests.timesync.engine_fixtures import (  # noqa: F401 - fixtures
+    EngineFactory,
+    app,
+    client,
+    emulator,
+    make_engine,
+    store,
+)
 
 from intacct_sdk import Client
 from intacct_sdk.testing import Emulator

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the engine fixtures are imported by name and shadowed by test arguments
 """Push end to end: approved local timesheets to the emulated gateway, exactly once."""
 
 from __future__ import annotations
@@ -6,7 +7,16 @@ import itertools
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from tests.timesync.conftest import EngineFactory, add_timesheets, live_timesheets
+from tests.timesync.engine_fixtures import (  # noqa: F401 - fixtures
+    EngineFactory,
+    add_timesheets,
+    app,
+    client,
+    emulator,
+    live_timesheets,
+    make_engine,
+    store,
+)
 
 from intacct_sdk import Client
 from intacct_sdk.testing import Emulator

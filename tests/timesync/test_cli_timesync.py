@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.conftest import subprocess_env
-from tests.timesync.conftest import add_timesheets, live_timesheets
+from tests.timesync.engine_fixtures import add_timesheets, live_timesheets
 
+from conftest import subprocess_env
 from intacct_sdk.testing import Emulator
 from intacct_sdk.testing._seed import demo_company
 from intacct_sdk.testing._server import serve
