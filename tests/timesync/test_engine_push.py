@@ -21,7 +21,7 @@ from tests.timesync.engine_fixtures import (  # noqa: F401 - fixtures
 from intacct_sdk import Client
 from intacct_sdk.testing import Emulator
 from intacct_sdk.testing._faults import FaultPlan
-from timesync.local import EntryInput, ReferenceApp
+from timesync.local import EntryInput, ExpenseInput, ReferenceApp
 from timesync.store import OutboxState, SQLiteStateStore
 
 
@@ -275,3 +275,45 @@ def test_a_correction_whose_answer_is_lost_is_done_once(
     assert len(_entries(emulator, link.record_no)) == 1  # type: ignore[arg-type]
     assert engine.run(["TIMESHEET"]).objects["TIMESHEET"].updated == 0
     assert store.outbox(states=[OutboxState.PENDING, OutboxState.IN_FLIGHT]) == []
+
+
+def test_expense_reports_are_pushed_corrected_and_withdrawn_like_timesheets(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp, store: SQLiteStateStore
+) -> None:
+    emulator.company.add_custom_field("EEXPENSES", "TIMESYNC_ID")
+    engine = make_engine(push_objects=("TIMESHEET", "EEXPENSES"))
+    engine.run()
+    person = next(r for r in app.list_records("EMPLOYEE") if r.active)
+    lines = [
+        ExpenseInput(date(2025, 1, 7), Decimal("120.00"), "Hotel", notes="client visit"),
+        ExpenseInput(date(2025, 1, 7), Decimal("18.50"), "Meals"),
+    ]
+    first = app.create_expense_report(str(person.key), date(2025, 1, 8), lines)
+    second = app.create_expense_report(str(person.key), date(2025, 1, 9), lines[:1])
+    report = engine.run()
+    assert report.objects["EEXPENSES"].created == 2
+    stamped = {
+        str(r["TIMESYNC_ID"]): r
+        for r in emulator.company.records("EEXPENSES")
+        if r.get("TIMESYNC_ID")
+    }
+    assert sorted(stamped) == sorted([first, second])
+    link = store.get_link("EEXPENSES", first)
+    assert link is not None
+    assert link.record_no == int(stamped[first]["RECORDNO"])
+
+    def amounts(record_no: int) -> list[Decimal]:
+        return sorted(
+            Decimal(str(x["AMOUNT"]))
+            for x in emulator.company.records("EEXPENSESITEM")
+            if str(x.get("RECORDKEY")) == str(record_no)
+        )
+
+    assert amounts(link.record_no) == [Decimal("18.50"), Decimal("120.00")]
+    app.update_expense_report(first, lines[:1])
+    report = engine.run()
+    assert report.objects["EEXPENSES"].updated == 1
+    assert amounts(link.record_no) == [Decimal("120.00")]
+    again = engine.run().objects["EEXPENSES"]
+    assert (again.created, again.updated) == (0, 0)
+    assert len([r for r in emulator.company.records("EEXPENSES") if r.get("TIMESYNC_ID")]) == 2

@@ -211,8 +211,10 @@ class _Pusher:
     def prepare(self, model: Any) -> Any:
         """Route entries by the spec's allocation rules, then fill each entry's task
         RECORDNO (TASKKEY) from the task links."""
+        if self.name != "TIMESHEET":
+            return model
         rules = getattr(self.spec, "rules", ())
-        if rules and self.name == "TIMESHEET":
+        if rules:
             model, _ = route_timesheet(model, rules)
         entries = getattr(model, "entries", None)
         if not entries:
@@ -277,7 +279,7 @@ class _Pusher:
                 remote_changed=bool(
                     rec and link and link.remote_modified and when and when != link.remote_modified
                 ),
-                target=self.opts.target_state,
+                target=self.opts.target_state if self.name == "TIMESHEET" else "Submitted",
                 on_delete=self.opts.on_delete,
             )
             if plan.conflict:
@@ -306,8 +308,11 @@ class _Pusher:
         record_no = item.link.record_no if item.link else None
         if step.step == "create":
             assert item.record is not None
-            rec = {**item.record, self.stamp: item.doc.local_id, "STATE": step.create_state}
+            rec = {**item.record, self.stamp: item.doc.local_id}
             rec.pop("RECORDNO", None)
+            rec.pop("STATE", None)
+            if self.name == "TIMESHEET":
+                rec["STATE"] = step.create_state
             return Create(self.name, [rec], control_id=cid)
         assert record_no is not None
         if step.step == "update":
