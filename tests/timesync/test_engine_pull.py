@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import attrs
 import pytest
 from tests.timesync.engine_fixtures import (  # noqa: F401 - fixtures
     EngineFactory,
@@ -17,9 +18,11 @@ from tests.timesync.engine_fixtures import (  # noqa: F401 - fixtures
 )
 
 from intacct_sdk import Client
+from intacct_sdk.query import F
 from intacct_sdk.testing import Emulator
-from timesync.engine import Hooks, Progress, RunReport
+from timesync.engine import Engine, Hooks, Progress, RunReport
 from timesync.local import ReferenceApp
+from timesync.mapping import default_specs
 from timesync.store import FileLock, LinkState, LockHeldError, SQLiteStateStore
 
 PULLED = ("DEPARTMENT", "LOCATION", "CLASS", "CUSTOMER", "EMPLOYEE", "PROJECT", "TASK")
@@ -278,3 +281,34 @@ def test_hooks_and_progress_see_the_run(make_engine: EngineFactory) -> None:
     engine.run()
     assert events == ["started", "finished"]
     assert {t.object_name for t in ticks} >= set(PULLED)
+
+
+def test_a_custom_filter_is_applied_to_incremental_reads(
+    client: Client, emulator: Emulator, app: ReferenceApp, store: SQLiteStateStore
+) -> None:
+    """Incremental reads ask for every change and apply the spec's filter locally, so a
+    record that leaves the filter is inactivated and one that enters it is imported."""
+    specs = default_specs()
+    specs["PROJECT"] = attrs.evolve(
+        specs["PROJECT"], filter=(F("STATUS") == "active") & (F("PROJECTCATEGORY") == "Contract")
+    )
+    engine = Engine(client, app, store, specs=specs)
+    engine.run(["PROJECT"])
+    contract = {
+        r["PROJECTID"]
+        for r in emulator.company.records("PROJECT")
+        if r["PROJECTCATEGORY"] == "Contract" and r["STATUS"] == "active"
+    }
+    assert _active_local(app, "PROJECT") == contract
+    leaving = sorted(contract)[0]
+    entering = next(
+        r["PROJECTID"]
+        for r in emulator.company.records("PROJECT")
+        if r["PROJECTCATEGORY"] != "Contract" and r["STATUS"] == "active"
+    )
+    client.update("PROJECT", [{"PROJECTID": leaving, "PROJECTCATEGORY": "Internal Billable"}])
+    client.update("PROJECT", [{"PROJECTID": entering, "PROJECTCATEGORY": "Contract"}])
+    report = engine.run(["PROJECT"])
+    assert report.objects["PROJECT"].inactivated == 1
+    assert report.objects["PROJECT"].created == 1
+    assert _active_local(app, "PROJECT") == (contract - {leaving}) | {entering}
