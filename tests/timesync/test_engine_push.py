@@ -21,6 +21,7 @@ from tests.timesync.engine_fixtures import (  # noqa: F401 - fixtures
 from intacct_sdk import Client
 from intacct_sdk.testing import Emulator
 from intacct_sdk.testing._faults import FaultPlan
+from timesync.engine import Conflict, Hooks, RecordFailure
 from timesync.local import EntryInput, ExpenseInput, ReferenceApp
 from timesync.store import OutboxState, SQLiteStateStore
 
@@ -317,3 +318,60 @@ def test_expense_reports_are_pushed_corrected_and_withdrawn_like_timesheets(
     again = engine.run().objects["EEXPENSES"]
     assert (again.created, again.updated) == (0, 0)
     assert len([r for r in emulator.company.records("EEXPENSES") if r.get("TIMESYNC_ID")]) == 2
+
+
+def test_approval_on_behalf_of_an_approver(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp
+) -> None:
+    engine = make_engine("Approved", push={"approved_by": "jdoe"})
+    engine.run()
+    [local_id] = add_timesheets(app, 1)
+    engine.run()
+    [rec] = live_timesheets(emulator)[local_id]
+    approvals = [
+        a
+        for a in emulator.company.records("TIMESHEETAPPROVAL")
+        if str(a.get("TIMESHEETKEY")) == str(rec["RECORDNO"]) and a.get("STATE") == "Approved"
+    ]
+    assert approvals
+    assert {a.get("APPROVEDBY") for a in approvals} == {"jdoe"}
+
+
+def test_a_dry_run_plans_the_push_and_writes_nothing(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp, store: SQLiteStateStore
+) -> None:
+    engine = make_engine("Approved")
+    engine.run()
+    ids = add_timesheets(app, 2)
+    report = engine.run(dry_run=True)
+    assert report.objects["TIMESHEET"].created == 2
+    assert sorted(p for p in report.planned if "TIMESHEET" in p) == sorted(
+        [f"approve TIMESHEET for local {i}" for i in ids]
+        + [f"create TIMESHEET for local {i}" for i in ids]
+    )
+    assert live_timesheets(emulator) == {}
+    assert store.outbox() == []
+    assert engine.run().objects["TIMESHEET"].created == 2  # the cursor did not move
+
+
+def test_hooks_hear_conflicts_and_errors(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp
+) -> None:
+    heard: list[str] = []
+
+    class Recorder(Hooks):
+        def conflict(self, conflict: Conflict) -> None:
+            heard.append(f"conflict {conflict.key}")
+
+        def error(self, failure: RecordFailure) -> None:
+            heard.append(f"error {failure.key}")
+
+    engine = make_engine("Approved")
+    engine.hooks = Recorder()
+    engine.run()
+    [approved] = add_timesheets(app, 1)
+    engine.run()
+    app.update_timesheet(approved, app.timesheet_entries(approved)[:1])
+    bad = app.create_timesheet("NOBODY", date(2025, 1, 6), app.timesheet_entries(approved))
+    engine.run()
+    assert sorted(heard) == sorted([f"conflict {approved}", f"error {bad}"])
