@@ -115,7 +115,7 @@ class RequestContext:
 
 
 class FaultInjector(Protocol):
-    """Hooks the emulator calls on every request (see CONTRACTS: emu-run's FaultPlan)."""
+    """Hooks the emulator calls on every request (`FaultPlan` in `_faults.py` implements them)."""
 
     def before_request(self, ctx: RequestContext) -> EmulatorResponse | None:
         """Answer instead of handling (502/503/429 ...), or None to go on."""
