@@ -329,3 +329,113 @@ def test_emulator_command_help(emulator_url: str, tmp_path: Path) -> None:
     done = intacct(["emulator", "--help"], emulator_url, tmp_path)
     assert done.returncode == 0
     assert "--faults" in done.stdout
+    # The page sends readers to --help: it names the demo credentials, as plain text.
+    assert "user demo-user / demo-user-password" in done.stdout
+    assert "``" not in done.stdout
+
+
+# -- the names the pages use exist, publicly -----------------------------------------------------
+
+NAME_PAGES = [*PAGES, "design.md"]
+# Names from elsewhere: the standard library, httpx, and the engine's parts (other pages).
+FOREIGN = {
+    "ZoneInfo",
+    "ValueError",
+    "ThreadingHTTPServer",
+    "ReadTimeout",
+    "RemoteProtocolError",
+    "StateStore",
+    "RunReport",
+    "MappingSpec",
+    "LocalSystem",
+}
+LOGGERS = {"intacct_sdk.wire", "intacct_sdk.client", "intacct_sdk._session"}
+
+
+def public_namespaces() -> dict[str, Any]:
+    import intacct_sdk
+    import intacct_sdk.functions
+    import intacct_sdk.query
+    import intacct_sdk.testing
+    import intacct_sdk.testing.cassettes
+
+    spaces = {}
+    for module in (
+        intacct_sdk,
+        intacct_sdk.functions,
+        intacct_sdk.query,
+        intacct_sdk.testing,
+        intacct_sdk.testing.cassettes,
+    ):
+        spaces.update({name: getattr(module, name) for name in module.__all__})
+    return spaces
+
+
+def resolve(dotted: str) -> Any:
+    """Import ``a.b.c`` as far as a module goes, then follow attributes."""
+    import importlib
+
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for name in parts[cut:]:
+            obj = getattr(obj, name)
+        return obj
+    raise ImportError(dotted)
+
+
+@pytest.mark.parametrize("page", NAME_PAGES)
+def test_imports_in_examples_are_public(page: str) -> None:
+    for block in python_blocks(page):
+        for module, names in re.findall(
+            r"^from (intacct_sdk[\w.]*) import ([^\n(]+)$", block.code, re.M
+        ):
+            exported = resolve(module).__all__
+            for name in (n.strip() for n in names.split(",")):
+                assert name in exported, f"docs/{page}:{block.line}: {module}.{name} is not public"
+
+
+@pytest.mark.parametrize("page", NAME_PAGES)
+def test_names_in_prose_exist_and_are_public(page: str) -> None:
+    import logging
+
+    import intacct_sdk  # noqa: F401 - creates the library's loggers
+
+    text = (DOCS / page).read_text("utf-8")
+    spans = re.findall(r"`([^`\n]+)`", text)
+    spaces = public_namespaces()
+    for span in spans:
+        for dotted in re.findall(r"\bintacct_sdk(?:\.\w+)+", span):
+            if dotted in LOGGERS:
+                assert dotted in logging.Logger.manager.loggerDict, dotted
+                continue
+            assert not any(p.startswith("_") for p in dotted.split(".")), (
+                f"docs/{page} points readers at a private name: {dotted}"
+            )
+            resolve(dotted)
+        for name in re.findall(r"\b[A-Z][a-z]+[A-Z]\w*\b", span):
+            if name not in FOREIGN:
+                assert name in spaces, f"docs/{page}: {name} is not a public name"
+
+
+def test_design_client_surface_exists() -> None:
+    from intacct_sdk import AsyncClient, Client, Result
+    from intacct_sdk.testing import Emulator
+
+    block = next(
+        b for b in python_blocks("design.md") if "class" not in b.code and "client." in b.code
+    )
+    methods = set(re.findall(r"\bclient\.(\w+)\(", block.code))
+    assert len(methods) >= 12
+    for name in methods:
+        assert callable(getattr(Client, name)), name
+        assert callable(getattr(AsyncClient, name)), name
+    emulator = next(b for b in python_blocks("design.md") if "emu." in b.code)
+    for name in re.findall(r"\bemu\.(\w+)", emulator.code):
+        assert hasattr(Emulator, name) or name in Emulator.__init__.__code__.co_names, name
+    text = (DOCS / "design.md").read_text("utf-8")
+    for attribute in re.findall(r"`\.(\w+)(?:\(\))?`", text.split("`execute` returns", 1)[1][:200]):
+        assert hasattr(Result, attribute), attribute
