@@ -439,3 +439,45 @@ def test_design_client_surface_exists() -> None:
     text = (DOCS / "design.md").read_text("utf-8")
     for attribute in re.findall(r"`\.(\w+)(?:\(\))?`", text.split("`execute` returns", 1)[1][:200]):
         assert hasattr(Result, attribute), attribute
+
+
+def test_records_page_claims_about_filters_and_query_strings() -> None:
+    from intacct_sdk import ConfigurationError, F, and_, or_
+    from intacct_sdk.query import query_string
+
+    text = (DOCS / "records-and-values.md").read_text("utf-8")
+    call, shown = re.search(r"`(query_string\([^`]+\))` gives `([^`]+)`", text).groups()  # type: ignore[union-attr]
+    assert call == 'query_string("EMPLOYEEID = ?", "O\'Brien")'
+    assert query_string("EMPLOYEEID = ?", "O'Brien") == shown
+    single = F("STATE") == "Submitted"
+    assert or_(single) == single
+    assert and_(single) == single
+    with pytest.raises(ConfigurationError):
+        or_()
+    with pytest.raises(ConfigurationError):
+        F("EMPLOYEEID").in_([str(i) for i in range(1001)])
+    assert hash(F("A") == 1) == hash(F("A") == 1)
+
+
+def test_cassette_example_replays_without_the_gateway(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """cassettes.md: a recorded session replays unchanged, and holds no password or session."""
+    block = python_blocks("cassettes.md")[0]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("INTACCT_PROFILE", raising=False)
+    for key, value in DEMO_ENV.items():
+        monkeypatch.setenv(key, value)
+    with serve(Emulator(demo_company())) as server:
+        monkeypatch.setenv("INTACCT_ENDPOINT_URL", server.url)
+        recorded: dict[str, Any] = {}
+        run_block(block, recorded)
+    # The gateway is gone; the same code now plays the cassette back.
+    replayed: dict[str, Any] = {}
+    run_block(block, replayed)
+    assert replayed["employees"] == recorded["employees"]
+    assert len(recorded["employees"]) == 25
+    cassette = (tmp_path / "tests" / "cassettes" / "employees.yaml").read_text("utf-8")
+    for secret in (DEMO_CREDENTIALS.sender_password, DEMO_CREDENTIALS.user_password):
+        assert secret not in cassette
+    assert "REDACTED" in cassette
