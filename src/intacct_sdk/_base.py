@@ -239,7 +239,8 @@ class BaseClient:
             )
 
     def _transport_error(self, exc: httpx.HTTPError, prepared: Prepared) -> TransportError:
-        where = httpx.URL(prepared.url).host
+        url = httpx.URL(prepared.url)
+        where = f"{url.host}:{url.port}" if url.port is not None else url.host
         detail = self._redact(str(exc)) or type(exc).__name__
         if isinstance(exc, _NOT_SENT):
             return RequestNotSentError(f"request to {where} not sent: {detail}")

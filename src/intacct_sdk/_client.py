@@ -185,6 +185,10 @@ class Client(BaseClient):
 
         Returns:
             The function's result (``.data`` holds records or the payload).
+
+        Raises:
+            FunctionError: The function failed (unknown object or field, bad value, ...).
+            IntacctError: A transport, gateway or authentication failure (see its subclasses).
         """
         return single(self._run([self._plan_raw(xml, is_write, control_id)], options))
 
@@ -198,7 +202,21 @@ class Client(BaseClient):
         *,
         options: RequestOptions | None = None,
     ) -> list[Record]:
-        """Read records by RECORDNO (any number of keys; 100 per function)."""
+        """Read records by RECORDNO (any number of keys; 100 per function).
+
+        Args:
+            object: The object, e.g. ``"TASK"``.
+            keys: One RECORDNO or several.
+            fields: Fields to return; None for all.
+            options: Per-call options.
+
+        Returns:
+            The records found, in the gateway's order (unknown keys are left out).
+
+        Raises:
+            FunctionError: The function failed (unknown object or field, bad value, ...).
+            IntacctError: A transport, gateway or authentication failure (see its subclasses).
+        """
         return self._records(self._run(self._plan_read(object, keys, fields), options))
 
     def read_by_name(
@@ -209,7 +227,21 @@ class Client(BaseClient):
         *,
         options: RequestOptions | None = None,
     ) -> list[Record]:
-        """Read records by their name or ID field (any number of names; 100 per function)."""
+        """Read records by their name or ID field (any number of names; 100 per function).
+
+        Args:
+            object: The object, e.g. ``"EMPLOYEE"``.
+            names: One ID (EMPLOYEEID, PROJECTID, NAME, ...) or several.
+            fields: Fields to return; None for all.
+            options: Per-call options.
+
+        Returns:
+            The records found (unknown names are left out).
+
+        Raises:
+            FunctionError: The function failed (unknown object or field, bad value, ...).
+            IntacctError: A transport, gateway or authentication failure (see its subclasses).
+        """
         return self._records(self._run(self._plan_read_by_name(object, names, fields), options))
 
     def query_pages(
@@ -228,6 +260,23 @@ class Client(BaseClient):
         Each page is fetched when the previous one has been consumed, so memory holds one
         page at a time. Paging is by offset: rows changed between pages can be skipped or
         repeated (order by RECORDNO for a stable walk).
+
+        Args:
+            object: The object, e.g. ``"EMPLOYEE"``.
+            fields: Fields to return (``query`` cannot return all fields).
+            where: A filter built with :class:`intacct_sdk.F`.
+            order_by: ``(field, "asc" | "desc")`` pairs.
+            page_size: Records per request (1-2000).
+            case_insensitive: Compare strings without case.
+            options: Per-call options.
+
+        Yields:
+            Each :class:`Page`, with the paging facts the gateway sent.
+
+        Raises:
+            ConfigurationError: A bad argument (page size, field name); nothing was sent.
+            FunctionError: The function failed (unknown object or field, bad value, ...).
+            IntacctError: A transport, gateway or authentication failure (see its subclasses).
         """
         fn: Query | None = self._plan_query(
             object, fields, where, order_by, page_size, case_insensitive
@@ -258,6 +307,14 @@ class Client(BaseClient):
             page_size: Records per request (1-2000).
             case_insensitive: Compare strings without case.
             options: Per-call options.
+
+        Yields:
+            Each record, a ``dict`` keyed by Intacct's field names.
+
+        Raises:
+            ConfigurationError: A bad argument (page size, field name); nothing was sent.
+            FunctionError: The function failed (unknown object or field, bad value, ...).
+            IntacctError: A transport, gateway or authentication failure (see its subclasses).
         """
         for page in self.query_pages(
             object,
@@ -279,7 +336,23 @@ class Client(BaseClient):
         page_size: int = 1000,
         options: RequestOptions | None = None,
     ) -> Iterator[Page]:
-        """Run ``readByQuery`` and follow ``readMore`` to the end, yielding pages lazily."""
+        """Run ``readByQuery`` and follow ``readMore`` to the end, yielding pages lazily.
+
+        Args:
+            object: The object, e.g. ``"PROJECT"``.
+            query: The readByQuery condition; empty for every record.
+            fields: Fields to return; None for all (``*``).
+            page_size: Records per request (1-1000).
+            options: Per-call options.
+
+        Yields:
+            Each :class:`Page`, with the paging facts the gateway sent.
+
+        Raises:
+            ConfigurationError: A bad argument (page size); nothing was sent.
+            FunctionError: The function failed (unknown object or field, bad value, ...).
+            IntacctError: A transport, gateway or authentication failure (see its subclasses).
+        """
         fn: Function | None = self._plan_read_by_query(object, query, fields, page_size)
         while fn is not None:
             page = self._page_of(single(self._run([fn], options)))
@@ -303,6 +376,14 @@ class Client(BaseClient):
             fields: Fields to return; None for all (``*``).
             page_size: Records per request (1-1000).
             options: Per-call options.
+
+        Yields:
+            Each record, a ``dict`` keyed by Intacct's field names.
+
+        Raises:
+            ConfigurationError: A bad argument (page size); nothing was sent.
+            FunctionError: The function failed (unknown object or field, bad value, ...).
+            IntacctError: A transport, gateway or authentication failure (see its subclasses).
         """
         for page in self.read_by_query_pages(
             object, query, fields=fields, page_size=page_size, options=options
@@ -310,17 +391,53 @@ class Client(BaseClient):
             yield from page.records
 
     def lookup(self, object: str, *, options: RequestOptions | None = None) -> Any:
-        """The object's definition: fields, types, valid values, relationships."""
+        """The object's definition: fields, types, valid values, relationships.
+
+        Args:
+            object: The object, e.g. ``"TIMESHEET"``.
+            options: Per-call options.
+
+        Returns:
+            The definition as a ``dict`` (``Name``, ``Fields``: one dict per field, ...).
+
+        Raises:
+            FunctionError: The function failed (unknown object or field, bad value, ...).
+            IntacctError: A transport, gateway or authentication failure (see its subclasses).
+        """
         return single(self._run([self._plan_lookup(object)], options)).data
 
     def inspect(
         self, object: str, *, detail: bool = False, options: RequestOptions | None = None
     ) -> Any:
-        """The object's definition as ``inspect`` reports it."""
+        """The object's definition as ``inspect`` reports it.
+
+        Args:
+            object: The object, e.g. ``"TIMESHEET"``; ``"*"`` lists the objects.
+            detail: Ask for per-field detail (``detail="1"``).
+            options: Per-call options.
+
+        Returns:
+            The definition as a ``dict`` (``Fields``: names, or one dict per field with detail).
+
+        Raises:
+            FunctionError: The function failed (unknown object or field, bad value, ...).
+            IntacctError: A transport, gateway or authentication failure (see its subclasses).
+        """
         return single(self._run([self._plan_inspect(object, detail)], options)).data
 
     def get_dimensions(self, *, options: RequestOptions | None = None) -> Any:
-        """The company's dimensions (standard and user-defined)."""
+        """The company's dimensions (standard and user-defined).
+
+        Args:
+            options: Per-call options.
+
+        Returns:
+            One ``dict`` per dimension (``objectName``, ``termLabel``, ...).
+
+        Raises:
+            FunctionError: The function failed (unknown object or field, bad value, ...).
+            IntacctError: A transport, gateway or authentication failure (see its subclasses).
+        """
         return single(self._run([self._plan_dimensions()], options)).data
 
     # ------------------------------------------------------------------ writes
@@ -337,6 +454,21 @@ class Client(BaseClient):
 
         Pass a stable ``control_id`` together with ``options={"unique_id": True}`` to make
         the write safe to resend after a lost response.
+
+        Args:
+            object: The object, e.g. ``"TIMESHEET"``.
+            records: One record or several (Python values; see "Records and values").
+            control_id: The function control id; default a random one.
+            options: Per-call options (``unique_id``, ``timeout``, ...).
+
+        Returns:
+            One ``dict`` per created record: ``RECORDNO`` and the object's ID field.
+
+        Raises:
+            DuplicateControlIdError: A ``unique_id`` replay was refused: the write ran before.
+            ResponseLostError: The answer was lost and the write could not be safely resent.
+            FunctionError: The function failed (unknown object or field, bad value, ...).
+            IntacctError: A transport, gateway or authentication failure (see its subclasses).
         """
         fn = self._plan_write(Create, object, records, control_id)
         return self._records(self._run([fn], options))
@@ -349,7 +481,23 @@ class Client(BaseClient):
         control_id: str | None = None,
         options: RequestOptions | None = None,
     ) -> list[Record]:
-        """Update records (each identified by RECORDNO or its ID field)."""
+        """Update records (each identified by RECORDNO or its ID field).
+
+        Args:
+            object: The object, e.g. ``"PROJECT"``.
+            records: One record or several, each with its RECORDNO or ID field.
+            control_id: The function control id; default a random one.
+            options: Per-call options (``unique_id``, ``timeout``, ...).
+
+        Returns:
+            One ``dict`` per updated record: ``RECORDNO`` and the object's ID field.
+
+        Raises:
+            DuplicateControlIdError: A ``unique_id`` replay was refused: the write ran before.
+            ResponseLostError: The answer was lost and the write could not be safely resent.
+            FunctionError: The function failed (unknown object or field, bad value, ...).
+            IntacctError: A transport, gateway or authentication failure (see its subclasses).
+        """
         fn = self._plan_write(Update, object, records, control_id)
         return self._records(self._run([fn], options))
 
@@ -361,7 +509,19 @@ class Client(BaseClient):
         control_id: str | None = None,
         options: RequestOptions | None = None,
     ) -> None:
-        """Delete records by RECORDNO."""
+        """Delete records by RECORDNO.
+
+        Args:
+            object: The object, e.g. ``"TIMESHEET"``.
+            keys: One RECORDNO or several.
+            control_id: The function control id; default a random one.
+            options: Per-call options.
+
+        Raises:
+            ResponseLostError: The answer was lost and the delete could not be safely resent.
+            FunctionError: The function failed (unknown object or field, bad value, ...).
+            IntacctError: A transport, gateway or authentication failure (see its subclasses).
+        """
         self._run(self._plan_delete(object, keys, control_id), options)
 
     def approve(
@@ -375,7 +535,21 @@ class Client(BaseClient):
         control_id: str | None = None,
         options: RequestOptions | None = None,
     ) -> None:
-        """Approve a timesheet (or its listed entries)."""
+        """Approve a timesheet (or its listed entries).
+
+        Args:
+            object: The object (``"TIMESHEET"``).
+            record_no: The timesheet's RECORDNO.
+            entry_keys: The entries to approve; None for every submitted entry.
+            approved_by: The approver's employee ID (``APPROVEDBY``).
+            comment: A comment recorded with the approval.
+            control_id: The function control id; default a random one.
+            options: Per-call options.
+
+        Raises:
+            FunctionError: The function failed (unknown object or field, bad value, ...).
+            IntacctError: A transport, gateway or authentication failure (see its subclasses).
+        """
         fn = self._plan_approval(
             Approve, object, record_no, entry_keys, approved_by, comment, control_id
         )
@@ -392,7 +566,21 @@ class Client(BaseClient):
         control_id: str | None = None,
         options: RequestOptions | None = None,
     ) -> None:
-        """Decline a timesheet (or its listed entries)."""
+        """Decline a timesheet (or its listed entries).
+
+        Args:
+            object: The object (``"TIMESHEET"``).
+            record_no: The timesheet's RECORDNO.
+            entry_keys: The entries to decline; None for every submitted entry.
+            declined_by: The approver's employee ID.
+            comment: A comment recorded with the decline.
+            control_id: The function control id; default a random one.
+            options: Per-call options.
+
+        Raises:
+            FunctionError: The function failed (unknown object or field, bad value, ...).
+            IntacctError: A transport, gateway or authentication failure (see its subclasses).
+        """
         fn = self._plan_approval(
             Decline, object, record_no, entry_keys, declined_by, comment, control_id
         )

@@ -74,7 +74,9 @@ def validate_endpoint(url: str, *, what: str = "endpoint_url") -> str:
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(f"{what} must be an absolute http(s) URL")
+        raise ConfigurationError(
+            f"{what} must be an absolute http(s) URL, such as {DEFAULT_ENDPOINT}"
+        )
     return url
 
 

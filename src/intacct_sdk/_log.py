@@ -17,6 +17,9 @@ from collections.abc import Iterable
 __all__ = ["REDACTED", "SENSITIVE_ELEMENTS", "Redactor", "logger", "redact_text", "redact_xml"]
 
 logger = logging.getLogger("intacct_sdk")
+# A library writes nothing unless the application configures logging: without a handler of
+# its own, the retry warnings would reach stderr through logging's last-resort handler.
+logger.addHandler(logging.NullHandler())
 
 REDACTED = "REDACTED"
 

@@ -111,7 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as exc:
         return _fail(f"configuration error: {exc}", EXIT_USAGE)
     except IntacctError as exc:
-        return _fail(f"{type(exc).__name__}: {exc}", EXIT_FAILURE)
+        hint = _hint(exc)
+        return _fail(f"{type(exc).__name__}: {exc}{'; ' + hint if hint else ''}", EXIT_FAILURE)
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):
             return _broken_pipe()
@@ -119,6 +120,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _fail("interrupted", EXIT_INTERRUPTED)
     return EXIT_OK
+
+
+def _hint(exc: Exception) -> str:
+    """What an operator can do about a failure the message alone does not say how to fix."""
+    from intacct_sdk._errors import (
+        AuthenticationError,
+        MalformedResponseError,
+        RequestNotSentError,
+        ResponseLostError,
+        SessionExpiredError,
+    )
+
+    if isinstance(exc, SessionExpiredError):
+        return "start a new session, or give a user password so the client can log in"
+    if isinstance(exc, AuthenticationError):
+        return (
+            "check the sender (INTACCT_SENDER_ID, INTACCT_SENDER_PASSWORD) and the login "
+            "(INTACCT_COMPANY_ID, INTACCT_USER_ID, INTACCT_USER_PASSWORD)"
+        )
+    if isinstance(exc, RequestNotSentError):
+        return "check the endpoint (--endpoint or INTACCT_ENDPOINT_URL) and the network"
+    if isinstance(exc, MalformedResponseError):
+        return "check that the endpoint (--endpoint or INTACCT_ENDPOINT_URL) is the XML gateway"
+    if isinstance(exc, ResponseLostError):
+        return "the function may have run; check before running it again"
+    return ""
 
 
 def _fail(message: str, code: int) -> int:
@@ -191,13 +218,19 @@ def _write_json_array(records: Iterator[dict[str, Any]], out: TextIO) -> None:
     """One JSON array, written record by record as pages arrive (never held in memory)."""
     import json
 
-    out.write("[")
-    first = True
+    # The first page is fetched before anything is written, so a failing query (bad
+    # credentials, object, field or --where) leaves standard output empty.
+    first = next(records, None)
+    if first is None:
+        out.write("[]\n")
+        out.flush()
+        return
+    out.write("[\n")
+    out.write(json.dumps(first, default=_json_default, ensure_ascii=False))
     for record in records:
-        out.write("\n" if first else ",\n")
+        out.write(",\n")
         out.write(json.dumps(record, default=_json_default, ensure_ascii=False))
-        first = False
-    out.write("\n]\n" if not first else "]\n")
+    out.write("\n]\n")
     out.flush()
 
 

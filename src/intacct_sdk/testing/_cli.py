@@ -86,6 +86,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fault-seed", type=int, default=0, help="seed of rate-drawn faults")
 
 
+def _description() -> str:
+    """The module's description as plain text for ``--help``, with the demo credentials."""
+    from intacct_sdk.testing._emulator import DEMO_CREDENTIALS as demo
+
+    text = (__doc__ or "\n\n").split("\n\n", 1)[1].replace("``", "").rstrip()
+    return (
+        f"{text}\n\nDemo credentials: sender {demo.sender_id} / {demo.sender_password}, "
+        f"company {demo.company_id}, user {demo.user_id} / {demo.user_password}.\n"
+    )
+
+
 def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``emulator`` sub-command to an ``intacct`` command line.
 
@@ -98,7 +109,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "emulator",
         help="run the Intacct gateway emulator on a local port",
-        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        description=_description(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_arguments(parser)
