@@ -1,8 +1,9 @@
 """A typed client for Sage Intacct's XML Web Services gateway."""
 
 from intacct_sdk import functions
+from intacct_sdk._async_client import AsyncClient
 from intacct_sdk._base import ClientStats
-from intacct_sdk._client import AsyncClient, Client
+from intacct_sdk._client import Client
 from intacct_sdk._config import ClientOptions, Credentials, RequestOptions
 from intacct_sdk._errors import (
     AuthenticationError,
