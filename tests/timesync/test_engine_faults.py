@@ -237,8 +237,10 @@ def _scenario(emulator: Emulator, folder: Path, *, max_runs: int) -> tuple[Any, 
     return (state, people), runs
 
 
+# A whole scenario is only a few dozen requests (a run's reads share one request), so at
+# 20% not every seed hits both kinds of fault; these seeds do (the last assertions check it).
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [2, 3, 5, 6, 8, 11])
+@pytest.mark.parametrize("seed", [6, 7, 19, 29, 34, 37])
 def test_twenty_percent_transient_faults_reach_the_same_end_state(
     tmp_path: Path, seed: int
 ) -> None:

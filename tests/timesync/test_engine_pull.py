@@ -20,7 +20,7 @@ from tests.timesync.engine_fixtures import (  # noqa: F401 - fixtures
 from intacct_sdk import Client
 from intacct_sdk.query import F
 from intacct_sdk.testing import Emulator
-from timesync.engine import Engine, Hooks, Progress, RunReport
+from timesync.engine import Engine, EngineOptions, Hooks, Progress, RunReport
 from timesync.local import ReferenceApp
 from timesync.mapping import default_specs
 from timesync.store import FileLock, LinkState, LockHeldError, SQLiteStateStore
@@ -64,7 +64,7 @@ def test_first_run_imports_every_active_record_in_dependency_order(
     assert _active_local(app, "TASK") == open_tasks
 
 
-def test_no_change_incremental_run_costs_one_query_per_object(
+def test_no_change_incremental_run_is_one_request(
     make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp
 ) -> None:
     engine = make_engine(lookback=timedelta(0))
@@ -74,9 +74,11 @@ def test_no_change_incremental_run_costs_one_query_per_object(
     report = engine.run()
     sent = {k: v - before.get(k, 0) for k, v in emulator.stats.functions.items()}
     sent = {k: v for k, v in sent.items() if v}
+    # one first-page query per object (billed one function each), all in ONE request
     assert sent == {("query", obj): 1 for obj in PULLED}
-    assert emulator.stats.http_requests - requests == len(PULLED)
-    assert report.http_requests == len(PULLED)
+    assert emulator.stats.http_requests - requests == 1
+    assert report.http_requests == 1
+    assert report.api_functions == len(PULLED)
     assert all(rep.created == rep.updated == 0 for rep in report.objects.values())
 
 
@@ -212,7 +214,9 @@ def test_unlinked_records_are_neither_updated_nor_reimported(
     count = len(app.list_records("EMPLOYEE"))
     report = engine.run(["EMPLOYEE"], full=True)
     assert report.objects["EMPLOYEE"].updated == 0
-    assert report.objects["EMPLOYEE"].skipped >= 1
+    # a full run reads only active records: the one unlinked by hand is the only one skipped
+    assert report.objects["EMPLOYEE"].skipped == 1
+    assert report.objects["EMPLOYEE"].skip_reasons() == {"unlinked": 1}
     assert len(app.list_records("EMPLOYEE")) == count
     assert store.get_link("EMPLOYEE", emp["EMPLOYEEID"]).state is LinkState.UNLINKED  # type: ignore[union-attr]
 
@@ -225,6 +229,9 @@ def test_import_selected_limits_new_records(
     report = engine.run(["EMPLOYEE"])
     assert _active_local(app, "EMPLOYEE") == set(wanted)
     assert report.objects["EMPLOYEE"].skipped == len(_active_remote(emulator, "EMPLOYEE")) - 2
+    assert report.objects["EMPLOYEE"].skip_reasons() == {
+        "not_selected": len(_active_remote(emulator, "EMPLOYEE")) - 2
+    }
 
 
 def test_local_id_is_written_back_to_a_custom_field(
@@ -312,3 +319,53 @@ def test_a_custom_filter_is_applied_to_incremental_reads(
     assert report.objects["PROJECT"].inactivated == 1
     assert report.objects["PROJECT"].created == 1
     assert _active_local(app, "PROJECT") == (contract - {leaving}) | {entering}
+
+
+def test_skipped_records_are_counted_by_reason(
+    client: Client, emulator: Emulator, app: ReferenceApp, store: SQLiteStateStore
+) -> None:
+    """An incremental read sees every changed record; those out of scope are skipped, and
+    the report says why: inactive upstream, outside the filter, or unlinked by hand."""
+    specs = default_specs()
+    specs["PROJECT"] = attrs.evolve(
+        specs["PROJECT"], filter=(F("STATUS") == "active") & (F("PROJECTCATEGORY") == "Contract")
+    )
+    engine = Engine(
+        client, app, store, specs=specs, options=EngineOptions(lookback=timedelta(days=3650))
+    )
+    engine.run(["PROJECT"])
+    # new upstream, never linked: one inactive, one outside the filter
+    client.create(
+        "PROJECT",
+        [
+            {"PROJECTID": "P-OFF", "NAME": "Off", "PROJECTCATEGORY": "Contract"},
+            {"PROJECTID": "P-INT", "NAME": "Inside", "PROJECTCATEGORY": "Internal Billable"},
+        ],
+    )
+    client.update("PROJECT", [{"PROJECTID": "P-OFF", "STATUS": "inactive"}])
+    projects = list(emulator.company.records("PROJECT"))
+    inactive = {r["PROJECTID"] for r in projects if r["STATUS"] != "active"}
+    filtered = {
+        r["PROJECTID"]
+        for r in projects
+        if r["STATUS"] == "active" and r["PROJECTCATEGORY"] != "Contract"
+    }
+    contract = {r["PROJECTID"] for r in projects} - inactive - filtered
+    assert {"P-OFF", "P-INT"} <= inactive | filtered
+    assert len(contract) >= 1
+    engine.unlink("PROJECT", sorted(contract)[0])
+
+    report = engine.run(["PROJECT"])  # the lookback re-reads every project
+    rep = report.objects["PROJECT"]
+    assert rep.skip_reasons() == {
+        "inactive": len(inactive),
+        "filtered": len(filtered),
+        "unlinked": 1,
+    }
+    assert rep.skipped == len(inactive) + len(filtered) + 1
+    assert rep.unchanged == len(contract) - 1
+    line = next(ln for ln in report.format().splitlines() if ln.strip().startswith("PROJECT"))
+    assert (
+        f"skipped {rep.skipped} (inactive {len(inactive)}, filtered {len(filtered)}, unlinked 1)"
+        in line
+    )

@@ -11,6 +11,7 @@ from timesync.engine._engine import Engine
 from timesync.engine._options import PULL_ORDER, EngineOptions, MappingSpecLike, PushOptions
 from timesync.engine._plan import PushPlan, PushStep, control_id, keyset_filter, matches, plan_push
 from timesync.engine._report import (
+    SKIP_REASONS,
     Conflict,
     EngineHooks,
     Hooks,
@@ -18,10 +19,12 @@ from timesync.engine._report import (
     Progress,
     RecordFailure,
     RunReport,
+    SkipReason,
 )
 
 __all__ = [
     "PULL_ORDER",
+    "SKIP_REASONS",
     "Conflict",
     "Engine",
     "EngineHooks",
@@ -35,6 +38,7 @@ __all__ = [
     "PushStep",
     "RecordFailure",
     "RunReport",
+    "SkipReason",
     "SyncConfig",
     "control_id",
     "keyset_filter",

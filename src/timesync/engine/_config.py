@@ -18,6 +18,7 @@
     match_on = ["intacct_key", "id", "email", "name"]
     pull = ["DEPARTMENT", "LOCATION", "CLASS", "CUSTOMER", "EMPLOYEE", "PROJECT", "TASK"]
     push = ["TIMESHEET"]
+    page_size = 2000                # records per query page (1 to 2000)
 
     [engine.import_selected]        # optional allow-lists
     EMPLOYEE = ["E100", "E101"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from intacct_sdk import FunctionError
+from intacct_sdk import AuthenticationError, ConfigurationError, FunctionError, IntacctError
 from intacct_sdk.functions import Function, Query
 from intacct_sdk.query import Filter
 from timesync.engine._options import EngineOptions, MappingSpecLike
@@ -46,6 +46,23 @@ class RunContext:
             return list(self.client.execute(list(functions), options={"unique_id": True}))
         return list(self.client.execute(list(functions)))
 
+    def page_query(
+        self,
+        object_name: str,
+        fields: Sequence[str],
+        where: Filter | None,
+        order_by: Sequence[tuple[str, str]] = (),
+        page_size: int | None = None,
+    ) -> Query:
+        """The ``query`` function of one page (not sent)."""
+        return Query(
+            object_name,
+            tuple(dict.fromkeys(fields)),
+            where,
+            order_by=tuple(order_by),  # type: ignore[arg-type]
+            page_size=page_size or self.options.page_size,
+        )
+
     def query_page(
         self,
         object_name: str,
@@ -55,17 +72,28 @@ class RunContext:
         page_size: int | None = None,
     ) -> list[dict[str, Any]]:
         """One ``query`` page (one HTTP request)."""
-        query = Query(
-            object_name,
-            tuple(dict.fromkeys(fields)),
-            where,
-            order_by=tuple(order_by),  # type: ignore[arg-type]
-            page_size=page_size or self.options.page_size,
-        )
+        query = self.page_query(object_name, fields, where, order_by, page_size)
         [result] = self.execute([query])
-        result.raise_for_error()
-        page = result.page
-        return list(page.records) if page is not None else []
+        return page_records(result)[0]
+
+    def prefetch(self, functions: Sequence[Function]) -> list[Any] | None:
+        """Send the reads every object of the run needs first, in one request.
+
+        Returns one result per function (a failed function is reported by its owner, as if
+        it had been sent alone), or None when the request as a whole failed after the
+        client's retries: each owner then sends its own reads, as it would without
+        prefetching. Credential and configuration errors are raised.
+        """
+        if not functions:
+            return []
+        assert not any(fn.is_write for fn in functions), "only reads are prefetched"
+        try:
+            return self.execute(functions)
+        except (AuthenticationError, ConfigurationError):
+            raise
+        except IntacctError as exc:
+            log.warning("combined read of %d function(s) failed: %s", len(functions), describe(exc))
+            return None
 
     def progress(self, object_name: str, phase: str, done: int, total: int | None = None) -> None:
         """Report progress to the caller's callback."""
@@ -111,6 +139,22 @@ class RunContext:
                     object_name, key, kind, message, first_run=self.run_id, last_run=self.run_id
                 )
             )
+
+
+def page_records(result: Any) -> tuple[list[dict[str, Any]], bool | None]:
+    """The records of a ``query`` result and whether the gateway says more follow.
+
+    The second value is None when the answer carries no ``numremaining``.
+
+    Raises:
+        FunctionError: The function failed.
+    """
+    result.raise_for_error()
+    page = result.page
+    if page is None:
+        return [], None
+    remaining = page.num_remaining
+    return list(page.records), None if remaining is None else remaining > 0
 
 
 def describe(exc: BaseException) -> str:

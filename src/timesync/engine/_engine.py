@@ -10,8 +10,8 @@ import attrs
 from intacct_sdk import AuthenticationError, ConfigurationError, IntacctError
 from timesync.engine._context import RunContext, describe, log
 from timesync.engine._options import PULL_ORDER, EngineOptions, MappingSpecLike
-from timesync.engine._pull import pull_object
-from timesync.engine._push import push_object
+from timesync.engine._pull import pull_object, start_pull
+from timesync.engine._push import push_object, start_push
 from timesync.engine._report import EngineHooks, Hooks, RunReport, stats_snapshot
 from timesync.errors import ConfigurationError as SyncConfigurationError
 from timesync.local import LocalSystem
@@ -131,16 +131,27 @@ class Engine:
         self.hooks.run_started(run_id, (*pulls, *pushes), dry_run=dry_run)
         status = "failed"
         try:
-            for name in pulls:
+            pullers = [start_pull(ctx, self.specs[name], full=full) for name in pulls]
+            pushers = [start_push(ctx, self.specs[name]) for name in pushes]
+            reads = [p.start() for p in pullers] + [p.recovery_reads() for p in pushers]
+            results = ctx.prefetch([fn for group in reads for fn in group])
+            prefetched: list[list[Any] | None] = []
+            for group in reads:
+                if results is None:
+                    prefetched.append(None)
+                else:
+                    prefetched.append(results[: len(group)])
+                    results = results[len(group) :]
+            for name, puller, first in zip(pulls, pullers, prefetched[: len(pulls)], strict=True):
                 try:
-                    pull_object(ctx, self.specs[name], full=full)
+                    pull_object(ctx, self.specs[name], full=full, pull=puller, prefetched=first)
                 except (AuthenticationError, ConfigurationError):
                     raise
                 except IntacctError as exc:
                     log.warning("pull of %s stopped: %s", name, describe(exc))
-            for name in pushes:
+            for name, pusher, first in zip(pushes, pushers, prefetched[len(pulls) :], strict=True):
                 try:
-                    push_object(ctx, self.specs[name])
+                    push_object(ctx, self.specs[name], pusher=pusher, prefetched=first)
                 except (AuthenticationError, ConfigurationError):
                     raise
                 except IntacctError as exc:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import attrs
 
-from intacct_sdk.functions import Update
+from intacct_sdk.functions import Query, Update
 from intacct_sdk.query import F
-from timesync.engine._context import RunContext, describe, log
+from timesync.engine._context import RunContext, describe, log, page_records
 from timesync.engine._options import MappingSpecLike
 from timesync.engine._plan import (
     chunks,
@@ -23,7 +23,7 @@ from timesync.engine._plan import (
 from timesync.local import LocalRecord
 from timesync.store import Cursor, Link, LinkState
 
-__all__ = ["pull_object"]
+__all__ = ["pull_object", "start_pull"]
 
 _ORDER = (("WHENMODIFIED", "asc"), ("RECORDNO", "asc"))
 _KEY_FIELD = {
@@ -111,6 +111,12 @@ class _ObjectPull:
     matcher: _Matcher | None = None
     seen: dict[str, Any] = attrs.field(factory=dict)
     writebacks: list[dict[str, Any]] = attrs.field(factory=list)
+    read_all: bool = False
+    position: tuple[datetime, int] | None = None
+    base: Any = None
+    best: tuple[datetime, int] | None = None
+    pending_keys: list[str] = attrs.field(factory=list)
+    started: bool = False
 
     @property
     def name(self) -> str:
@@ -133,29 +139,54 @@ class _ObjectPull:
             fields.append(wb)
         return list(dict.fromkeys(fields))
 
-    def run(self) -> None:
-        ctx, store = self.ctx, self.ctx.store
-        cursor = store.get_cursor(self.name)
-        full = self.full or cursor is None
-        position = (
+    def start(self) -> list[Query]:
+        """The reads this object needs before anything is applied: its first keyset page,
+        then the records of links made by hand that wait for data.
+
+        The engine sends every object's reads together, in one request, and hands the
+        results to :meth:`run`.
+        """
+        ctx = self.ctx
+        cursor = ctx.store.get_cursor(self.name)
+        self.read_all = self.full or cursor is None
+        self.position = (
             None
-            if full or cursor is None
+            if self.read_all or cursor is None
             else start_position(cursor.modified, cursor.record_no, ctx.options.lookback)
         )
-        base = _filter(self.spec) if full else None
-        best = (
+        self.base = _filter(self.spec) if self.read_all else None
+        self.best = (
             (cursor.modified, cursor.record_no)
             if cursor and cursor.modified and not self.full
             else None
         )
+        self.pending_keys = self._pending()
+        self.started = True
+        return [self._page_query(), *self._pending_queries(self.pending_keys)]
+
+    def _page_query(self) -> Query:
+        return self.ctx.page_query(
+            self.name, self.fields(), keyset_filter(self.position, self.base), _ORDER
+        )
+
+    def run(self, prefetched: Sequence[Any] | None = None) -> None:
+        """Read every page (the first one from ``prefetched`` when given), apply each in one
+        store transaction with the cursor, then apply manual links and, on full runs that
+        read the whole list, sweep and true up."""
+        if not self.started:
+            self.start()
+        ctx, store = self.ctx, self.ctx.store
+        first = prefetched[0] if prefetched else None
         complete = False
         read = 0
         while True:
-            records = ctx.query_page(
-                self.name, self.fields(), keyset_filter(position, base), _ORDER
-            )
+            if first is None:
+                [result] = ctx.execute([self._page_query()])
+            else:
+                result, first = first, None
+            records, more = page_records(result)
             read += len(records)
-            newest = best
+            newest = self.best
             for record in records:
                 when = _modified(record)
                 rec_no = _as_int(record.get("RECORDNO")) or 0
@@ -163,12 +194,12 @@ class _ObjectPull:
                     newest = (when, rec_no)
             with store.transaction():
                 for record in records:
-                    self.apply(record, in_scope_filter=not full)
+                    self.apply(record, in_scope_filter=not self.read_all)
                 if newest is not None and not ctx.dry_run:
                     store.set_cursor(Cursor(self.name, newest[0], newest[1]))
-            best = newest
+            self.best = newest
             ctx.progress(self.name, "pull", read)
-            if len(records) < ctx.options.page_size:
+            if not records or (more is False) or (more is None and len(records) < self.page_size):
                 complete = True
                 break
             last = records[-1]
@@ -176,11 +207,15 @@ class _ObjectPull:
             if when is None:
                 log.warning("%s records carry no WHENMODIFIED; stopping after one page", self.name)
                 break
-            position = (when, _as_int(last.get("RECORDNO")) or 0)
+            self.position = (when, _as_int(last.get("RECORDNO")) or 0)
         self.flush_writebacks()
-        self.refresh_pending()
-        if full and complete:
+        self.refresh_pending(prefetched[1:] if prefetched else None)
+        if self.read_all and complete:
             self.sweep_and_true_up()
+
+    @property
+    def page_size(self) -> int:
+        return self.ctx.options.page_size
 
     # ---------------------------------------------------------------- one record
 
@@ -206,7 +241,7 @@ class _ObjectPull:
         modified = _modified(record)
         link = ctx.store.get_link(self.name, rkey)
         if link is not None and link.state is LinkState.UNLINKED:
-            rep.skipped += 1
+            rep.skip("unlinked")
             return
         if link is not None and link.local_id is not None:
             if not in_scope:
@@ -225,7 +260,7 @@ class _ObjectPull:
             self.want_writeback(record, link.local_id, record_no)
             return
         if not in_scope:
-            rep.skipped += 1
+            rep.skip("filtered" if _is_active(model) else "inactive")
             return
         matcher = self._matcher()
         found, criterion = matcher.find(rkey, model)
@@ -237,7 +272,7 @@ class _ObjectPull:
             return
         allow = ctx.options.import_selected.get(self.name)
         if not found and allow is not None and rkey not in allow:
-            rep.skipped += 1
+            rep.skip("not_selected")
             return
         local_id = found[0].local_id if found else None
         if local_id is not None:
@@ -332,28 +367,51 @@ class _ObjectPull:
 
     # ---------------------------------------------- manual links waiting for data
 
-    def refresh_pending(self) -> None:
-        """Read the Intacct records of links made by hand (no content yet) and apply them."""
-        ctx = self.ctx
-        pending = [
-            lk
-            for lk in ctx.store.links(self.name)
+    def _pending(self) -> list[str]:
+        """Remote keys of links made by hand that have no content yet."""
+        return [
+            lk.remote_key
+            for lk in self.ctx.store.links(self.name)
             if lk.state is LinkState.LINKED and lk.content_hash is None and lk.active
         ]
+
+    def _pending_queries(self, pending: Sequence[str]) -> list[Query]:
         key_field = _KEY_FIELD.get(self.name)
         if not pending or key_field is None:
-            return
-        keys = [
-            lk.remote_key.split("/", 1)[1] if self.name == "TASK" else lk.remote_key
-            for lk in pending
+            return []
+        keys = sorted({rk.split("/", 1)[1] if self.name == "TASK" else rk for rk in pending})
+        return [
+            self.ctx.page_query(self.name, self.fields(), F(key_field).in_(list(batch)), _ORDER)
+            for batch in chunks(keys, 1000)
         ]
-        for batch in chunks(keys, 1000):
-            records = ctx.query_page(
-                self.name, self.fields(), F(key_field).in_(list(batch)), _ORDER
-            )
+
+    def _record_key(self, record: Mapping[str, Any]) -> str:
+        key = str(record.get(_KEY_FIELD.get(self.name, "RECORDNO"), ""))
+        return f"{record.get('PROJECTID', '')}/{key}" if self.name == "TASK" else key
+
+    def refresh_pending(self, prefetched: Sequence[Any] | None = None) -> None:
+        """Read the Intacct records of links made by hand (no content yet) and apply them.
+
+        The records read with the first pages are used when they cover every link still
+        waiting (the pages may have filled some in the meantime: those are left alone).
+        """
+        ctx = self.ctx
+        pending = set(self._pending())
+        if not pending or _KEY_FIELD.get(self.name) is None:
+            return
+        if prefetched is not None and pending <= set(self.pending_keys):
+            pages = [page_records(result)[0] for result in prefetched]
+        else:
+            pages = [
+                page_records(result)[0]
+                for query in self._pending_queries(sorted(pending))
+                for result in ctx.execute([query])
+            ]
+        for records in pages:
             with ctx.store.transaction():
                 for record in records:
-                    self.apply(record, in_scope_filter=True)
+                    if self._record_key(record) in pending:
+                        self.apply(record, in_scope_filter=True)
 
     # ------------------------------------------------------ full run: sweep, true-up
 
@@ -404,10 +462,30 @@ def describe_result(result: Any) -> str:
     return "failed"
 
 
-def pull_object(ctx: RunContext, spec: MappingSpecLike, *, full: bool) -> None:
-    """Pull one object (all pages), then apply manual links and, on full runs, sweep and true up."""
+def start_pull(ctx: RunContext, spec: MappingSpecLike, *, full: bool) -> _ObjectPull:
+    """Prepare the pull of one object; ``.start()`` gives the reads it needs first."""
+    return _ObjectPull(ctx, spec, full)
+
+
+def pull_object(
+    ctx: RunContext,
+    spec: MappingSpecLike,
+    *,
+    full: bool,
+    pull: _ObjectPull | None = None,
+    prefetched: Sequence[Any] | None = None,
+) -> None:
+    """Pull one object (all pages), then apply manual links and, on full runs, sweep and true up.
+
+    Args:
+        ctx: The run.
+        spec: The object's mapping spec.
+        full: Read everything and reconcile.
+        pull: A pull already started (its first reads sent by the engine).
+        prefetched: The results of ``pull.start()``'s reads, in order.
+    """
     try:
-        _ObjectPull(ctx, spec, full).run()
+        (pull or _ObjectPull(ctx, spec, full)).run(prefetched)
     except Exception as exc:
         log.exception("pull of %s stopped", spec.object_name)
         ctx.fail(spec.object_name, "*", f"pull stopped: {describe(exc)}")

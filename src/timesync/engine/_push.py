@@ -23,16 +23,16 @@ from intacct_sdk import (
     IntacctError,
     RequestNotSentError,
 )
-from intacct_sdk.functions import Approve, Create, Decline, Delete, Function, Update
+from intacct_sdk.functions import Approve, Create, Decline, Delete, Function, Query, Update
 from intacct_sdk.query import F
-from timesync.engine._context import RunContext, describe, log
+from timesync.engine._context import RunContext, describe, log, page_records
 from timesync.engine._options import MappingSpecLike
 from timesync.engine._plan import DEAD_STATES, PushPlan, PushStep, chunks, control_id, plan_push
 from timesync.local import LocalDocument
 from timesync.mapping.rules import route_timesheet
 from timesync.store import Cursor, ErrorEntry, Link, OutboxEntry, OutboxState
 
-__all__ = ["push_object"]
+__all__ = ["push_object", "start_push"]
 
 _PREFIX = {"TIMESHEET": "ts", "EEXPENSES": "ex"}
 
@@ -75,6 +75,7 @@ class _Pusher:
         self.stamp = self.opts.stamp_field
         self.touched: dict[int, str] = {}
         self.uncertain = False
+        self.prefetched_ids: frozenset[str] = frozenset()
 
     @property
     def rep(self) -> Any:
@@ -86,13 +87,42 @@ class _Pusher:
         fields = ["RECORDNO", "STATE", "WHENMODIFIED", self.stamp]
         return self.ctx.query_page(self.name, fields, where, (("RECORDNO", "asc"),), 2000)
 
-    def read_by_stamp(self, local_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
-        """Intacct records carrying these local ids: one ``query`` per 1,000 ids."""
+    def _stamp_queries(self, local_ids: Sequence[str]) -> list[Query]:
+        fields = ["RECORDNO", "STATE", "WHENMODIFIED", self.stamp]
+        return [
+            self.ctx.page_query(
+                self.name, fields, F(self.stamp).in_(list(batch)), (("RECORDNO", "asc"),), 2000
+            )
+            for batch in chunks(sorted(set(local_ids)), 1000)
+        ]
+
+    def read_by_stamp(
+        self, local_ids: Sequence[str], results: Sequence[Any] | None = None
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Intacct records carrying these local ids: one ``query`` per 1,000 ids (or the
+        results of those queries, already sent)."""
+        if results is None:
+            results = [r for q in self._stamp_queries(local_ids) for r in self.ctx.execute([q])]
         found: dict[str, list[dict[str, Any]]] = {}
-        for batch in chunks(sorted(set(local_ids)), 1000):
-            for rec in self._read(F(self.stamp).in_(list(batch))):
+        for result in results:
+            for rec in page_records(result)[0]:
                 found.setdefault(str(rec.get(self.stamp)), []).append(rec)
         return found
+
+    def recovery_reads(self) -> list[Query]:
+        """The read-back of the rows a crashed or unanswered run left in flight (none in a
+        dry run): the engine sends it with the pull's first pages, in the same request.
+
+        Reading earlier than just before the push is safe: between the two, the run writes
+        nothing to this object in Intacct and the run lock keeps other runs out; a write of
+        an earlier run that lands after the read is caught by its deterministic control id
+        (a replay is refused, and a create is then settled by the next read-back).
+        """
+        if self.ctx.dry_run:
+            return []
+        rows = self.ctx.store.outbox(object_name=self.name, states=[OutboxState.IN_FLIGHT])
+        self.prefetched_ids = frozenset(r.local_id for r in rows)
+        return self._stamp_queries(sorted(self.prefetched_ids))
 
     def read_by_record_no(self, record_nos: Sequence[int]) -> dict[int, dict[str, Any]]:
         """Intacct records by RECORDNO: one ``query`` per 1,000."""
@@ -106,8 +136,12 @@ class _Pusher:
 
     # -------------------------------------------------------------- recovery
 
-    def recover(self) -> None:
-        """Resolve in-flight outbox rows by reading Intacct back by the stamped local ids."""
+    def recover(self, prefetched: Sequence[Any] | None = None) -> None:
+        """Resolve in-flight outbox rows by reading Intacct back by the stamped local ids.
+
+        ``prefetched`` holds the results of :meth:`recovery_reads`; they are used when they
+        cover every row still in flight.
+        """
         ctx, store = self.ctx, self.ctx.store
         rows = store.outbox(object_name=self.name, states=[OutboxState.IN_FLIGHT])
         if not rows:
@@ -115,7 +149,11 @@ class _Pusher:
         if ctx.dry_run:
             ctx.report.planned.extend(f"resolve in-flight {r.control_id}" for r in rows)
             return
-        remote = self.read_by_stamp([r.local_id for r in rows])
+        ids = [r.local_id for r in rows]
+        if prefetched is not None and set(ids) <= self.prefetched_ids:
+            remote = self.read_by_stamp(ids, prefetched)
+        else:
+            remote = self.read_by_stamp(ids)
         with store.transaction():
             for row in rows:
                 recs = remote.get(row.local_id, [])
@@ -538,10 +576,10 @@ class _Pusher:
                     )
                 )
 
-    def run(self) -> None:
+    def run(self, prefetched: Sequence[Any] | None = None) -> None:
         ctx = self.ctx
         ctx.report.object(self.name)
-        self.recover()
+        self.recover(prefetched)
         docs, cursor = self.collect()
         ctx.progress(self.name, "push", 0, len(docs))
         items = self.plan(docs)
@@ -554,6 +592,24 @@ class _Pusher:
         ctx.progress(self.name, "push", len(docs), len(docs))
 
 
-def push_object(ctx: RunContext, spec: MappingSpecLike) -> None:
-    """Push one document object (recover, collect, plan, write, read back)."""
-    _Pusher(ctx, spec).run()
+def start_push(ctx: RunContext, spec: MappingSpecLike) -> _Pusher:
+    """Prepare the push of one object; ``.recovery_reads()`` gives the reads it needs first."""
+    return _Pusher(ctx, spec)
+
+
+def push_object(
+    ctx: RunContext,
+    spec: MappingSpecLike,
+    *,
+    pusher: _Pusher | None = None,
+    prefetched: Sequence[Any] | None = None,
+) -> None:
+    """Push one document object (recover, collect, plan, write, read back).
+
+    Args:
+        ctx: The run.
+        spec: The object's mapping spec.
+        pusher: A push already prepared (its recovery reads sent by the engine).
+        prefetched: The results of ``pusher.recovery_reads()``, in order.
+    """
+    (pusher or _Pusher(ctx, spec)).run(prefetched)

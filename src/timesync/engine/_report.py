@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Final, Literal, Protocol
 
 import attrs
 
 __all__ = [
+    "SKIP_REASONS",
     "Conflict",
     "EngineHooks",
     "ObjectReport",
     "Progress",
     "RecordFailure",
     "RunReport",
+    "SkipReason",
 ]
 
 
@@ -40,9 +42,27 @@ class RecordFailure:
     message: str
 
 
+SkipReason = Literal["inactive", "filtered", "not_selected", "unlinked"]
+"""Why a pulled Intacct record was left alone (see :attr:`ObjectReport.skipped`)."""
+
+SKIP_REASONS: Final[tuple[SkipReason, ...]] = ("inactive", "filtered", "not_selected", "unlinked")
+
+
 @attrs.define(slots=True)
 class ObjectReport:
-    """Counts for one object in one run. A dry run counts what it would do."""
+    """Counts for one object in one run. A dry run counts what it would do.
+
+    ``skipped`` counts Intacct records that were read but are out of scope, so nothing
+    was written for them; the ``skipped_*`` counters say why (they add up to ``skipped``):
+
+    - ``skipped_inactive``: inactive (or closed, completed) in Intacct and never linked:
+      not imported.
+    - ``skipped_filtered``: outside the mapping spec's filter and never linked.
+    - ``skipped_not_selected``: not on the object's ``import_selected`` allow-list and
+      matching no local record.
+    - ``skipped_unlinked``: unlinked by hand (``timesync unlink``): left alone until
+      linked again.
+    """
 
     created: int = 0
     updated: int = 0
@@ -50,6 +70,10 @@ class ObjectReport:
     unchanged: int = 0
     linked: int = 0
     skipped: int = 0
+    skipped_inactive: int = 0
+    skipped_filtered: int = 0
+    skipped_not_selected: int = 0
+    skipped_unlinked: int = 0
     repaired: int = 0
     approved: int = 0
     declined: int = 0
@@ -58,6 +82,17 @@ class ObjectReport:
     conflicts: int = 0
     errors: int = 0
     ambiguous: int = 0
+
+    def skip(self, reason: SkipReason) -> None:
+        """Count one record left alone, and why."""
+        field = f"skipped_{reason}"
+        setattr(self, field, getattr(self, field) + 1)
+        self.skipped += 1
+
+    def skip_reasons(self) -> dict[SkipReason, int]:
+        """The non-zero skip counts by reason."""
+        counts = {reason: int(getattr(self, f"skipped_{reason}")) for reason in SKIP_REASONS}
+        return {reason: n for reason, n in counts.items() if n}
 
     def as_dict(self) -> dict[str, int]:
         """The non-zero counts."""
@@ -127,9 +162,19 @@ class RunReport:
         ]
         for name, rep in self.objects.items():
             values = attrs.asdict(rep)
-            other = ", ".join(f"{k} {v}" for k, v in values.items() if v and k not in cols)
+            other = []
+            for k, v in values.items():
+                if not v or k in cols or k.startswith("skipped_"):
+                    continue
+                if k == "skipped":
+                    why = ", ".join(f"{r} {n}" for r, n in rep.skip_reasons().items())
+                    other.append(f"skipped {v} ({why})" if why else f"skipped {v}")
+                else:
+                    other.append(f"{k} {v}")
             lines.append(
-                f"  {name:<12}" + "".join(f"{values[c]:>12}" for c in cols) + f"  {other}".rstrip()
+                f"  {name:<12}"
+                + "".join(f"{values[c]:>12}" for c in cols)
+                + f"  {', '.join(other)}".rstrip()
             )
         lines.extend(f"  conflict: {c.object_name} {c.key}: {c.reason}" for c in self.conflicts)
         lines.extend(f"  error: {f.object_name} {f.key}: {f.message}" for f in self.failures)

@@ -1,0 +1,263 @@
+"""What a run costs on the wire: requests and functions, counted by the emulator.
+
+The engine sends the first keyset page of every pulled object (and the read-back of push
+rows left in flight) in ONE request, then asks for follow-up pages only for objects whose
+first page said more records remain. These tests hold it to the minimum.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.timesync.engine_fixtures import FAST_RETRY, add_timesheets, credentials, live_timesheets
+
+from intacct_sdk import Client, ClientOptions
+from intacct_sdk.testing import Emulator, EmulatorResponse, RequestContext
+from intacct_sdk.testing._seed import demo_company
+from timesync.engine import Engine, EngineOptions, Hooks, Progress
+from timesync.local import ReferenceApp
+from timesync.store import FileLock, OutboxState, SQLiteStateStore
+
+PULLED = ("DEPARTMENT", "LOCATION", "CLASS", "CUSTOMER", "EMPLOYEE", "PROJECT", "TASK")
+
+
+class Recorder:
+    """A fault injector that records which functions each request carried, and can fail
+    one object's functions or refuse every request that carries several functions."""
+
+    def __init__(self) -> None:
+        self.requests: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
+        self.fail_objects: set[str] = set()
+        self.refuse_combined = False
+
+    def before_request(self, ctx: RequestContext) -> EmulatorResponse | None:
+        if self.refuse_combined and len(ctx.function_names) > 1:
+            return EmulatorResponse(503, {"content-type": "text/plain"}, b"busy")
+        return None
+
+    def after_request(self, ctx: RequestContext, response: EmulatorResponse) -> EmulatorResponse:
+        return response
+
+    def function_failure(
+        self, ctx: RequestContext, function: str, object_name: str | None
+    ) -> tuple[str, str] | None:
+        self.requests[ctx.request_number].append((function, object_name))
+        if object_name in self.fail_objects:
+            return ("XL03000009", "injected failure")
+        return None
+
+    def invalidate_sessions(self, ctx: RequestContext) -> bool:
+        return False
+
+    def data_requests(self, since: int = 0) -> list[list[tuple[str, str | None]]]:
+        """Functions of every request after ``since``, logins left out."""
+        return [
+            calls
+            for number, calls in sorted(self.requests.items())
+            if number > since and calls != [("getAPISession", None)]
+        ]
+
+
+@contextmanager
+def _engine(emulator: Emulator, folder: Path, **options: Any) -> Iterator[Engine]:
+    """An engine on its own client (no cached session), app and store in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        client = stack.enter_context(
+            Client(
+                credentials(emulator),
+                options=ClientOptions(unique_id=True, retry=FAST_RETRY),
+                transport=emulator.transport(),
+            )
+        )
+        app = stack.enter_context(ReferenceApp(folder / "app.db"))
+        store = stack.enter_context(SQLiteStateStore(folder / "state.db"))
+        yield Engine(
+            client,
+            app,
+            store,
+            options=EngineOptions(**options),
+            lock=FileLock(folder / "state.db.lock"),
+        )
+
+
+def _state(engine: Engine) -> dict[str, Any]:
+    """The local end state of a pull: local records, links and cursors per object."""
+    out: dict[str, Any] = {}
+    for obj in PULLED:
+        out[obj] = (
+            sorted((str(r.key), r.active) for r in engine.local.list_records(obj)),
+            sorted(
+                (lk.remote_key, lk.record_no, lk.content_hash, lk.active)
+                for lk in engine.store.links(obj)
+            ),
+            engine.store.get_cursor(obj),
+        )
+    return out
+
+
+def _company() -> Any:
+    return demo_company(employees=12, projects=4, tasks_per_project=3, customers=4)
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def emulator(recorder: Recorder) -> Emulator:
+    return Emulator(_company(), faults=recorder)
+
+
+def test_first_full_pull_of_the_demo_company_is_one_login_and_one_data_request(
+    tmp_path: Path,
+) -> None:
+    recorder = Recorder()
+    emulator = Emulator(demo_company(), faults=recorder)
+    with _engine(emulator, tmp_path) as engine:
+        report = engine.run(full=True)
+    assert report.ok
+    assert emulator.stats.http_requests == 2
+    assert emulator.stats.functions == {
+        ("getAPISession", None): 1,
+        **{("query", obj): 1 for obj in PULLED},
+    }
+    assert report.http_requests == 2  # the client counts its login too
+    [calls] = recorder.data_requests()
+    # sent in dependency order, applied in dependency order
+    assert [obj for _, obj in calls] == list(PULLED)
+    active = [r for r in emulator.company.records("EMPLOYEE") if r["STATUS"] == "active"]
+    assert report.objects["EMPLOYEE"].created == len(active) > 0
+
+
+def test_no_change_incremental_run_with_a_new_client_is_a_login_and_one_request(
+    emulator: Emulator, recorder: Recorder, tmp_path: Path
+) -> None:
+    with _engine(emulator, tmp_path) as engine:
+        engine.run()
+    for lookback in (timedelta(0), timedelta(days=3650)):
+        start = emulator.stats.http_requests
+        with _engine(emulator, tmp_path, lookback=lookback) as engine:
+            report = engine.run()
+        assert report.ok
+        assert emulator.stats.http_requests - start == 2  # login + one data request
+        assert [sorted(obj for _, obj in calls) for calls in recorder.data_requests(start)] == [
+            sorted(PULLED)
+        ]
+        assert all(rep.created == rep.updated == 0 for rep in report.objects.values())
+
+
+@pytest.mark.parametrize("page_size", [1, 3, 4, 7])
+def test_follow_up_pages_only_for_objects_with_more_and_same_end_state(
+    emulator: Emulator, recorder: Recorder, tmp_path: Path, page_size: int
+) -> None:
+    read: dict[str, int] = {}
+
+    def progress(p: Progress) -> None:
+        if p.phase == "pull":
+            read[p.object_name] = p.done
+
+    with _engine(emulator, tmp_path / "paged", page_size=page_size, progress=progress) as engine:
+        report = engine.run()
+        paged = _state(engine)
+    assert report.ok
+    queries = {obj: emulator.stats.functions[("query", obj)] for obj in PULLED}
+    # numremaining says when a page is the last: no empty trailing page even when the
+    # count is a multiple of the page size
+    assert queries == {obj: max(1, math.ceil(read[obj] / page_size)) for obj in PULLED}
+    extra = sum(q - 1 for q in queries.values())
+    assert emulator.stats.http_requests == 1 + 1 + extra
+    first, *rest = recorder.data_requests()
+    assert sorted(obj for _, obj in first) == sorted(PULLED)
+    assert all(len(calls) == 1 for calls in rest)
+
+    clean = Emulator(_company())
+    with _engine(clean, tmp_path / "clean") as engine:
+        assert engine.run().ok
+        assert _state(engine) == paged
+
+
+def test_a_failed_function_stops_only_its_object_and_the_next_run_catches_up(
+    emulator: Emulator, recorder: Recorder, tmp_path: Path
+) -> None:
+    recorder.fail_objects = {"CUSTOMER"}
+    with _engine(emulator, tmp_path) as engine:
+        report = engine.run()
+        assert emulator.stats.http_requests == 2
+        assert [(f.object_name, f.key) for f in report.failures] == [("CUSTOMER", "*")]
+        assert "injected failure" in report.failures[0].message
+        assert engine.store.get_cursor("CUSTOMER") is None
+        for obj in ("DEPARTMENT", "EMPLOYEE", "PROJECT", "TASK"):
+            assert report.objects[obj].created > 0
+            assert engine.store.get_cursor(obj) is not None
+        assert not engine.local.list_records("CUSTOMER")
+
+        recorder.fail_objects = set()
+        again = engine.run()
+        assert again.ok
+        customers = {
+            r["CUSTOMERID"] for r in emulator.company.records("CUSTOMER") if r["STATUS"] == "active"
+        }
+        assert again.objects["CUSTOMER"].created == len(customers)
+        assert again.objects["EMPLOYEE"].created == 0
+        assert again.http_requests == 1
+
+
+def test_when_the_combined_request_fails_each_object_reads_on_its_own(
+    emulator: Emulator, recorder: Recorder, tmp_path: Path
+) -> None:
+    recorder.refuse_combined = True
+    with _engine(emulator, tmp_path / "refused") as engine:
+        report = engine.run()
+        refused = _state(engine)
+    assert report.ok
+    # the per-object fallback: one request per object, each alone
+    assert recorder.data_requests() == [[("query", obj)] for obj in PULLED]
+    with _engine(Emulator(_company()), tmp_path / "clean") as engine:
+        engine.run()
+        assert _state(engine) == refused
+
+
+class _CrashAfterCreate(Hooks):
+    """Raises while the outcome of a create is being committed: the write ran in Intacct,
+    its outbox row stays in flight (as after a crash between the answer and the commit)."""
+
+    def record_applied(self, object_name: str, key: str, action: str) -> None:
+        if object_name == "TIMESHEET" and action == "create":
+            raise RuntimeError("crash")
+
+
+def test_read_back_of_rows_in_flight_rides_with_the_first_pages(
+    emulator: Emulator, recorder: Recorder, tmp_path: Path
+) -> None:
+    with _engine(emulator, tmp_path) as engine:
+        engine.run()
+        assert isinstance(engine.local, ReferenceApp)
+        ids = add_timesheets(engine.local, 3)
+        engine.hooks = _CrashAfterCreate()
+        with pytest.raises(RuntimeError):
+            engine.run()
+        in_flight = engine.store.outbox(states=[OutboxState.IN_FLIGHT])
+        assert sorted(r.local_id for r in in_flight) == sorted(ids)
+        assert sorted(live_timesheets(emulator)) == sorted(ids)
+
+        engine.hooks = Hooks()
+        start = emulator.stats.http_requests
+        report = engine.run()
+    assert report.ok
+    assert report.objects["TIMESHEET"].recovered == 3
+    assert report.objects["TIMESHEET"].created == 0
+    assert all(len(recs) == 1 for recs in live_timesheets(emulator).values())
+    # the read-back by stamp went in the same request as every object's first page
+    assert [sorted(obj or "" for _, obj in calls) for calls in recorder.data_requests(start)] == [
+        sorted((*PULLED, "TIMESHEET"))
+    ]
+    assert emulator.stats.http_requests - start == 1
