@@ -1,6 +1,9 @@
 """A typed client for Sage Intacct's XML Web Services gateway."""
 
 from intacct_sdk import functions
+from intacct_sdk._base import ClientStats
+from intacct_sdk._client import AsyncClient, Client
+from intacct_sdk._config import ClientOptions, Credentials, RequestOptions
 from intacct_sdk._errors import (
     AuthenticationError,
     ConfigurationError,
@@ -19,13 +22,19 @@ from intacct_sdk._errors import (
     TransportError,
 )
 from intacct_sdk._results import Page, Result, SessionInfo
+from intacct_sdk._retry import RetryPolicy
 from intacct_sdk._values import ValueTyping
 from intacct_sdk._version import __version__
 from intacct_sdk.query import F, Filter, and_, or_
 
 __all__ = [
+    "AsyncClient",
     "AuthenticationError",
+    "Client",
+    "ClientOptions",
+    "ClientStats",
     "ConfigurationError",
+    "Credentials",
     "DuplicateControlIdError",
     "ErrorDetail",
     "F",
@@ -37,8 +46,10 @@ __all__ = [
     "Page",
     "RateLimitError",
     "RequestNotSentError",
+    "RequestOptions",
     "ResponseLostError",
     "Result",
+    "RetryPolicy",
     "ServerError",
     "SessionExpiredError",
     "SessionInfo",

@@ -3,3 +3,99 @@
 It only defines fixtures; the emulator itself is imported when a fixture is first used,
 so installing this package adds nothing to the start-up of unrelated test suites.
 """
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from intacct_sdk.testing._emulator import Emulator
+    from intacct_sdk.testing._server import EmulatorServer
+
+# -- emulator fixtures -------------------------------------------------------------------------
+
+_MARKER = "intacct_emulator"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``intacct_emulator`` marker (options for the emulator fixtures)."""
+    config.addinivalue_line(
+        "markers",
+        f"{_MARKER}(faults=None, **demo_company_options): options for the intacct_emulator "
+        "fixture: a fault spec or FaultPlan, and demo_company() keyword arguments "
+        "(employees=, projects=, ...; seed='empty' for a company without records)",
+    )
+
+
+@pytest.fixture
+def intacct_emulator(request: pytest.FixtureRequest) -> Emulator:
+    """A fresh emulator with a small demo company (25 employees, 8 projects, 4 tasks each).
+
+    Options come from the ``intacct_emulator`` marker, e.g.
+    ``@pytest.mark.intacct_emulator(employees=200, faults="lost@2")``; pass ``seed="empty"``
+    for a company without records.
+    """
+    from intacct_sdk.testing._emulator import Emulator
+    from intacct_sdk.testing._faults import FaultPlan
+    from intacct_sdk.testing._seed import demo_company, empty_company
+
+    marker = request.node.get_closest_marker(_MARKER)
+    options: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
+    faults = options.pop("faults", None)
+    if isinstance(faults, str):
+        faults = FaultPlan.parse(faults)
+    if options.get("seed") == "empty":
+        company = empty_company(entities=options.get("entities", 0))
+    else:
+        company = demo_company(**options)
+    return Emulator(company, faults=faults)
+
+
+@pytest.fixture
+def intacct_emulator_server(intacct_emulator: Emulator) -> Iterator[EmulatorServer]:
+    """The ``intacct_emulator`` served on a free loopback port; stopped after the test."""
+    from intacct_sdk.testing._server import serve
+
+    with serve(intacct_emulator) as server:
+        yield server
+
+
+def _client_credentials(emulator: Emulator) -> Any:
+    from intacct_sdk import Credentials  # type: ignore[attr-defined,unused-ignore]
+
+    creds = emulator.credentials
+    return Credentials(
+        sender_id=creds.sender_id,
+        sender_password=creds.sender_password,
+        company_id=creds.company_id,
+        user_id=creds.user_id,
+        user_password=creds.user_password,
+    )
+
+
+@pytest.fixture
+def intacct_client(intacct_emulator: Emulator) -> Iterator[Any]:
+    """An ``intacct_sdk.Client`` wired to ``intacct_emulator`` by the in-process transport."""
+    from intacct_sdk import Client  # type: ignore[attr-defined,unused-ignore]
+
+    with Client(
+        _client_credentials(intacct_emulator), transport=intacct_emulator.transport()
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+async def intacct_async_client(intacct_emulator: Emulator) -> AsyncIterator[Any]:
+    """An ``intacct_sdk.AsyncClient`` wired to ``intacct_emulator`` (needs an async test runner)."""
+    from intacct_sdk import AsyncClient  # type: ignore[attr-defined,unused-ignore]
+
+    async with AsyncClient(
+        _client_credentials(intacct_emulator), transport=intacct_emulator.transport()
+    ) as client:
+        yield client
+
+
+# -- end of emulator fixtures ------------------------------------------------------------------

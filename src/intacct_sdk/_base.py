@@ -1,0 +1,474 @@
+"""The I/O-free half of the clients: request preparation, answer interpretation, paging plans.
+
+``Client`` and ``AsyncClient`` (in :mod:`intacct_sdk._client`) hold an instance of
+:class:`BaseClient` and differ only where they send bytes, sleep, or lock. Everything that
+decides *what* to send and *what an answer means* lives here, so both shells behave alike.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+import httpx
+
+from intacct_sdk._config import ClientOptions, Credentials, RequestOptions
+from intacct_sdk._envelope import Control, LoginAuth, SessionAuth, build_request
+from intacct_sdk._errors import (
+    ConfigurationError,
+    IntacctError,
+    MalformedResponseError,
+    RequestNotSentError,
+    ResponseLostError,
+    TransportError,
+)
+from intacct_sdk._log import Redactor, body_text
+from intacct_sdk._parse import parse_response
+from intacct_sdk._results import Page, Response, Result
+from intacct_sdk._retry import parse_retry_after
+from intacct_sdk._session import SessionManager
+from intacct_sdk._values import ValueTyping
+from intacct_sdk.functions import (
+    MAX_READ_KEYS,
+    Approve,
+    Create,
+    Decline,
+    Delete,
+    Function,
+    GetDimensions,
+    Inspect,
+    Lookup,
+    Query,
+    Raw,
+    Read,
+    ReadByName,
+    ReadByQuery,
+    ReadMore,
+    Update,
+)
+from intacct_sdk.query import Filter, OrderBy
+
+__all__ = ["BaseClient", "ClientStats", "Prepared"]
+
+log = logging.getLogger("intacct_sdk.client")
+wire_log = logging.getLogger("intacct_sdk.wire")
+
+Record = dict[str, Any]
+
+# httpx errors raised before any byte of the request can have reached the server.
+_NOT_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.ProxyError,
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,
+)
+
+
+@attrs.define
+class ClientStats:
+    """Counters of one client's traffic (all attempts, retries and logins included).
+
+    Attributes:
+        http_requests: HTTP requests sent (each attempt counts).
+        functions: Functions sent (counted once per attempt that carried them).
+        retries: Attempts that repeated an earlier one after a transient failure.
+        logins: ``getAPISession`` logins.
+        session_refreshes: Sessions replaced after the gateway rejected them.
+    """
+
+    http_requests: int = 0
+    functions: int = 0
+    retries: int = 0
+    logins: int = 0
+    session_refreshes: int = 0
+
+    def reset(self) -> None:
+        """Set every counter back to zero."""
+        self.http_requests = self.functions = self.retries = 0
+        self.logins = self.session_refreshes = 0
+
+
+@attrs.frozen
+class Prepared:
+    """One request ready to be sent (and resent, byte for byte, on a retry).
+
+    Attributes:
+        url: Where to POST it.
+        body: The envelope (holds secrets: never logged unredacted, hidden from ``repr``).
+        functions: The functions it carries, in order.
+        session_id: The session it authenticates with; None for a login request.
+        replay_safe: Resending cannot apply a write twice (reads only, or ``uniqueid=true``).
+    """
+
+    url: str
+    body: bytes = attrs.field(repr=False)
+    functions: tuple[Function, ...]
+    session_id: str | None = attrs.field(repr=False)
+    replay_safe: bool
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _keys(values: Sequence[int | str] | int | str) -> list[int | str]:
+    if isinstance(values, str | int):
+        return [values]
+    return list(values)
+
+
+class BaseClient:
+    """State and decisions shared by :class:`Client` and :class:`AsyncClient`."""
+
+    def __init__(self, credentials: Credentials, options: ClientOptions | None) -> None:
+        if not isinstance(credentials, Credentials):
+            raise ConfigurationError("credentials must be an intacct_sdk.Credentials")
+        self._credentials = credentials
+        self._options = options if options is not None else ClientOptions()
+        if not isinstance(self._options, ClientOptions):
+            raise ConfigurationError("options must be an intacct_sdk.ClientOptions")
+        self._sessions = SessionManager(credentials, margin=self._options.session_ttl_margin)
+        self._redact = Redactor(
+            [credentials.sender_password, credentials.user_password, credentials.session_id]
+        )
+        self._stats = ClientStats()
+
+    # ------------------------------------------------------------------ public state
+
+    @property
+    def credentials(self) -> Credentials:
+        """The credentials this client signs in with."""
+        return self._credentials
+
+    @property
+    def options(self) -> ClientOptions:
+        """The client's default options (per-call options merge over them)."""
+        return self._options
+
+    @property
+    def stats(self) -> ClientStats:
+        """Counters of HTTP requests, functions, retries and logins so far."""
+        return self._stats
+
+    @property
+    def session_endpoint(self) -> str | None:
+        """The endpoint of the current session (None before the first login)."""
+        session = self._sessions.session
+        return session.endpoint if session is not None else None
+
+    # ------------------------------------------------------------------ preparation
+
+    def _merge(self, options: RequestOptions | None) -> ClientOptions:
+        return self._options.merge(options)
+
+    def _http_headers(self) -> dict[str, str]:
+        return {
+            "Content-Type": "application/xml; charset=utf-8",
+            "Accept": "application/xml, text/xml",
+            "Accept-Encoding": "gzip, deflate",
+            "User-Agent": self._options.user_agent,
+        }
+
+    def _control(self, unique_id: bool) -> Control:
+        c = self._credentials
+        return Control(
+            sender_id=c.sender_id,
+            sender_password=c.sender_password,
+            control_id=uuid.uuid4().hex,
+            unique_id=unique_id,
+        )
+
+    def _prepare_login(self) -> Prepared:
+        url, auth, fn = self._sessions.login_request()
+        return self._prepare(url, auth, (fn,), unique_id=False, transaction=False)
+
+    def _prepare_call(
+        self, functions: Sequence[Function], opts: ClientOptions, transaction: bool
+    ) -> Prepared:
+        url, auth = self._sessions.auth()
+        writes = any(fn.is_write for fn in functions)
+        return self._prepare(
+            url,
+            auth,
+            tuple(functions),
+            unique_id=writes and opts.unique_id,
+            transaction=transaction,
+        )
+
+    def _prepare(
+        self,
+        url: str,
+        auth: LoginAuth | SessionAuth,
+        functions: tuple[Function, ...],
+        *,
+        unique_id: bool,
+        transaction: bool,
+    ) -> Prepared:
+        body = build_request(self._control(unique_id), auth, functions, transaction=transaction)
+        session_id = auth.session_id if isinstance(auth, SessionAuth) else None
+        self._redact.add(session_id)
+        writes = any(fn.is_write for fn in functions)
+        return Prepared(
+            url=url,
+            body=body,
+            functions=functions,
+            session_id=session_id,
+            replay_safe=unique_id or not writes,
+        )
+
+    # ------------------------------------------------------------------ exchange
+
+    def _count_attempt(self, prepared: Prepared, attempt: int) -> None:
+        self._stats.http_requests += 1
+        self._stats.functions += len(prepared.functions)
+        if attempt > 1:
+            self._stats.retries += 1
+        if wire_log.isEnabledFor(logging.DEBUG):
+            wire_log.debug(
+                "request %s (attempt %d, %s):\n%s",
+                self._redact(prepared.url),
+                attempt,
+                ", ".join(fn.name for fn in prepared.functions),
+                self._redact(body_text(prepared.body)),
+            )
+
+    def _transport_error(self, exc: httpx.HTTPError, prepared: Prepared) -> TransportError:
+        where = httpx.URL(prepared.url).host
+        detail = self._redact(str(exc)) or type(exc).__name__
+        if isinstance(exc, _NOT_SENT):
+            return RequestNotSentError(f"request to {where} not sent: {detail}")
+        if isinstance(exc, httpx.TimeoutException):
+            return ResponseLostError(f"no answer from {where} in time ({type(exc).__name__})")
+        return ResponseLostError(f"connection to {where} failed after sending: {detail}")
+
+    def _interpret(
+        self,
+        prepared: Prepared,
+        opts: ClientOptions,
+        status_code: int,
+        headers: httpx.Headers,
+        body: bytes,
+    ) -> Response:
+        """Turn one HTTP answer into a :class:`Response`, or raise its typed error."""
+        if wire_log.isEnabledFor(logging.DEBUG):
+            wire_log.debug(
+                "response HTTP %d from %s:\n%s",
+                status_code,
+                self._redact(prepared.url),
+                self._redact(body_text(body)),
+            )
+        if status_code == 524:
+            raise ResponseLostError(
+                "HTTP 524: the gateway's CDN gave up waiting while Intacct may still be "
+                "processing the request",
+                status_code=524,
+            )
+        response = parse_response(
+            body,
+            status_code=status_code,
+            content_type=headers.get("content-type"),
+            typing=ValueTyping(typed=opts.typed, timezone=opts.timezone),
+            max_bytes=opts.max_response_bytes,
+            retry_after=self._retry_after(headers),
+        )
+        if prepared.session_id is not None:
+            self._sessions.observe(response, prepared.session_id)
+        return response
+
+    @staticmethod
+    def _retry_after(headers: httpx.Headers) -> float | None:
+        return parse_retry_after(headers.get("retry-after"))
+
+    def _log_retry(self, error: IntacctError, delay: float, attempt: int) -> None:
+        log.warning(
+            "%s: %s; retrying in %.2fs (attempt %d)",
+            type(error).__name__,
+            self._redact(str(error)),
+            delay,
+            attempt + 1,
+        )
+
+    # ------------------------------------------------------------------ results
+
+    def _check_batch(self, functions: Sequence[Function], transaction: bool, size: int) -> None:
+        if transaction and len(functions) > size:
+            raise ConfigurationError(
+                f"a transaction of {len(functions)} functions cannot be split; "
+                f"raise max_functions_per_request (now {size}) or send fewer functions"
+            )
+        for fn in functions:
+            if not isinstance(fn, Function):
+                raise ConfigurationError(f"{fn!r} is not a gateway function")
+
+    @staticmethod
+    def _route(functions: Sequence[Function], response: Response) -> list[Result]:
+        """Pair each function with its result, in the order the functions were given."""
+        results = response.results
+        if response.acknowledged:
+            raise MalformedResponseError(
+                "the gateway only acknowledged the request (offline processing); "
+                "online clients need the results"
+            )
+        by_id = {r.control_id: r for r in results}
+        if len(by_id) == len(results) and all(fn.control_id in by_id for fn in functions):
+            return [by_id[fn.control_id] for fn in functions]
+        if len(results) == len(functions):
+            return list(results)
+        raise MalformedResponseError(
+            f"the gateway answered {len(results)} results for {len(functions)} functions"
+        )
+
+    @staticmethod
+    def _first_error(results: Sequence[Result]) -> None:
+        """Raise the error of the first failed function (a failure before an abort)."""
+        failed = [r for r in results if r.status == "failure"] or [r for r in results if not r.ok]
+        if failed:
+            failed[0].raise_for_error()
+
+    @staticmethod
+    def _records(results: Sequence[Result]) -> list[Record]:
+        out: list[Record] = []
+        for r in results:
+            if r.page is not None:
+                out.extend(r.page.records)
+        return out
+
+    # ------------------------------------------------------------------ function plans
+
+    @staticmethod
+    def _plan_read(
+        object: str, keys: Sequence[int | str] | int | str, fields: Sequence[str] | None
+    ) -> list[Function]:
+        return [Read(object, chunk, fields) for chunk in _chunks(_keys(keys), MAX_READ_KEYS)]
+
+    @staticmethod
+    def _plan_read_by_name(
+        object: str, names: Sequence[str] | str, fields: Sequence[str] | None
+    ) -> list[Function]:
+        return [ReadByName(object, chunk, fields) for chunk in _chunks(_keys(names), MAX_READ_KEYS)]
+
+    @staticmethod
+    def _plan_delete(
+        object: str, keys: Sequence[int | str] | int | str, control_id: str | None
+    ) -> list[Function]:
+        chunks = list(_chunks(_keys(keys), MAX_READ_KEYS)) or [[]]  # [] -> Delete refuses it
+        if control_id is None:
+            return [Delete(object, c) for c in chunks]
+        if len(chunks) == 1:
+            return [Delete(object, chunks[0], control_id=control_id)]
+        return [Delete(object, c, control_id=f"{control_id}-{i}") for i, c in enumerate(chunks)]
+
+    @staticmethod
+    def _plan_write(
+        kind: type[Create] | type[Update],
+        object: str,
+        records: Sequence[Mapping[str, Any]] | Mapping[str, Any],
+        control_id: str | None,
+    ) -> Function:
+        if isinstance(records, Mapping):
+            records = [records]
+        if control_id is None:
+            return kind(object, records)
+        return kind(object, records, control_id=control_id)
+
+    @staticmethod
+    def _plan_approval(
+        kind: type[Approve] | type[Decline],
+        object: str,
+        record_no: int | str,
+        entry_keys: Sequence[int | str] | None,
+        by: str | None,
+        comment: str | None,
+        control_id: str | None,
+    ) -> Function:
+        extra: dict[str, Any] = {} if control_id is None else {"control_id": control_id}
+        return kind(object, record_no, entry_keys, by, comment, **extra)
+
+    @staticmethod
+    def _plan_lookup(object: str) -> Function:
+        return Lookup(object)
+
+    @staticmethod
+    def _plan_inspect(object: str, detail: bool) -> Function:
+        return Inspect(object, detail)
+
+    @staticmethod
+    def _plan_dimensions() -> Function:
+        return GetDimensions()
+
+    @staticmethod
+    def _plan_raw(xml: str, is_write: bool, control_id: str | None) -> Function:
+        if control_id is None:
+            return Raw(xml, is_write=is_write)
+        return Raw(xml, is_write=is_write, control_id=control_id)
+
+    @staticmethod
+    def _plan_query(
+        object: str,
+        fields: Sequence[str],
+        where: Filter | None,
+        order_by: Sequence[OrderBy],
+        page_size: int,
+        case_insensitive: bool,
+    ) -> Query:
+        return Query(
+            object,
+            fields,
+            where=where,
+            order_by=order_by,
+            page_size=page_size,
+            case_insensitive=case_insensitive,
+        )
+
+    @staticmethod
+    def _next_query(fn: Query, page: Page) -> Query | None:
+        """The query for the page after ``page``, or None when ``page`` was the last."""
+        if not page.num_remaining:
+            return None
+        if page.count <= 0 or not page.records:
+            raise MalformedResponseError(
+                f"query page reported {page.num_remaining} more records but held none"
+            )
+        start = page.offset if page.offset is not None else fn.offset
+        return attrs.evolve(fn, offset=start + page.count, control_id=uuid.uuid4().hex)
+
+    @staticmethod
+    def _next_read_more(page: Page) -> ReadMore | None:
+        """The readMore after a readByQuery/readMore ``page``, or None at the end."""
+        if not page.num_remaining:
+            return None
+        if not page.result_id:
+            raise MalformedResponseError(
+                f"readByQuery page reported {page.num_remaining} more records but no resultId"
+            )
+        if page.count <= 0 or not page.records:
+            raise MalformedResponseError(
+                f"readByQuery page reported {page.num_remaining} more records but held none"
+            )
+        return ReadMore(page.result_id)
+
+    @staticmethod
+    def _page_of(result: Result) -> Page:
+        result.raise_for_error()
+        if result.page is None:
+            raise MalformedResponseError(f"{result.function} answer holds no <data> list")
+        return result.page
+
+    @staticmethod
+    def _plan_read_by_query(
+        object: str, query: str, fields: Sequence[str] | None, page_size: int
+    ) -> ReadByQuery:
+        return ReadByQuery(object, query, fields, page_size)
+
+
+def single(results: list[Result]) -> Result:
+    """The only result of a one-function request, raising its error when it failed."""
+    result = results[0]
+    result.raise_for_error()
+    return result

@@ -1,0 +1,716 @@
+"""``Client`` and ``AsyncClient``: thin shells over :class:`intacct_sdk._base.BaseClient`.
+
+They send bytes (one ``httpx`` client each, so connections are reused), sleep between
+retries, and serialise logins; every decision is made by the shared core. The async shell
+mirrors the sync one method for method, its paging methods returning async iterators.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Self
+
+import anyio
+import httpx
+
+from intacct_sdk._base import BaseClient, Prepared, Record, single
+from intacct_sdk._config import ClientOptions, Credentials, RequestOptions
+from intacct_sdk._errors import AuthenticationError, GatewayError, TransportError
+from intacct_sdk._results import Page, Response, Result
+from intacct_sdk.functions import Approve, Create, Decline, Function, Query, Update
+from intacct_sdk.query import Filter, OrderBy
+
+__all__ = ["AsyncClient", "Client"]
+
+
+def _timeout(opts: ClientOptions) -> httpx.Timeout:
+    return httpx.Timeout(opts.timeout)
+
+
+class Client(BaseClient):
+    """A synchronous client for the gateway, over one ``httpx.Client``.
+
+    Use it as a context manager (or call :meth:`close`) so its connections are released.
+
+    Args:
+        credentials: Who to sign in as.
+        options: Defaults for every call; a call's ``options`` dict merges over them.
+        transport: An ``httpx`` transport to send through instead of the network (tests,
+            the emulator's in-process transport).
+
+    Example:
+        >>> with Client(Credentials.from_env()) as client:  # doctest: +SKIP
+        ...     for employee in client.query("EMPLOYEE", ["RECORDNO", "EMPLOYEEID"]):
+        ...         print(employee["EMPLOYEEID"])
+    """
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        options: ClientOptions | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        super().__init__(credentials, options)
+        self._http = httpx.Client(
+            transport=transport,
+            timeout=_timeout(self._options),
+            headers=self._http_headers(),
+            follow_redirects=False,
+        )
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._http.close()
+
+    # ------------------------------------------------------------------ sending
+
+    def _exchange(self, prepared: Prepared, opts: ClientOptions) -> Response:
+        state = opts.retry.start(replay_safe=prepared.replay_safe)
+        while True:
+            self._count_attempt(prepared, state.attempt)
+            retry_after: float | None = None
+            try:
+                try:
+                    answer = self._http.post(
+                        prepared.url, content=prepared.body, timeout=_timeout(opts)
+                    )
+                except httpx.HTTPError as exc:
+                    raise self._transport_error(exc, prepared) from None
+                retry_after = self._retry_after(answer.headers)
+                return self._interpret(
+                    prepared, opts, answer.status_code, answer.headers, answer.content
+                )
+            except (TransportError, GatewayError) as exc:
+                delay = state.next_delay(exc, retry_after=retry_after)
+                self._log_retry(exc, delay, state.attempt - 1)
+                opts.retry.sleep(delay)
+
+    def _login(self, opts: ClientOptions) -> None:
+        with self._sessions.lock:
+            if not self._sessions.needs_login():
+                return
+            prepared = self._prepare_login()
+            response = self._exchange(prepared, opts)
+            session = self._sessions.accept_login(response, prepared.url)
+            self._stats.logins += 1
+            self._redact.add(session.session_id)
+
+    def _request(
+        self, functions: Sequence[Function], opts: ClientOptions, transaction: bool
+    ) -> Response:
+        retried = False
+        while True:
+            if self._sessions.needs_login():
+                self._login(opts)
+            prepared = self._prepare_call(functions, opts, transaction)
+            try:
+                return self._exchange(prepared, opts)
+            except AuthenticationError as exc:
+                self._sessions.rejected(prepared.session_id or "", exc, retried=retried)
+                self._stats.session_refreshes += 1
+                retried = True
+
+    # ------------------------------------------------------------------ generic
+
+    def execute(
+        self,
+        functions: Sequence[Function],
+        *,
+        transaction: bool = False,
+        raise_on_error: bool = False,
+        options: RequestOptions | None = None,
+    ) -> list[Result]:
+        """Run functions, several per request, and return one result per function in order.
+
+        Functions are sent in requests of at most ``max_functions_per_request``. With
+        ``transaction=True`` they form one unit in one request (a failure rolls the others
+        back) and are never split.
+
+        Args:
+            functions: The functions to run.
+            transaction: Run them as one all-or-nothing unit.
+            raise_on_error: Raise the first failed function's error instead of returning it.
+            options: Per-call options.
+
+        Returns:
+            One :class:`Result` per function, in the order given.
+
+        Raises:
+            ConfigurationError: a transaction larger than the batch size.
+            FunctionError: with ``raise_on_error``, the first function failure.
+            IntacctError: transport, gateway or authentication failures.
+        """
+        opts = self._merge(options)
+        functions = list(functions)
+        self._check_batch(functions, transaction, opts.max_functions_per_request)
+        results: list[Result] = []
+        for start in range(0, len(functions), opts.max_functions_per_request):
+            chunk = functions[start : start + opts.max_functions_per_request]
+            results.extend(self._route(chunk, self._request(chunk, opts, transaction)))
+        if raise_on_error:
+            self._first_error(results)
+        return results
+
+    def _run(self, functions: Sequence[Function], options: RequestOptions | None) -> list[Result]:
+        return self.execute(functions, raise_on_error=True, options=options)
+
+    def call(
+        self,
+        xml: str,
+        *,
+        is_write: bool = True,
+        control_id: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> Result:
+        """Run one caller-written function (legacy ``create_timesheet`` and friends).
+
+        Args:
+            xml: The function body, e.g. ``"<get_list object='timetype'/>"``.
+            is_write: Whether it changes data (writes are not retried unless safe).
+            control_id: A stable control id (for ``unique_id`` replays).
+            options: Per-call options.
+
+        Returns:
+            The function's result (``.data`` holds records or the payload).
+        """
+        return single(self._run([self._plan_raw(xml, is_write, control_id)], options))
+
+    # ------------------------------------------------------------------ reads
+
+    def read(
+        self,
+        object: str,
+        keys: Sequence[int | str] | int | str,
+        fields: Sequence[str] | None = None,
+        *,
+        options: RequestOptions | None = None,
+    ) -> list[Record]:
+        """Read records by RECORDNO (any number of keys; 100 per function)."""
+        return self._records(self._run(self._plan_read(object, keys, fields), options))
+
+    def read_by_name(
+        self,
+        object: str,
+        names: Sequence[str] | str,
+        fields: Sequence[str] | None = None,
+        *,
+        options: RequestOptions | None = None,
+    ) -> list[Record]:
+        """Read records by their name or ID field (any number of names; 100 per function)."""
+        return self._records(self._run(self._plan_read_by_name(object, names, fields), options))
+
+    def query_pages(
+        self,
+        object: str,
+        fields: Sequence[str],
+        *,
+        where: Filter | None = None,
+        order_by: Sequence[OrderBy] = (),
+        page_size: int = 2000,
+        case_insensitive: bool = False,
+        options: RequestOptions | None = None,
+    ) -> Iterator[Page]:
+        """Run a ``query`` and yield its pages lazily, one request per page, to the end.
+
+        Each page is fetched when the previous one has been consumed, so memory holds one
+        page at a time. Paging is by offset: rows changed between pages can be skipped or
+        repeated (order by RECORDNO for a stable walk).
+        """
+        fn: Query | None = self._plan_query(
+            object, fields, where, order_by, page_size, case_insensitive
+        )
+        while fn is not None:
+            page = self._page_of(single(self._run([fn], options)))
+            yield page
+            fn = self._next_query(fn, page)
+
+    def query(
+        self,
+        object: str,
+        fields: Sequence[str],
+        *,
+        where: Filter | None = None,
+        order_by: Sequence[OrderBy] = (),
+        page_size: int = 2000,
+        case_insensitive: bool = False,
+        options: RequestOptions | None = None,
+    ) -> Iterator[Record]:
+        """Run a ``query`` and yield its records lazily, fetching pages as needed.
+
+        Args:
+            object: The object, e.g. ``"EMPLOYEE"``.
+            fields: Fields to return (``query`` cannot return all fields).
+            where: A filter built with :class:`intacct_sdk.F`.
+            order_by: ``(field, "asc" | "desc")`` pairs.
+            page_size: Records per request (1-2000).
+            case_insensitive: Compare strings without case.
+            options: Per-call options.
+        """
+        for page in self.query_pages(
+            object,
+            fields,
+            where=where,
+            order_by=order_by,
+            page_size=page_size,
+            case_insensitive=case_insensitive,
+            options=options,
+        ):
+            yield from page.records
+
+    def read_by_query_pages(
+        self,
+        object: str,
+        query: str = "",
+        *,
+        fields: Sequence[str] | None = None,
+        page_size: int = 1000,
+        options: RequestOptions | None = None,
+    ) -> Iterator[Page]:
+        """Run ``readByQuery`` and follow ``readMore`` to the end, yielding pages lazily."""
+        fn: Function | None = self._plan_read_by_query(object, query, fields, page_size)
+        while fn is not None:
+            page = self._page_of(single(self._run([fn], options)))
+            yield page
+            fn = self._next_read_more(page)
+
+    def read_by_query(
+        self,
+        object: str,
+        query: str = "",
+        *,
+        fields: Sequence[str] | None = None,
+        page_size: int = 1000,
+        options: RequestOptions | None = None,
+    ) -> Iterator[Record]:
+        """Run ``readByQuery`` (a query string such as ``"STATUS = 'T'"``) lazily to the end.
+
+        Args:
+            object: The object, e.g. ``"PROJECT"``.
+            query: The readByQuery condition; empty for every record.
+            fields: Fields to return; None for all (``*``).
+            page_size: Records per request (1-1000).
+            options: Per-call options.
+        """
+        for page in self.read_by_query_pages(
+            object, query, fields=fields, page_size=page_size, options=options
+        ):
+            yield from page.records
+
+    def lookup(self, object: str, *, options: RequestOptions | None = None) -> Any:
+        """The object's definition: fields, types, valid values, relationships."""
+        return single(self._run([self._plan_lookup(object)], options)).data
+
+    def inspect(
+        self, object: str, *, detail: bool = False, options: RequestOptions | None = None
+    ) -> Any:
+        """The object's definition as ``inspect`` reports it."""
+        return single(self._run([self._plan_inspect(object, detail)], options)).data
+
+    def get_dimensions(self, *, options: RequestOptions | None = None) -> Any:
+        """The company's dimensions (standard and user-defined)."""
+        return single(self._run([self._plan_dimensions()], options)).data
+
+    # ------------------------------------------------------------------ writes
+
+    def create(
+        self,
+        object: str,
+        records: Sequence[Mapping[str, Any]] | Mapping[str, Any],
+        *,
+        control_id: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> list[Record]:
+        """Create records; returns each new record's RECORDNO and ID field.
+
+        Pass a stable ``control_id`` together with ``options={"unique_id": True}`` to make
+        the write safe to resend after a lost response.
+        """
+        fn = self._plan_write(Create, object, records, control_id)
+        return self._records(self._run([fn], options))
+
+    def update(
+        self,
+        object: str,
+        records: Sequence[Mapping[str, Any]] | Mapping[str, Any],
+        *,
+        control_id: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> list[Record]:
+        """Update records (each identified by RECORDNO or its ID field)."""
+        fn = self._plan_write(Update, object, records, control_id)
+        return self._records(self._run([fn], options))
+
+    def delete(
+        self,
+        object: str,
+        keys: Sequence[int | str] | int | str,
+        *,
+        control_id: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> None:
+        """Delete records by RECORDNO."""
+        self._run(self._plan_delete(object, keys, control_id), options)
+
+    def approve(
+        self,
+        object: str,
+        record_no: int | str,
+        *,
+        entry_keys: Sequence[int | str] | None = None,
+        approved_by: str | None = None,
+        comment: str | None = None,
+        control_id: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> None:
+        """Approve a timesheet (or its listed entries)."""
+        fn = self._plan_approval(
+            Approve, object, record_no, entry_keys, approved_by, comment, control_id
+        )
+        self._run([fn], options)
+
+    def decline(
+        self,
+        object: str,
+        record_no: int | str,
+        *,
+        entry_keys: Sequence[int | str] | None = None,
+        declined_by: str | None = None,
+        comment: str | None = None,
+        control_id: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> None:
+        """Decline a timesheet (or its listed entries)."""
+        fn = self._plan_approval(
+            Decline, object, record_no, entry_keys, declined_by, comment, control_id
+        )
+        self._run([fn], options)
+
+
+class AsyncClient(BaseClient):
+    """The asynchronous twin of :class:`Client`, over one ``httpx.AsyncClient``.
+
+    Same methods, awaited; :meth:`query`, :meth:`query_pages`, :meth:`read_by_query` and
+    :meth:`read_by_query_pages` return async iterators. Use ``async with``.
+
+    Args:
+        credentials: Who to sign in as.
+        options: Defaults for every call; a call's ``options`` dict merges over them.
+        transport: An ``httpx`` async transport to send through instead of the network.
+    """
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        options: ClientOptions | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        super().__init__(credentials, options)
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            timeout=_timeout(self._options),
+            headers=self._http_headers(),
+            follow_redirects=False,
+        )
+        self._login_lock = anyio.Lock()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections."""
+        await self._http.aclose()
+
+    # ------------------------------------------------------------------ sending
+
+    async def _exchange(self, prepared: Prepared, opts: ClientOptions) -> Response:
+        state = opts.retry.start(replay_safe=prepared.replay_safe)
+        sleep: Callable[[float], Awaitable[None]] = opts.retry.async_sleep or anyio.sleep
+        while True:
+            self._count_attempt(prepared, state.attempt)
+            retry_after: float | None = None
+            try:
+                try:
+                    answer = await self._http.post(
+                        prepared.url, content=prepared.body, timeout=_timeout(opts)
+                    )
+                except httpx.HTTPError as exc:
+                    raise self._transport_error(exc, prepared) from None
+                retry_after = self._retry_after(answer.headers)
+                return self._interpret(
+                    prepared, opts, answer.status_code, answer.headers, answer.content
+                )
+            except (TransportError, GatewayError) as exc:
+                delay = state.next_delay(exc, retry_after=retry_after)
+                self._log_retry(exc, delay, state.attempt - 1)
+                await sleep(delay)
+
+    async def _login(self, opts: ClientOptions) -> None:
+        async with self._login_lock:
+            if not self._sessions.needs_login():
+                return
+            prepared = self._prepare_login()
+            response = await self._exchange(prepared, opts)
+            session = self._sessions.accept_login(response, prepared.url)
+            self._stats.logins += 1
+            self._redact.add(session.session_id)
+
+    async def _request(
+        self, functions: Sequence[Function], opts: ClientOptions, transaction: bool
+    ) -> Response:
+        retried = False
+        while True:
+            if self._sessions.needs_login():
+                await self._login(opts)
+            prepared = self._prepare_call(functions, opts, transaction)
+            try:
+                return await self._exchange(prepared, opts)
+            except AuthenticationError as exc:
+                self._sessions.rejected(prepared.session_id or "", exc, retried=retried)
+                self._stats.session_refreshes += 1
+                retried = True
+
+    # ------------------------------------------------------------------ generic
+
+    async def execute(
+        self,
+        functions: Sequence[Function],
+        *,
+        transaction: bool = False,
+        raise_on_error: bool = False,
+        options: RequestOptions | None = None,
+    ) -> list[Result]:
+        """Run functions in batches; see :meth:`Client.execute`."""
+        opts = self._merge(options)
+        functions = list(functions)
+        self._check_batch(functions, transaction, opts.max_functions_per_request)
+        results: list[Result] = []
+        for start in range(0, len(functions), opts.max_functions_per_request):
+            chunk = functions[start : start + opts.max_functions_per_request]
+            results.extend(self._route(chunk, await self._request(chunk, opts, transaction)))
+        if raise_on_error:
+            self._first_error(results)
+        return results
+
+    async def _run(
+        self, functions: Sequence[Function], options: RequestOptions | None
+    ) -> list[Result]:
+        return await self.execute(functions, raise_on_error=True, options=options)
+
+    async def call(
+        self,
+        xml: str,
+        *,
+        is_write: bool = True,
+        control_id: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> Result:
+        """Run one caller-written function; see :meth:`Client.call`."""
+        return single(await self._run([self._plan_raw(xml, is_write, control_id)], options))
+
+    # ------------------------------------------------------------------ reads
+
+    async def read(
+        self,
+        object: str,
+        keys: Sequence[int | str] | int | str,
+        fields: Sequence[str] | None = None,
+        *,
+        options: RequestOptions | None = None,
+    ) -> list[Record]:
+        """Read records by RECORDNO; see :meth:`Client.read`."""
+        return self._records(await self._run(self._plan_read(object, keys, fields), options))
+
+    async def read_by_name(
+        self,
+        object: str,
+        names: Sequence[str] | str,
+        fields: Sequence[str] | None = None,
+        *,
+        options: RequestOptions | None = None,
+    ) -> list[Record]:
+        """Read records by name or ID; see :meth:`Client.read_by_name`."""
+        fns = self._plan_read_by_name(object, names, fields)
+        return self._records(await self._run(fns, options))
+
+    async def query_pages(
+        self,
+        object: str,
+        fields: Sequence[str],
+        *,
+        where: Filter | None = None,
+        order_by: Sequence[OrderBy] = (),
+        page_size: int = 2000,
+        case_insensitive: bool = False,
+        options: RequestOptions | None = None,
+    ) -> AsyncIterator[Page]:
+        """Pages of a ``query``, lazily; see :meth:`Client.query_pages`."""
+        fn: Query | None = self._plan_query(
+            object, fields, where, order_by, page_size, case_insensitive
+        )
+        while fn is not None:
+            page = self._page_of(single(await self._run([fn], options)))
+            yield page
+            fn = self._next_query(fn, page)
+
+    async def query(
+        self,
+        object: str,
+        fields: Sequence[str],
+        *,
+        where: Filter | None = None,
+        order_by: Sequence[OrderBy] = (),
+        page_size: int = 2000,
+        case_insensitive: bool = False,
+        options: RequestOptions | None = None,
+    ) -> AsyncIterator[Record]:
+        """Records of a ``query``, lazily; see :meth:`Client.query`."""
+        async for page in self.query_pages(
+            object,
+            fields,
+            where=where,
+            order_by=order_by,
+            page_size=page_size,
+            case_insensitive=case_insensitive,
+            options=options,
+        ):
+            for record in page.records:
+                yield record
+
+    async def read_by_query_pages(
+        self,
+        object: str,
+        query: str = "",
+        *,
+        fields: Sequence[str] | None = None,
+        page_size: int = 1000,
+        options: RequestOptions | None = None,
+    ) -> AsyncIterator[Page]:
+        """Pages of a ``readByQuery``/``readMore`` walk; see :meth:`Client.read_by_query_pages`."""
+        fn: Function | None = self._plan_read_by_query(object, query, fields, page_size)
+        while fn is not None:
+            page = self._page_of(single(await self._run([fn], options)))
+            yield page
+            fn = self._next_read_more(page)
+
+    async def read_by_query(
+        self,
+        object: str,
+        query: str = "",
+        *,
+        fields: Sequence[str] | None = None,
+        page_size: int = 1000,
+        options: RequestOptions | None = None,
+    ) -> AsyncIterator[Record]:
+        """Records of a ``readByQuery``, lazily; see :meth:`Client.read_by_query`."""
+        async for page in self.read_by_query_pages(
+            object, query, fields=fields, page_size=page_size, options=options
+        ):
+            for record in page.records:
+                yield record
+
+    async def lookup(self, object: str, *, options: RequestOptions | None = None) -> Any:
+        """The object's definition; see :meth:`Client.lookup`."""
+        return single(await self._run([self._plan_lookup(object)], options)).data
+
+    async def inspect(
+        self, object: str, *, detail: bool = False, options: RequestOptions | None = None
+    ) -> Any:
+        """The object's definition as ``inspect`` reports it."""
+        return single(await self._run([self._plan_inspect(object, detail)], options)).data
+
+    async def get_dimensions(self, *, options: RequestOptions | None = None) -> Any:
+        """The company's dimensions."""
+        return single(await self._run([self._plan_dimensions()], options)).data
+
+    # ------------------------------------------------------------------ writes
+
+    async def create(
+        self,
+        object: str,
+        records: Sequence[Mapping[str, Any]] | Mapping[str, Any],
+        *,
+        control_id: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> list[Record]:
+        """Create records; see :meth:`Client.create`."""
+        fn = self._plan_write(Create, object, records, control_id)
+        return self._records(await self._run([fn], options))
+
+    async def update(
+        self,
+        object: str,
+        records: Sequence[Mapping[str, Any]] | Mapping[str, Any],
+        *,
+        control_id: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> list[Record]:
+        """Update records; see :meth:`Client.update`."""
+        fn = self._plan_write(Update, object, records, control_id)
+        return self._records(await self._run([fn], options))
+
+    async def delete(
+        self,
+        object: str,
+        keys: Sequence[int | str] | int | str,
+        *,
+        control_id: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> None:
+        """Delete records by RECORDNO."""
+        await self._run(self._plan_delete(object, keys, control_id), options)
+
+    async def approve(
+        self,
+        object: str,
+        record_no: int | str,
+        *,
+        entry_keys: Sequence[int | str] | None = None,
+        approved_by: str | None = None,
+        comment: str | None = None,
+        control_id: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> None:
+        """Approve a timesheet (or its listed entries)."""
+        fn = self._plan_approval(
+            Approve, object, record_no, entry_keys, approved_by, comment, control_id
+        )
+        await self._run([fn], options)
+
+    async def decline(
+        self,
+        object: str,
+        record_no: int | str,
+        *,
+        entry_keys: Sequence[int | str] | None = None,
+        declined_by: str | None = None,
+        comment: str | None = None,
+        control_id: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> None:
+        """Decline a timesheet (or its listed entries)."""
+        fn = self._plan_approval(
+            Decline, object, record_no, entry_keys, declined_by, comment, control_id
+        )
+        await self._run([fn], options)

@@ -1,0 +1,317 @@
+"""Credentials and client options.
+
+Credentials come from three places, in this order of precedence:
+
+1. arguments given in code (``Credentials(...)`` or ``Credentials.resolve(sender_id=...)``),
+2. the ``INTACCT_*`` environment variables the official SDKs read,
+3. a profile in an INI file (default ``~/.intacct/credentials.ini``; ``INTACCT_PROFILE`` picks
+   the section, ``default`` otherwise) with the official SDKs' keys (``sender_id``,
+   ``user_password``, ...).
+
+Secrets (the two passwords and a session id) never appear in ``repr()`` or in error messages:
+errors name the missing *key*, never a value.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+from collections.abc import Mapping
+from datetime import timedelta, tzinfo
+from pathlib import Path
+from typing import Any, TypedDict
+from urllib.parse import urlsplit
+
+import attrs
+
+from intacct_sdk._errors import ConfigurationError
+from intacct_sdk._retry import RetryPolicy
+from intacct_sdk._version import __version__
+
+__all__ = [
+    "DEFAULT_ENDPOINT",
+    "ClientOptions",
+    "Credentials",
+    "RequestOptions",
+    "validate_endpoint",
+]
+
+DEFAULT_ENDPOINT = "https://api.intacct.com/ia/xml/xmlgw.phtml"
+"""The gateway URL used for the first call when no endpoint is configured."""
+
+#: Credential field -> environment variable (the names the official SDKs use).
+ENV_VARS: dict[str, str] = {
+    "sender_id": "INTACCT_SENDER_ID",
+    "sender_password": "INTACCT_SENDER_PASSWORD",
+    "company_id": "INTACCT_COMPANY_ID",
+    "entity_id": "INTACCT_ENTITY_ID",
+    "user_id": "INTACCT_USER_ID",
+    "user_password": "INTACCT_USER_PASSWORD",
+    "endpoint_url": "INTACCT_ENDPOINT_URL",
+    "client_id": "INTACCT_CLIENT_ID",
+    "session_id": "INTACCT_SESSION_ID",
+}
+PROFILE_ENV = "INTACCT_PROFILE"
+DEFAULT_PROFILE = "default"
+_FIELDS = tuple(ENV_VARS)
+_SECRETS = frozenset({"sender_password", "user_password", "session_id"})
+
+
+def default_profile_path() -> Path:
+    """Where the credentials INI file lives by default (``~/.intacct/credentials.ini``)."""
+    return Path.home() / ".intacct" / "credentials.ini"
+
+
+def validate_endpoint(url: str, *, what: str = "endpoint_url") -> str:
+    """Check that ``url`` is an absolute http(s) URL and return it stripped.
+
+    Any host is accepted (unlike the official SDKs, which insist on ``*.intacct.com``) so that the
+    client can talk to the emulator on loopback.
+
+    Raises:
+        ConfigurationError: the URL is empty, relative, or not http/https.
+    """
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(f"{what} must be an absolute http(s) URL")
+    return url
+
+
+def _clean(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _missing_error(key: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"missing credential {key!r}: pass {key}=..., set {ENV_VARS[key]}, "
+        f"or add '{key} = ...' to the credentials profile"
+    )
+
+
+@attrs.frozen(repr=False)
+class Credentials:
+    """Who the client is: the Web Services sender, and a user login or an existing session.
+
+    Either ``company_id`` + ``user_id`` + ``user_password`` (the client logs in with
+    ``getAPISession`` and manages the session), or ``session_id`` (used as given, never renewed;
+    ``endpoint_url`` should then be the endpoint that session belongs to).
+
+    Args:
+        sender_id: Web Services sender ID.
+        sender_password: Web Services sender password.
+        company_id: Company ID to log in to.
+        user_id: Web Services user ID.
+        user_password: That user's password.
+        entity_id: Entity (location ID) for an entity-level session in a multi-entity company.
+        client_id: Client company for a console login.
+        session_id: An existing API session ID to use instead of logging in.
+        endpoint_url: The gateway URL (default: Intacct's public gateway).
+
+    Raises:
+        ConfigurationError: a required piece is missing (the message names the key), or the
+            endpoint is not an http(s) URL.
+    """
+
+    sender_id: str = attrs.field(converter=_clean)
+    sender_password: str = attrs.field(converter=_clean, repr=False)
+    company_id: str | None = attrs.field(default=None, converter=_clean)
+    user_id: str | None = attrs.field(default=None, converter=_clean)
+    user_password: str | None = attrs.field(default=None, converter=_clean, repr=False)
+    entity_id: str | None = attrs.field(default=None, converter=_clean)
+    client_id: str | None = attrs.field(default=None, converter=_clean)
+    session_id: str | None = attrs.field(default=None, converter=_clean, repr=False)
+    endpoint_url: str | None = attrs.field(default=None, converter=_clean)
+
+    def __attrs_post_init__(self) -> None:
+        for key in ("sender_id", "sender_password"):
+            if getattr(self, key) is None:
+                raise _missing_error(key)
+        if self.session_id is None:
+            for key in ("company_id", "user_id", "user_password"):
+                if getattr(self, key) is None:
+                    raise _missing_error(key)
+        if self.endpoint_url is not None:
+            object.__setattr__(self, "endpoint_url", validate_endpoint(self.endpoint_url))
+
+    def __repr__(self) -> str:
+        shown = []
+        for name in _FIELDS:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            shown.append(f"{name}='***'" if name in _SECRETS else f"{name}={value!r}")
+        return f"Credentials({', '.join(shown)})"
+
+    __str__ = __repr__
+
+    @property
+    def endpoint(self) -> str:
+        """The URL of the first request: ``endpoint_url`` or Intacct's default gateway."""
+        return self.endpoint_url or DEFAULT_ENDPOINT
+
+    @property
+    def uses_session(self) -> bool:
+        """True when these credentials carry a fixed session id (no login is possible)."""
+        return self.session_id is not None and self.user_password is None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Credentials:
+        """Build credentials from the ``INTACCT_*`` environment variables only.
+
+        Args:
+            environ: The environment to read (default ``os.environ``).
+        """
+        return cls._build(_from_env(os.environ if environ is None else environ))
+
+    @classmethod
+    def from_profile(
+        cls, name: str | None = None, path: str | os.PathLike[str] | None = None
+    ) -> Credentials:
+        """Build credentials from one profile (INI section) of a credentials file.
+
+        Args:
+            name: The section; default ``$INTACCT_PROFILE`` or ``default``.
+            path: The INI file; default ``~/.intacct/credentials.ini``.
+
+        Raises:
+            ConfigurationError: the file or the section does not exist, or a key is missing.
+        """
+        profile = name or os.environ.get(PROFILE_ENV) or DEFAULT_PROFILE
+        return cls._build(_from_profile(profile, path, required=True))
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        profile: str | None = None,
+        profile_path: str | os.PathLike[str] | None = None,
+        environ: Mapping[str, str] | None = None,
+        **overrides: str | None,
+    ) -> Credentials:
+        """Merge arguments over environment variables over a profile.
+
+        Each key is taken from the first source that has a non-empty value. The profile is read
+        when the file exists (it must exist, and hold the section, when a profile is named by
+        ``profile`` or ``INTACCT_PROFILE``).
+
+        Args:
+            profile: Profile name; default ``$INTACCT_PROFILE`` or ``default``.
+            profile_path: INI file; default ``~/.intacct/credentials.ini``.
+            environ: Environment to read (default ``os.environ``).
+            **overrides: Credential fields given in code (``None`` means "not given").
+
+        Raises:
+            ConfigurationError: an unknown keyword, a missing piece, or a bad endpoint.
+        """
+        unknown = sorted(set(overrides) - set(_FIELDS))
+        if unknown:
+            raise ConfigurationError(f"unknown credential field(s): {', '.join(unknown)}")
+        env = os.environ if environ is None else environ
+        explicit = profile or env.get(PROFILE_ENV)
+        from_file = _from_profile(
+            explicit or DEFAULT_PROFILE, profile_path, required=explicit is not None
+        )
+        merged: dict[str, Any] = dict(from_file)
+        for source in (_from_env(env), overrides):
+            merged.update({k: v for k, v in source.items() if _clean(v) is not None})
+        return cls._build(merged)
+
+    @classmethod
+    def _build(cls, values: Mapping[str, Any]) -> Credentials:
+        return cls(**{key: values.get(key) for key in _FIELDS})
+
+
+def _from_env(environ: Mapping[str, str]) -> dict[str, str]:
+    return {
+        field: value for field, var in ENV_VARS.items() if (value := environ.get(var, "").strip())
+    }
+
+
+def _from_profile(
+    name: str, path: str | os.PathLike[str] | None, *, required: bool
+) -> dict[str, str]:
+    file = Path(path) if path is not None else default_profile_path()
+    if not file.is_file():
+        if required or path is not None:
+            raise ConfigurationError(f"credentials file not found: {file}")
+        return {}
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(file, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError) as exc:
+        raise ConfigurationError(
+            f"credentials file {file} is not a valid INI file ({type(exc).__name__})"
+        ) from None
+    if not parser.has_section(name):
+        if required:
+            raise ConfigurationError(f"profile {name!r} not found in {file}")
+        return {}
+    section = parser[name]
+    return {key: value.strip() for key in _FIELDS if (value := section.get(key, "").strip())}
+
+
+class RequestOptions(TypedDict, total=False):
+    """Per-call overrides of :class:`ClientOptions` (any subset of its fields)."""
+
+    timeout: float
+    retry: RetryPolicy
+    unique_id: bool
+    max_functions_per_request: int
+    typed: bool
+    timezone: tzinfo | None
+    session_ttl_margin: timedelta
+    max_response_bytes: int
+
+
+def _positive(instance: Any, attribute: attrs.Attribute[Any], value: float) -> None:
+    if value <= 0:
+        raise ConfigurationError(f"{attribute.name} must be positive")
+
+
+@attrs.frozen
+class ClientOptions:
+    """How the client talks to the gateway; frozen, so one value can be shared.
+
+    Per-call options (a :class:`RequestOptions` dict) are merged over the client's defaults with
+    :meth:`merge`, in the manner of stripe-python's ``RequestOptions``.
+
+    Args:
+        timeout: Seconds for each HTTP request (connect, read, write and pool). Always set.
+        retry: The retry policy for transient failures.
+        unique_id: Send ``uniqueid=true`` so Intacct refuses to run a function control id twice;
+            this is what makes a write safe to resend after a lost response.
+        max_functions_per_request: Batch size used by ``execute``.
+        typed: Convert values using the schema table (``False`` keeps every value a string).
+        timezone: The company's time zone; timestamps become aware ``datetime`` values.
+        session_ttl_margin: Renew a session this long before its projected timeout.
+        user_agent: The ``User-Agent`` header.
+        max_response_bytes: Responses larger than this are refused as malformed.
+    """
+
+    timeout: float = attrs.field(default=30.0, validator=_positive)
+    retry: RetryPolicy = attrs.field(factory=RetryPolicy)
+    unique_id: bool = False
+    max_functions_per_request: int = attrs.field(default=100, validator=_positive)
+    typed: bool = True
+    timezone: tzinfo | None = None
+    session_ttl_margin: timedelta = timedelta(minutes=2)
+    user_agent: str = f"intacct-timesync/{__version__}"
+    max_response_bytes: int = attrs.field(default=256 * 2**20, validator=_positive)
+
+    def merge(self, overrides: RequestOptions | None = None) -> ClientOptions:
+        """Return these options with ``overrides`` applied (``self`` when there are none).
+
+        Raises:
+            ConfigurationError: an override names no option.
+        """
+        if not overrides:
+            return self
+        known = {a.name for a in attrs.fields(ClientOptions)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise ConfigurationError(f"unknown option(s): {', '.join(unknown)}")
+        return attrs.evolve(self, **overrides)

@@ -1,0 +1,221 @@
+"""API sessions, without I/O: when to log in, what to send, and what an answer changes.
+
+The client logs in with ``getAPISession`` in a request of its own (login authentication), then
+sends everything else with the returned session id to the returned endpoint (a session is
+bound to its endpoint). Every answer reports the session's projected timeout
+(``authentication/sessiontimeout``), which slides forward with each call; the client renews
+the session a margin before that time, and once, transparently, when the gateway rejects it.
+
+Credentials that hold only a session id (no user password) are used as they are: such a
+session cannot be renewed, so its rejection surfaces as :class:`SessionExpiredError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+
+import attrs
+
+from intacct_sdk._config import Credentials, validate_endpoint
+from intacct_sdk._envelope import LoginAuth, SessionAuth
+from intacct_sdk._errors import (
+    AuthenticationError,
+    ConfigurationError,
+    MalformedResponseError,
+    SessionExpiredError,
+)
+from intacct_sdk._results import Response, SessionInfo
+from intacct_sdk.functions import GetAPISession
+
+__all__ = ["Session", "SessionManager"]
+
+log = logging.getLogger(__name__)
+
+LOGIN_CONTROL_ID = "sessionProvider"
+
+
+def utc_now() -> datetime:
+    """The current time, aware (UTC)."""
+    return datetime.now(UTC)
+
+
+@attrs.frozen
+class Session:
+    """A live API session.
+
+    Attributes:
+        session_id: The session id (hidden from ``repr``).
+        endpoint: The URL the session belongs to.
+        expires_at: The projected timeout from the last answer; None when unknown.
+        location_id: The entity the session is bound to (None or "" for the top level).
+        renewable: Whether the client can log in again to replace it.
+    """
+
+    session_id: str = attrs.field(repr=False)
+    endpoint: str
+    expires_at: datetime | None = None
+    location_id: str | None = None
+    renewable: bool = True
+    issued_at: datetime | None = None
+
+
+class SessionManager:
+    """Holds the current session of one client and decides when a new one is needed.
+
+    Thread-safe for reading and replacing the session; the client serialises logins with
+    :attr:`lock` (a ``threading.Lock`` for ``Client``; ``AsyncClient`` uses its own).
+    """
+
+    def __init__(self, credentials: Credentials, *, margin: timedelta) -> None:
+        self.credentials = credentials
+        self.margin = margin
+        self.lock = threading.Lock()
+        self._session: Session | None = None
+        self.logins = 0
+        if credentials.session_id is not None:
+            self._session = Session(
+                session_id=credentials.session_id,
+                endpoint=credentials.endpoint,
+                location_id=credentials.entity_id,
+                renewable=credentials.user_password is not None,
+            )
+
+    @property
+    def session(self) -> Session | None:
+        """The current session, if any."""
+        return self._session
+
+    @property
+    def can_login(self) -> bool:
+        """Whether the credentials allow logging in (a user id, company id and password)."""
+        c = self.credentials
+        return c.user_id is not None and c.company_id is not None and c.user_password is not None
+
+    def needs_login(self, now: datetime | None = None) -> bool:
+        """Whether a new session must be fetched before the next request."""
+        session = self._session
+        if session is None:
+            return True
+        if not session.renewable or session.expires_at is None:
+            return False
+        margin = self.margin
+        if session.issued_at is not None:
+            # Never renew more eagerly than a quarter of the session's own lifetime, or a
+            # short session duration would make every request log in again.
+            margin = min(margin, (session.expires_at - session.issued_at) / 4)
+        return (now or utc_now()) >= session.expires_at - margin
+
+    def login_request(self) -> tuple[str, LoginAuth, GetAPISession]:
+        """What to send to get a session: URL, login authentication, and the function.
+
+        Raises:
+            ConfigurationError: the credentials hold no user login.
+        """
+        c = self.credentials
+        if c.user_id is None or c.company_id is None or c.user_password is None:
+            raise ConfigurationError(
+                "cannot log in: user_id, company_id and user_password are required"
+            )
+        auth = LoginAuth(
+            user_id=c.user_id,
+            company_id=c.company_id,
+            password=c.user_password,
+            entity_id=c.entity_id,
+            client_id=c.client_id,
+        )
+        return c.endpoint, auth, GetAPISession(control_id=LOGIN_CONTROL_ID)
+
+    def accept_login(
+        self, response: Response, login_url: str, *, now: datetime | None = None
+    ) -> Session:
+        """Store the session a ``getAPISession`` answer carries.
+
+        Raises:
+            FunctionError: getAPISession failed.
+            MalformedResponseError: the answer holds no session.
+        """
+        if not response.results:
+            raise MalformedResponseError("getAPISession answer has no result")
+        result = response.results[0]
+        result.raise_for_error()
+        info = result.payload
+        if not isinstance(info, SessionInfo) or not info.session_id:
+            raise MalformedResponseError("getAPISession answer holds no session id")
+        endpoint = login_url
+        if info.endpoint:
+            try:
+                endpoint = validate_endpoint(info.endpoint, what="session endpoint")
+            except ConfigurationError:
+                raise MalformedResponseError(
+                    "getAPISession returned an endpoint that is not an http(s) URL"
+                ) from None
+        auth = response.authentication
+        session = Session(
+            session_id=info.session_id,
+            endpoint=endpoint,
+            expires_at=auth.session_timeout if auth is not None else None,
+            location_id=info.location_id or (auth.location_id if auth is not None else None),
+            renewable=True,
+            issued_at=(auth.session_timestamp if auth is not None else None) or now or utc_now(),
+        )
+        self._session = session
+        self.logins += 1
+        log.info(
+            "new API session on %s (entity %s), expires %s",
+            endpoint,
+            session.location_id or "top level",
+            session.expires_at.isoformat() if session.expires_at else "unknown",
+        )
+        return session
+
+    def auth(self) -> tuple[str, SessionAuth]:
+        """URL and authentication for a request on the current session."""
+        session = self._session
+        if session is None:
+            raise SessionExpiredError("no API session")
+        return session.endpoint, SessionAuth(session.session_id)
+
+    def observe(self, response: Response, session_id: str) -> None:
+        """Slide the session's expiry to the timeout reported by an answer sent on it."""
+        auth = response.authentication
+        session = self._session
+        if auth is None or auth.session_timeout is None or session is None:
+            return
+        if session.session_id != session_id:
+            return  # answer to a request on a session that has since been replaced
+        self._session = attrs.evolve(session, expires_at=auth.session_timeout)
+
+    def rejected(self, session_id: str, error: AuthenticationError, *, retried: bool) -> None:
+        """The gateway refused a request sent on ``session_id``.
+
+        Drops that session so that the next request logs in again, or raises when that
+        cannot help.
+
+        Raises:
+            SessionExpiredError: the session cannot be renewed, or a fresh one was refused too.
+        """
+        session = self._session
+        renewable = self.can_login and (session is None or session.renewable)
+        if session is not None and session.session_id == session_id:
+            self._session = None if renewable else session
+        if not renewable:
+            raise SessionExpiredError(
+                "the gateway rejected the API session and the credentials hold no user login "
+                f"to renew it ({error.errorno or 'no error number'})",
+                errorno=error.errorno,
+                description=error.description,
+                errors=error.errors,
+                status_code=error.status_code,
+            ) from error
+        if retried:
+            raise SessionExpiredError(
+                "the gateway rejected a freshly renewed API session "
+                f"({error.errorno or 'no error number'})",
+                errorno=error.errorno,
+                description=error.description,
+                errors=error.errors,
+                status_code=error.status_code,
+            ) from error
+        log.info("API session rejected (%s); logging in again", error.errorno or "no errorno")

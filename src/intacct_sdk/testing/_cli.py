@@ -1,0 +1,223 @@
+"""The ``intacct emulator`` command: the emulator as a local HTTP gateway.
+
+``intacct emulator`` (and ``python -m intacct_sdk.testing``, which needs nothing but this
+package) starts a loopback server, prints one line with the endpoint URL (the real port when
+``--port 0``) and serves until Ctrl-C or SIGTERM, then exits 0.
+
+Credentials: the ``INTACCT_SENDER_ID``, ``INTACCT_SENDER_PASSWORD``, ``INTACCT_COMPANY_ID``,
+``INTACCT_USER_ID`` and ``INTACCT_USER_PASSWORD`` variables, each where set; otherwise the
+documented demo credentials (``DEMO_CREDENTIALS``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import attrs
+
+__all__ = ["add_arguments", "main", "register", "run"]
+
+_log = logging.getLogger(__name__)
+
+_ENV_FIELDS = {
+    "INTACCT_SENDER_ID": "sender_id",
+    "INTACCT_SENDER_PASSWORD": "sender_password",
+    "INTACCT_COMPANY_ID": "company_id",
+    "INTACCT_USER_ID": "user_id",
+    "INTACCT_USER_PASSWORD": "user_password",
+}
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, not {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0..65535, not {value}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the emulator command's options to ``parser``."""
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
+    parser.add_argument(
+        "--port", type=_port, default=0, help="port to bind; 0 (default) picks a free one"
+    )
+    parser.add_argument(
+        "--seed",
+        choices=("demo", "empty"),
+        default="demo",
+        help="company to start with (default: demo); ignored when --state names an existing file",
+    )
+    parser.add_argument("--random-seed", type=int, default=1, help="seed of the demo data")
+    sizes = parser.add_argument_group("demo company size")
+    sizes.add_argument("--employees", type=_count, default=25)
+    sizes.add_argument("--projects", type=_count, default=8)
+    sizes.add_argument("--tasks-per-project", type=_count, default=4)
+    sizes.add_argument("--customers", type=_count, default=10)
+    sizes.add_argument("--entities", type=_count, default=0, help="multi-entity with N entities")
+    parser.add_argument(
+        "--state",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="keep the company in this SQLite file across restarts (seeded only when new)",
+    )
+    parser.add_argument(
+        "--faults",
+        default="",
+        metavar="SPEC",
+        help='fault plan, e.g. "lost:0.2,http503:0.1" or "lost@3,http524@5-6"',
+    )
+    parser.add_argument("--fault-seed", type=int, default=0, help="seed of rate-drawn faults")
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``emulator`` sub-command to an ``intacct`` command line.
+
+    Args:
+        subparsers: What ``ArgumentParser.add_subparsers()`` returned.
+
+    Returns:
+        The sub-command's parser; its ``func`` default is :func:`run`.
+    """
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "emulator",
+        help="run the Intacct gateway emulator on a local port",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(parser)
+    parser.set_defaults(func=run)
+    return parser
+
+
+def credentials_from_env(environ: Mapping[str, str] | None = None) -> Any:
+    """The emulator's credentials: ``INTACCT_*`` variables where set, else the demo values."""
+    from intacct_sdk.testing._emulator import DEMO_CREDENTIALS
+
+    env = os.environ if environ is None else environ
+    changes = {field: env[name] for name, field in _ENV_FIELDS.items() if env.get(name)}
+    return attrs.evolve(DEMO_CREDENTIALS, **changes)
+
+
+def _company(args: argparse.Namespace) -> Any:
+    from intacct_sdk.testing._company import Company
+    from intacct_sdk.testing._seed import demo_company, empty_company
+
+    path: Path | None = args.state
+    if path is not None and path.exists():
+        _log.info("reusing the company in %s", path)
+        return Company(path=path, entities=args.entities)
+    if args.seed == "empty":
+        return empty_company(entities=args.entities, path=path)
+    return demo_company(
+        employees=args.employees,
+        projects=args.projects,
+        tasks_per_project=args.tasks_per_project,
+        customers=args.customers,
+        entities=args.entities,
+        seed=args.random_seed,
+        path=path,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve the emulator until Ctrl-C or SIGTERM; return the exit code.
+
+    Args:
+        args: Parsed options (see :func:`add_arguments`).
+
+    Returns:
+        0 after a clean stop; 2 when the options are unusable (the reason goes to stderr).
+    """
+    from intacct_sdk.testing._emulator import Emulator
+    from intacct_sdk.testing._faults import FaultPlan, FaultSpecError
+    from intacct_sdk.testing._server import serve
+
+    try:
+        faults = FaultPlan.parse(args.faults, seed=args.fault_seed) if args.faults else None
+    except FaultSpecError as exc:
+        print(f"intacct emulator: --faults: {exc}", file=sys.stderr)
+        return 2
+    try:
+        company = _company(args)
+    except (ValueError, OSError) as exc:
+        print(f"intacct emulator: {exc}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    previous = _install_signal_handlers(stop)
+    try:
+        emulator = Emulator(company, credentials=credentials_from_env(), faults=faults)
+        with serve(emulator, args.host, args.port) as server:
+            _set_endpoint(emulator, server.url)
+            print(server.url, flush=True)
+            while not stop.wait(0.2):
+                pass
+    except OSError as exc:
+        print(f"intacct emulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        _restore_signal_handlers(previous)
+        close = getattr(company, "close", None)
+        if close is not None:
+            close()
+    return 0
+
+
+def _set_endpoint(emulator: Any, url: str) -> None:
+    """Make getAPISession name the server's own URL as the session endpoint."""
+    if getattr(emulator, "endpoint_url", None) is None:
+        try:
+            emulator.endpoint_url = url
+        except AttributeError:
+            _log.debug("emulator keeps its own endpoint URL")
+
+
+_Handlers = dict[int, Any]
+
+
+def _install_signal_handlers(stop: threading.Event) -> _Handlers:
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous: _Handlers = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous[sig] = signal.signal(sig, handler)
+    return previous
+
+
+def _restore_signal_handlers(previous: _Handlers) -> None:
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m intacct_sdk.testing``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m intacct_sdk.testing",
+        description="Run the Intacct gateway emulator on a local port.",
+    )
+    add_arguments(parser)
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv: debug)")
+    args = parser.parse_args(argv)
+    level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
+    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    return run(args)

@@ -1,0 +1,629 @@
+"""The emulated gateway: envelope checks, authentication, sessions, dispatch, stats and faults.
+
+``Emulator.handle()`` takes the raw HTTP request (method, path, body) and returns the raw
+response; the in-process transport and the loopback server are thin shells around it.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
+
+import attrs
+
+from intacct_sdk.testing._company import Company
+from intacct_sdk.testing._functions import (
+    READ_FUNCTIONS,
+    Call,
+    FunctionFailure,
+    Outcome,
+    ResultStore,
+    object_of,
+)
+from intacct_sdk.testing._wire import (
+    ErrorEntry,
+    WireError,
+    auth_block,
+    child_text,
+    control_block,
+    esc,
+    parse_request_xml,
+    response_document,
+    result_block,
+)
+from intacct_sdk.testing._writes import WRITE_FUNCTIONS
+
+if TYPE_CHECKING:
+    from intacct_sdk.testing._transport import EmulatorTransport
+
+__all__ = [
+    "DEMO_CREDENTIALS",
+    "Emulator",
+    "EmulatorCredentials",
+    "EmulatorResponse",
+    "EmulatorStats",
+    "FaultInjector",
+    "RequestContext",
+]
+
+log = logging.getLogger(__name__)
+
+GATEWAY_PATH = "/ia/xml/xmlgw.phtml"
+CONTENT_TYPE = 'text/xml; encoding="UTF-8"'
+ROLLED_BACK = ErrorEntry(
+    "XL03000009",
+    "",
+    "The entire transaction in this operation has been rolled back due to an error.",
+    "",
+)
+DUPLICATE_ERRNO = "XL03000008"
+WRITE_FUNCTION_NAMES = frozenset({"create", "update", "delete", "approve", "decline"})
+
+
+@attrs.frozen(slots=True)
+class EmulatorCredentials:
+    """The Web Services sender and the company user the emulator accepts."""
+
+    sender_id: str
+    sender_password: str = attrs.field(repr=False)
+    company_id: str
+    user_id: str
+    user_password: str = attrs.field(repr=False)
+
+
+DEMO_CREDENTIALS = EmulatorCredentials(
+    sender_id="demo-sender",
+    sender_password="demo-sender-password",  # noqa: S106 - documented demo value
+    company_id="DEMO",
+    user_id="demo-user",
+    user_password="demo-user-password",  # noqa: S106 - documented demo value
+)
+
+
+@attrs.frozen(slots=True)
+class EmulatorResponse:
+    """A raw HTTP answer of the emulator.
+
+    Attributes:
+        disconnect: drop the connection instead of answering (after any commit).
+        delay: seconds to wait before answering (slow responses).
+    """
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    disconnect: bool = False
+    delay: float = 0.0
+
+
+@attrs.frozen(slots=True)
+class RequestContext:
+    """What fault injectors see of a request."""
+
+    request_number: int
+    is_write: bool
+    function_names: tuple[str, ...]
+
+
+class FaultInjector(Protocol):
+    """Hooks the emulator calls on every request (see CONTRACTS: emu-run's FaultPlan)."""
+
+    def before_request(self, ctx: RequestContext) -> EmulatorResponse | None:
+        """Answer instead of handling (502/503/429 ...), or None to go on."""
+
+    def after_request(self, ctx: RequestContext, response: EmulatorResponse) -> EmulatorResponse:
+        """Replace or alter the response after handling (524, lost response, slow)."""
+
+    def function_failure(
+        self, ctx: RequestContext, function: str, object_name: str | None
+    ) -> tuple[str, str] | None:
+        """(errorno, description) to fail that one function transiently, else None."""
+
+    def invalidate_sessions(self, ctx: RequestContext) -> bool:
+        """True to drop every session before the request is handled."""
+
+
+class EmulatorStats:
+    """Counts of what the emulator served (thread-safe).
+
+    Attributes:
+        http_requests: every HTTP request received, faulted ones included.
+        functions: functions run, keyed by (function name, object name or None).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.http_requests = 0
+        self.functions: Counter[tuple[str, str | None]] = Counter()
+
+    @property
+    def total_functions(self) -> int:
+        """All functions run."""
+        with self._lock:
+            return sum(self.functions.values())
+
+    def reset(self) -> None:
+        """Set every count back to zero."""
+        with self._lock:
+            self.http_requests = 0
+            self.functions.clear()
+
+    def _request(self) -> int:
+        with self._lock:
+            self.http_requests += 1
+            return self.http_requests
+
+    def _function(self, name: str, object_name: str | None) -> None:
+        with self._lock:
+            self.functions[(name, object_name)] += 1
+
+    def __repr__(self) -> str:
+        return (
+            f"EmulatorStats(http_requests={self.http_requests}, functions={dict(self.functions)})"
+        )
+
+
+@attrs.define(slots=True)
+class _Session:
+    user_id: str
+    company_id: str
+    location_id: str | None
+    endpoint: str
+    expires: datetime
+
+
+class _ControlFailure(Exception):
+    def __init__(self, entry: ErrorEntry, status: int = 200) -> None:
+        super().__init__(entry.description2)
+        self.entry = entry
+        self.status = status
+
+
+@attrs.define(slots=True)
+class _Auth:
+    user_id: str
+    company_id: str
+    location_id: str | None
+    session: _Session | None
+
+
+def _schema_error(text: str) -> _ControlFailure:
+    return _ControlFailure(ErrorEntry("XL03000003", "", f"XML Parse schema error: {text}", ""))
+
+
+class Emulator:
+    """An in-memory Sage Intacct XML gateway over a :class:`Company`.
+
+    Args:
+        company: the data (a new empty company when None).
+        credentials: the sender and user accepted.
+        faults: optional fault injector.
+        session_duration: how long a session lives after its last use.
+        clock: returns the current aware time (also used for the company's timestamps).
+        endpoint_url: the URL getAPISession reports (default: from the request's Host header).
+        result_ttl: how long a readByQuery result set stays available to readMore.
+        dimension_labels: renamed terminology reported by getDimensions (e.g. Cost Center).
+    """
+
+    def __init__(
+        self,
+        company: Company | None = None,
+        *,
+        credentials: EmulatorCredentials = DEMO_CREDENTIALS,
+        faults: FaultInjector | None = None,
+        session_duration: timedelta = timedelta(hours=2),
+        clock: Callable[[], datetime] | None = None,
+        endpoint_url: str | None = None,
+        result_ttl: timedelta = timedelta(minutes=15),
+        dimension_labels: Mapping[str, str] | None = None,
+    ) -> None:
+        self.company = company if company is not None else Company(clock=clock)
+        if clock is not None:
+            self.company.clock = clock
+        self.clock: Callable[[], datetime] = clock or self.company.clock
+        self.credentials = credentials
+        self.faults = faults
+        self.session_duration = session_duration
+        self.endpoint_url = endpoint_url
+        self.stats = EmulatorStats()
+        self.dimension_labels = dict(dimension_labels or {})
+        self._results = ResultStore(result_ttl)
+        self._sessions: dict[str, _Session] = {}
+        self._lock = self.company.lock
+
+    def __repr__(self) -> str:
+        return f"Emulator(company={self.company.name!r}, sessions={len(self._sessions)})"
+
+    # -----------------------------------------------------------------------------------------
+
+    def transport(self) -> EmulatorTransport:
+        """An httpx transport (sync and async) answering from this emulator, without sockets."""
+        from intacct_sdk.testing._transport import EmulatorTransport
+
+        return EmulatorTransport(self)
+
+    def invalidate_sessions(self) -> None:
+        """Drop every session (clients must log in again)."""
+        with self._lock:
+            self._sessions.clear()
+
+    def handle(
+        self,
+        body: bytes,
+        *,
+        method: str = "POST",
+        path: str = GATEWAY_PATH,
+        headers: Mapping[str, str] | None = None,
+    ) -> EmulatorResponse:
+        """Answer one raw HTTP request (thread-safe)."""
+        number = self.stats._request()
+        root: ET.Element | None = None
+        parse_error: WireError | None = None
+        try:
+            root = parse_request_xml(body) if method.upper() == "POST" else None
+        except WireError as exc:
+            parse_error = exc
+        ctx = _context(number, root)
+        if self.faults is not None:
+            early = self.faults.before_request(ctx)
+            if early is not None:
+                return early
+        response = self._answer(ctx, method, path, headers or {}, root, parse_error)
+        if self.faults is not None:
+            response = self.faults.after_request(ctx, response)
+        return response
+
+    # -----------------------------------------------------------------------------------------
+
+    def _answer(
+        self,
+        ctx: RequestContext,
+        method: str,
+        path: str,
+        headers: Mapping[str, str],
+        root: ET.Element | None,
+        parse_error: WireError | None,
+    ) -> EmulatorResponse:
+        if path.split("?", 1)[0].rstrip("/") != GATEWAY_PATH:
+            return _html(404, "Not Found")
+        if method.upper() != "POST":
+            body = response_document(
+                control_block("failure", None, None, None, None),
+                _errors_only(ErrorEntry("GW-0011", "Invalid Request: use HTTP POST", "", "")),
+            )
+            return EmulatorResponse(405, {"Content-Type": CONTENT_TYPE, "Allow": "POST"}, body)
+        if root is None:
+            text = str(parse_error) if parse_error else "no request"
+            failure = _schema_error(text)
+            return self._control_failure(failure, None)
+        try:
+            with self._lock:
+                if self.faults is not None and self.faults.invalidate_sessions(ctx):
+                    self._sessions.clear()
+                body = self._process(ctx, root, headers)
+        except _ControlFailure as failure:
+            return self._control_failure(failure, root)
+        return EmulatorResponse(200, {"Content-Type": CONTENT_TYPE}, body)
+
+    def _control_failure(
+        self, failure: _ControlFailure, root: ET.Element | None
+    ) -> EmulatorResponse:
+        control = root.find("control") if root is not None and root.tag == "request" else None
+        if control is None:
+            cb = control_block("failure", "", "", "false", "3.0")
+        else:
+            cb = control_block(
+                "failure",
+                child_text(control, "senderid") or "",
+                child_text(control, "controlid") or "",
+                child_text(control, "uniqueid") or "false",
+                child_text(control, "dtdversion") or "3.0",
+            )
+        body = response_document(cb, _errors_only(failure.entry))
+        return EmulatorResponse(failure.status, {"Content-Type": CONTENT_TYPE}, body)
+
+    def _process(self, ctx: RequestContext, root: ET.Element, headers: Mapping[str, str]) -> bytes:
+        if root.tag != "request":
+            raise _schema_error(f"root element is <{root.tag}>, expected <request>")
+        control = root.find("control")
+        if control is None:
+            raise _schema_error("<control> is missing")
+        sender = child_text(control, "senderid")
+        password = child_text(control, "password")
+        control_id = child_text(control, "controlid")
+        unique = child_text(control, "uniqueid")
+        dtd = child_text(control, "dtdversion")
+        for name, value in (
+            ("senderid", sender),
+            ("password", password),
+            ("controlid", control_id),
+            ("dtdversion", dtd),
+        ):
+            if value is None:
+                raise _schema_error(f"<control> needs <{name}>")
+        assert control_id is not None
+        if len(control_id) > 256:
+            raise _schema_error("controlid is longer than 256 characters")
+        if unique not in (None, "true", "false"):
+            raise _schema_error(f"uniqueid must be true or false, got '{unique}'")
+        if dtd != "3.0":
+            raise _schema_error(f"dtdversion '{dtd}' is not supported; use 3.0")
+        if sender != self.credentials.sender_id or password != self.credentials.sender_password:
+            raise _ControlFailure(
+                ErrorEntry("XL03000006", "", "Incorrect Intacct XML Partner ID or password.", "")
+            )
+        policy = child_text(control, "policyid")
+        if policy:
+            raise _ControlFailure(
+                ErrorEntry("XL03000006", "", f"{policy} is not a valid transport policy.", "")
+            )
+        operations = root.findall("operation")
+        if len(operations) != 1:
+            raise _schema_error("exactly one <operation> is accepted")
+        op = operations[0]
+        auth_el = op.find("authentication")
+        content = op.find("content")
+        if auth_el is None or content is None:
+            raise _schema_error("<operation> needs <authentication> and <content>")
+        functions = content.findall("function")
+        if not functions or len(functions) != len(content):
+            raise _schema_error("<content> holds one or more <function> elements")
+        for f in functions:
+            if f.get("controlid") is None or len(f) != 1:
+                raise _schema_error("each <function> needs a controlid attribute and one child")
+        transaction = (op.get("transaction") or "false").lower()
+        if transaction not in ("true", "false"):
+            raise _schema_error("transaction must be true or false")
+        cb = control_block("success", sender, control_id, unique or "false", dtd)
+        now = self.clock()
+        auth = self._authenticate(auth_el, now)
+        if isinstance(auth, str):
+            return response_document(cb, f"<operation>{auth}</operation>")
+        endpoint = self.endpoint_url or _endpoint_from(headers)
+        stamp, timeout = _iso(now), _iso(now + self.session_duration)
+        if auth.session is not None:
+            auth.session.expires = now + self.session_duration
+        head = auth_block(
+            "success", auth.user_id, auth.company_id, auth.location_id, stamp, timeout
+        )
+        results = self._run(
+            ctx, functions, auth, endpoint, now, unique == "true", transaction == "true"
+        )
+        return response_document(cb, f"<operation>{head}{''.join(results)}</operation>")
+
+    def _authenticate(self, auth_el: ET.Element, now: datetime) -> _Auth | str:
+        login = auth_el.find("login")
+        sid_el = auth_el.find("sessionid")
+        creds = self.credentials
+        if login is not None:
+            user = child_text(login, "userid") or ""
+            company = child_text(login, "companyid") or ""
+            pw = child_text(login, "password") or ""
+            loc = child_text(login, "locationid") or None
+            ok = (
+                user == creds.user_id
+                and company.upper() == creds.company_id.upper()
+                and pw == creds.user_password
+            )
+            if ok and loc and not self._entity_exists(loc):
+                ok = False
+            if not ok:
+                return _auth_failure(user, company, loc, "Sign-in information is incorrect")
+            return _Auth(creds.user_id, creds.company_id, loc, None)
+        if sid_el is not None:
+            sid = (sid_el.text or "").strip()
+            session = self._sessions.get(sid)
+            if session is not None and session.expires <= now:
+                del self._sessions[sid]
+                session = None
+            if session is None:
+                return _auth_failure(
+                    "",
+                    "",
+                    None,
+                    "Invalid session. The session ID is unknown or has expired; sign in again.",
+                )
+            return _Auth(session.user_id, session.company_id, session.location_id, session)
+        raise _schema_error("<authentication> needs <login> or <sessionid>")
+
+    def _entity_exists(self, location_id: str) -> bool:
+        return self.company.find("LOCATION", location_id) is not None
+
+    def _run(
+        self,
+        ctx: RequestContext,
+        functions: list[ET.Element],
+        auth: _Auth,
+        endpoint: str,
+        now: datetime,
+        unique: bool,
+        transaction: bool,
+    ) -> list[str]:
+        company = self.company
+        done: list[tuple[str, str, Outcome]] = []
+        completed_ids: list[str] = []
+        company.begin()
+        try:
+            for f in functions:
+                fcid = f.get("controlid", "")
+                el = f[0]
+                name = el.tag
+                outcome = self._one(ctx, name, fcid, el, auth, endpoint, now, unique)
+                if transaction:
+                    done.append((name, fcid, outcome))
+                    if outcome.errors:
+                        company.rollback()
+                        return self._aborted(functions, done)
+                    completed_ids.append(fcid)
+                else:
+                    if outcome.errors and outcome.errors[0].errorno == "DL02000001":
+                        company.rollback()  # an unexpected error: keep nothing of it
+                    else:
+                        company.commit()  # records are checked before writing: keep what ran
+                        if not outcome.errors:
+                            company.remember_control_id(fcid)
+                    done.append((name, fcid, outcome))
+            for fcid in completed_ids:
+                company.remember_control_id(fcid)
+            company.commit()
+        except BaseException:
+            company.rollback()
+            raise
+        finally:
+            company.end()
+        return [
+            result_block("failure" if o.errors else "success", n, c, o.payload, o.errors)
+            for n, c, o in done
+        ]
+
+    def _aborted(
+        self, functions: list[ET.Element], done: list[tuple[str, str, Outcome]]
+    ) -> list[str]:
+        out: list[str] = []
+        failed_at = len(done) - 1
+        for i, f in enumerate(functions):
+            name, fcid = f[0].tag, f.get("controlid", "")
+            if i == failed_at:
+                errs = (*done[i][2].errors, ROLLED_BACK)
+                out.append(result_block("failure", name, fcid, "", errs))
+            else:
+                out.append(result_block("aborted", name, fcid, "", (ROLLED_BACK,)))
+        return out
+
+    def _one(
+        self,
+        ctx: RequestContext,
+        name: str,
+        fcid: str,
+        el: ET.Element,
+        auth: _Auth,
+        endpoint: str,
+        now: datetime,
+        unique: bool,
+    ) -> Outcome:
+        obj = object_of(name, el)
+        if unique and self.company.seen_control_id(fcid):
+            return Outcome(
+                errors=(
+                    ErrorEntry(
+                        DUPLICATE_ERRNO,
+                        "Duplicate control ID",
+                        f"A function with control ID '{fcid}' was already executed; uniqueid=true "
+                        "prevents running it again.",
+                        "Use a new function control ID to run the function again.",
+                    ),
+                )
+            )
+        self.stats._function(name, obj)
+        if self.faults is not None:
+            injected = self.faults.function_failure(ctx, name, obj)
+            if injected is not None:
+                return Outcome(errors=(ErrorEntry(injected[0], "", injected[1], ""),))
+        call = Call(
+            self.company,
+            self._results,
+            name,
+            fcid,
+            el,
+            auth.user_id,
+            auth.location_id,
+            now,
+            self.dimension_labels,
+        )
+        try:
+            if name == "getAPISession":
+                return self._get_api_session(el, auth, endpoint, now)
+            handler = READ_FUNCTIONS.get(name) or WRITE_FUNCTIONS.get(name)
+            if handler is None:
+                return Outcome(
+                    errors=(
+                        ErrorEntry(
+                            "XL03000003",
+                            "",
+                            f"The function {name} is not supported by the emulator.",
+                            "See the emulator documentation for the functions it implements.",
+                        ),
+                    )
+                )
+            return handler(call)
+        except FunctionFailure as exc:
+            return Outcome(exc.payload, exc.errors)
+        except Exception:
+            log.exception("emulator function %s failed", name)
+            return Outcome(
+                errors=(
+                    ErrorEntry(
+                        "DL02000001", "Error", "There was an error processing the request.", ""
+                    ),
+                )
+            )
+
+    def _get_api_session(
+        self, el: ET.Element, auth: _Auth, endpoint: str, now: datetime
+    ) -> Outcome:
+        loc_el = el.find("locationid")
+        location = auth.location_id
+        if loc_el is not None:
+            location = (loc_el.text or "").strip() or None
+        if location and not self._entity_exists(location):
+            raise FunctionFailure(
+                ErrorEntry("Get API Session Failed", "", f"Invalid entity '{location}'.", "")
+            )
+        sid = secrets.token_urlsafe(24) + ".."
+        self._sessions[sid] = _Session(
+            auth.user_id, auth.company_id, location, endpoint, now + self.session_duration
+        )
+        payload = (
+            f"<data><api><sessionid>{esc(sid)}</sessionid><endpoint>{esc(endpoint)}</endpoint>"
+            f"<locationid>{esc(location or '')}</locationid></api></data>"
+        )
+        return Outcome(payload)
+
+
+def _context(number: int, root: ET.Element | None) -> RequestContext:
+    names: list[str] = []
+    if root is not None:
+        for f in root.iterfind("operation/content/function"):
+            first = next(iter(f), None)
+            if first is not None:
+                names.append(first.tag)
+    is_write = any(
+        n in WRITE_FUNCTION_NAMES or n.startswith(("create_", "update_", "delete_")) for n in names
+    )
+    return RequestContext(number, is_write, tuple(names))
+
+
+def _errors_only(entry: ErrorEntry) -> str:
+    from intacct_sdk.testing._wire import error_message
+
+    return error_message([entry])
+
+
+def _auth_failure(user: str, company: str, location: str | None, text: str) -> str:
+    from intacct_sdk.testing._wire import error_message
+
+    return auth_block("failure", user, company, location) + error_message(
+        [ErrorEntry("XL03000006", "", text, "")]
+    )
+
+
+def _html(status: int, title: str) -> EmulatorResponse:
+    body = f"<html><head><title>{status} {title}</title></head><body><h1>{title}</h1></body></html>"
+    return EmulatorResponse(status, {"Content-Type": "text/html; charset=UTF-8"}, body.encode())
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.isoformat(timespec="seconds")
+
+
+def _endpoint_from(headers: Mapping[str, str]) -> str:
+    host = next((v for k, v in headers.items() if k.lower() == "host"), "") or "localhost"
+    return f"http://{host}{GATEWAY_PATH}"

@@ -1,0 +1,442 @@
+"""Fault injection for the emulator: the failures a real gateway and its CDN produce.
+
+A :class:`FaultPlan` implements the emulator's ``FaultInjector`` protocol. It decides, for each
+HTTP request the emulator receives (numbered from 1 in arrival order), whether to answer
+with a failure instead of (or after) handling it. Plans are written in Python or parsed from a
+short text spec, the same one the ``intacct emulator --faults`` option takes::
+
+    FaultPlan.parse("lost:0.2,http503:0.1")          # by rate, seeded
+    FaultPlan.parse("lost@3,http524@5-6,session@9")  # by schedule (request numbers)
+    FaultPlan.parse("http429=2@4,slow=45:0.05,function=query:0.1")
+
+Each entry is ``KIND[=PARAM](:RATE | @SCHEDULE)``. A schedule is a request number ``N`` or an
+inclusive range ``N-M``; entries may repeat a kind. The kinds:
+
+``http502`` / ``http503``
+    An HTML error page as a CDN or load balancer sends it, before the request is handled:
+    nothing is applied.
+``http524``
+    The request is handled (a write commits), then the answer is replaced by the CDN's HTML
+    "a timeout occurred" page with status 524.
+``http429``
+    Status 429 with a ``Retry-After`` header (PARAM seconds, default 1) and the gateway's
+    ``GW-0010`` XML body, before handling.
+``slow``
+    The request is handled, then the answer is held back PARAM seconds (default 60), long enough
+    to outlast a client's read timeout.
+``reset``
+    The connection is dropped before the request is handled: nothing is applied.
+``lost``
+    The request is handled (a write commits), then the connection is dropped without an answer:
+    "applied but response lost", the case idempotent writes must survive.
+``session``
+    Every open session is dropped before the request is handled, as when sessions are revoked
+    or time out early; the request (if it uses a session id) fails authentication.
+``function``
+    One function fails with a transient error (``DL02000001``) while the rest of the request is
+    handled normally. PARAM restricts it to one function name (``function=readByQuery``).
+
+Rates are probabilities per eligible request, drawn from a seeded generator keyed by the
+request number, so a plan with the same seed makes the same choices in every run, whatever the
+thread interleaving. The request-level kinds of one plan are mutually exclusive (their rates may
+add up to at most 1); ``function`` is drawn separately for each function.
+
+Which requests are eligible (the choices, also listed in the docs):
+
+* Requests whose only function is ``getAPISession`` (logins) never get a rate-drawn fault, so a
+  client can always open a session; a schedule names request numbers and applies to whatever
+  request has that number.
+* ``lost`` and ``http524`` drawn by rate hit writes only (a request containing create, update,
+  delete, approve, decline or a legacy write), since their point is a write that was applied
+  but not acknowledged; a lost read looks like ``reset`` to a client.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from typing import Final, Literal, get_args
+
+import attrs
+
+from intacct_sdk.testing._emulator import EmulatorResponse, RequestContext
+
+__all__ = ["FaultEvent", "FaultKind", "FaultPlan", "FaultRule", "FaultSpecError"]
+
+_log = logging.getLogger(__name__)
+
+FaultKind = Literal[
+    "http502", "http503", "http524", "http429", "slow", "reset", "lost", "session", "function"
+]
+FAULT_KINDS: Final[tuple[str, ...]] = get_args(FaultKind)
+
+#: Kinds decided before the request is handled (the emulator answers with them instead).
+_BEFORE: Final = frozenset({"http502", "http503", "http429", "reset"})
+#: Kinds applied to the response of a handled request.
+_AFTER: Final = frozenset({"http524", "lost", "slow"})
+#: Kinds that, drawn by rate, only hit requests containing a write.
+_WRITES_ONLY: Final = frozenset({"http524", "lost"})
+#: Kinds that take a numeric parameter, with its default.
+_NUMERIC_DEFAULTS: Final[dict[str, float]] = {"http429": 1.0, "slow": 60.0}
+
+_LOGIN_FUNCTION: Final = "getAPISession"
+_TRANSIENT_ERRORNO: Final = "DL02000001"
+_TRANSIENT_DESCRIPTION: Final = "There was an error processing the request."
+
+
+class FaultSpecError(ValueError):
+    """A fault spec string or rule is invalid; the message names the offending entry."""
+
+
+def _check_rule(rule: FaultRule) -> None:
+    if rule.kind not in FAULT_KINDS:
+        raise FaultSpecError(
+            f"unknown fault kind {rule.kind!r}; expected one of {', '.join(FAULT_KINDS)}"
+        )
+    if (rule.rate is None) == (not rule.requests):
+        raise FaultSpecError(f"fault {rule.kind!r} needs exactly one of a rate or a schedule")
+    if rule.rate is not None and not 0.0 <= rule.rate <= 1.0:
+        raise FaultSpecError(f"fault {rule.kind!r}: rate {rule.rate} is not between 0 and 1")
+    if any(n < 1 for n in rule.requests):
+        raise FaultSpecError(f"fault {rule.kind!r}: request numbers start at 1")
+    if rule.param is not None:
+        if rule.kind in _NUMERIC_DEFAULTS:
+            try:
+                value = float(rule.param)
+            except ValueError:
+                raise FaultSpecError(
+                    f"fault {rule.kind!r}: parameter {rule.param!r} is not a number of seconds"
+                ) from None
+            if not value >= 0 or value == float("inf"):
+                raise FaultSpecError(
+                    f"fault {rule.kind!r}: parameter {rule.param!r} must be a finite number >= 0"
+                )
+        elif rule.kind == "function":
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", rule.param):
+                raise FaultSpecError(
+                    f"fault 'function': parameter {rule.param!r} is not a function name"
+                )
+        else:
+            raise FaultSpecError(f"fault {rule.kind!r} takes no parameter")
+
+
+def _request_numbers(values: Iterable[int]) -> frozenset[int]:
+    return frozenset(values)
+
+
+@attrs.frozen(slots=True)
+class FaultRule:
+    """One fault kind, applied by rate or to a set of request numbers.
+
+    Attributes:
+        kind: What happens (see the module documentation).
+        rate: Probability per eligible request (or per function, for ``function``), or None.
+        requests: Request numbers (1-based) the fault applies to, or empty when by rate.
+        param: The kind's parameter as text: seconds for ``http429`` (Retry-After) and
+            ``slow`` (delay); a function name for ``function``; otherwise None.
+    """
+
+    kind: str
+    rate: float | None = None
+    requests: frozenset[int] = attrs.field(default=frozenset(), converter=_request_numbers)
+    param: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        _check_rule(self)
+
+    @property
+    def seconds(self) -> float:
+        """The numeric parameter (delay or Retry-After), or the kind's default."""
+        if self.param is not None:
+            return float(self.param)
+        return _NUMERIC_DEFAULTS.get(self.kind, 0.0)
+
+    def to_spec(self) -> str:
+        """The rule in spec syntax (``FaultPlan.parse`` reads it back to an equal rule)."""
+        head = self.kind if self.param is None else f"{self.kind}={self.param}"
+        if self.rate is not None:
+            return f"{head}:{self.rate!r}"
+        return ",".join(f"{head}@{a}" if a == b else f"{head}@{a}-{b}" for a, b in _runs(self))
+
+
+def _runs(rule: FaultRule) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for n in sorted(rule.requests):
+        if runs and runs[-1][1] == n - 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    return runs
+
+
+@attrs.frozen(slots=True)
+class FaultEvent:
+    """A fault the plan injected: which request, which kind, and for ``function`` which one."""
+
+    request_number: int
+    kind: str
+    function: str | None = None
+
+
+_ENTRY = re.compile(
+    r"""^(?P<kind>[a-z0-9]+)
+         (?:=(?P<param>[^:@]+))?
+         (?:
+            :(?P<rate>[^:@]+)
+          | @(?P<first>[^:@-]+)(?:-(?P<last>[^:@-]+))?
+         )$""",
+    re.VERBOSE,
+)
+_MAX_SCHEDULE_SPAN: Final = 1_000_000
+
+
+def _parse_entry(entry: str) -> FaultRule:
+    match = _ENTRY.match(entry)
+    if match is None:
+        raise FaultSpecError(
+            f"cannot read fault entry {entry!r}; expected KIND:RATE, KIND@N or KIND@N-M "
+            "(optionally KIND=PARAM before the colon or at sign)"
+        )
+    kind = match["kind"]
+    if kind not in FAULT_KINDS:
+        raise FaultSpecError(
+            f"unknown fault kind {kind!r} in {entry!r}; expected one of {', '.join(FAULT_KINDS)}"
+        )
+    if match["rate"] is not None:
+        try:
+            rate = float(match["rate"])
+        except ValueError:
+            raise FaultSpecError(f"rate {match['rate']!r} in {entry!r} is not a number") from None
+        return FaultRule(kind, rate=rate, param=match["param"])
+    try:
+        first = int(match["first"])
+        last = int(match["last"]) if match["last"] is not None else first
+    except ValueError:
+        raise FaultSpecError(
+            f"schedule in {entry!r} must be a request number or a range N-M"
+        ) from None
+    if last < first:
+        raise FaultSpecError(f"schedule in {entry!r} ends before it starts")
+    if last - first >= _MAX_SCHEDULE_SPAN:
+        raise FaultSpecError(f"schedule in {entry!r} spans more than {_MAX_SCHEDULE_SPAN} requests")
+    return FaultRule(kind, requests=frozenset(range(first, last + 1)), param=match["param"])
+
+
+def _html_page(code: int, title: str, text: str) -> bytes:
+    return (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+        f"<title>{code} {title}</title></head>\n"
+        f"<body><h1>Error {code}</h1><h2>{title}</h2><p>{text}</p>"
+        "<hr><p>cdn-edge</p></body></html>\n"
+    ).encode()
+
+
+_HTML_HEADERS: Final = {"Content-Type": "text/html; charset=UTF-8", "Cache-Control": "no-store"}
+_PAGES: Final[dict[str, tuple[int, bytes]]] = {
+    "http502": (
+        502,
+        _html_page(502, "Bad gateway", "The origin web server returned an invalid response."),
+    ),
+    "http503": (
+        503,
+        _html_page(
+            503,
+            "Service Temporarily Unavailable",
+            "The server is temporarily unable to service your request.",
+        ),
+    ),
+    "http524": (
+        524,
+        _html_page(
+            524,
+            "A timeout occurred",
+            "The origin web server did not answer in time; it may still be processing the request.",
+        ),
+    ),
+}
+_RATE_LIMIT_BODY: Final = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b"<response><control><status>failure</status></control>"
+    b"<errormessage><error><errorno>GW-0010</errorno>"
+    b"<description>Too many requests: the rate or concurrency limit was reached.</description>"
+    b"<description2>API rate limit exceeded. Wait and retry the request.</description2>"
+    b"<correction>Retry after the number of seconds in the Retry-After header.</correction>"
+    b"</error></errormessage></response>\n"
+)
+
+
+class FaultPlan:
+    """Which faults to inject into which requests (the emulator's ``FaultInjector``).
+
+    Build one from rules, or with :meth:`parse` from a spec string. The plan records every fault
+    it injected in :attr:`events` (thread-safe), so a test can assert on what actually happened.
+
+    Args:
+        rules: The fault rules. Request-level rules drawn by rate must add up to at most 1.
+        seed: Seed for rate draws; the same seed gives the same faults for the same request
+            numbers.
+
+    Raises:
+        FaultSpecError: The rules are inconsistent.
+    """
+
+    def __init__(self, rules: Iterable[FaultRule] = (), *, seed: int = 0) -> None:
+        self.rules: tuple[FaultRule, ...] = tuple(rules)
+        self.seed = seed
+        total = sum(
+            r.rate or 0.0 for r in self.rules if r.rate is not None and r.kind != "function"
+        )
+        if total > 1.0 + 1e-9:
+            raise FaultSpecError(
+                f"request-level fault rates add up to {total:g}; at most 1 request in 1 can fail"
+            )
+        seen: dict[int, str] = {}
+        for rule in self.rules:
+            if rule.kind == "function":
+                continue
+            for number in rule.requests:
+                if number in seen:
+                    raise FaultSpecError(
+                        f"request {number} is scheduled for both {seen[number]!r} and {rule.kind!r}"
+                    )
+                seen[number] = rule.kind
+        self._lock = threading.Lock()
+        self._events: list[FaultEvent] = []
+
+    @classmethod
+    def parse(cls, spec: str, *, seed: int = 0) -> FaultPlan:
+        """Read a plan from a spec such as ``"lost:0.2,http503:0.1"`` or ``"lost@3,http524@5-6"``.
+
+        Args:
+            spec: Comma-separated entries ``KIND[=PARAM](:RATE | @N | @N-M)``; blank: no faults.
+            seed: Seed for rate draws.
+
+        Returns:
+            The plan.
+
+        Raises:
+            FaultSpecError: An entry is malformed; the message quotes it.
+        """
+        entries = [e.strip() for e in spec.split(",")]
+        if spec.strip() == "":
+            return cls((), seed=seed)
+        if any(e == "" for e in entries):
+            raise FaultSpecError(f"empty entry in fault spec {spec!r}")
+        return cls((_parse_entry(e) for e in entries), seed=seed)
+
+    def to_spec(self) -> str:
+        """The plan as a spec string (``parse`` reads it back to the same rules)."""
+        return ",".join(r.to_spec() for r in self.rules)
+
+    def __repr__(self) -> str:
+        return f"FaultPlan.parse({self.to_spec()!r}, seed={self.seed})"
+
+    @property
+    def events(self) -> tuple[FaultEvent, ...]:
+        """Every fault injected so far, in the order injected."""
+        with self._lock:
+            return tuple(self._events)
+
+    def counts(self) -> Counter[str]:
+        """How many faults of each kind were injected so far."""
+        return Counter(e.kind for e in self.events)
+
+    def reset(self) -> None:
+        """Forget the recorded events (the rules stay)."""
+        with self._lock:
+            self._events.clear()
+
+    # -- decisions ---------------------------------------------------------------------------
+
+    def _record(self, ctx: RequestContext, kind: str, function: str | None = None) -> None:
+        _log.info("injecting fault %s into request %d", kind, ctx.request_number)
+        with self._lock:
+            self._events.append(FaultEvent(ctx.request_number, kind, function))
+
+    def _request_rule(self, ctx: RequestContext) -> FaultRule | None:
+        """The request-level rule that applies to this request, if any (pure in ctx)."""
+        number = ctx.request_number
+        for rule in self.rules:
+            if rule.kind != "function" and number in rule.requests:
+                return rule
+        if _is_login(ctx):
+            return None
+        draw = random.Random(f"{self.seed}:{number}").random()
+        edge = 0.0
+        for rule in self.rules:
+            if rule.rate is None or rule.kind == "function":
+                continue
+            edge += rule.rate
+            if draw < edge:
+                if rule.kind in _WRITES_ONLY and not ctx.is_write:
+                    return None
+                return rule
+        return None
+
+    def invalidate_sessions(self, ctx: RequestContext) -> bool:
+        """True when every session should be dropped before this request is handled."""
+        rule = self._request_rule(ctx)
+        if rule is not None and rule.kind == "session":
+            self._record(ctx, "session")
+            return True
+        return False
+
+    def before_request(self, ctx: RequestContext) -> EmulatorResponse | None:
+        """The answer to give instead of handling the request (502, 503, 429, reset), or None."""
+        rule = self._request_rule(ctx)
+        if rule is None or rule.kind not in _BEFORE:
+            return None
+        self._record(ctx, rule.kind)
+        if rule.kind == "reset":
+            return EmulatorResponse(status=500, headers={}, body=b"", disconnect=True)
+        if rule.kind == "http429":
+            seconds = rule.seconds
+            retry_after = str(int(seconds)) if seconds == int(seconds) else f"{seconds:g}"
+            return EmulatorResponse(
+                status=429,
+                headers={"Content-Type": 'text/xml; encoding="UTF-8"', "Retry-After": retry_after},
+                body=_RATE_LIMIT_BODY,
+            )
+        status, body = _PAGES[rule.kind]
+        return EmulatorResponse(status=status, headers=dict(_HTML_HEADERS), body=body)
+
+    def after_request(self, ctx: RequestContext, response: EmulatorResponse) -> EmulatorResponse:
+        """The response to send for a handled request: unchanged, or replaced (524, lost, slow)."""
+        rule = self._request_rule(ctx)
+        if rule is None or rule.kind not in _AFTER:
+            return response
+        self._record(ctx, rule.kind)
+        if rule.kind == "lost":
+            return attrs.evolve(response, disconnect=True)
+        if rule.kind == "slow":
+            return attrs.evolve(response, delay=rule.seconds)
+        status, body = _PAGES["http524"]
+        return EmulatorResponse(status=status, headers=dict(_HTML_HEADERS), body=body)
+
+    def function_failure(
+        self, ctx: RequestContext, function: str, object_name: str | None
+    ) -> tuple[str, str] | None:
+        """``(errorno, description)`` to fail this function transiently, or None."""
+        for rule in self.rules:
+            if rule.kind != "function" or (rule.param is not None and rule.param != function):
+                continue
+            if rule.requests:
+                hit = ctx.request_number in rule.requests
+            else:
+                if _is_login(ctx):
+                    continue
+                key = f"{self.seed}:{ctx.request_number}:function:{function}:{object_name or ''}"
+                hit = random.Random(key).random() < (rule.rate or 0.0)
+            if hit:
+                self._record(ctx, "function", function)
+                return _TRANSIENT_ERRORNO, _TRANSIENT_DESCRIPTION
+        return None
+
+
+def _is_login(ctx: RequestContext) -> bool:
+    names = ctx.function_names
+    return bool(names) and all(n == _LOGIN_FUNCTION for n in names)

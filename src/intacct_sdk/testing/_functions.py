@@ -1,0 +1,708 @@
+"""Read-side functions of the emulated gateway and what every function handler shares.
+
+Handlers take a :class:`Call` (the company, the session, the function's element) and return an
+:class:`Outcome` (the ``<data>`` payload and any errors), or raise :class:`FunctionFailure`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import secrets
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from intacct_sdk.schema import get_schema
+from intacct_sdk.testing._company import Company
+from intacct_sdk.testing._objects import DB_CODES, ObjectDef
+from intacct_sdk.testing._query import (
+    FieldAccess,
+    Predicate,
+    QueryError,
+    comparable,
+    compile_filter_element,
+    compile_query_string,
+)
+from intacct_sdk.testing._wire import (
+    ErrorEntry,
+    RenderPlan,
+    child_text,
+    data_list,
+    esc,
+    plan_for,
+    render_record,
+)
+
+__all__ = [
+    "READ_FUNCTIONS",
+    "Call",
+    "FunctionFailure",
+    "Outcome",
+    "ResultStore",
+    "field_access",
+    "object_of",
+    "require_object",
+]
+
+Record = Mapping[str, Any]
+
+READBYQUERY_MAX = 1000
+QUERY_MAX = 2000
+
+
+class FunctionFailure(Exception):
+    """A function failed: its errors, most specific first, and any partial data."""
+
+    def __init__(self, *errors: ErrorEntry, payload: str = "") -> None:
+        super().__init__(errors[0].description2 if errors else "function failed")
+        self.errors = errors
+        self.payload = payload
+
+
+@attrs.frozen(slots=True)
+class Outcome:
+    """What a function handler produced."""
+
+    payload: str = ""
+    errors: tuple[ErrorEntry, ...] = ()
+
+
+@attrs.define(slots=True)
+class _ResultSet:
+    object_name: str
+    tag: str
+    record_nos: list[int]
+    plan: RenderPlan
+    position: int
+    page_size: int
+    expires: datetime
+
+
+class ResultStore:
+    """readByQuery result sets kept for readMore, each expiring ``ttl`` after its last use."""
+
+    def __init__(self, ttl: timedelta) -> None:
+        self.ttl = ttl
+        self._sets: dict[str, _ResultSet] = {}
+        self._latest: dict[str, str] = {}
+
+    def add(self, rs: _ResultSet) -> str:
+        rid = secrets.token_hex(16)
+        self._sets[rid] = rs
+        self._latest[rs.object_name] = rid
+        return rid
+
+    def get(self, rid: str, now: datetime) -> _ResultSet | None:
+        self._sets = {k: v for k, v in self._sets.items() if v.expires > now}
+        return self._sets.get(rid)
+
+    def latest(self, object_name: str) -> str | None:
+        return self._latest.get(object_name.upper())
+
+    def drop(self, rid: str) -> None:
+        self._sets.pop(rid, None)
+
+
+@attrs.define(slots=True)
+class Call:
+    """One function being handled."""
+
+    company: Company
+    results: ResultStore
+    function: str
+    control_id: str
+    element: ET.Element
+    user_id: str
+    location_id: str | None
+    now: datetime
+    dimension_labels: Mapping[str, str] = attrs.field(factory=dict)
+
+
+def object_of(function: str, el: ET.Element) -> str | None:
+    """The object a function works on (for stats), or None."""
+    if function in ("create", "update", "approve", "decline"):
+        first = next(iter(el), None)
+        return first.tag.upper() if first is not None else None
+    if function.endswith("_timesheet"):
+        return "TIMESHEET"
+    text = child_text(el, "object")
+    if text:
+        return text.upper()
+    if function == "inspect":
+        name = child_text(el, "name")
+        return name.upper() if name else None
+    return None
+
+
+def _query_error(text: str) -> FunctionFailure:
+    return FunctionFailure(ErrorEntry("Query Failed", "", text, ""))
+
+
+def require_object(company: Company, name: str | None, function: str) -> ObjectDef:
+    """The object's definition, or the gateway's "Object definition X not found" failure."""
+    if not name:
+        raise FunctionFailure(ErrorEntry("XL03000003", "", f"{function}: <object> is required", ""))
+    d = company.resolve(name)
+    if d is None:
+        errno = "Query Failed" if function in _READ_NAMES else "BL01001973"
+        raise FunctionFailure(ErrorEntry(errno, "", f"Object definition {name} not found", ""))
+    return d
+
+
+_READ_NAMES = frozenset({"read", "readByName", "readByQuery", "readMore", "query"})
+
+
+# ---------------------------------------------------------------------------------------------
+# fields
+
+
+def _codes(d: ObjectDef, name: str, datatype: str) -> Mapping[str, str]:
+    c = DB_CODES.get((d.name, name)) or (DB_CODES.get(("*", name)) if name == "STATUS" else None)
+    if c:
+        return c
+    if datatype == "BOOLEAN":
+        return {"T": "true", "F": "false"}
+    return {}
+
+
+def _key_getter(key: str) -> Callable[[Record], Any]:
+    def get(rec: Record) -> Any:
+        return rec.get(key)
+
+    return get
+
+
+def _none_getter(rec: Record) -> Any:
+    return None
+
+
+def field_access(
+    company: Company, d: ObjectDef, name: str, *, related: bool, depth: int = 0
+) -> FieldAccess:
+    """How to read field ``name`` of object ``d`` (relationship paths when ``related``).
+
+    Raises:
+        QueryError: the field is unknown.
+    """
+    up = name.strip().upper()
+    f = d.fields.get(up)
+    if f is not None and not (d.rules.line and up == d.rules.line.list_tag):
+        return FieldAccess(_key_getter(up), f.datatype, _codes(d, up, f.datatype))
+    if related and "." in up and depth < 2:
+        head, _, rest = up.partition(".")
+        schema = get_schema(d.name)
+        rels = schema.relationships if schema else ()
+        rel = next((r for r in rels if r.path == head), None)
+        if rel is not None:
+            target = company.resolve(rel.object_name)
+            if target is None:
+                tschema = get_schema(rel.object_name)
+                if tschema is None or tschema.field(rest) is None:
+                    raise QueryError(f"Invalid field {name} for object {d.name}")
+                src = rel.related_by
+                last = src.rpartition(".")[2]
+                if rest == last:
+                    return FieldAccess(_key_getter(src), "TEXT")
+                return FieldAccess(_none_getter, tschema.fields[rest].datatype)
+            inner = field_access(company, target, rest, related=True, depth=depth + 1)
+            src = rel.related_by
+            by_recordno = src.endswith("KEY") or src == "RECORDNO"
+            tname = target.name
+            if not by_recordno and rest == target.id_field and not target.rules.scope_field:
+                return FieldAccess(_key_getter(src), inner.datatype, inner.codes)
+
+            def getter(rec: Record, k: str = src) -> Any:
+                v = rec.get(k)
+                if not v:
+                    return None
+                if by_recordno:
+                    row = company.table(tname).rows.get(int(v)) if str(v).isdigit() else None
+                elif target.rules.scope_field:
+                    row = None
+                else:
+                    row = company.find(tname, str(v))
+                return inner.getter(row) if row is not None else None
+
+            return FieldAccess(getter, inner.datatype, inner.codes)
+    raise QueryError(f"Invalid field {name} for object {d.name}")
+
+
+def _all_fields(d: ObjectDef) -> list[str]:
+    line = d.rules.line
+    return [f for f in d.fields if not (line and f == line.list_tag)]
+
+
+def _requested_fields(
+    company: Company, d: ObjectDef, text: str | None, *, related: bool
+) -> tuple[list[str], set[str]]:
+    """Field list of a read: ``*``/empty -> all; else names checked. Returns (fields, flat)."""
+    if text is None or text.strip() in ("", "*"):
+        return _all_fields(d), set()
+    out: list[str] = []
+    flat: set[str] = set()
+    for raw in text.split(","):
+        name = raw.strip().upper()
+        if not name:
+            continue
+        if name == "*":
+            out.extend(_all_fields(d))
+            continue
+        if d.rules.line and name == d.rules.line.list_tag:
+            out.append(name)
+            continue
+        try:
+            field_access(company, d, name, related=related)
+        except QueryError as exc:
+            raise _query_error(str(exc)) from exc
+        if name not in d.fields:
+            flat.add(name)
+        out.append(name)
+    return out, flat
+
+
+def _line_plan(company: Company, d: ObjectDef) -> dict[str, tuple[str, RenderPlan | None]]:
+    line = d.rules.line
+    if line is None:
+        return {}
+    ld = company.resolve(line.object_name)
+    sub = plan_for(_all_fields(ld)) if ld else None
+    return {line.list_tag: (line.item_tag, sub)}
+
+
+def _with_lines(company: Company, d: ObjectDef, rec: Record, fields: Sequence[str]) -> Record:
+    line = d.rules.line
+    if line is None or line.list_tag not in fields:
+        return rec
+    rn = rec.get("RECORDNO")
+    lines = [
+        r for r in company.table(line.object_name).rows.values() if r.get(line.parent_key) == rn
+    ]
+    out = dict(rec)
+    out[line.list_tag] = lines
+    return out
+
+
+def _getters(
+    company: Company, d: ObjectDef, fields: Iterable[str], flat: set[str]
+) -> Callable[[Record], Record]:
+    rel = {f: field_access(company, d, f, related=True).getter for f in flat}
+    if not rel:
+        return lambda rec: rec
+
+    def view(rec: Record) -> Record:
+        out = dict(rec)
+        for k, g in rel.items():
+            v = g(rec)
+            out[k] = "" if v is None else v
+        return out
+
+    return view
+
+
+# ---------------------------------------------------------------------------------------------
+# read, readByName
+
+
+def _read(call: Call, by_name: bool) -> Outcome:
+    el = call.element
+    d = require_object(call.company, child_text(el, "object"), call.function)
+    keys = [k.strip() for k in (child_text(el, "keys") or "").split(",") if k.strip()]
+    fields_text = child_text(el, "fields")
+    fields, _flat = _requested_fields(call.company, d, fields_text, related=False)
+    if (fields_text or "*").strip() == "*" and d.rules.line:
+        fields.append(d.rules.line.list_tag)
+    fmt = (child_text(el, "returnFormat") or "xml").lower()
+    if fmt != "xml":
+        raise _query_error(f"returnFormat {fmt} is not supported by the emulator")
+    t = call.company.table(d.name)
+    rows: list[Record] = []
+    if by_name:
+        if d.id_field is None or d.rules.scope_field:
+            raise _query_error(f"readByName is not available for {d.name}; use read")
+        found = (t.by_id.get(k) for k in keys)
+        rows = [t.rows[rn] for rn in found if rn is not None]
+    else:
+        rows = [t.rows[int(k)] for k in keys if k.isdigit() and int(k) in t.rows]
+    plan = plan_for(fields, lists=_line_plan(call.company, d))
+    body = [render_record(d.name, _with_lines(call.company, d, r, fields), plan) for r in rows]
+    return Outcome(data_list([("listtype", d.name), ("count", len(body))], body))
+
+
+# ---------------------------------------------------------------------------------------------
+# readByQuery, readMore
+
+
+def _page_size(text: str | None, default: int, maximum: int) -> int:
+    if text is None or text == "":
+        return default
+    try:
+        n = int(text)
+    except ValueError:
+        raise _query_error(f"pagesize must be a number, got '{text}'") from None
+    if n < 1:
+        raise _query_error("pagesize must be at least 1")
+    return min(n, maximum)
+
+
+def _read_by_query(call: Call) -> Outcome:
+    el = call.element
+    d = require_object(call.company, child_text(el, "object"), call.function)
+    fields, _flat = _requested_fields(call.company, d, child_text(el, "fields"), related=False)
+    fmt = (child_text(el, "returnFormat") or "xml").lower()
+    if fmt != "xml":
+        raise _query_error(f"returnFormat {fmt} is not supported by the emulator")
+    size = _page_size(child_text(el, "pagesize"), 100, READBYQUERY_MAX)
+    text = child_text(el, "query") or ""
+
+    def resolve(name: str) -> FieldAccess:
+        if "." in name:
+            raise QueryError(f"Invalid field {name}: readByQuery reaches no related fields")
+        return field_access(call.company, d, name, related=False)
+
+    try:
+        pred = compile_query_string(text, resolve)
+        matches = [rn for rn, rec in call.company.table(d.name).rows.items() if pred(rec)]
+    except QueryError as exc:
+        raise _query_error(f"Invalid query: {exc}") from exc
+    plan = plan_for(fields)
+    rs = _ResultSet(d.name, d.name.lower(), matches, plan, 0, size, call.now + call.results.ttl)
+    return Outcome(_next_page(call, rs, None))
+
+
+def _next_page(call: Call, rs: _ResultSet, rid: str | None) -> str:
+    rows = call.company.table(rs.object_name).rows
+    chunk = rs.record_nos[rs.position : rs.position + rs.page_size]
+    rs.position += len(chunk)
+    remaining = len(rs.record_nos) - rs.position
+    body = [render_record(rs.tag, rows[rn], rs.plan) for rn in chunk if rn in rows]
+    if rid is None and remaining > 0:
+        rid = call.results.add(rs)
+    if rid is not None:
+        rs.expires = call.now + call.results.ttl
+        if remaining == 0:
+            call.results.drop(rid)
+    return data_list(
+        [
+            ("listtype", rs.tag),
+            ("count", len(body)),
+            ("totalcount", len(rs.record_nos)),
+            ("numremaining", remaining),
+            ("resultId", rid or ""),
+        ],
+        body,
+    )
+
+
+def _read_more(call: Call) -> Outcome:
+    el = call.element
+    rid = child_text(el, "resultId")
+    if not rid:
+        obj = child_text(el, "object")
+        if obj:
+            rid = call.results.latest(obj)
+            if rid is None:
+                raise FunctionFailure(
+                    ErrorEntry(
+                        "readMore failed", "", f"There is no readByQuery on {obj} to continue", ""
+                    )
+                )
+    if not rid:
+        raise FunctionFailure(
+            ErrorEntry("readMore failed", "", "readMore needs a resultId or an object", "")
+        )
+    rs = call.results.get(rid, call.now)
+    if rs is None:
+        raise FunctionFailure(
+            ErrorEntry(
+                "readMore failed",
+                "",
+                f"Attempt to readMore with an invalid or expired resultId: {rid}",
+                "",
+            )
+        )
+    return Outcome(_next_page(call, rs, rid))
+
+
+# ---------------------------------------------------------------------------------------------
+# query
+
+
+_AGGREGATES = ("count", "sum", "avg", "min", "max")
+
+
+def _query(call: Call) -> Outcome:
+    el = call.element
+    d = require_object(call.company, child_text(el, "object"), call.function)
+    company = call.company
+    select = el.find("select")
+    if select is None or len(select) == 0:
+        raise _query_error("query needs a <select> with at least one field")
+    opts = el.find("options")
+    ci = (
+        (child_text(opts, "caseinsensitive") or "").lower() == "true" if opts is not None else False
+    )
+    fmt = (child_text(opts, "returnformat") or "xml").lower() if opts is not None else "xml"
+    if fmt != "xml":
+        raise _query_error(f"returnformat {fmt} is not supported by the emulator")
+    fields: list[str] = []
+    aggs: list[tuple[str, str]] = []
+    try:
+        for s in select:
+            name = (s.text or "").strip().upper()
+            field_access(company, d, name, related=True)
+            if s.tag == "field":
+                fields.append(name)
+            elif s.tag in _AGGREGATES:
+                aggs.append((s.tag, name))
+            else:
+                raise QueryError(f"unknown select element <{s.tag}>")
+
+        def resolve(name: str) -> FieldAccess:
+            return field_access(company, d, name, related=True)
+
+        filt = el.find("filter")
+        pred: Predicate = lambda rec: True  # noqa: E731
+        if filt is not None:
+            kids = list(filt)
+            if len(kids) != 1:
+                raise QueryError("<filter> holds exactly one condition (use <and>/<or>)")
+            pred = compile_filter_element(kids[0], resolve, ci)
+        orders: list[tuple[FieldAccess, bool]] = []
+        ob = el.find("orderby")
+        if ob is not None:
+            for o in ob.findall("order"):
+                fname = child_text(o, "field")
+                if not fname:
+                    raise QueryError("<order> needs a <field>")
+                orders.append((resolve(fname), o.find("descending") is not None))
+        size = _page_size(child_text(el, "pagesize"), 100, QUERY_MAX)
+        offset_text = child_text(el, "offset") or "0"
+        if not offset_text.isdigit():
+            raise QueryError(f"offset must be a number >= 0, got '{offset_text}'")
+        offset = int(offset_text)
+        rows = company.table(d.name).rows
+        matches: list[Record] = [rec for rec in rows.values() if pred(rec)]
+    except QueryError as exc:
+        raise _query_error(f"Invalid query: {exc}") from exc
+    flat = {f for f in fields if f not in d.fields} | {f"{a.upper()}.{f}" for a, f in aggs}
+    if aggs:
+        matches = _aggregate(company, d, matches, fields, aggs)
+        out_fields = fields + [f"{a.upper()}.{f}" for a, f in aggs]
+        view: Callable[[Record], Record] = lambda rec: rec  # noqa: E731
+    else:
+        out_fields = fields
+        view = _getters(company, d, fields, {f for f in fields if f not in d.fields})
+    total = len(matches)
+    page = _order_page(matches, orders, offset, size, ci)
+    plan = plan_for(out_fields, flat=flat)
+    body = [render_record(d.name, view(r), plan) for r in page]
+    remaining = max(total - offset - len(body), 0)
+    return Outcome(
+        data_list(
+            [
+                ("listtype", d.name),
+                ("totalcount", total),
+                ("offset", offset),
+                ("count", len(body)),
+                ("numremaining", remaining),
+            ],
+            body,
+        )
+    )
+
+
+def _order_page(
+    rows: list[Record], orders: list[tuple[FieldAccess, bool]], offset: int, size: int, ci: bool
+) -> list[Record]:
+    if not orders:
+        return rows[offset : offset + size]
+
+    def keyf(acc: FieldAccess) -> Callable[[Record], tuple[Any, ...]]:
+        def k(rec: Record) -> tuple[Any, ...]:
+            v = comparable(acc.datatype, acc.getter(rec), ci)
+            return (1,) if v is None else (0, v)
+
+        return k
+
+    need = offset + size
+    if len(orders) == 1 and need * 4 < len(rows):
+        acc, desc = orders[0]
+        k = keyf(acc)
+        top = heapq.nlargest(need, rows, key=k) if desc else heapq.nsmallest(need, rows, key=k)
+        return top[offset:need]
+    ordered = list(rows)
+    for acc, desc in reversed(orders):
+        ordered.sort(key=keyf(acc), reverse=desc)
+    return ordered[offset:need]
+
+
+def _sort_key(datatype: str) -> Callable[[Any], Any]:
+    def key(v: Any) -> Any:
+        return comparable(datatype, v) or 0
+
+    return key
+
+
+def _aggregate(
+    company: Company,
+    d: ObjectDef,
+    rows: list[Record],
+    fields: list[str],
+    aggs: list[tuple[str, str]],
+) -> list[Record]:
+    getters = {f: field_access(company, d, f, related=True) for f in fields}
+    agg_acc = {f: field_access(company, d, f, related=True) for _, f in aggs}
+    groups: dict[tuple[Any, ...], list[Record]] = {}
+    for r in rows:
+        groups.setdefault(tuple(getters[f].getter(r) for f in fields), []).append(r)
+    out: list[Record] = []
+    for key, members in groups.items():
+        rec: dict[str, Any] = dict(zip(fields, key, strict=True))
+        for a, f in aggs:
+            acc = agg_acc[f]
+            vals = [v for v in (acc.getter(m) for m in members) if v not in (None, "")]
+            name = f"{a.upper()}.{f}"
+            if a == "count":
+                rec[name] = str(len(vals))
+            elif a in ("sum", "avg"):
+                nums = [comparable("DECIMAL", v) for v in vals]
+                total = sum((n for n in nums if n is not None), Decimal(0))
+                rec[name] = str(total if a == "sum" else (total / len(nums) if nums else ""))
+            elif vals:
+                pick = min if a == "min" else max
+                rec[name] = pick(vals, key=_sort_key(acc.datatype))
+            else:
+                rec[name] = ""
+        out.append(rec)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# lookup, inspect, getDimensions
+
+
+def _lookup(call: Call) -> Outcome:
+    d = require_object(call.company, child_text(call.element, "object"), call.function)
+    parts = [f'<Type Name="{esc(d.name)}" DocumentType=""><Fields>']
+    for f in d.fields.values():
+        vv = ""
+        if f.valid_values:
+            vv = (
+                "<VALIDVALUES>"
+                + "".join(f"<VALIDVALUE>{esc(v)}</VALIDVALUE>" for v in f.valid_values)
+                + "</VALIDVALUES>"
+            )
+        parts.append(
+            f"<Field><ID>{esc(f.id)}</ID><LABEL>{esc(f.label)}</LABEL>"
+            f"<DESCRIPTION>{esc(f.description)}</DESCRIPTION>"
+            f"<REQUIRED>{_b(f.required)}</REQUIRED><READONLY>{_b(f.readonly)}</READONLY>"
+            f"<DATATYPE>{esc(f.datatype)}</DATATYPE>{vv}<ISCUSTOM>{_b(f.custom)}</ISCUSTOM></Field>"
+        )
+    parts.append("</Fields><Relationships>")
+    schema = get_schema(d.name)
+    for r in schema.relationships if schema else ():
+        parts.append(  # noqa: PERF401 - one formatted block per relationship
+            f"<Relationship><OBJECTPATH>{esc(r.path)}</OBJECTPATH><OBJECTNAME>{esc(r.object_name)}</OBJECTNAME>"
+            f"<LABEL>{esc(r.label)}</LABEL><RELATIONSHIPTYPE>{esc(r.kind)}</RELATIONSHIPTYPE>"
+            f"<RELATEDBY>{esc(r.related_by)}</RELATEDBY></Relationship>"
+        )
+    parts.append("</Relationships></Type>")
+    return Outcome(data_list([("listtype", "All"), ("count", 1)], ["".join(parts)]))
+
+
+def _b(v: bool) -> str:
+    return "true" if v else "false"
+
+
+_EXTERNAL = {
+    "INTEGER": ("Pt_FieldInt", "integer"),
+    "DECIMAL": ("Pt_FieldDouble", "decimal"),
+    "CURRENCY": ("Pt_FieldCurrency", "currency"),
+    "PERCENT": ("Pt_FieldPercent", "percent"),
+    "BOOLEAN": ("Pt_FieldBoolean", "boolean"),
+    "DATE": ("Pt_FieldDate", "date"),
+    "TIMESTAMP": ("Pt_FieldDateTime", "datetime"),
+}
+
+
+def _inspect(call: Call) -> Outcome:
+    el = call.element
+    name = child_text(el, "object") or child_text(el, "name")
+    detail = el.get("detail", "0") in ("1", "true")
+    if name == "*":
+        names = sorted(
+            {n for n in _known_names(call.company) if call.company.resolve(n) is not None}
+        )
+        rows = [f'<Type typename="{esc(n)}">{esc(n.title())}</Type>' for n in names]
+        return Outcome(data_list([("listtype", "All"), ("count", len(rows))], rows))
+    d = require_object(call.company, name, call.function)
+    label = d.rules.label or d.name.title()
+    parts = [
+        f'<Type Name="{esc(d.name)}"><Attributes><SingularName>{esc(label)}</SingularName>'
+        f"<PluralName>{esc(label)}s</PluralName><Description></Description></Attributes><Fields>"
+    ]
+    for f in d.fields.values():
+        if detail:
+            dn, ext = _EXTERNAL.get(f.datatype, ("Pt_FieldString", "string"))
+            parts.append(
+                f"<Field><Name>{esc(f.id)}</Name><GroupName></GroupName><dataName>{dn}</dataName>"
+                f"<externalDataName>{ext}</externalDataName><isRequired>{_b(f.required)}</isRequired>"
+                f"<isReadOnly>{_b(f.readonly)}</isReadOnly><maxLength>0</maxLength>"
+                f"<DisplayLabel>{esc(f.label)}</DisplayLabel><Description>{esc(f.description)}</Description>"
+                f"<id></id></Field>"
+            )
+        else:
+            parts.append(f"<Field>{esc(f.id)}</Field>")
+    parts.append("</Fields></Type>")
+    return Outcome(data_list([("listtype", "All"), ("count", 1)], ["".join(parts)]))
+
+
+def _known_names(company: Company) -> list[str]:
+    from intacct_sdk.testing._objects import OBJECT_RULES
+
+    return [*OBJECT_RULES, *company.dimensions]
+
+
+_STANDARD_DIMENSIONS = (
+    ("DEPARTMENT", "Department"),
+    ("LOCATION", "Location"),
+    ("PROJECT", "Project"),
+    ("CUSTOMER", "Customer"),
+    ("EMPLOYEE", "Employee"),
+    ("ITEM", "Item"),
+    ("CLASS", "Class"),
+    ("TASK", "Task"),
+)
+
+
+def _get_dimensions(call: Call) -> Outcome:
+    rows = []
+    for name, label in _STANDARD_DIMENSIONS:
+        rows.append(_dimension_xml(name, label, call.dimension_labels.get(name, label), False))
+    for name, label in call.company.dimensions.items():
+        rows.append(_dimension_xml(name, label, label, True))
+    return Outcome(f"<data><dimensions>{''.join(rows)}</dimensions></data>")
+
+
+def _dimension_xml(name: str, label: str, term: str, udd: bool) -> str:
+    return (
+        f"<dimension><objectName>{esc(name)}</objectName><objectLabel>{esc(label)}</objectLabel>"
+        f"<termLabel>{esc(term)}</termLabel><userDefinedDimension>{_b(udd)}</userDefinedDimension>"
+        f"<enabledInGL>true</enabledInGL></dimension>"
+    )
+
+
+READ_FUNCTIONS: dict[str, Callable[[Call], Outcome]] = {
+    "read": lambda c: _read(c, by_name=False),
+    "readByName": lambda c: _read(c, by_name=True),
+    "readByQuery": _read_by_query,
+    "readMore": _read_more,
+    "query": _query,
+    "lookup": _lookup,
+    "inspect": _inspect,
+    "getDimensions": _get_dimensions,
+}

@@ -1,0 +1,73 @@
+"""An httpx transport (sync and async) that answers from an :class:`Emulator` in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING
+
+import httpx
+
+if TYPE_CHECKING:
+    from intacct_sdk.testing._emulator import Emulator, EmulatorResponse
+
+__all__ = ["EmulatorTransport"]
+
+
+class EmulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Pass httpx requests to ``Emulator.handle()`` without any socket.
+
+    A response marked ``disconnect`` raises :class:`httpx.RemoteProtocolError` (the request was
+    handled, so any write is committed); a ``delay`` longer than the request's read timeout
+    raises :class:`httpx.ReadTimeout` (after handling), a shorter one is slept.
+    """
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+
+    def __repr__(self) -> str:
+        return f"EmulatorTransport({self.emulator!r})"
+
+    def _answer(self, request: httpx.Request, body: bytes) -> tuple[EmulatorResponse, float | None]:
+        resp = self.emulator.handle(
+            body,
+            method=request.method,
+            path=request.url.path,
+            headers=dict(request.headers),
+        )
+        timeout = request.extensions.get("timeout", {}).get("read")
+        return resp, timeout
+
+    @staticmethod
+    def _raise_if_lost(
+        request: httpx.Request, resp: EmulatorResponse, timeout: float | None
+    ) -> None:
+        if resp.disconnect:
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a response.", request=request
+            )
+        if resp.delay and timeout is not None and resp.delay > timeout:
+            raise httpx.ReadTimeout("The read operation timed out", request=request)
+
+    @staticmethod
+    def _response(request: httpx.Request, resp: EmulatorResponse) -> httpx.Response:
+        return httpx.Response(
+            resp.status, headers=dict(resp.headers), content=resp.body, request=request
+        )
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Answer a sync request."""
+        resp, timeout = self._answer(request, request.read())
+        self._raise_if_lost(request, resp, timeout)
+        if resp.delay:
+            time.sleep(resp.delay)
+        return self._response(request, resp)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Answer an async request (the emulator itself runs in a worker thread)."""
+        body = await request.aread()
+        resp, timeout = await asyncio.to_thread(self._answer, request, body)
+        self._raise_if_lost(request, resp, timeout)
+        if resp.delay:
+            await asyncio.sleep(resp.delay)
+        return self._response(request, resp)

@@ -1,0 +1,872 @@
+"""Write-side functions: create, update, delete, approve, decline, and the legacy timesheet ones.
+
+Every record is checked completely before anything is written, so a failing record leaves no
+trace; records of one ``create`` are independent unless the operation is a transaction.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from intacct_sdk.testing._company import Company
+from intacct_sdk.testing._functions import Call, FunctionFailure, Outcome, require_object
+from intacct_sdk.testing._objects import LineRule, ObjectDef
+from intacct_sdk.testing._wire import ErrorEntry, child_text, data_list, esc
+
+__all__ = ["TIMESHEET_DELETABLE", "TIMESHEET_UPDATABLE", "WRITE_FUNCTIONS"]
+
+Rec = dict[str, Any]
+
+TIMESHEET_UPDATABLE = frozenset({"Draft", "Saved", "Submitted", "Declined"})
+TIMESHEET_DELETABLE = frozenset({"Draft", "Saved", "Submitted", "Declined"})
+_ACTIVE = frozenset({"active", "active non-posting"})
+BL = "BL01001973"
+
+
+def _err(text: str, correction: str = "") -> ErrorEntry:
+    return ErrorEntry(BL, "", text, correction)
+
+
+def _label(d: ObjectDef) -> str:
+    return d.rules.label or d.name.title()
+
+
+# ---------------------------------------------------------------------------------------------
+# reading records from request XML
+
+
+def _flat_children(el: ET.Element, prefix: str, out: Rec) -> None:
+    for child in el:
+        key = prefix + child.tag.upper()
+        if len(child):
+            _flat_children(child, key + ".", out)
+        else:
+            out[key] = (child.text or "").strip()
+
+
+def parse_record(el: ET.Element, line: LineRule | None) -> Rec:
+    """A request record element as a flat dict; owned line lists become lists of dicts."""
+    out: Rec = {}
+    for child in el:
+        tag = child.tag.upper()
+        if line is not None and tag == line.list_tag:
+            items: list[Rec] = []
+            for item in child:
+                if item.tag.upper() != line.item_tag:
+                    raise FunctionFailure(_err(f"Unexpected element {item.tag} in {tag}"))
+                rec: Rec = {}
+                _flat_children(item, "", rec)
+                items.append(rec)
+            out[tag] = items
+        elif len(child):
+            _flat_children(child, tag + ".", out)
+        else:
+            out[tag] = (child.text or "").strip()
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# checks
+
+
+def _check_value(
+    f_type: str, valid: tuple[str, ...], key: str, value: str
+) -> tuple[str, str | None]:
+    """Normalised value and an error text (None when fine)."""
+    if f_type == "INTEGER":
+        if not value.lstrip("-").isdigit():
+            return value, f"{key}: '{value}' is not a whole number"
+    elif f_type in ("DECIMAL", "CURRENCY", "PERCENT"):
+        try:
+            Decimal(value)
+        except InvalidOperation:
+            return value, f"{key}: '{value}' is not a number"
+    elif f_type == "DATE":
+        try:
+            return datetime.strptime(value, "%m/%d/%Y").strftime("%m/%d/%Y"), None
+        except ValueError:
+            return value, f"{key}: '{value}' is not a date in MM/DD/YYYY format"
+    elif f_type == "BOOLEAN":
+        low = value.lower()
+        if low not in ("true", "false"):
+            return value, f"{key}: '{value}' is not true or false"
+        return low, None
+    if valid and value not in valid:
+        return (
+            value,
+            f"{key}: '{value}' is not one of the valid values ({', '.join(v for v in valid if v)})",
+        )
+    return value, None
+
+
+def _clean(d: ObjectDef, rec: Rec, creating: bool, errors: list[ErrorEntry]) -> Rec:
+    """Known, writable, well-typed fields of ``rec`` (errors for the rest)."""
+    out: Rec = {}
+    line = d.rules.line
+    for key, value in rec.items():
+        if line is not None and key == line.list_tag:
+            continue
+        f = d.fields.get(key)
+        if f is None:
+            errors.append(
+                _err(
+                    f"{key} is not a field of {d.name}",
+                    "Use lookup to see the object's fields.",
+                )
+            )
+            continue
+        if f.readonly and key != "RECORDNO":
+            continue
+        if value == "":
+            if not creating:
+                out[key] = ""
+            continue
+        norm, problem = _check_value(f.datatype, f.valid_values, key, value)
+        if problem:
+            errors.append(_err(f"Invalid value for {problem}"))
+        else:
+            out[key] = norm
+    return out
+
+
+def _is_active(row: Mapping[str, Any]) -> bool:
+    return str(row.get("STATUS") or "active") in _ACTIVE
+
+
+def _check_refs(call: Call, d: ObjectDef, rec: Rec, errors: list[ErrorEntry]) -> None:
+    company = call.company
+    for ref in d.rules.refs:
+        v = rec.get(ref.field)
+        if not v:
+            continue
+        target = company.resolve(ref.object_name)
+        if target is None:
+            continue
+        if ref.by == "recordno":
+            row = company.table(target.name).rows.get(int(v)) if str(v).isdigit() else None
+        else:
+            row = company.find(target.name, str(v))
+        if row is None:
+            errors.append(
+                _err(
+                    f"Invalid {_label(target)} '{v}' specified.",
+                    f"Use an existing {_label(target).lower()}.",
+                )
+            )
+            continue
+        if ref.active and not _is_active(row):
+            errors.append(
+                _err(
+                    f"{_label(target)} '{v}' is inactive.",
+                    f"Use an active {_label(target).lower()}.",
+                )
+            )
+            continue
+        for dst, src in ref.fill:
+            if dst in d.fields:
+                rec[dst] = row.get(src, "")
+    for key in list(rec):
+        if key.startswith("GLDIM") and rec[key]:
+            udd = key[5:]
+            udd_def = company.udd_definition(udd)
+            if udd_def is None:
+                continue
+            val = str(rec[key])
+            row = company.find(udd, val)
+            if row is None and val.isdigit():
+                row = company.table(udd).rows.get(int(val))
+            if row is None or not _is_active(row):
+                errors.append(
+                    _err(
+                        f"Invalid {_label(udd_def)} '{val}' specified.",
+                        "Use an existing, active dimension value.",
+                    )
+                )
+
+
+def _check_entity(call: Call, d: ObjectDef, rec: Rec, errors: list[ErrorEntry]) -> None:
+    field = d.rules.entity_field
+    if not field or call.company.entities <= 0:
+        return
+    if not rec.get(field):
+        if call.location_id:
+            rec[field] = call.location_id
+        else:
+            errors.append(
+                _err(f"{field} is required in a multi-entity company.", f"Provide {field}.")
+            )
+
+
+def _stamp(call: Call, d: ObjectDef, rec: Rec, creating: bool) -> None:
+    now = call.company.stamp()
+    if creating:
+        f = d.fields.get("WHENCREATED")
+        if f is not None and f.datatype == "DATE":
+            rec.setdefault("WHENCREATED", now[:10])
+        else:
+            rec["WHENCREATED"] = now
+    rec["WHENMODIFIED"] = now
+
+
+# ---------------------------------------------------------------------------------------------
+# plain objects
+
+
+def _create_plain(call: Call, d: ObjectDef, raw: Rec) -> Rec:
+    errors: list[ErrorEntry] = []
+    rec = _clean(d, raw, True, errors)
+    rec.pop("RECORDNO", None)
+    errors.extend(
+        _err(f"{req} is required.", f"Provide a value for {req}.")
+        for req in d.rules.required
+        if not rec.get(req) and not (req == d.id_field and d.rules.auto_id)
+    )
+    if d.rules.scope_field and d.id_field and rec.get(d.id_field):
+        key = (str(rec.get(d.rules.scope_field, "")), str(rec[d.id_field]))
+        if call.company.find(d.name, key) is not None:
+            errors.append(
+                _err(
+                    f"Another {_label(d)} with the given value(s) {rec[d.id_field]}"
+                    f" already exists in project {key[0]}"
+                )
+            )
+    elif d.id_field and rec.get(d.id_field) and call.company.find(d.name, str(rec[d.id_field])):
+        errors.append(
+            ErrorEntry(
+                "BL34000061",
+                "",
+                f"Another {_label(d)} with the given value(s) {rec[d.id_field]} already exists",
+                "Use a unique value.",
+            )
+        )
+    _check_refs(call, d, rec, errors)
+    _check_entity(call, d, rec, errors)
+    if errors:
+        raise FunctionFailure(*errors, _err(f"Could not create {_label(d)} record!"))
+    rn = call.company.next_recordno(d.name)
+    rec["RECORDNO"] = str(rn)
+    if d.id_field and not rec.get(d.id_field):
+        ident = str(rn)
+        while call.company.find(d.name, ident) is not None:
+            ident += "-1"
+        rec[d.id_field] = ident
+    if d.rules.status_field and not rec.get(d.rules.status_field):
+        rec[d.rules.status_field] = "active"
+    for k, v in d.rules.defaults:
+        rec.setdefault(k, v)
+    if d.name == "EMPLOYEE":
+        rec.setdefault("PERSONALINFO.PRINTAS", rec.get("PERSONALINFO.CONTACTNAME", ""))
+    _stamp(call, d, rec, True)
+    call.company.put(d, rec)
+    return rec
+
+
+def _find_for_update(call: Call, d: ObjectDef, raw: Rec) -> Rec:
+    rn_text = raw.get("RECORDNO", "")
+    t = call.company.table(d.name)
+    if rn_text:
+        row = t.rows.get(int(rn_text)) if rn_text.isdigit() else None
+        if row is None:
+            raise FunctionFailure(
+                ErrorEntry(f"Cannot update non-existing {d.name} with RECORDNO={rn_text}.")
+            )
+        return row
+    idf = d.id_field
+    if idf and d.rules.update_by_id and raw.get(idf):
+        row = call.company.find(d.name, raw[idf])
+        if row is None:
+            raise FunctionFailure(
+                ErrorEntry(f"Cannot update non-existing {d.name} with {idf}={raw[idf]}.")
+            )
+        return row
+    keys = "RECORDNO" + (f" or {idf}" if idf and d.rules.update_by_id else "")
+    raise FunctionFailure(_err(f"{d.name} update needs {keys}.", f"Provide {keys}."))
+
+
+def _update_plain(call: Call, d: ObjectDef, raw: Rec) -> Rec:
+    old = _find_for_update(call, d, raw)
+    errors: list[ErrorEntry] = []
+    changes = _clean(d, raw, False, errors)
+    changes.pop("RECORDNO", None)
+    if d.id_field and d.id_field in changes and changes[d.id_field] != old.get(d.id_field):
+        if d.rules.update_by_id and not raw.get("RECORDNO"):
+            pass  # the ID named the record
+        elif not d.rules.scope_field and call.company.find(d.name, str(changes[d.id_field])):
+            errors.append(
+                ErrorEntry(
+                    "BL34000061",
+                    "",
+                    f"Another {_label(d)} with the given value(s) {changes[d.id_field]}"
+                    " already exists",
+                )
+            )
+    rec = dict(old)
+    rec.update(changes)
+    errors.extend(
+        _err(f"{req} is required.", f"Provide a value for {req}.")
+        for req in d.rules.required
+        if not rec.get(req)
+    )
+    _check_refs(call, d, rec, errors)
+    _check_entity(call, d, rec, errors)
+    if errors:
+        raise FunctionFailure(*errors, _err(f"Could not update {_label(d)} record!"))
+    _stamp(call, d, rec, False)
+    call.company.put(d, rec)
+    return rec
+
+
+# ---------------------------------------------------------------------------------------------
+# objects with lines (timesheets, expense reports)
+
+
+def _state_action(raw: Rec, default: str) -> str:
+    state = raw.pop("STATE", "") or default
+    if state not in ("Draft", "Submitted", "Saved"):
+        raise FunctionFailure(
+            _err(
+                f"Invalid STATE '{state}': use Draft or Submitted.",
+                "STATE is an action on create and update.",
+            )
+        )
+    return state
+
+
+def _check_lines(
+    call: Call, d: ObjectDef, header: Rec, items: list[Rec], errors: list[ErrorEntry]
+) -> list[Rec]:
+    line = d.rules.line
+    assert line is not None
+    ld = call.company.resolve(line.object_name)
+    assert ld is not None
+    out: list[Rec] = []
+    if not items:
+        errors.append(
+            _err(f"A {_label(d)} needs at least one {line.item_tag}.", f"Add a {line.item_tag}.")
+        )
+    for i, raw in enumerate(items, start=1):
+        n = len(errors)
+        rec = _clean(ld, raw, True, errors)
+        errors.extend(
+            _err(f"Line {i}: {req} is required.") for req in line.required if not rec.get(req)
+        )
+        if d.name == "TIMESHEET":
+            _check_task(call, rec, i, errors)
+        _check_refs(call, ld, rec, errors)
+        _check_entity(call, ld, rec, errors)
+        if len(errors) == n:
+            out.append(rec)
+    return out
+
+
+def _check_task(call: Call, rec: Rec, i: int, errors: list[ErrorEntry]) -> None:
+    company = call.company
+    task_id, task_key = rec.get("TASKID"), rec.get("TASKKEY")
+    if task_id and task_key:
+        errors.append(_err(f"Line {i}: give TASKID or TASKKEY, not both."))
+        return
+    task = None
+    if task_key:
+        task = company.table("TASK").rows.get(int(task_key))
+        if task is None:
+            errors.append(_err(f"Line {i}: Invalid Task '{task_key}' specified."))
+            return
+    elif task_id:
+        if not rec.get("PROJECTID"):
+            errors.append(_err(f"Line {i}: TASKID needs PROJECTID.", "Provide the task's project."))
+            return
+        task = company.find("TASK", (rec["PROJECTID"], task_id))
+        if task is None:
+            errors.append(
+                _err(f"Line {i}: Invalid Task '{task_id}' for project {rec['PROJECTID']}.")
+            )
+            return
+    if task is None:
+        return
+    if rec.get("PROJECTID") and rec["PROJECTID"] != task.get("PROJECTID"):
+        errors.append(
+            _err(
+                f"Line {i}: Task {task.get('TASKID')} does not belong to project"
+                f" {rec['PROJECTID']}."
+            )
+        )
+        return
+    rec["PROJECTID"] = task.get("PROJECTID", "")
+    rec["TASKKEY"] = task["RECORDNO"]
+    rec["TASKID"] = task.get("TASKID", "")
+    rec["TASKNAME"] = task.get("NAME", "")
+
+
+def _write_lines(
+    call: Call, d: ObjectDef, header: Rec, lines: list[Rec], keep: Mapping[str, Rec]
+) -> None:
+    line = d.rules.line
+    assert line is not None
+    ld = call.company.resolve(line.object_name)
+    assert ld is not None
+    for i, rec in enumerate(lines, start=1):
+        old = keep.get(str(rec.get("RECORDNO", "")))
+        if old is not None:
+            rn = int(old["RECORDNO"])
+        else:
+            rn = call.company.next_recordno(ld.name)
+        rec["RECORDNO"] = str(rn)
+        rec[line.parent_key] = header["RECORDNO"]
+        if d.name == "TIMESHEET":
+            rec["LINENO"] = str(i)
+            rec["STATE"] = header["STATE"]
+            rec["EMPLOYEEID"] = header.get("EMPLOYEEID", "")
+            rec["EMPLOYEEDIMKEY"] = header.get("EMPLOYEEKEY", "")
+            rec["TS_BEGINDATE"] = header.get("BEGINDATE", "")
+            rec["TS_ENDDATE"] = header.get("ENDDATE", "")
+            rec.setdefault("BILLABLE", "false")
+            rec.setdefault("BILLED", "false")
+        else:
+            rec["LINE_NO"] = str(i)
+        if old is not None:
+            rec["WHENCREATED"] = old.get("WHENCREATED", "")
+            _stamp(call, ld, rec, False)
+        else:
+            _stamp(call, ld, rec, True)
+        call.company.put(ld, rec)
+        if d.name == "TIMESHEET" and header["STATE"] == "Submitted":
+            _approval_row(call, header, rec, "Submitted", "", "")
+
+
+def _lines_of(company: Company, d: ObjectDef, record_no: str) -> list[Rec]:
+    line = d.rules.line
+    assert line is not None
+    return [
+        r
+        for r in company.table(line.object_name).rows.values()
+        if r.get(line.parent_key) == record_no
+    ]
+
+
+def _header_fill(call: Call, d: ObjectDef, rec: Rec, lines: list[Rec]) -> None:
+    if d.name == "TIMESHEET":
+        begin = datetime.strptime(rec["BEGINDATE"], "%m/%d/%Y")
+        rec.setdefault("ENDDATE", (begin + timedelta(days=6)).strftime("%m/%d/%Y"))
+        rec["LINES#"] = str(len(lines))
+    else:
+        total = sum((Decimal(str(x.get("AMOUNT") or "0")) for x in lines), Decimal(0))
+        rec["TOTALENTERED"] = str(total)
+        rec["TOTALDUE"] = str(total)
+        rec.setdefault("WHENCREATED", call.company.stamp()[:10])
+    for k, v in d.rules.defaults:
+        rec.setdefault(k, v)
+
+
+def _create_with_lines(call: Call, d: ObjectDef, raw: Rec, default_state: str = "Draft") -> Rec:
+    line = d.rules.line
+    assert line is not None
+    items = raw.pop(line.list_tag, [])
+    if not isinstance(items, list):
+        items = []
+    state = _state_action(raw, default_state) if d.name == "TIMESHEET" else None
+    errors: list[ErrorEntry] = []
+    rec = _clean(d, raw, True, errors)
+    rec.pop("RECORDNO", None)
+    errors.extend(
+        _err(f"{req} is required.", f"Provide a value for {req}.")
+        for req in d.rules.required
+        if not rec.get(req)
+    )
+    _check_refs(call, d, rec, errors)
+    lines = _check_lines(call, d, rec, items, errors)
+    if errors:
+        raise FunctionFailure(*errors, _err(f"Could not create {_label(d)} record!"))
+    rn = call.company.next_recordno(d.name)
+    rec["RECORDNO"] = str(rn)
+    if d.id_field and not rec.get(d.id_field):
+        rec[d.id_field] = str(rn)
+    if state is not None:
+        rec["STATE"] = state
+    _header_fill(call, d, rec, lines)
+    _stamp(call, d, rec, True)
+    call.company.put(d, rec)
+    _write_lines(call, d, rec, lines, {})
+    return rec
+
+
+def _update_with_lines(call: Call, d: ObjectDef, raw: Rec) -> Rec:
+    line = d.rules.line
+    assert line is not None
+    rn_text = raw.get("RECORDNO", "")
+    old = call.company.table(d.name).rows.get(int(rn_text)) if rn_text.isdigit() else None
+    if old is None:
+        raise FunctionFailure(
+            ErrorEntry(f"Cannot update non-existing {d.name} with RECORDNO={rn_text}."),
+        )
+    current = str(old.get("STATE", ""))
+    if d.name == "TIMESHEET" and current not in TIMESHEET_UPDATABLE:
+        raise FunctionFailure(
+            _err(
+                f"Timesheet {rn_text} is {current} and cannot be changed.",
+                "Only Draft, Saved, Submitted or Declined timesheets can be updated.",
+            ),
+            _err("Could not update Timesheet record!"),
+        )
+    items = raw.pop(line.list_tag, None)
+    state = None
+    if d.name == "TIMESHEET":
+        state = _state_action(raw, "Draft" if current in ("Draft", "Saved") else "Submitted")
+    errors: list[ErrorEntry] = []
+    changes = _clean(d, raw, False, errors)
+    changes.pop("RECORDNO", None)
+    rec = dict(old)
+    rec.update(changes)
+    errors.extend(
+        _err(f"{req} is required.", f"Provide a value for {req}.")
+        for req in d.rules.required
+        if not rec.get(req)
+    )
+    if items is None:
+        errors.append(
+            _err(
+                f"{line.list_tag} is required: an update replaces every line.",
+                f"Send all {line.item_tag} elements.",
+            )
+        )
+        items = []
+    _check_refs(call, d, rec, errors)
+    lines = _check_lines(call, d, rec, items, errors)
+    if errors:
+        raise FunctionFailure(*errors, _err(f"Could not update {_label(d)} record!"))
+    old_lines = {r["RECORDNO"]: r for r in _lines_of(call.company, d, rn_text)}
+    ld = call.company.resolve(line.object_name)
+    assert ld is not None
+    keep_ids = {str(x.get("RECORDNO", "")) for x in lines}
+    for lrn, _r in list(old_lines.items()):
+        if lrn not in keep_ids:
+            call.company.remove(ld, int(lrn))
+    if state is not None:
+        rec["STATE"] = state
+    rec.pop("ENDDATE", None) if "ENDDATE" not in changes and "BEGINDATE" in changes else None
+    _header_fill(call, d, rec, lines)
+    _stamp(call, d, rec, False)
+    call.company.put(d, rec)
+    _write_lines(call, d, rec, lines, old_lines)
+    return rec
+
+
+# ---------------------------------------------------------------------------------------------
+# create / update
+
+
+def _result_row(d: ObjectDef, rec: Mapping[str, Any]) -> str:
+    tag = d.name.lower()
+    idf = d.id_field
+    inner = f"<RECORDNO>{esc(str(rec['RECORDNO']))}</RECORDNO>"
+    if idf and idf != "RECORDNO":
+        inner += f"<{idf}>{esc(str(rec.get(idf, '')))}</{idf}>"
+    return f"<{tag}>{inner}</{tag}>"
+
+
+def _create_or_update(call: Call, creating: bool) -> Outcome:
+    rows: list[str] = []
+    errors: list[ErrorEntry] = []
+    objs = list(call.element)
+    if not objs:
+        raise FunctionFailure(_err(f"{call.function} needs at least one object element."))
+    for el in objs:
+        d = require_object(call.company, el.tag, call.function)
+        try:
+            if d.rules.child_of:
+                raise FunctionFailure(
+                    _err(
+                        f"{d.name} records are written through their {d.rules.child_of}.",
+                        f"{call.function} the {d.rules.child_of} instead.",
+                    )
+                )
+            if not d.rules.generic_write:
+                raise FunctionFailure(_err(f"{d.name} cannot be written with {call.function}."))
+            raw = parse_record(el, d.rules.line)
+            if d.rules.line is not None:
+                rec = (
+                    _create_with_lines(call, d, raw)
+                    if creating
+                    else _update_with_lines(call, d, raw)
+                )
+            else:
+                rec = _create_plain(call, d, raw) if creating else _update_plain(call, d, raw)
+        except FunctionFailure as exc:
+            errors.extend(exc.errors)
+            continue
+        rows.append(_result_row(d, rec))
+    payload = data_list([("listtype", "objects"), ("count", len(rows))], rows)
+    return Outcome(payload, tuple(errors))
+
+
+# ---------------------------------------------------------------------------------------------
+# delete
+
+
+def _delete_one(call: Call, d: ObjectDef, key: str) -> None:
+    t = call.company.table(d.name)
+    row = t.rows.get(int(key)) if key.isdigit() else None
+    if row is None:
+        raise FunctionFailure(_err(f"Cannot find {_label(d).lower()} with key '{key}' to delete."))
+    if d.rules.child_of:
+        raise FunctionFailure(
+            _err(f"{d.name} records are deleted through their {d.rules.child_of}.")
+        )
+    if d.name == "TIMESHEET":
+        state = str(row.get("STATE", ""))
+        if state not in TIMESHEET_DELETABLE:
+            raise FunctionFailure(_err(f"Timesheet {key} is {state} and cannot be deleted."))
+    if d.rules.line is not None:
+        ld = call.company.resolve(d.rules.line.object_name)
+        assert ld is not None
+        for line in _lines_of(call.company, d, key):
+            call.company.remove(ld, int(line["RECORDNO"]))
+        if d.name == "TIMESHEET":
+            ad = call.company.resolve("TIMESHEETAPPROVAL")
+            assert ad is not None
+            for a in list(call.company.table("TIMESHEETAPPROVAL").rows.values()):
+                if a.get("TIMESHEETKEY") == key:
+                    call.company.remove(ad, int(a["RECORDNO"]))
+    call.company.remove(d, int(key))
+
+
+def _delete(call: Call) -> Outcome:
+    el = call.element
+    d = require_object(call.company, child_text(el, "object"), call.function)
+    keys = [k.strip() for k in (child_text(el, "keys") or "").split(",") if k.strip()]
+    if not keys:
+        raise FunctionFailure(_err("delete needs <keys>."))
+    errors: list[ErrorEntry] = []
+    for k in keys:
+        try:
+            _delete_one(call, d, k)
+        except FunctionFailure as exc:
+            errors.extend(exc.errors)
+    return Outcome("", tuple(errors))
+
+
+# ---------------------------------------------------------------------------------------------
+# approve / decline
+
+
+def _approval_row(call: Call, ts: Rec, entry: Rec, state: str, by: str, comment: str) -> None:
+    ad = call.company.resolve("TIMESHEETAPPROVAL")
+    assert ad is not None
+    rn = call.company.next_recordno("TIMESHEETAPPROVAL")
+    rec: Rec = {
+        "RECORDNO": str(rn),
+        "TIMESHEETKEY": ts["RECORDNO"],
+        "TIMESHEETENTRYKEY": entry["RECORDNO"],
+        "APPROVAL_TYPE": "Timesheet",
+        "APPROVAL_STAGE": "1",
+        "APPROVAL_LEVEL": "1",
+        "APPROVERID": by,
+        "APPROVEDBY": by,
+        "EVENTDATE": call.company.stamp()[:10],
+        "COMMENTS": comment,
+        "STATE": state,
+    }
+    rec = {k: v for k, v in rec.items() if k in ad.fields}
+    _stamp(call, ad, rec, True)
+    call.company.put(ad, rec)
+
+
+def _rollup_state(states: list[str]) -> str:
+    s = set(states)
+    if s == {"Approved"}:
+        return "Approved"
+    if s == {"Declined"}:
+        return "Declined"
+    if "Declined" in s:
+        return "Partially Declined"
+    if "Approved" in s:
+        return "Partially Approved"
+    return "Submitted"
+
+
+def _approve_or_decline(call: Call) -> Outcome:
+    approve = call.function == "approve"
+    el = next(iter(call.element), None)
+    if el is None or el.tag.upper() != "TIMESHEET":
+        name = el.tag if el is not None else ""
+        raise FunctionFailure(
+            _err(f"{call.function} of '{name}' is not supported by the emulator; use TIMESHEET.")
+        )
+    d = require_object(call.company, "TIMESHEET", call.function)
+    rn = child_text(el, "RECORDNO") or ""
+    ts = call.company.table("TIMESHEET").rows.get(int(rn)) if rn.isdigit() else None
+    if ts is None:
+        raise FunctionFailure(_err(f"Invalid Timesheet '{rn}' specified."))
+    by = (
+        child_text(el, "APPROVEDBY" if approve else "DECLINEDBY")
+        or child_text(el, "APPROVEDBY")
+        or ""
+    )
+    comment = child_text(el, "COMMENT") or ""
+    keys_text = child_text(el, "ENTRYKEYS")
+    entries = _lines_of(call.company, d, rn)
+    by_rn = {e["RECORDNO"]: e for e in entries}
+    if keys_text:
+        chosen = []
+        for k in (x.strip() for x in keys_text.split(",") if x.strip()):
+            if k not in by_rn:
+                raise FunctionFailure(
+                    _err(f"Timesheet entry {k} does not belong to timesheet {rn}.")
+                )
+            chosen.append(by_rn[k])
+    else:
+        chosen = [e for e in entries if e.get("STATE") == "Submitted"]
+    if not chosen:
+        raise FunctionFailure(_err(f"Timesheet {rn} has no entries awaiting approval."))
+    for e in chosen:
+        if e.get("STATE") != "Submitted":
+            raise FunctionFailure(
+                _err(f"Timesheet entry {e['RECORDNO']} is {e.get('STATE')}, not Submitted.")
+            )
+    new_state = "Approved" if approve else "Declined"
+    ld = require_object(call.company, "TIMESHEETENTRY", call.function)
+    for e in chosen:
+        upd = dict(e)
+        upd["STATE"] = new_state
+        if approve:
+            upd["APPROVED_QTY"] = upd.get("QTY", "")
+        _stamp(call, ld, upd, False)
+        call.company.put(ld, upd)
+        _approval_row(call, ts, upd, new_state, by, comment)
+    header = dict(ts)
+    header["STATE"] = _rollup_state([str(e.get("STATE")) for e in _lines_of(call.company, d, rn)])
+    _stamp(call, d, header, False)
+    call.company.put(d, header)
+    return Outcome()
+
+
+# ---------------------------------------------------------------------------------------------
+# legacy timesheet functions
+
+_LEGACY_ITEM = {
+    "customerid": "CUSTOMERID",
+    "itemid": "ITEMID",
+    "projectid": "PROJECTID",
+    "taskkey": "TASKKEY",
+    "taskid": "TASKID",
+    "locationid": "LOCATIONID",
+    "departmentid": "DEPARTMENTID",
+    "classid": "CLASSID",
+    "vendorid": "VENDORID",
+    "qty": "QTY",
+    "timesheetentrydescription": "DESCRIPTION",
+    "description": "DESCRIPTION",
+    "notes": "NOTES",
+    "billable": "BILLABLE",
+    "timetype": "TIMETYPE",
+    "employeeid": "EMPLOYEEID",
+    "extbillrate": "EXTBILLRATE",
+    "extcostrate": "EXTCOSTRATE",
+}
+
+
+def _legacy_date(el: ET.Element) -> str:
+    try:
+        y, m, d = (int(child_text(el, k) or "") for k in ("year", "month", "day"))
+        return f"{m:02d}/{d:02d}/{y:04d}"
+    except ValueError:
+        raise FunctionFailure(_err(f"{el.tag}: expected <year>, <month> and <day>.")) from None
+
+
+def _legacy_custom(el: ET.Element, out: Rec) -> None:
+    for cf in el.findall("customfield"):
+        name = (child_text(cf, "customfieldname") or "").upper()
+        if name:
+            out[name] = child_text(cf, "customfieldvalue") or ""
+
+
+def _legacy_record(call: Call, el: ET.Element) -> Rec:
+    rec: Rec = {}
+    items: list[Rec] = []
+    for child in el:
+        tag = child.tag
+        if tag == "employeeid":
+            rec["EMPLOYEEID"] = (child.text or "").strip()
+        elif tag == "begindate":
+            rec["BEGINDATE"] = _legacy_date(child)
+        elif tag in ("timesheetdescription", "description"):
+            rec["DESCRIPTION"] = (child.text or "").strip()
+        elif tag == "supdocid":
+            rec["SUPDOCID"] = (child.text or "").strip()
+        elif tag == "state":
+            rec["STATE"] = (child.text or "").strip()
+        elif tag == "customfields":
+            _legacy_custom(child, rec)
+        elif tag == "timesheetitems":
+            items.extend(_legacy_item(call, item) for item in child.findall("timesheetitem"))
+        else:
+            raise FunctionFailure(_err(f"Unexpected element <{tag}> in <{el.tag}>."))
+    rec["TIMESHEETENTRIES"] = items
+    return rec
+
+
+def _legacy_item(call: Call, item: ET.Element) -> Rec:
+    out: Rec = {}
+    for c in item:
+        tag = c.tag
+        if tag == "entrydate":
+            out["ENTRYDATE"] = _legacy_date(c)
+        elif tag == "customfields":
+            _legacy_custom(c, out)
+        elif tag == "lineno":
+            continue
+        elif tag == "taskname":
+            name = (c.text or "").strip()
+            proj = child_text(item, "projectid") or ""
+            task = next(
+                (
+                    t
+                    for t in call.company.table("TASK").rows.values()
+                    if t.get("NAME") == name and t.get("PROJECTID") == proj
+                ),
+                None,
+            )
+            if task is None:
+                raise FunctionFailure(_err(f"Invalid Task '{name}' for project {proj}."))
+            out["TASKKEY"] = task["RECORDNO"]
+        elif tag in _LEGACY_ITEM:
+            out[_LEGACY_ITEM[tag]] = (c.text or "").strip()
+        else:
+            raise FunctionFailure(_err(f"Unexpected element <{tag}> in <timesheetitem>."))
+    return out
+
+
+def _create_timesheet_legacy(call: Call) -> Outcome:
+    d = require_object(call.company, "TIMESHEET", call.function)
+    raw = _legacy_record(call, call.element)
+    rec = _create_with_lines(call, d, raw, default_state="Submitted")
+    return Outcome(f"<key>{esc(str(rec['RECORDNO']))}</key>")
+
+
+def _update_timesheet_legacy(call: Call) -> Outcome:
+    d = require_object(call.company, "TIMESHEET", call.function)
+    raw = _legacy_record(call, call.element)
+    raw["RECORDNO"] = call.element.get("key", "")
+    rec = _update_with_lines(call, d, raw)
+    return Outcome(f"<key>{esc(str(rec['RECORDNO']))}</key>")
+
+
+def _delete_timesheet_legacy(call: Call) -> Outcome:
+    d = require_object(call.company, "TIMESHEET", call.function)
+    _delete_one(call, d, call.element.get("key", ""))
+    return Outcome()
+
+
+WRITE_FUNCTIONS: dict[str, Callable[[Call], Outcome]] = {
+    "create": lambda c: _create_or_update(c, creating=True),
+    "update": lambda c: _create_or_update(c, creating=False),
+    "delete": _delete,
+    "approve": _approve_or_decline,
+    "decline": _approve_or_decline,
+    "create_timesheet": _create_timesheet_legacy,
+    "update_timesheet": _update_timesheet_legacy,
+    "delete_timesheet": _delete_timesheet_legacy,
+}

@@ -1,0 +1,41 @@
+"""The embeddable sync engine: pull Intacct master data, push approved time, exactly once.
+
+::
+
+    engine = Engine(client, local, SQLiteStateStore("state.db"), lock=FileLock("state.db.lock"))
+    report = engine.run()            # incremental; run(full=True) reconciles; dry_run=True plans
+"""
+
+from timesync.engine._engine import Engine
+from timesync.engine._options import PULL_ORDER, EngineOptions, MappingSpecLike, PushOptions
+from timesync.engine._plan import PushPlan, PushStep, control_id, keyset_filter, matches, plan_push
+from timesync.engine._report import (
+    Conflict,
+    EngineHooks,
+    Hooks,
+    ObjectReport,
+    Progress,
+    RecordFailure,
+    RunReport,
+)
+
+__all__ = [
+    "PULL_ORDER",
+    "Conflict",
+    "Engine",
+    "EngineHooks",
+    "EngineOptions",
+    "Hooks",
+    "MappingSpecLike",
+    "ObjectReport",
+    "Progress",
+    "PushOptions",
+    "PushPlan",
+    "PushStep",
+    "RecordFailure",
+    "RunReport",
+    "control_id",
+    "keyset_filter",
+    "matches",
+    "plan_push",
+]

@@ -1,0 +1,130 @@
+"""State shared by the pull and push phases of one run."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from intacct_sdk import FunctionError
+from intacct_sdk.functions import Function, Query
+from intacct_sdk.query import Filter
+from timesync.engine._options import EngineOptions, MappingSpecLike
+from timesync.engine._report import Conflict, EngineHooks, Progress, RecordFailure, RunReport
+from timesync.local import LocalSystem
+from timesync.store import ErrorEntry, StateStore
+
+log = logging.getLogger("timesync.engine")
+
+
+@attrs.define(slots=True)
+class RunContext:
+    """One run's collaborators and its report."""
+
+    client: Any
+    local: LocalSystem
+    store: StateStore
+    specs: Mapping[str, MappingSpecLike]
+    options: EngineOptions
+    hooks: EngineHooks
+    report: RunReport
+    run_id: int
+    dry_run: bool
+
+    def execute(self, functions: Sequence[Function]) -> list[Any]:
+        """Send functions in one request; returns one result per function.
+
+        Writes go with ``uniqueid=true``: their control ids are deterministic, so a replay of
+        a write that already ran is refused by the gateway instead of applied twice.
+        """
+        counts = self.report.functions_by_name
+        for fn in functions:
+            counts[fn.name] = counts.get(fn.name, 0) + 1
+        if any(fn.is_write for fn in functions):
+            return list(self.client.execute(list(functions), options={"unique_id": True}))
+        return list(self.client.execute(list(functions)))
+
+    def query_page(
+        self,
+        object_name: str,
+        fields: Sequence[str],
+        where: Filter | None,
+        order_by: Sequence[tuple[str, str]] = (),
+        page_size: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """One ``query`` page (one HTTP request)."""
+        query = Query(
+            object_name,
+            tuple(dict.fromkeys(fields)),
+            where,
+            order_by=tuple(order_by),  # type: ignore[arg-type]
+            page_size=page_size or self.options.page_size,
+        )
+        [result] = self.execute([query])
+        result.raise_for_error()
+        page = result.page
+        return list(page.records) if page is not None else []
+
+    def progress(self, object_name: str, phase: str, done: int, total: int | None = None) -> None:
+        """Report progress to the caller's callback."""
+        if self.options.progress is not None:
+            self.options.progress(Progress(object_name, phase, done, total))
+
+    def applied(self, object_name: str, key: str, action: str) -> None:
+        """Tell the hooks a record was applied."""
+        self.hooks.record_applied(object_name, key, action)
+
+    def conflict(self, object_name: str, key: str, reason: str) -> None:
+        """Report and queue a conflict."""
+        c = Conflict(object_name, key, reason)
+        self.report.conflicts.append(c)
+        self.report.object(object_name).conflicts += 1
+        self.hooks.conflict(c)
+        if not self.dry_run:
+            self.store.record_error(
+                ErrorEntry(
+                    object_name,
+                    key,
+                    "conflict",
+                    reason,
+                    first_run=self.run_id,
+                    last_run=self.run_id,
+                )
+            )
+
+    def fail(self, object_name: str, key: str, message: str, kind: str = "error") -> None:
+        """Report and queue a record failure."""
+        failure = RecordFailure(object_name, key, message)
+        self.report.failures.append(failure)
+        rep = self.report.object(object_name)
+        if kind == "ambiguous":
+            rep.ambiguous += 1
+        else:
+            rep.errors += 1
+        self.hooks.error(failure)
+        log.warning("%s %s: %s", object_name, key, message)
+        if not self.dry_run:
+            self.store.record_error(
+                ErrorEntry(
+                    object_name, key, kind, message, first_run=self.run_id, last_run=self.run_id
+                )
+            )
+
+
+def describe(exc: BaseException) -> str:
+    """One line for an exception, without secrets (SDK errors never carry any)."""
+    if isinstance(exc, FunctionError):
+        parts = [
+            p
+            for p in (
+                getattr(exc, "errorno", None),
+                getattr(exc, "description", None),
+                getattr(exc, "description2", None),
+            )
+            if p
+        ]
+        if parts:
+            return " ".join(str(p) for p in parts)
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,122 @@
+"""The engine's options: one frozen value, merged by the caller, never a growing keyword list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any, Final, Literal, Protocol
+
+import attrs
+
+from timesync.engine._report import Progress
+
+__all__ = [
+    "PULL_ORDER",
+    "EngineOptions",
+    "MappingSpecLike",
+    "PushOptions",
+]
+
+PULL_ORDER: Final[tuple[str, ...]] = (
+    "DEPARTMENT",
+    "LOCATION",
+    "CLASS",
+    "PROJECTTYPE",
+    "TIMETYPE",
+    "CUSTOMER",
+    "EMPLOYEE",
+    "PROJECT",
+    "TASK",
+)
+"""Dependency order of pulled objects: dimensions, customers, employees, projects, tasks."""
+
+PUSH_OBJECTS: Final[tuple[str, ...]] = ("TIMESHEET", "EEXPENSES")
+
+
+class MappingSpecLike(Protocol):
+    """The part of ``timesync.mapping.MappingSpec`` the engine uses."""
+
+    @property
+    def object_name(self) -> str:
+        """The Intacct object."""
+
+    @property
+    def filter(self) -> Any:
+        """An ``intacct_sdk.query.Filter`` or None."""
+
+    def remote_fields(self) -> tuple[str, ...]:
+        """Fields to request."""
+
+    def to_local(self, record: Mapping[str, Any]) -> Any:
+        """Intacct record -> model."""
+
+    def to_remote(self, obj: Any) -> dict[str, Any]:
+        """Model -> Intacct record."""
+
+    def content_hash(self, obj: Any) -> str:
+        """A stable digest of the mapped content."""
+
+
+@attrs.frozen(slots=True)
+class PushOptions:
+    """How documents are pushed.
+
+    Attributes:
+        target_state: Where pushed timesheets land: ``Draft``, ``Submitted``, or ``Approved``
+            (created Submitted, then approved as a separate, separately recorded step).
+        approved_by: Approve on behalf of this Intacct user (needs "API Proxy" permission).
+        stamp_field: The Intacct custom field that carries the local id on every pushed
+            record; it is how the engine finds a record again after a crash.
+        on_locked: A correction or deletion of a record whose state forbids changes
+            (approved): ``decline_recreate`` declines it and pushes a new one,
+            ``conflict`` reports it and leaves it alone.
+        batch_size: Functions per request (creates are one function per record).
+        approval_comment: Comment sent with approvals and declines.
+    """
+
+    target_state: Literal["Draft", "Submitted", "Approved"] = "Submitted"
+    approved_by: str | None = None
+    stamp_field: str = "TIMESYNC_ID"
+    on_locked: Literal["decline_recreate", "conflict"] = "decline_recreate"
+    batch_size: int = 50
+    approval_comment: str | None = "approved in the time-tracking app"
+
+
+@attrs.frozen(slots=True)
+class EngineOptions:
+    """Options of an :class:`~timesync.engine.Engine`.
+
+    Attributes:
+        lookback: How far back an incremental read starts before its cursor (late commits,
+            clock skew between Intacct's servers); records already applied are skipped by hash.
+        page_size: Records per ``query`` page (1 to 2,000).
+        match_on: How unlinked Intacct records are matched to existing local records, in
+            order: ``intacct_key`` (the key the app recorded), ``id`` (business ID),
+            ``email``, ``name``. A criterion that finds several candidates stops the
+            search: the record is reported as ambiguous and left alone.
+        import_selected: Per object, the only Intacct keys to import ("import selected");
+            objects not named import everything. Linking existing records is not limited.
+        writeback_field: Per object, a custom field that receives the local id.
+        push: How documents are pushed.
+        pull_objects: Objects pulled, in this order.
+        push_objects: Objects pushed.
+        progress: Called with a :class:`Progress` as records are read and written.
+    """
+
+    lookback: timedelta = timedelta(minutes=5)
+    page_size: int = 2000
+    match_on: tuple[str, ...] = ("intacct_key", "id", "email", "name")
+    import_selected: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
+    writeback_field: Mapping[str, str] = attrs.field(factory=dict)
+    push: PushOptions = PushOptions()
+    pull_objects: tuple[str, ...] = (
+        "DEPARTMENT",
+        "LOCATION",
+        "CLASS",
+        "CUSTOMER",
+        "EMPLOYEE",
+        "PROJECT",
+        "TASK",
+    )
+    push_objects: tuple[str, ...] = ("TIMESHEET",)
+    progress: Callable[[Progress], None] | None = attrs.field(default=None, eq=False)

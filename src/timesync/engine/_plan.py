@@ -1,0 +1,289 @@
+"""Pure decisions of the engine: keyset filters, control ids, push plans, local filter checks.
+
+Nothing here does I/O, so the rules are tested directly (and by property tests).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final, Literal
+
+import attrs
+
+from intacct_sdk.query import F, Filter, and_, or_
+
+__all__ = [
+    "LIVE_STATES",
+    "LOCKED_STATES",
+    "PushStep",
+    "control_id",
+    "keyset_filter",
+    "matches",
+    "plan_push",
+    "remote_key",
+    "start_position",
+]
+
+LOCKED_STATES: Final = frozenset({"Approved", "Partially Approved", "Partially Declined"})
+"""Timesheet states whose entries can no longer be replaced by ``update``."""
+
+DEAD_STATES: Final = frozenset({"Declined"})
+"""States that do not count as a live Intacct timesheet."""
+
+LIVE_STATES: Final = frozenset(
+    {"Draft", "Saved", "Submitted", "Approved", "Partially Approved", "Partially Declined"}
+)
+
+TargetState = Literal["Draft", "Submitted", "Approved"]
+StepName = Literal["create", "update", "approve", "decline", "delete"]
+
+
+def remote_key(object_name: str, model: Any) -> str:
+    """The identity the engine links on: the business ID, or ``PROJECTID/TASKID`` for tasks
+    (a TASKID is unique only within its project)."""
+    key = str(model.key)
+    if object_name == "TASK":
+        return f"{getattr(model, 'project_key', '')}/{key}"
+    return key
+
+
+def control_id(prefix: str, local_id: str, revision: str, step: str, attempt: int = 1) -> str:
+    """The deterministic function control id of one outbox step.
+
+    The same document revision and step always give the same id, so a replay after a crash
+    is refused by the gateway (``uniqueid=true``) instead of applied twice. A step that
+    definitely failed is retried under a new attempt number.
+    """
+    base = f"{prefix}-{local_id}-v{revision}-{step}"
+    return base if attempt <= 1 else f"{base}-a{attempt}"
+
+
+def start_position(
+    modified: datetime | None, record_no: int, lookback: timedelta
+) -> tuple[datetime, int] | None:
+    """Where an incremental read starts: the cursor moved back by the lookback window.
+
+    With a lookback the tie-break RECORDNO no longer applies (every record at the earlier
+    instant is read again; the content hash skips those already applied).
+    """
+    if modified is None:
+        return None
+    if lookback > timedelta(0):
+        return modified - lookback, 0
+    return modified, record_no
+
+
+def keyset_filter(
+    position: tuple[datetime, int] | None, base: Filter | None = None
+) -> Filter | None:
+    """``WHENMODIFIED > t OR (WHENMODIFIED = t AND RECORDNO > r)``, and the base filter.
+
+    Keyset paging, unlike offset paging, neither skips nor repeats rows when records change
+    while a read is under way: each page starts strictly after the last row applied.
+    """
+    if position is None:
+        return base
+    when, record_no = position
+    after = or_(
+        F("WHENMODIFIED") > when,
+        and_(F("WHENMODIFIED") == when, F("RECORDNO") > record_no),
+    )
+    return after if base is None else and_(base, after)
+
+
+# ------------------------------------------------------------------ filter evaluation
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.strftime("%m/%d/%Y %H:%M:%S")
+    if isinstance(value, date):
+        return value.strftime("%m/%d/%Y")
+    return str(value)
+
+
+def _order_key(text: str) -> tuple[int, Any]:
+    try:
+        return (0, Decimal(text))
+    except InvalidOperation:
+        pass
+    for fmt in ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y"):
+        try:
+            return (1, datetime.strptime(text, fmt))
+        except ValueError:
+            continue
+    return (2, text)
+
+
+def _like(pattern: str, value: str) -> bool:
+    regex = "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern)
+    return re.fullmatch(regex, value, flags=re.DOTALL) is not None
+
+
+def matches(where: Filter | None, record: Mapping[str, Any]) -> bool:
+    """Evaluate a ``query`` filter against one record, as the gateway would.
+
+    Used on incremental reads, which ask for every changed record (so that records leaving
+    the filter are seen and inactivated) and apply the filter locally. Fields the record
+    does not carry count as matching.
+    """
+    if where is None:
+        return True
+    op = where.op
+    if op == "and":
+        return all(matches(child, record) for child in where.children)
+    if op == "or":
+        return any(matches(child, record) for child in where.children)
+    assert where.field is not None
+    if where.field not in record:
+        return True
+    value = _text(record[where.field])
+    if op == "isnull":
+        return value in (None, "")
+    if op == "isnotnull":
+        return value not in (None, "")
+    if value is None:
+        return False
+    values = where.values
+    if op == "equalto":
+        return value == values[0]
+    if op == "notequalto":
+        return value != values[0]
+    if op == "in":
+        return value in values
+    if op == "notin":
+        return value not in values
+    if op == "like":
+        return _like(values[0], value)
+    if op == "notlike":
+        return not _like(values[0], value)
+    left, *rights = (_order_key(v) for v in (value, *values))
+    if any(left[0] != r[0] for r in rights):
+        return True
+    if op == "lessthan":
+        return bool(left < rights[0])
+    if op == "lessthanorequalto":
+        return bool(left <= rights[0])
+    if op == "greaterthan":
+        return bool(left > rights[0])
+    if op == "greaterthanorequalto":
+        return bool(left >= rights[0])
+    if op == "between":
+        return bool(rights[0] <= left <= rights[1])
+    return True
+
+
+def filter_fields(where: Filter | None) -> tuple[str, ...]:
+    """Every field a filter reads (so the engine can select them)."""
+    if where is None:
+        return ()
+    if where.field is not None:
+        return (where.field,)
+    out: list[str] = []
+    for child in where.children:
+        out.extend(f for f in filter_fields(child) if f not in out)
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- push plan
+
+
+@attrs.frozen(slots=True)
+class PushStep:
+    """One write planned for one local document."""
+
+    step: StepName
+    create_state: str | None = None
+
+
+@attrs.frozen(slots=True)
+class PushPlan:
+    """What to do with one local document.
+
+    Attributes:
+        steps: Writes in order (empty: nothing to do).
+        conflict: Why the document is held back, when it is.
+        action: A short label for reports (``create``, ``correct``, ``withdraw``, ``none``).
+    """
+
+    steps: tuple[PushStep, ...] = ()
+    conflict: str | None = None
+    action: str = "none"
+
+
+def plan_push(
+    *,
+    deleted: bool,
+    approved: bool,
+    changed: bool,
+    pushed: bool,
+    remote_state: str | None,
+    remote_exists: bool,
+    remote_changed: bool,
+    target: TargetState,
+    on_locked: Literal["decline_recreate", "conflict"] = "decline_recreate",
+) -> PushPlan:
+    """Decide the writes for one local document, given what is known on both sides.
+
+    Args:
+        deleted: The document was deleted locally.
+        approved: The document is approved locally (only approved ones are pushed).
+        changed: Its content differs from what was last pushed.
+        pushed: A live Intacct record exists for it (as far as the store knows).
+        remote_state: The Intacct STATE of that record, when known.
+        remote_exists: The record was found in Intacct (only meaningful when ``pushed``).
+        remote_changed: Its WHENMODIFIED is newer than the one stored after our last write.
+        target: The state pushed documents should land in.
+        on_locked: What to do with a correction to a record in a locked (approved) state.
+
+    Returns:
+        The plan. The invariant: no plan ever leaves two live Intacct records for one
+        document (a recreate always declines the old one first).
+    """
+    create_state = "Draft" if target == "Draft" else "Submitted"
+    create = (PushStep("create", create_state),)
+    approve = (PushStep("approve"),) if target == "Approved" else ()
+    if not pushed:
+        if deleted or not approved:
+            return PushPlan()
+        return PushPlan(create + approve, action="create")
+    if not remote_exists:
+        return PushPlan(conflict="the Intacct timesheet was deleted in Intacct", action="conflict")
+    if remote_changed:
+        return PushPlan(conflict="changed in Intacct since it was pushed", action="conflict")
+    state = remote_state or ""
+    if deleted or not approved:
+        if not deleted:
+            return PushPlan()  # un-approved locally after the push: leave Intacct alone
+        if state in LOCKED_STATES:
+            if on_locked == "conflict":
+                return PushPlan(
+                    conflict=f"deleted locally but {state} in Intacct", action="conflict"
+                )
+            return PushPlan((PushStep("decline"),), action="withdraw")
+        if state in DEAD_STATES:
+            return PushPlan()
+        return PushPlan((PushStep("delete"),), action="withdraw")
+    if not changed:
+        if target == "Approved" and state == "Submitted":
+            return PushPlan(approve, action="approve")
+        return PushPlan()
+    if state in LOCKED_STATES:
+        if on_locked == "conflict":
+            return PushPlan(conflict=f"corrected locally but {state} in Intacct", action="conflict")
+        return PushPlan((PushStep("decline"), *create, *approve), action="recreate")
+    if state in DEAD_STATES:
+        return PushPlan(create + approve, action="recreate")
+    return PushPlan((PushStep("update"), *approve), action="correct")
+
+
+def chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    """``items`` in slices of ``size``."""
+    return [items[i : i + size] for i in range(0, len(items), size)]

@@ -1,0 +1,412 @@
+"""Pull: Intacct master data into the local system, keyset-paged, linked, hashed, swept."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from intacct_sdk.functions import Update
+from intacct_sdk.query import F
+from timesync.engine._context import RunContext, describe, log
+from timesync.engine._options import MappingSpecLike
+from timesync.engine._plan import (
+    chunks,
+    filter_fields,
+    keyset_filter,
+    matches,
+    remote_key,
+    start_position,
+)
+from timesync.local import LocalRecord
+from timesync.store import Cursor, Link, LinkState
+
+__all__ = ["pull_object"]
+
+_ORDER = (("WHENMODIFIED", "asc"), ("RECORDNO", "asc"))
+_KEY_FIELD = {
+    "EMPLOYEE": "EMPLOYEEID",
+    "PROJECT": "PROJECTID",
+    "TASK": "TASKID",
+    "CUSTOMER": "CUSTOMERID",
+    "DEPARTMENT": "DEPARTMENTID",
+    "LOCATION": "LOCATIONID",
+    "CLASS": "CLASSID",
+}
+
+
+def _filter(spec: MappingSpecLike) -> Any:
+    """The spec's pull filter (``ACTIVE_ONLY`` resolved for its object)."""
+    return getattr(spec, "effective_filter", spec.filter)
+
+
+def _is_active(model: Any) -> bool:
+    status = getattr(model, "status", "active")
+    return str(getattr(status, "value", status)).lower() == "active"
+
+
+def _norm(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip().casefold()
+    return text or None
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _modified(record: Mapping[str, Any]) -> datetime | None:
+    value = record.get("WHENMODIFIED")
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return datetime.strptime(value, "%m/%d/%Y %H:%M:%S")
+        except ValueError:
+            return None
+    return None
+
+
+class _Matcher:
+    """Finds the local record an unlinked Intacct record belongs to (built once per object)."""
+
+    def __init__(self, ctx: RunContext, object_name: str) -> None:
+        linked = {link.local_id for link in ctx.store.links(object_name) if link.local_id}
+        self.records = [r for r in ctx.local.list_records(object_name) if r.local_id not in linked]
+        self.order = ctx.options.match_on
+
+    def take(self, local_id: str) -> None:
+        self.records = [r for r in self.records if r.local_id != local_id]
+
+    def find(self, rkey: str, model: Any) -> tuple[list[LocalRecord], str | None]:
+        """Candidates of the first criterion that finds any, and that criterion."""
+        wanted = {
+            "intacct_key": _norm(rkey),
+            "id": _norm(rkey),
+            "email": _norm(getattr(model, "email", None)),
+            "name": _norm(getattr(model, "name", None)),
+        }
+        for criterion in self.order:
+            value = wanted.get(criterion)
+            if value is None:
+                continue
+            attr = {"intacct_key": "intacct_key", "id": "key"}.get(criterion, criterion)
+            found = [r for r in self.records if _norm(getattr(r, attr)) == value]
+            if found:
+                return found, criterion
+        return [], None
+
+
+@attrs.define(slots=True)
+class _ObjectPull:
+    ctx: RunContext
+    spec: MappingSpecLike
+    full: bool
+    matcher: _Matcher | None = None
+    seen: dict[str, Any] = attrs.field(factory=dict)
+    writebacks: list[dict[str, Any]] = attrs.field(factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.spec.object_name
+
+    def _matcher(self) -> _Matcher:
+        if self.matcher is None:
+            self.matcher = _Matcher(self.ctx, self.name)
+        return self.matcher
+
+    def fields(self) -> list[str]:
+        fields = [
+            "RECORDNO",
+            "WHENMODIFIED",
+            *self.spec.remote_fields(),
+            *filter_fields(_filter(self.spec)),
+        ]
+        wb = self.ctx.options.writeback_field.get(self.name)
+        if wb:
+            fields.append(wb)
+        return list(dict.fromkeys(fields))
+
+    def run(self) -> None:
+        ctx, store = self.ctx, self.ctx.store
+        cursor = store.get_cursor(self.name)
+        full = self.full or cursor is None
+        position = (
+            None
+            if full or cursor is None
+            else start_position(cursor.modified, cursor.record_no, ctx.options.lookback)
+        )
+        base = _filter(self.spec) if full else None
+        best = (
+            (cursor.modified, cursor.record_no)
+            if cursor and cursor.modified and not self.full
+            else None
+        )
+        complete = False
+        read = 0
+        while True:
+            records = ctx.query_page(
+                self.name, self.fields(), keyset_filter(position, base), _ORDER
+            )
+            read += len(records)
+            newest = best
+            for record in records:
+                when = _modified(record)
+                rec_no = _as_int(record.get("RECORDNO")) or 0
+                if when is not None and (newest is None or (when, rec_no) > newest):
+                    newest = (when, rec_no)
+            with store.transaction():
+                for record in records:
+                    self.apply(record, in_scope_filter=not full)
+                if newest is not None and not ctx.dry_run:
+                    store.set_cursor(Cursor(self.name, newest[0], newest[1]))
+            best = newest
+            ctx.progress(self.name, "pull", read)
+            if len(records) < ctx.options.page_size:
+                complete = True
+                break
+            last = records[-1]
+            when = _modified(last)
+            if when is None:
+                log.warning("%s records carry no WHENMODIFIED; stopping after one page", self.name)
+                break
+            position = (when, _as_int(last.get("RECORDNO")) or 0)
+        self.flush_writebacks()
+        self.refresh_pending()
+        if full and complete:
+            self.sweep_and_true_up()
+
+    # ---------------------------------------------------------------- one record
+
+    def apply(self, record: Mapping[str, Any], *, in_scope_filter: bool) -> None:
+        ctx = self.ctx
+        rep = ctx.report.object(self.name)
+        try:
+            model = self.spec.to_local(record)
+        except Exception as exc:
+            key = str(record.get(_KEY_FIELD.get(self.name, "RECORDNO"), record.get("RECORDNO")))
+            ctx.fail(self.name, key, describe(exc))
+            return
+        rkey = remote_key(self.name, model)
+        in_scope = _is_active(model) and (
+            not in_scope_filter or matches(_filter(self.spec), record)
+        )
+        if in_scope:
+            self.seen[rkey] = model
+        content_hash = self.spec.content_hash(model)
+        record_no = _as_int(record.get("RECORDNO")) or getattr(model, "record_no", None)
+        modified = _modified(record)
+        link = ctx.store.get_link(self.name, rkey)
+        if link is not None and link.state is LinkState.UNLINKED:
+            rep.skipped += 1
+            return
+        if link is not None and link.local_id is not None:
+            if not in_scope:
+                if link.active:
+                    self.inactivate(link)
+                else:
+                    rep.unchanged += 1
+                return
+            if link.content_hash == content_hash and link.active:
+                rep.unchanged += 1
+                self.want_writeback(record, link.local_id, record_no)
+                return
+            self.write(
+                model, rkey, link.local_id, content_hash, record_no, modified, action="updated"
+            )
+            self.want_writeback(record, link.local_id, record_no)
+            return
+        if not in_scope:
+            rep.skipped += 1
+            return
+        matcher = self._matcher()
+        found, criterion = matcher.find(rkey, model)
+        if len(found) > 1:
+            ids = ", ".join(r.local_id for r in found)
+            ctx.fail(
+                self.name, rkey, f"ambiguous: local records {ids} match by {criterion}", "ambiguous"
+            )
+            return
+        allow = ctx.options.import_selected.get(self.name)
+        if not found and allow is not None and rkey not in allow:
+            rep.skipped += 1
+            return
+        local_id = found[0].local_id if found else None
+        if local_id is not None:
+            matcher.take(local_id)
+            rep.linked += 1
+        new_id = self.write(
+            model,
+            rkey,
+            local_id,
+            content_hash,
+            record_no,
+            modified,
+            action="updated" if local_id else "created",
+        )
+        if new_id is not None:
+            self.want_writeback(record, new_id, record_no)
+
+    def write(
+        self,
+        model: Any,
+        rkey: str,
+        local_id: str | None,
+        content_hash: str,
+        record_no: int | None,
+        modified: datetime | None,
+        *,
+        action: str,
+    ) -> str | None:
+        ctx = self.ctx
+        rep = ctx.report.object(self.name)
+        setattr(rep, action, getattr(rep, action) + 1)
+        ctx.applied(self.name, rkey, action)
+        if ctx.dry_run:
+            ctx.report.planned.append(f"{action[:-1]} local {self.name} {rkey}")
+            return local_id
+        try:
+            stored = ctx.local.upsert(self.name, model, local_id)
+            ctx.local.record_intacct_key(self.name, stored.local_id, rkey, record_no)
+        except Exception as exc:
+            setattr(rep, action, getattr(rep, action) - 1)
+            ctx.fail(self.name, rkey, f"local system: {describe(exc)}")
+            return None
+        ctx.store.put_link(
+            Link(
+                self.name,
+                rkey,
+                stored.local_id,
+                record_no=record_no,
+                content_hash=content_hash,
+                local_hash=stored.fingerprint,
+                remote_modified=modified,
+                active=stored.active,
+                last_run=ctx.run_id,
+            )
+        )
+        ctx.store.resolve_error(self.name, rkey)
+        return stored.local_id
+
+    def inactivate(self, link: Link) -> None:
+        ctx = self.ctx
+        ctx.report.object(self.name).inactivated += 1
+        ctx.applied(self.name, link.remote_key, "inactivated")
+        if ctx.dry_run:
+            ctx.report.planned.append(f"inactivate local {self.name} {link.remote_key}")
+            return
+        assert link.local_id is not None
+        ctx.local.inactivate(self.name, link.local_id)
+        ctx.store.put_link(attrs.evolve(link, active=False, content_hash=None, last_run=ctx.run_id))
+
+    # ---------------------------------------------------------------- write-back
+
+    def want_writeback(
+        self, record: Mapping[str, Any], local_id: str, record_no: int | None
+    ) -> None:
+        field = self.ctx.options.writeback_field.get(self.name)
+        if not field or record_no is None or str(record.get(field) or "") == local_id:
+            return
+        self.writebacks.append({"RECORDNO": record_no, field: local_id})
+
+    def flush_writebacks(self) -> None:
+        ctx = self.ctx
+        if not self.writebacks or ctx.dry_run:
+            for wb in self.writebacks:
+                ctx.report.planned.append(f"write local id back to {self.name} {wb['RECORDNO']}")
+            self.writebacks.clear()
+            return
+        for batch in chunks(self.writebacks, 100):
+            [result] = ctx.execute([Update(self.name, list(batch))])
+            if not result.ok:
+                ctx.fail(self.name, "write-back", describe_result(result))
+        self.writebacks.clear()
+
+    # ---------------------------------------------- manual links waiting for data
+
+    def refresh_pending(self) -> None:
+        """Read the Intacct records of links made by hand (no content yet) and apply them."""
+        ctx = self.ctx
+        pending = [
+            lk
+            for lk in ctx.store.links(self.name)
+            if lk.state is LinkState.LINKED and lk.content_hash is None and lk.active
+        ]
+        key_field = _KEY_FIELD.get(self.name)
+        if not pending or key_field is None:
+            return
+        keys = [
+            lk.remote_key.split("/", 1)[1] if self.name == "TASK" else lk.remote_key
+            for lk in pending
+        ]
+        for batch in chunks(keys, 1000):
+            records = ctx.query_page(
+                self.name, self.fields(), F(key_field).in_(list(batch)), _ORDER
+            )
+            with ctx.store.transaction():
+                for record in records:
+                    self.apply(record, in_scope_filter=True)
+
+    # ------------------------------------------------------ full run: sweep, true-up
+
+    def sweep_and_true_up(self) -> None:
+        ctx = self.ctx
+        by_id = {r.local_id: r for r in ctx.local.list_records(self.name)}
+        for link in list(ctx.store.links(self.name)):
+            if link.state is not LinkState.LINKED or link.local_id is None:
+                continue
+            model = self.seen.get(link.remote_key)
+            if model is None:
+                if link.active:
+                    with ctx.store.transaction():
+                        self.inactivate(link)
+                continue
+            local = by_id.get(link.local_id)
+            if local is not None and local.fingerprint == link.local_hash:
+                continue
+            what = "deleted" if local is None else "edited"
+            ctx.report.repairs.append(
+                f"{self.name} {link.remote_key}: local record {what}, restored"
+            )
+            ctx.report.object(self.name).repaired += 1
+            if ctx.dry_run:
+                continue
+            with ctx.store.transaction():
+                stored = ctx.local.upsert(self.name, model, link.local_id if local else None)
+                ctx.local.record_intacct_key(
+                    self.name, stored.local_id, link.remote_key, link.record_no
+                )
+                ctx.store.put_link(
+                    attrs.evolve(
+                        link,
+                        local_id=stored.local_id,
+                        local_hash=stored.fingerprint,
+                        active=stored.active,
+                        last_run=ctx.run_id,
+                    )
+                )
+
+
+def describe_result(result: Any) -> str:
+    """One line from a failed result."""
+    try:
+        result.raise_for_error()
+    except Exception as exc:
+        return describe(exc)
+    return "failed"
+
+
+def pull_object(ctx: RunContext, spec: MappingSpecLike, *, full: bool) -> None:
+    """Pull one object (all pages), then apply manual links and, on full runs, sweep and true up."""
+    try:
+        _ObjectPull(ctx, spec, full).run()
+    except Exception as exc:
+        log.exception("pull of %s stopped", spec.object_name)
+        ctx.fail(spec.object_name, "*", f"pull stopped: {describe(exc)}")
+        raise

@@ -1,0 +1,532 @@
+"""Push: approved local timesheets (and expense reports) to Intacct, exactly once.
+
+The outbox row of every write is committed, with a deterministic function control id,
+before the write is sent with ``uniqueid=true``; the Intacct RECORDNO is committed right
+after the answer. A write whose outcome is unknown (response lost, HTTP 524, a refused
+replay, a crash) stays ``in_flight`` and is resolved by reading Intacct back by the local id
+stamped on every pushed record before anything is written again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from intacct_sdk import (
+    AuthenticationError,
+    ConfigurationError,
+    DuplicateControlIdError,
+    FunctionError,
+    IntacctError,
+    RequestNotSentError,
+)
+from intacct_sdk.functions import Approve, Create, Decline, Delete, Function, Update
+from intacct_sdk.query import F
+from timesync.engine._context import RunContext, describe, log
+from timesync.engine._options import MappingSpecLike
+from timesync.engine._plan import DEAD_STATES, PushPlan, PushStep, chunks, control_id, plan_push
+from timesync.local import LocalDocument
+from timesync.mapping.rules import route_timesheet
+from timesync.store import Cursor, Link, OutboxEntry, OutboxState
+
+__all__ = ["push_object"]
+
+_PREFIX = {"TIMESHEET": "ts", "EEXPENSES": "ex"}
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _when(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return datetime.strptime(value, "%m/%d/%Y %H:%M:%S")
+        except ValueError:
+            return None
+    return None
+
+
+@attrs.define(slots=True)
+class _Item:
+    doc: LocalDocument
+    plan: PushPlan
+    record: dict[str, Any] | None
+    content_hash: str | None
+    link: Link | None
+    failed: bool = False
+
+
+class _Pusher:
+    def __init__(self, ctx: RunContext, spec: MappingSpecLike) -> None:
+        self.ctx = ctx
+        self.spec = spec
+        self.name = spec.object_name
+        self.prefix = _PREFIX.get(self.name, self.name.lower())
+        self.opts = ctx.options.push
+        self.stamp = self.opts.stamp_field
+        self.touched: dict[int, str] = {}
+        self.uncertain = False
+
+    @property
+    def rep(self) -> Any:
+        return self.ctx.report.object(self.name)
+
+    # ------------------------------------------------------------ read-backs
+
+    def _read(self, where: Any) -> list[dict[str, Any]]:
+        fields = ["RECORDNO", "STATE", "WHENMODIFIED", self.stamp]
+        return self.ctx.query_page(self.name, fields, where, (("RECORDNO", "asc"),), 2000)
+
+    def read_by_stamp(self, local_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """Intacct records carrying these local ids: one ``query`` per 1,000 ids."""
+        found: dict[str, list[dict[str, Any]]] = {}
+        for batch in chunks(sorted(set(local_ids)), 1000):
+            for rec in self._read(F(self.stamp).in_(list(batch))):
+                found.setdefault(str(rec.get(self.stamp)), []).append(rec)
+        return found
+
+    def read_by_record_no(self, record_nos: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Intacct records by RECORDNO: one ``query`` per 1,000."""
+        found: dict[int, dict[str, Any]] = {}
+        for batch in chunks(sorted(set(record_nos)), 1000):
+            for rec in self._read(F("RECORDNO").in_(list(batch))):
+                rn = _int(rec.get("RECORDNO"))
+                if rn is not None:
+                    found[rn] = rec
+        return found
+
+    # -------------------------------------------------------------- recovery
+
+    def recover(self) -> None:
+        """Resolve in-flight outbox rows by reading Intacct back by the stamped local ids."""
+        ctx, store = self.ctx, self.ctx.store
+        rows = store.outbox(object_name=self.name, states=[OutboxState.IN_FLIGHT])
+        if not rows:
+            return
+        if ctx.dry_run:
+            ctx.report.planned.extend(f"resolve in-flight {r.control_id}" for r in rows)
+            return
+        remote = self.read_by_stamp([r.local_id for r in rows])
+        with store.transaction():
+            for row in rows:
+                recs = remote.get(row.local_id, [])
+                link = store.get_link(self.name, row.local_id)
+                done, link = self._resolve(row, recs, link)
+                state = OutboxState.DONE if done else OutboxState.PENDING
+                store.put_outbox(
+                    attrs.evolve(
+                        row,
+                        state=state,
+                        run_id=ctx.run_id,
+                        record_no=link.record_no if done and link else row.record_no,
+                    )
+                )
+                if done:
+                    self.rep.recovered += 1
+                    ctx.applied(self.name, row.local_id, f"recovered {row.step}")
+                    if link is not None:
+                        store.put_link(link)
+        log.info("%s: resolved %d in-flight outbox row(s)", self.name, len(rows))
+
+    def _resolve(
+        self, row: OutboxEntry, recs: list[dict[str, Any]], link: Link | None
+    ) -> tuple[bool, Link | None]:
+        live = [r for r in recs if r.get("STATE") not in DEAD_STATES]
+        by_no = {_int(r.get("RECORDNO")): r for r in recs}
+        base = link or Link(self.name, row.local_id, row.local_id)
+        current = by_no.get(base.record_no) if base.record_no is not None else None
+        if row.step == "create":
+            if not live:
+                return False, link
+            rec = live[-1]
+            rn = _int(rec.get("RECORDNO"))
+            return True, attrs.evolve(
+                base,
+                record_no=rn,
+                content_hash=row.payload_hash,
+                revision=row.revision,
+                remote_state=rec.get("STATE"),
+                remote_modified=_when(rec.get("WHENMODIFIED")),
+                last_run=self.ctx.run_id,
+            )
+        if row.step == "update":
+            if current is None:
+                return False, link
+            when = _when(current.get("WHENMODIFIED"))
+            if (
+                base.remote_modified is not None
+                and when is not None
+                and when > base.remote_modified
+            ):
+                return True, attrs.evolve(
+                    base,
+                    content_hash=row.payload_hash,
+                    revision=row.revision,
+                    remote_state=current.get("STATE"),
+                    remote_modified=when,
+                )
+            return False, link
+        if row.step == "approve":
+            if current is not None and current.get("STATE") == "Approved":
+                return True, attrs.evolve(
+                    base,
+                    remote_state="Approved",
+                    remote_modified=_when(current.get("WHENMODIFIED")),
+                )
+            return False, link
+        # decline / delete: done once the record is gone or no longer live
+        if current is None or current.get("STATE") in DEAD_STATES:
+            return True, attrs.evolve(
+                base, record_no=None, remote_state="Declined" if current else None
+            )
+        return False, link
+
+    # --------------------------------------------------------------- collect
+
+    def collect(self) -> tuple[dict[str, LocalDocument], str | None]:
+        ctx, store = self.ctx, self.ctx.store
+        cursor = store.get_cursor(f"local:{self.name}")
+        batch = ctx.local.changed_documents(self.name, cursor.token if cursor else None)
+        docs = {d.local_id: d for d in batch.documents}
+        retry = {e.key for e in store.errors(self.name)} | {
+            r.local_id
+            for r in store.outbox(
+                object_name=self.name, states=[OutboxState.PENDING, OutboxState.FAILED]
+            )
+        }
+        missing = sorted(retry - set(docs))
+        if missing:
+            docs.update({d.local_id: d for d in ctx.local.get_documents(self.name, missing)})
+        return docs, batch.cursor
+
+    def prepare(self, model: Any) -> Any:
+        """Route entries by the spec's allocation rules, then fill each entry's task
+        RECORDNO (TASKKEY) from the task links."""
+        rules = getattr(self.spec, "rules", ())
+        if rules and self.name == "TIMESHEET":
+            model, _ = route_timesheet(model, rules)
+        entries = getattr(model, "entries", None)
+        if not entries:
+            return model
+        fixed = []
+        for entry in entries:
+            if getattr(entry, "task_record_no", "x") is None and getattr(entry, "task_key", None):
+                link = self.ctx.store.get_link("TASK", f"{entry.project_key}/{entry.task_key}")
+                if link is not None and link.record_no is not None:
+                    entry = attrs.evolve(entry, task_record_no=link.record_no)
+            fixed.append(entry)
+        return attrs.evolve(model, entries=tuple(fixed))
+
+    def plan(self, docs: Mapping[str, LocalDocument]) -> list[_Item]:
+        ctx = self.ctx
+        links = ctx.store.links_by_key(self.name, list(docs))
+        items: list[_Item] = []
+        hashes: dict[str, str | None] = {}
+        records: dict[str, dict[str, Any] | None] = {}
+        for local_id, doc in docs.items():
+            if doc.model is None or not doc.approved:
+                hashes[local_id] = records[local_id] = None
+                continue
+            try:
+                model = self.prepare(doc.model)
+                records[local_id] = self.spec.to_remote(model)
+                hashes[local_id] = self.spec.content_hash(model)
+            except Exception as exc:
+                ctx.fail(self.name, local_id, describe(exc))
+                docs = {k: v for k, v in docs.items() if k != local_id}
+        need = [
+            lk.record_no
+            for lid, lk in links.items()
+            if lid in docs
+            and lk.record_no is not None
+            and (
+                hashes.get(lid) != lk.content_hash
+                or docs[lid].deleted
+                or (self.opts.target_state == "Approved" and lk.remote_state != "Approved")
+            )
+        ]
+        remote = self.read_by_record_no(need) if need else {}
+        for local_id, doc in docs.items():
+            if local_id not in records:
+                continue
+            link = links.get(local_id)
+            pushed = link is not None and link.record_no is not None
+            rec = (
+                remote.get(link.record_no)
+                if pushed and link and link.record_no is not None
+                else None
+            )
+            checked = pushed and link is not None and link.record_no in need
+            when = _when(rec.get("WHENMODIFIED")) if rec else None
+            plan = plan_push(
+                deleted=doc.deleted,
+                approved=doc.approved,
+                changed=link is None or hashes[local_id] != link.content_hash,
+                pushed=pushed,
+                remote_state=(rec.get("STATE") if rec else link.remote_state if link else None),
+                remote_exists=rec is not None or not checked,
+                remote_changed=bool(
+                    rec and link and link.remote_modified and when and when != link.remote_modified
+                ),
+                target=self.opts.target_state,
+                on_locked=self.opts.on_locked,
+            )
+            if plan.conflict:
+                ctx.conflict(self.name, local_id, plan.conflict)
+                continue
+            if not plan.steps:
+                self.rep.unchanged += 1
+                if not ctx.dry_run:
+                    ctx.store.resolve_error(self.name, local_id)
+                continue
+            items.append(_Item(doc, plan, records[local_id], hashes[local_id], link))
+        return items
+
+    # --------------------------------------------------------------- execute
+
+    def _control_id(self, doc: LocalDocument, step: str) -> tuple[str, int]:
+        attempt = 1
+        while True:
+            cid = control_id(self.prefix, doc.local_id, doc.revision, step, attempt)
+            row = self.ctx.store.get_outbox(cid)
+            if row is None or row.state in (OutboxState.PENDING, OutboxState.IN_FLIGHT):
+                return cid, row.attempts if row else 0
+            attempt += 1
+
+    def _function(self, item: _Item, step: PushStep, cid: str) -> Function:
+        record_no = item.link.record_no if item.link else None
+        if step.step == "create":
+            assert item.record is not None
+            rec = {**item.record, self.stamp: item.doc.local_id, "STATE": step.create_state}
+            rec.pop("RECORDNO", None)
+            return Create(self.name, [rec], control_id=cid)
+        assert record_no is not None
+        if step.step == "update":
+            assert item.record is not None
+            rec = {**item.record, self.stamp: item.doc.local_id, "RECORDNO": record_no}
+            rec.pop("STATE", None)
+            return Update(self.name, [rec], control_id=cid)
+        if step.step == "approve":
+            return Approve(
+                self.name,
+                record_no,
+                approved_by=self.opts.approved_by,
+                comment=self.opts.approval_comment,
+                control_id=cid,
+            )
+        if step.step == "decline":
+            return Decline(
+                self.name,
+                record_no,
+                declined_by=self.opts.approved_by,
+                comment="replaced or withdrawn by the time-tracking app",
+                control_id=cid,
+            )
+        return Delete(self.name, [record_no], control_id=cid)
+
+    def execute(self, items: list[_Item]) -> None:
+        ctx = self.ctx
+        wave = 0
+        while True:
+            todo = [it for it in items if not it.failed and wave < len(it.plan.steps)]
+            if not todo:
+                return
+            for batch in chunks(todo, max(1, self.opts.batch_size)):
+                self._send(list(batch), wave)
+            wave += 1
+            if ctx.dry_run:
+                continue
+
+    def _send(self, batch: list[_Item], wave: int) -> None:
+        ctx, store = self.ctx, self.ctx.store
+        if ctx.dry_run:
+            for it in batch:
+                step = it.plan.steps[wave]
+                ctx.report.planned.append(f"{step.step} {self.name} for local {it.doc.local_id}")
+                self._count(step.step)
+            return
+        rows: list[OutboxEntry] = []
+        functions: list[Function] = []
+        with store.transaction():
+            for it in batch:
+                step = it.plan.steps[wave]
+                cid, attempts = self._control_id(it.doc, step.step)
+                row = OutboxEntry(
+                    self.name,
+                    it.doc.local_id,
+                    it.doc.revision,
+                    step.step,
+                    cid,
+                    OutboxState.IN_FLIGHT,
+                    attempts + 1,
+                    record_no=it.link.record_no if it.link else None,
+                    payload_hash=it.content_hash,
+                    run_id=ctx.run_id,
+                )
+                store.put_outbox(row)
+                rows.append(row)
+                functions.append(self._function(it, step, cid))
+        try:
+            results = ctx.execute(functions)
+        except (AuthenticationError, ConfigurationError):
+            raise
+        except RequestNotSentError as exc:
+            with store.transaction():
+                for it, row in zip(batch, rows, strict=True):
+                    store.put_outbox(
+                        attrs.evolve(row, state=OutboxState.PENDING, last_error=describe(exc))
+                    )
+                    it.failed = True
+                    ctx.fail(self.name, it.doc.local_id, f"not sent: {describe(exc)}")
+            return
+        except IntacctError as exc:
+            # response lost, 524, server error, malformed answer: the writes may have applied
+            log.warning(
+                "%s: outcome of %d write(s) unknown (%s)", self.name, len(rows), describe(exc)
+            )
+            self.uncertain = True
+            for it in batch:
+                it.failed = True
+            return
+        local_updates: list[tuple[str, int | None, str | None]] = []
+        with store.transaction():
+            for it, row, result in zip(batch, rows, results, strict=True):
+                step = it.plan.steps[wave]
+                if result.ok:
+                    self._succeeded(it, row, step, result, local_updates)
+                    continue
+                try:
+                    result.raise_for_error()
+                except DuplicateControlIdError:
+                    self.uncertain = True  # applied before: the read-back settles it
+                    it.failed = True
+                    continue
+                except FunctionError as exc:
+                    message = describe(exc)
+                store.put_outbox(attrs.evolve(row, state=OutboxState.FAILED, last_error=message))
+                it.failed = True
+                ctx.fail(self.name, it.doc.local_id, f"{step.step}: {message}")
+        for local_id, record_no, state in local_updates:
+            try:
+                ctx.local.document_pushed(self.name, local_id, record_no, state)
+            except Exception as exc:
+                log.warning("local system refused document_pushed for %s: %s", local_id, exc)
+
+    def _count(self, step: str) -> None:
+        field = {
+            "create": "created",
+            "update": "updated",
+            "approve": "approved",
+            "decline": "declined",
+            "delete": "deleted",
+        }[step]
+        setattr(self.rep, field, getattr(self.rep, field) + 1)
+
+    def _succeeded(
+        self,
+        it: _Item,
+        row: OutboxEntry,
+        step: PushStep,
+        result: Any,
+        local_updates: list[tuple[str, int | None, str | None]],
+    ) -> None:
+        ctx, store = self.ctx, self.ctx.store
+        base = it.link or Link(self.name, it.doc.local_id, it.doc.local_id)
+        if step.step == "create":
+            recs = result.page.records if result.page is not None else []
+            rn = _int(recs[0].get("RECORDNO")) if recs else None
+            link = attrs.evolve(
+                base,
+                record_no=rn,
+                content_hash=it.content_hash,
+                revision=it.doc.revision,
+                remote_state=step.create_state,
+                remote_modified=None,
+                last_run=ctx.run_id,
+            )
+        elif step.step == "update":
+            link = attrs.evolve(
+                base,
+                content_hash=it.content_hash,
+                revision=it.doc.revision,
+                remote_modified=None,
+                last_run=ctx.run_id,
+            )
+        elif step.step == "approve":
+            link = attrs.evolve(
+                base, remote_state="Approved", remote_modified=None, last_run=ctx.run_id
+            )
+        else:
+            link = attrs.evolve(
+                base,
+                record_no=None,
+                remote_state=None,
+                last_run=ctx.run_id,
+                content_hash=None if it.doc.deleted else base.content_hash,
+            )
+        if link.record_no is not None:
+            self.touched[link.record_no] = it.doc.local_id
+        it.link = link
+        store.put_outbox(
+            attrs.evolve(
+                row,
+                state=OutboxState.DONE,
+                record_no=link.record_no or row.record_no,
+                last_error=None,
+            )
+        )
+        store.put_link(link)
+        store.resolve_error(self.name, it.doc.local_id)
+        self._count(step.step)
+        ctx.applied(self.name, it.doc.local_id, step.step)
+        local_updates.append((it.doc.local_id, link.record_no, link.remote_state))
+
+    # --------------------------------------------------------------- finish
+
+    def refresh_touched(self) -> None:
+        """Store WHENMODIFIED and STATE of the records written (for conflict checks)."""
+        if not self.touched or self.ctx.dry_run:
+            return
+        store = self.ctx.store
+        remote = self.read_by_record_no(sorted(self.touched))
+        with store.transaction():
+            for record_no, local_id in self.touched.items():
+                link = store.get_link(self.name, local_id)
+                rec = remote.get(record_no)
+                if link is None or rec is None or link.record_no != record_no:
+                    continue
+                store.put_link(
+                    attrs.evolve(
+                        link,
+                        remote_modified=_when(rec.get("WHENMODIFIED")),
+                        remote_state=rec.get("STATE") or link.remote_state,
+                    )
+                )
+
+    def run(self) -> None:
+        ctx = self.ctx
+        self.recover()
+        docs, cursor = self.collect()
+        ctx.progress(self.name, "push", 0, len(docs))
+        items = self.plan(docs)
+        self.execute(items)
+        self.refresh_touched()
+        if self.uncertain:
+            self.recover()
+        if not ctx.dry_run and cursor is not None:
+            ctx.store.set_cursor(Cursor(f"local:{self.name}", token=cursor))
+        ctx.progress(self.name, "push", len(docs), len(docs))
+
+
+def push_object(ctx: RunContext, spec: MappingSpecLike) -> None:
+    """Push one document object (recover, collect, plan, write, read back)."""
+    _Pusher(ctx, spec).run()

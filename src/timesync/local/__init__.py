@@ -1,0 +1,17 @@
+"""The host application's side of a sync: the :class:`LocalSystem` protocol and a reference app.
+
+Implement :class:`LocalSystem` over your own models; :class:`ReferenceApp` is a complete
+example on SQLite, used by ``timesync demo`` and by the tests.
+"""
+
+from timesync.local._protocol import DocumentBatch, LocalDocument, LocalRecord, LocalSystem
+from timesync.local._reference import EntryInput, ReferenceApp
+
+__all__ = [
+    "DocumentBatch",
+    "EntryInput",
+    "LocalDocument",
+    "LocalRecord",
+    "LocalSystem",
+    "ReferenceApp",
+]

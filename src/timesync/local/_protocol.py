@@ -1,0 +1,119 @@
+"""The protocol a host application implements so the engine can sync it with Intacct."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import attrs
+
+__all__ = [
+    "DocumentBatch",
+    "LocalDocument",
+    "LocalRecord",
+    "LocalSystem",
+]
+
+
+@attrs.frozen(slots=True)
+class LocalRecord:
+    """A local master record (person, project, task, client, dimension value) as the engine
+    sees it when linking and checking for drift.
+
+    Attributes:
+        local_id: The app's own id for the record.
+        key: The business ID the app keeps for it (employee number, project number, task
+            code as ``PROJECTID/TASKID`` for tasks), or None.
+        name: Display name, for name matching.
+        email: E-mail address, for matching people.
+        active: Whether the app considers the record active.
+        intacct_key: The Intacct key the engine recorded on it earlier, if any.
+        fingerprint: A digest of the fields the engine writes, as the app holds them now.
+            When it differs from the digest right after the engine's last write, the record
+            drifted (edited locally); a full run repairs it.
+    """
+
+    local_id: str
+    key: str | None
+    name: str | None = None
+    email: str | None = None
+    active: bool = True
+    intacct_key: str | None = None
+    fingerprint: str = ""
+
+
+@attrs.frozen(slots=True)
+class LocalDocument:
+    """A local timesheet or expense report offered for pushing.
+
+    Attributes:
+        local_id: The app's id; it is stamped on the Intacct record.
+        revision: Changes whenever the document changes (a counter or a version string).
+        model: The document as a ``timesync.models`` object (``Timesheet`` or
+            ``ExpenseReport``); None when the document was deleted locally.
+        approved: Only approved documents are pushed.
+    """
+
+    local_id: str
+    revision: str
+    model: Any | None
+    approved: bool = True
+
+    @property
+    def deleted(self) -> bool:
+        """Whether the app deleted the document."""
+        return self.model is None
+
+
+@attrs.frozen(slots=True)
+class DocumentBatch:
+    """Documents changed since a point, and the point to ask from next time.
+
+    Attributes:
+        documents: The changed documents, deleted ones included.
+        cursor: An opaque position; pass it back as ``since`` on the next call.
+    """
+
+    documents: tuple[LocalDocument, ...]
+    cursor: str | None
+
+
+@runtime_checkable
+class LocalSystem(Protocol):
+    """What the engine needs from the host app. Implement it over your own models.
+
+    Objects are named by their Intacct object name: ``EMPLOYEE``, ``PROJECT``, ``TASK``,
+    ``CUSTOMER``, the dimension objects (``DEPARTMENT``, ``LOCATION``, ``CLASS``, ...), and
+    the pushed ``TIMESHEET`` / ``EEXPENSES``. Records travel as ``timesync.models`` objects.
+
+    Methods must be safe to call again with the same arguments (a crashed run repeats its
+    last batch): ``upsert`` with a ``local_id`` updates that record in place.
+    """
+
+    def list_records(self, object_name: str) -> Iterable[LocalRecord]:
+        """Every local record of an object, active or not."""
+
+    def upsert(self, object_name: str, model: Any, local_id: str | None) -> LocalRecord:
+        """Create (``local_id`` None) or update a record from Intacct; return it as stored.
+
+        The model's status decides whether the record is active.
+        """
+
+    def inactivate(self, object_name: str, local_id: str) -> None:
+        """Mark a record inactive (never delete it: history points at it)."""
+
+    def record_intacct_key(
+        self, object_name: str, local_id: str, key: str, record_no: int | None
+    ) -> None:
+        """Remember the Intacct key and RECORDNO the engine linked this record to."""
+
+    def changed_documents(self, object_name: str, since: str | None) -> DocumentBatch:
+        """Timesheets or expense reports changed after ``since`` (None: all)."""
+
+    def get_documents(self, object_name: str, local_ids: Sequence[str]) -> list[LocalDocument]:
+        """The current state of these documents (deleted ones with ``model=None``)."""
+
+    def document_pushed(
+        self, object_name: str, local_id: str, record_no: int | None, state: str | None
+    ) -> None:
+        """Remember the Intacct RECORDNO and state a document now has (None: withdrawn)."""

@@ -1,0 +1,37 @@
+"""The engine's memory between runs: a :class:`StateStore` protocol and its SQLite default.
+
+Bring your own database by implementing :class:`StateStore` (and :class:`Lock`); the engine
+uses nothing else.
+"""
+
+from timesync.store._errors import LockHeldError, StateStoreError
+from timesync.store._lock import FileLock
+from timesync.store._protocol import (
+    Cursor,
+    ErrorEntry,
+    Link,
+    LinkState,
+    Lock,
+    OutboxEntry,
+    OutboxState,
+    RunRecord,
+    StateStore,
+)
+from timesync.store._sqlite import MIGRATIONS, SQLiteStateStore
+
+__all__ = [
+    "MIGRATIONS",
+    "Cursor",
+    "ErrorEntry",
+    "FileLock",
+    "Link",
+    "LinkState",
+    "Lock",
+    "LockHeldError",
+    "OutboxEntry",
+    "OutboxState",
+    "RunRecord",
+    "SQLiteStateStore",
+    "StateStore",
+    "StateStoreError",
+]

@@ -1,0 +1,488 @@
+"""The default state store: one SQLite file (stdlib ``sqlite3``, WAL, versioned migrations)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from timesync.store._errors import StateStoreError
+from timesync.store._protocol import (
+    Cursor,
+    ErrorEntry,
+    Link,
+    LinkState,
+    OutboxEntry,
+    OutboxState,
+    RunRecord,
+)
+
+__all__ = ["MIGRATIONS", "SQLiteStateStore"]
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS: Final[tuple[str, ...]] = (
+    # 1: the first schema
+    """
+    CREATE TABLE links (
+        object_name TEXT NOT NULL,
+        remote_key TEXT NOT NULL,
+        local_id TEXT,
+        record_no INTEGER,
+        content_hash TEXT,
+        local_hash TEXT,
+        remote_modified TEXT,
+        remote_state TEXT,
+        revision TEXT,
+        state TEXT NOT NULL DEFAULT 'linked',
+        active INTEGER NOT NULL DEFAULT 1,
+        last_run INTEGER,
+        PRIMARY KEY (object_name, remote_key)
+    );
+    CREATE UNIQUE INDEX links_local ON links (object_name, local_id) WHERE local_id IS NOT NULL;
+    CREATE TABLE cursors (
+        object_name TEXT PRIMARY KEY,
+        modified TEXT,
+        record_no INTEGER NOT NULL DEFAULT 0,
+        token TEXT
+    );
+    CREATE TABLE runs (
+        run_id INTEGER PRIMARY KEY AUTOINCREMENT,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        dry_run INTEGER NOT NULL DEFAULT 0,
+        summary TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        control_id TEXT NOT NULL UNIQUE,
+        object_name TEXT NOT NULL,
+        local_id TEXT NOT NULL,
+        revision TEXT NOT NULL,
+        step TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        record_no INTEGER,
+        last_error TEXT,
+        payload_hash TEXT,
+        run_id INTEGER,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX outbox_state ON outbox (state, object_name);
+    CREATE INDEX outbox_local ON outbox (object_name, local_id);
+    CREATE TABLE errors (
+        object_name TEXT NOT NULL,
+        key TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        message TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 1,
+        first_run INTEGER,
+        last_run INTEGER,
+        PRIMARY KEY (object_name, key, kind)
+    );
+    """,
+)
+"""Schema steps; step ``n`` moves ``PRAGMA user_version`` from ``n - 1`` to ``n``. Append only."""
+
+
+def _ts(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _dt(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+class SQLiteStateStore:
+    """The default :class:`~timesync.store.StateStore`, in one SQLite file.
+
+    The database runs in WAL mode (readers such as ``timesync status`` never block a run)
+    with ``synchronous=FULL`` so a committed outbox row survives a power cut, and migrates
+    itself forward with ``PRAGMA user_version`` on open.
+
+    Args:
+        path: The database file; ``":memory:"`` for a throwaway store.
+
+    Raises:
+        StateStoreError: The file was written by a newer schema than this code knows.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+        self._conn.row_factory = sqlite3.Row
+        self._depth = 0
+        try:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def __repr__(self) -> str:
+        return f"SQLiteStateStore({self.path!r})"
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open database."""
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        version = self.schema_version
+        if version > len(MIGRATIONS):
+            raise StateStoreError(
+                f"state database {self.path} has schema {version}; "
+                f"this version of timesync knows up to {len(MIGRATIONS)}"
+            )
+        for number in range(version + 1, len(MIGRATIONS) + 1):
+            script = MIGRATIONS[number - 1]
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in script.split(";"):
+                    if statement.strip():
+                        self._conn.execute(statement)
+                self._conn.execute(f"PRAGMA user_version = {number}")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+            log.info("state store %s migrated to schema %d", self.path, number)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction (``BEGIN IMMEDIATE``); nested calls join the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self._conn.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        self._conn.execute("COMMIT")
+
+    def _exec(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        if self._depth:
+            return self._conn.execute(sql, params)
+        with self.transaction():
+            return self._conn.execute(sql, params)
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        return self._conn.execute(sql, params).fetchall()
+
+    # ------------------------------------------------------------------ links
+
+    @staticmethod
+    def _link(row: sqlite3.Row) -> Link:
+        return Link(
+            object_name=row["object_name"],
+            remote_key=row["remote_key"],
+            local_id=row["local_id"],
+            record_no=row["record_no"],
+            content_hash=row["content_hash"],
+            local_hash=row["local_hash"],
+            remote_modified=_dt(row["remote_modified"]),
+            remote_state=row["remote_state"],
+            revision=row["revision"],
+            state=LinkState(row["state"]),
+            active=bool(row["active"]),
+            last_run=row["last_run"],
+        )
+
+    def get_link(self, object_name: str, remote_key: str) -> Link | None:
+        """The link for a remote record, if any."""
+        rows = self._query(
+            "SELECT * FROM links WHERE object_name = ? AND remote_key = ?",
+            (object_name, remote_key),
+        )
+        return self._link(rows[0]) if rows else None
+
+    def link_for_local(self, object_name: str, local_id: str) -> Link | None:
+        """The link holding a local record, if any."""
+        rows = self._query(
+            "SELECT * FROM links WHERE object_name = ? AND local_id = ?", (object_name, local_id)
+        )
+        return self._link(rows[0]) if rows else None
+
+    def links(self, object_name: str) -> Iterator[Link]:
+        """Every link of an object, by remote key."""
+        rows = self._query(
+            "SELECT * FROM links WHERE object_name = ? ORDER BY remote_key", (object_name,)
+        )
+        return (self._link(row) for row in rows)
+
+    def links_by_key(self, object_name: str, remote_keys: Sequence[str]) -> dict[str, Link]:
+        """The links of these remote keys, by key."""
+        found: dict[str, Link] = {}
+        keys = list(dict.fromkeys(remote_keys))
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._query(
+                f"SELECT * FROM links WHERE object_name = ? AND remote_key IN ({marks})",  # noqa: S608
+                (object_name, *chunk),
+            )
+            for row in rows:
+                link = self._link(row)
+                found[link.remote_key] = link
+        return found
+
+    def put_link(self, link: Link) -> None:
+        """Insert or replace the link of ``(object_name, remote_key)``.
+
+        A local record belongs to one link at most: a different link that held the same
+        local id is released (its local id cleared) in the same statement batch.
+        """
+        with self.transaction():
+            if link.local_id is not None:
+                self._conn.execute(
+                    "DELETE FROM links WHERE object_name = ? AND local_id = ? AND remote_key != ?",
+                    (link.object_name, link.local_id, link.remote_key),
+                )
+            self._conn.execute(
+                "INSERT OR REPLACE INTO links (object_name, remote_key, local_id, record_no,"
+                " content_hash, local_hash, remote_modified, remote_state, revision, state,"
+                " active, last_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    link.object_name,
+                    link.remote_key,
+                    link.local_id,
+                    link.record_no,
+                    link.content_hash,
+                    link.local_hash,
+                    _ts(link.remote_modified),
+                    link.remote_state,
+                    link.revision,
+                    link.state.value,
+                    int(link.active),
+                    link.last_run,
+                ),
+            )
+
+    def delete_link(self, object_name: str, remote_key: str) -> None:
+        """Forget a link."""
+        self._exec(
+            "DELETE FROM links WHERE object_name = ? AND remote_key = ?", (object_name, remote_key)
+        )
+
+    # ---------------------------------------------------------------- cursors
+
+    def get_cursor(self, object_name: str) -> Cursor | None:
+        """The cursor of an object, if any."""
+        rows = self._query("SELECT * FROM cursors WHERE object_name = ?", (object_name,))
+        if not rows:
+            return None
+        row = rows[0]
+        return Cursor(
+            object_name=row["object_name"],
+            modified=_dt(row["modified"]),
+            record_no=row["record_no"],
+            token=row["token"],
+        )
+
+    def set_cursor(self, cursor: Cursor) -> None:
+        """Insert or replace a cursor."""
+        self._exec(
+            "INSERT OR REPLACE INTO cursors (object_name, modified, record_no, token)"
+            " VALUES (?, ?, ?, ?)",
+            (cursor.object_name, _ts(cursor.modified), cursor.record_no, cursor.token),
+        )
+
+    def cursors(self) -> list[Cursor]:
+        """Every cursor, by object."""
+        names = [r["object_name"] for r in self._query("SELECT object_name FROM cursors")]
+        return [c for c in (self.get_cursor(n) for n in sorted(names)) if c is not None]
+
+    def reset_cursor(self, object_name: str) -> None:
+        """Forget a cursor."""
+        self._exec("DELETE FROM cursors WHERE object_name = ?", (object_name,))
+
+    # ------------------------------------------------------------------- runs
+
+    def start_run(self, mode: str, *, dry_run: bool = False) -> int:
+        """Record the start of a run and return its id."""
+        cur = self._exec(
+            "INSERT INTO runs (started_at, status, mode, dry_run) VALUES (?, 'running', ?, ?)",
+            (_now(), mode, int(dry_run)),
+        )
+        assert cur.lastrowid is not None
+        return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int, status: str, summary: Mapping[str, Any]) -> None:
+        """Record how a run ended, with a JSON summary."""
+        self._exec(
+            "UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE run_id = ?",
+            (_now(), status, json.dumps(summary, sort_keys=True, default=str), run_id),
+        )
+
+    def runs(self, limit: int = 10) -> list[RunRecord]:
+        """The latest runs, newest first."""
+        rows = self._query("SELECT * FROM runs ORDER BY run_id DESC LIMIT ?", (limit,))
+        return [
+            RunRecord(
+                run_id=row["run_id"],
+                started_at=datetime.fromisoformat(row["started_at"]),
+                finished_at=_dt(row["finished_at"]),
+                status=row["status"],
+                mode=row["mode"],
+                dry_run=bool(row["dry_run"]),
+                summary=json.loads(row["summary"]),
+            )
+            for row in rows
+        ]
+
+    # ----------------------------------------------------------------- outbox
+
+    @staticmethod
+    def _entry(row: sqlite3.Row) -> OutboxEntry:
+        return OutboxEntry(
+            object_name=row["object_name"],
+            local_id=row["local_id"],
+            revision=row["revision"],
+            step=row["step"],
+            control_id=row["control_id"],
+            state=OutboxState(row["state"]),
+            attempts=row["attempts"],
+            record_no=row["record_no"],
+            last_error=row["last_error"],
+            payload_hash=row["payload_hash"],
+            run_id=row["run_id"],
+        )
+
+    def put_outbox(self, entry: OutboxEntry) -> None:
+        """Insert the row of ``entry.control_id``, or update it in place (keeping its order)."""
+        with self.transaction():
+            values = (
+                entry.object_name,
+                entry.local_id,
+                entry.revision,
+                entry.step,
+                entry.state.value,
+                entry.attempts,
+                entry.record_no,
+                entry.last_error,
+                entry.payload_hash,
+                entry.run_id,
+                _now(),
+                entry.control_id,
+            )
+            cur = self._conn.execute(
+                "UPDATE outbox SET object_name = ?, local_id = ?, revision = ?, step = ?,"
+                " state = ?, attempts = ?, record_no = ?, last_error = ?, payload_hash = ?,"
+                " run_id = ?, updated_at = ? WHERE control_id = ?",
+                values,
+            )
+            if cur.rowcount == 0:
+                self._conn.execute(
+                    "INSERT INTO outbox (object_name, local_id, revision, step, state, attempts,"
+                    " record_no, last_error, payload_hash, run_id, updated_at, control_id)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    values,
+                )
+
+    def get_outbox(self, control_id: str) -> OutboxEntry | None:
+        """One outbox row by control id."""
+        rows = self._query("SELECT * FROM outbox WHERE control_id = ?", (control_id,))
+        return self._entry(rows[0]) if rows else None
+
+    def outbox(
+        self, *, object_name: str | None = None, states: Sequence[OutboxState] | None = None
+    ) -> list[OutboxEntry]:
+        """Outbox rows, oldest first, optionally filtered by object and state."""
+        sql = "SELECT * FROM outbox WHERE 1 = 1"
+        params: list[Any] = []
+        if object_name is not None:
+            sql += " AND object_name = ?"
+            params.append(object_name)
+        if states is not None:
+            sql += f" AND state IN ({','.join('?' * len(states))})"
+            params.extend(s.value for s in states)
+        return [self._entry(row) for row in self._query(sql + " ORDER BY seq", params)]
+
+    # ------------------------------------------------------------ error queue
+
+    def record_error(self, entry: ErrorEntry) -> None:
+        """Add a record to the error queue, or bump its attempts and message."""
+        self._exec(
+            "INSERT INTO errors (object_name, key, kind, message, attempts, first_run, last_run)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (object_name, key, kind) DO UPDATE SET"
+            " message = excluded.message, attempts = errors.attempts + 1,"
+            " last_run = excluded.last_run",
+            (
+                entry.object_name,
+                entry.key,
+                entry.kind,
+                entry.message,
+                entry.attempts,
+                entry.first_run,
+                entry.last_run,
+            ),
+        )
+
+    def resolve_error(self, object_name: str, key: str, kind: str | None = None) -> None:
+        """Remove a record's entries (of one kind, or all) from the error queue."""
+        if kind is None:
+            self._exec("DELETE FROM errors WHERE object_name = ? AND key = ?", (object_name, key))
+        else:
+            self._exec(
+                "DELETE FROM errors WHERE object_name = ? AND key = ? AND kind = ?",
+                (object_name, key, kind),
+            )
+
+    def errors(self, object_name: str | None = None, kind: str | None = None) -> list[ErrorEntry]:
+        """Open error-queue entries, by object and key."""
+        sql = "SELECT * FROM errors WHERE 1 = 1"
+        params: list[Any] = []
+        if object_name is not None:
+            sql += " AND object_name = ?"
+            params.append(object_name)
+        if kind is not None:
+            sql += " AND kind = ?"
+            params.append(kind)
+        rows = self._query(sql + " ORDER BY object_name, key, kind", params)
+        return [
+            ErrorEntry(
+                object_name=row["object_name"],
+                key=row["key"],
+                kind=row["kind"],
+                message=row["message"],
+                attempts=row["attempts"],
+                first_run=row["first_run"],
+                last_run=row["last_run"],
+            )
+            for row in rows
+        ]
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self._conn.close()
+
+    def __enter__(self) -> SQLiteStateStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

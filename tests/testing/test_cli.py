@@ -1,0 +1,200 @@
+"""The emulator command, run as a real subprocess: first line, raw XML, state files, signals."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import subprocess_env
+from intacct_sdk.testing._cli import credentials_from_env, register, run
+
+pytestmark = pytest.mark.slow
+
+START_TIMEOUT = 60.0
+
+
+@contextmanager
+def emulator_process(*args: str, **env: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """Start ``python -m intacct_sdk.testing --port 0 ARGS``; yield it and its endpoint URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "intacct_sdk.testing", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=subprocess_env(**env),
+    )
+    try:
+        line = _first_line(proc)
+        yield proc, line
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate(timeout=30)
+
+
+def _first_line(proc: subprocess.Popen[str]) -> str:
+    box: list[str] = []
+    reader = threading.Thread(target=lambda: box.append(proc.stdout.readline()))  # type: ignore[union-attr]
+    reader.start()
+    reader.join(START_TIMEOUT)
+    if not box:
+        proc.kill()
+        _, err = proc.communicate(timeout=30)
+        raise AssertionError(f"no endpoint line from the emulator; stderr: {err}")
+    return box[0]
+
+
+def stop(proc: subprocess.Popen[str], sig: int = signal.SIGTERM) -> int:
+    proc.send_signal(sig)
+    return proc.wait(timeout=30)
+
+
+def envelope(
+    function: str,
+    *,
+    sender: str = "demo-sender",
+    sender_pw: str = "demo-sender-password",
+    user: str = "demo-user",
+    user_pw: str = "demo-user-password",
+    company: str = "DEMO",
+) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><request><control>'
+        f"<senderid>{sender}</senderid><password>{sender_pw}</password>"
+        "<controlid>cli-test</controlid><uniqueid>false</uniqueid><dtdversion>3.0</dtdversion>"
+        "</control><operation><authentication><login>"
+        f"<userid>{user}</userid><companyid>{company}</companyid><password>{user_pw}</password>"
+        f'</login></authentication><content><function controlid="f1">{function}</function>'
+        "</content></operation></request>"
+    ).encode()
+
+
+def post(url: str, body: bytes) -> httpx.Response:
+    return httpx.post(url, content=body, headers={"Content-Type": "application/xml"}, timeout=30)
+
+
+COUNT_EMPLOYEES = (
+    "<query><object>EMPLOYEE</object><select><field>RECORDNO</field></select>"
+    "<pagesize>1</pagesize></query>"
+)
+
+
+def total_count(response: httpx.Response) -> int:
+    match = re.search(rb'totalcount="(\d+)"', response.content)
+    assert match, response.text
+    return int(match[1])
+
+
+# -- the process -------------------------------------------------------------------------------
+
+
+def test_prints_the_endpoint_serves_raw_xml_and_stops_on_sigterm() -> None:
+    with emulator_process("--employees", "7") as (proc, line):
+        url = line.strip()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/ia/xml/xmlgw\.phtml", url)
+        assert not url.endswith(":0/ia/xml/xmlgw.phtml")
+        login = post(url, envelope("<getAPISession/>"))
+        assert login.status_code == 200
+        assert b"<status>success</status>" in login.content
+        assert re.search(rb"<sessionid>[^<]+</sessionid>", login.content)
+        assert total_count(post(url, envelope(COUNT_EMPLOYEES))) == 7
+        assert stop(proc) == 0
+        out, err = proc.communicate(timeout=30)
+        assert out == ""  # one line only, already read
+        assert "Traceback" not in err
+
+
+def test_ctrl_c_also_stops_cleanly() -> None:
+    with emulator_process("--seed", "empty") as (proc, _line):
+        assert stop(proc, signal.SIGINT) == 0
+
+
+def test_environment_credentials_replace_the_demo_ones() -> None:
+    env = {"INTACCT_SENDER_ID": "acme-sender", "INTACCT_USER_PASSWORD": "s3cret-pw"}
+    with emulator_process(**env) as (proc, line):
+        url = line.strip()
+        rejected = post(url, envelope("<getAPISession/>"))
+        assert b"<status>failure</status>" in rejected.content
+        accepted = post(
+            url, envelope("<getAPISession/>", sender="acme-sender", user_pw="s3cret-pw")
+        )
+        assert b"<status>failure</status>" not in accepted.content
+        assert stop(proc) == 0
+        _, err = proc.communicate(timeout=30)
+        assert "s3cret-pw" not in err
+
+
+def test_state_file_survives_a_restart_and_is_seeded_once(tmp_path: Path) -> None:
+    state = tmp_path / "company.sqlite"
+    create = (
+        "<create><CLASS><CLASSID>KEEPME</CLASSID><NAME>Kept across restarts</NAME></CLASS></create>"
+    )
+    with emulator_process("--state", str(state), "--employees", "3") as (proc, line):
+        created = post(line.strip(), envelope(create))
+        assert b"<status>success</status>" in created.content, created.text
+        assert stop(proc) == 0
+    assert state.exists()
+    read = (
+        "<readByQuery><object>CLASS</object><query>CLASSID = 'KEEPME'</query>"
+        "<fields>CLASSID,NAME</fields><pagesize>10</pagesize></readByQuery>"
+    )
+    with emulator_process("--state", str(state), "--employees", "50") as (proc, line):
+        url = line.strip()
+        assert b"Kept across restarts" in post(url, envelope(read)).content
+        assert total_count(post(url, envelope(COUNT_EMPLOYEES))) == 3  # not re-seeded
+        assert stop(proc) == 0
+
+
+def test_faults_from_the_command_line() -> None:
+    with emulator_process("--faults", "http503@2") as (proc, line):
+        url = line.strip()
+        assert post(url, envelope("<getAPISession/>")).status_code == 200
+        second = post(url, envelope(COUNT_EMPLOYEES))
+        assert second.status_code == 503
+        assert second.headers["content-type"].startswith("text/html")
+        assert post(url, envelope(COUNT_EMPLOYEES)).status_code == 200
+        assert stop(proc) == 0
+
+
+def test_bad_fault_spec_exits_2_with_a_reason() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "intacct_sdk.testing", "--faults", "explode@1"],
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "unknown fault kind 'explode'" in proc.stderr
+    assert proc.stdout == ""
+
+
+# -- in-process pieces -------------------------------------------------------------------------
+
+
+def test_register_adds_the_emulator_subcommand() -> None:
+    parser = argparse.ArgumentParser(prog="intacct")
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["emulator", "--port", "0", "--faults", "lost@3", "--entities", "2"])
+    assert args.func is run
+    assert (args.port, args.faults, args.entities, args.host) == (0, "lost@3", 2, "127.0.0.1")
+    with pytest.raises(SystemExit):
+        parser.parse_args(["emulator", "--port", "70000"])
+
+
+def test_credentials_from_env_fall_back_to_demo_values() -> None:
+    demo = credentials_from_env({})
+    assert (demo.sender_id, demo.company_id, demo.user_id) == ("demo-sender", "DEMO", "demo-user")
+    mixed = credentials_from_env({"INTACCT_COMPANY_ID": "ACME", "INTACCT_USER_ID": ""})
+    assert (mixed.company_id, mixed.user_id) == ("ACME", "demo-user")

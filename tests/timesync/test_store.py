@@ -1,0 +1,216 @@
+"""The SQLite state store and the file lock."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from tests.conftest import subprocess_env
+
+from timesync.store import (
+    MIGRATIONS,
+    Cursor,
+    ErrorEntry,
+    FileLock,
+    Link,
+    LinkState,
+    LockHeldError,
+    OutboxEntry,
+    OutboxState,
+    SQLiteStateStore,
+    StateStore,
+    StateStoreError,
+)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> SQLiteStateStore:
+    s = SQLiteStateStore(tmp_path / "state.db")
+    yield s  # type: ignore[misc]
+    s.close()
+
+
+def test_is_a_state_store(store: SQLiteStateStore) -> None:
+    assert isinstance(store, StateStore)
+
+
+def test_new_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
+    with SQLiteStateStore(tmp_path / "s.db") as s:
+        assert s.schema_version == len(MIGRATIONS)
+    conn = sqlite3.connect(tmp_path / "s.db")
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    finally:
+        conn.close()
+    assert {"links", "cursors", "runs", "outbox", "errors"} <= tables
+
+
+def test_reopening_keeps_data_and_does_not_migrate_again(tmp_path: Path) -> None:
+    with SQLiteStateStore(tmp_path / "s.db") as s:
+        s.set_cursor(Cursor("EMPLOYEE", datetime(2024, 1, 2, 3, 4, 5), 7))
+    with SQLiteStateStore(tmp_path / "s.db") as s:
+        assert s.get_cursor("EMPLOYEE") == Cursor("EMPLOYEE", datetime(2024, 1, 2, 3, 4, 5), 7)
+
+
+def test_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "s.db")
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    conn.close()
+    with pytest.raises(StateStoreError, match="schema"):
+        SQLiteStateStore(tmp_path / "s.db")
+
+
+def test_link_round_trip_and_lookup_by_local_id(store: SQLiteStateStore) -> None:
+    when = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    link = Link("EMPLOYEE", "E1", "17", record_no=3, content_hash="h", remote_modified=when)
+    store.put_link(link)
+    assert store.get_link("EMPLOYEE", "E1") == link
+    assert store.link_for_local("EMPLOYEE", "17") == link
+    assert store.get_link("PROJECT", "E1") is None
+    assert store.links_by_key("EMPLOYEE", ["E1", "E2"]) == {"E1": link}
+
+
+def test_a_local_record_belongs_to_one_link(store: SQLiteStateStore) -> None:
+    store.put_link(Link("EMPLOYEE", "E1", "17"))
+    store.put_link(Link("EMPLOYEE", "E2", "17"))
+    assert store.get_link("EMPLOYEE", "E1") is None
+    assert store.link_for_local("EMPLOYEE", "17") == Link("EMPLOYEE", "E2", "17")
+
+
+def test_unlinked_rows_have_no_local_id(store: SQLiteStateStore) -> None:
+    store.put_link(Link("EMPLOYEE", "E1", None, state=LinkState.UNLINKED))
+    store.put_link(Link("EMPLOYEE", "E2", None, state=LinkState.UNLINKED))
+    assert [link.remote_key for link in store.links("EMPLOYEE")] == ["E1", "E2"]
+
+
+def test_transaction_rolls_back_links_and_cursor_together(store: SQLiteStateStore) -> None:
+    store.set_cursor(Cursor("PROJECT", datetime(2024, 1, 1), 1))
+
+    def batch() -> None:
+        with store.transaction():
+            store.put_link(Link("PROJECT", "P1", "1"))
+            store.set_cursor(Cursor("PROJECT", datetime(2024, 2, 1), 9))
+            raise RuntimeError("crash before commit")
+
+    with pytest.raises(RuntimeError):
+        batch()
+    assert store.get_link("PROJECT", "P1") is None
+    assert store.get_cursor("PROJECT") == Cursor("PROJECT", datetime(2024, 1, 1), 1)
+
+
+def test_uncommitted_transaction_is_invisible_to_another_connection(tmp_path: Path) -> None:
+    with SQLiteStateStore(tmp_path / "s.db") as a, SQLiteStateStore(tmp_path / "s.db") as b:
+        with a.transaction():
+            a.put_link(Link("PROJECT", "P1", "1"))
+            assert b.get_link("PROJECT", "P1") is None
+        assert b.get_link("PROJECT", "P1") == Link("PROJECT", "P1", "1")
+
+
+def test_outbox_update_in_place_keeps_order(store: SQLiteStateStore) -> None:
+    first = OutboxEntry("TIMESHEET", "1", "1", "create", "ts-1-v1-create")
+    second = OutboxEntry("TIMESHEET", "2", "1", "create", "ts-2-v1-create")
+    store.put_outbox(first)
+    store.put_outbox(second)
+    done = OutboxEntry(
+        "TIMESHEET", "1", "1", "create", "ts-1-v1-create", OutboxState.DONE, 1, record_no=5
+    )
+    store.put_outbox(done)
+    assert store.outbox() == [done, second]
+    assert store.outbox(states=[OutboxState.PENDING]) == [second]
+    assert store.get_outbox("ts-1-v1-create") == done
+
+
+def test_error_queue_counts_attempts(store: SQLiteStateStore) -> None:
+    store.record_error(ErrorEntry("TIMESHEET", "7", "error", "boom", first_run=1, last_run=1))
+    store.record_error(ErrorEntry("TIMESHEET", "7", "error", "again", first_run=2, last_run=2))
+    [entry] = store.errors()
+    assert (entry.attempts, entry.message, entry.first_run, entry.last_run) == (2, "again", 1, 2)
+    store.resolve_error("TIMESHEET", "7")
+    assert store.errors() == []
+
+
+def test_runs_newest_first(store: SQLiteStateStore) -> None:
+    one = store.start_run("incremental")
+    two = store.start_run("full", dry_run=True)
+    store.finish_run(one, "ok", {"created": 3})
+    runs = store.runs()
+    assert [r.run_id for r in runs] == [two, one]
+    assert runs[1].summary == {"created": 3}
+    assert runs[0].dry_run
+    assert runs[0].status == "running"
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["E1", "E2", "E3"]), st.sampled_from(["a", "b", "c", "d"])),
+        max_size=12,
+    )
+)
+def test_links_behave_like_a_one_to_one_map(ops: list[tuple[str, str]]) -> None:
+    """After any sequence of put_link calls, each remote key and each local id appear once,
+    and the last binding written for a local id is the one kept."""
+    with SQLiteStateStore(":memory:") as s:
+        model: dict[str, str] = {}
+        for remote, local in ops:
+            s.put_link(Link("EMPLOYEE", remote, local))
+            model = {r: loc for r, loc in model.items() if loc != local}
+            model[remote] = local
+        assert {lk.remote_key: lk.local_id for lk in s.links("EMPLOYEE")} == model
+
+
+# --------------------------------------------------------------------------- lock
+
+
+def test_lock_is_exclusive_and_reusable(tmp_path: Path) -> None:
+    a = FileLock(tmp_path / "x.lock")
+    b = FileLock(tmp_path / "x.lock")
+    with a:
+        with pytest.raises(LockHeldError):
+            b.acquire()
+        assert a.held
+    b.acquire()
+    b.release()
+    b.release()
+
+
+_HOLDER = """
+import sys, time
+from timesync.store import FileLock
+lock = FileLock(sys.argv[1])
+lock.acquire()
+print("held", flush=True)
+time.sleep(60)
+"""
+
+
+def test_lock_held_by_another_process_is_released_when_it_is_killed(tmp_path: Path) -> None:
+    path = tmp_path / "state.db.lock"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(path)],
+        stdout=subprocess.PIPE,
+        env=subprocess_env(),
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "held"
+        with pytest.raises(LockHeldError):
+            FileLock(path).acquire()
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+        if proc.stdout is not None:
+            proc.stdout.close()
+    with FileLock(path) as lock:
+        assert lock.held
