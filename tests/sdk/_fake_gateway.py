@@ -130,6 +130,7 @@ class FakeGateway:
         self.extra_response = extra_response
         self.created: list[str] = []
         self.listtypes: dict[str, str] = {}
+        self.session_endpoint = SESSION_ENDPOINT
 
     # -- plumbing
     def transport(self) -> httpx.MockTransport:
@@ -214,7 +215,7 @@ class FakeGateway:
             return self._result(
                 fn,
                 "success",
-                f"<data><api><sessionid>{sid}</sessionid><endpoint>{SESSION_ENDPOINT}</endpoint>"
+                f"<data><api><sessionid>{sid}</sessionid><endpoint>{self.session_endpoint}</endpoint>"
                 f"<locationid>{escape(location)}</locationid></api></data>",
             )
         if name == "query":
@@ -281,3 +282,45 @@ class FakeGateway:
         if name == "fail":
             return self._result(fn, "failure", error_block("BL01001973", "it failed"))
         return self._result(fn, "success", "")
+
+
+class LoopbackServer:
+    """Serve a :class:`FakeGateway` over HTTP on 127.0.0.1 (a free port), in a thread."""
+
+    def __init__(self, gateway: FakeGateway) -> None:
+        import http.server
+        import threading
+
+        gw = gateway
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length)
+                request = httpx.Request("POST", f"http://127.0.0.1{self.path}", content=body)
+                response = gw.handle(request)
+                payload = response.read()
+                self.send_response(response.status_code)
+                for key, value in response.headers.items():
+                    if key.lower() not in ("content-length", "transfer-encoding"):
+                        self.send_header(key, value)
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return None
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/ia/xml/xmlgw.phtml"
+        gateway.session_endpoint = self.url
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LoopbackServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)

@@ -7,6 +7,7 @@ Handlers take a :class:`Call` (the company, the session, the function's element)
 from __future__ import annotations
 
 import heapq
+import re
 import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -231,9 +232,12 @@ def field_access(
     raise QueryError(f"Invalid field {name} for object {d.name}")
 
 
+_XML_NAME = re.compile(r"[A-Za-z_][\w.\-]*\Z")
+
+
 def _all_fields(d: ObjectDef) -> list[str]:
     line = d.rules.line
-    return [f for f in d.fields if not (line and f == line.list_tag)]
+    return [f for f in d.fields if not (line and f == line.list_tag) and _XML_NAME.match(f)]
 
 
 def _requested_fields(
@@ -258,6 +262,8 @@ def _requested_fields(
             field_access(company, d, name, related=related)
         except QueryError as exc:
             raise _query_error(str(exc)) from exc
+        if not _XML_NAME.match(name):
+            continue  # e.g. TIMESHEET's LINES#: not writable as an XML element name
         if name not in d.fields:
             flat.add(name)
         out.append(name)
@@ -455,7 +461,8 @@ def _query(call: Call) -> Outcome:
             name = (s.text or "").strip().upper()
             field_access(company, d, name, related=True)
             if s.tag == "field":
-                fields.append(name)
+                if _XML_NAME.match(name):
+                    fields.append(name)
             elif s.tag in _AGGREGATES:
                 aggs.append((s.tag, name))
             else:

@@ -206,11 +206,12 @@ def _tokenize(text: str) -> list[_Tok]:
             raise QueryError(f"unexpected character at position {pos}")
         kind = m.lastgroup or ""
         val = m.group(kind)
+        start = m.start(kind)
         if kind == "str":
             val = re.sub(r"\\(.)", r"\1", val[1:-1], flags=re.DOTALL)
         elif kind == "word" and val.upper() in _KEYWORDS:
             kind, val = "kw", val.upper()
-        out.append(_Tok(kind, val, m.start(kind)))
+        out.append(_Tok(kind, val, start))
         pos = m.end()
     return out
 

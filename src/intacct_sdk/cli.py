@@ -1,0 +1,287 @@
+"""The ``intacct`` command: query, look up and call the gateway from a shell.
+
+::
+
+    intacct query EMPLOYEE --fields RECORDNO,EMPLOYEEID --where "STATUS = 'T'" --format csv
+    intacct lookup TIMESHEET
+    intacct call function.xml
+    intacct emulator ...          (provided by intacct_sdk.testing)
+
+Credentials come from the ``INTACCT_*`` environment variables and the credentials profile
+(``--profile`` or ``INTACCT_PROFILE``); ``--endpoint`` overrides the URL.
+
+``query`` always uses ``readByQuery`` and follows ``readMore`` to the last page: it is the one
+gateway function that takes a query string (``--where``), returns every field when none are
+named, and pages by result id. Values are printed as the gateway sent them (strings).
+
+Errors print one line on stderr. Exit codes: 0 success, 1 gateway or function failure,
+2 usage or configuration error, 130 interrupted.
+
+Imports are deferred to the command that needs them, so ``intacct --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from intacct_sdk._client import Client
+
+__all__ = ["build_parser", "main"]
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+_MAX_CELL = 40
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``intacct`` command."""
+    parser = argparse.ArgumentParser(
+        prog="intacct",
+        description="Talk to Sage Intacct's XML gateway (credentials from INTACCT_* / profile).",
+    )
+    parser.add_argument("--endpoint", help="gateway URL (overrides INTACCT_ENDPOINT_URL)")
+    parser.add_argument("--profile", help="credentials profile (default: $INTACCT_PROFILE)")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds per HTTP request")
+    parser.add_argument(
+        "--retries", type=int, default=None, help="retries of transient failures (default 3)"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="log to stderr (-vv: wire, redacted)"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    query = commands.add_parser("query", help="list records of an object (every page)")
+    query.add_argument("object", metavar="OBJECT")
+    query.add_argument("--fields", help="comma-separated field names (default: all)")
+    query.add_argument("--where", default="", help="readByQuery condition, e.g. \"STATUS = 'T'\"")
+    query.add_argument("--format", choices=("json", "csv", "table"), default="json")
+    query.add_argument("--page-size", type=_page_size, default=1000, help="1-1000 (default 1000)")
+
+    lookup = commands.add_parser("lookup", help="print an object's definition as JSON")
+    lookup.add_argument("object", metavar="OBJECT")
+
+    call = commands.add_parser("call", help="run one raw function from an XML file ('-': stdin)")
+    call.add_argument("file", metavar="FILE.xml")
+    call.add_argument(
+        "--read-only", action="store_true", help="the function changes nothing (safe to retry)"
+    )
+
+    commands.add_parser(
+        "emulator", help="run the gateway emulator (see 'intacct emulator --help')", add_help=False
+    )
+    return parser
+
+
+def _page_size(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 1 <= value <= 1000:
+        raise argparse.ArgumentTypeError("page size must be between 1 and 1000")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args, _ = parser.parse_known_args(argv)
+    if args.command == "emulator":
+        # Everything after the word belongs to the emulator's own parser.
+        return _emulator(argv[argv.index("emulator") + 1 :])
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose)
+    from intacct_sdk._errors import ConfigurationError, IntacctError
+
+    try:
+        with _client(args) as client:
+            if args.command == "query":
+                _query(client, args, sys.stdout)
+            elif args.command == "lookup":
+                _print_json(client.lookup(args.object), sys.stdout)
+            else:
+                _call(client, args, sys.stdout)
+    except ConfigurationError as exc:
+        return _fail(f"configuration error: {exc}", EXIT_USAGE)
+    except IntacctError as exc:
+        return _fail(f"{type(exc).__name__}: {exc}", EXIT_FAILURE)
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            return _broken_pipe()
+        return _fail(f"{exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}", EXIT_USAGE)
+    except KeyboardInterrupt:
+        return _fail("interrupted", EXIT_INTERRUPTED)
+    return EXIT_OK
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"intacct: {' '.join(message.split())}", file=sys.stderr)
+    return code
+
+
+def _broken_pipe() -> int:
+    # The reader went away (``| head``): stop quietly, and keep Python from complaining
+    # again when it flushes stdout at exit.
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_OK
+
+
+def _configure_logging(verbose: int) -> None:
+    if not verbose:
+        return
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("intacct_sdk")
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
+
+
+def _client(args: argparse.Namespace) -> Client:
+    from intacct_sdk._client import Client
+    from intacct_sdk._config import ClientOptions, Credentials
+    from intacct_sdk._errors import ConfigurationError
+    from intacct_sdk._retry import RetryPolicy
+
+    credentials = Credentials.resolve(profile=args.profile, endpoint_url=args.endpoint)
+    options = ClientOptions(typed=False)
+    if args.timeout is not None:
+        options = options.merge({"timeout": args.timeout})
+    if args.retries is not None:
+        if args.retries < 0:
+            raise ConfigurationError("--retries must not be negative")
+        options = options.merge({"retry": RetryPolicy(attempts=args.retries + 1)})
+    return Client(credentials, options=options)
+
+
+def _records(client: Client, args: argparse.Namespace) -> Iterator[dict[str, Any]]:
+    fields = [f.strip() for f in args.fields.split(",") if f.strip()] if args.fields else None
+    return client.read_by_query(args.object, args.where, fields=fields, page_size=args.page_size)
+
+
+def _query(client: Client, args: argparse.Namespace, out: TextIO) -> None:
+    records = _records(client, args)
+    if args.format == "json":
+        _write_json_array(records, out)
+    elif args.format == "csv":
+        fields = [f.strip() for f in args.fields.split(",")] if args.fields else None
+        _write_csv(records, fields, out)
+    else:
+        _write_table(list(records), out)
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _write_json_array(records: Iterator[dict[str, Any]], out: TextIO) -> None:
+    """One JSON array, written record by record as pages arrive (never held in memory)."""
+    import json
+
+    out.write("[")
+    first = True
+    for record in records:
+        out.write("\n" if first else ",\n")
+        out.write(json.dumps(record, default=_json_default, ensure_ascii=False))
+        first = False
+    out.write("\n]\n" if not first else "]\n")
+    out.flush()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        import json
+
+        return json.dumps(value, default=_json_default, ensure_ascii=False)
+    return str(value)
+
+
+def _write_csv(records: Iterator[dict[str, Any]], fields: list[str] | None, out: TextIO) -> None:
+    import csv
+
+    writer: Any = None
+    for record in records:
+        if writer is None:
+            columns = fields or list(record)
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(columns)
+        writer.writerow([_cell(record.get(c)) for c in columns])
+    if writer is None and fields:
+        csv.writer(out, lineterminator="\n").writerow(fields)
+    out.flush()
+
+
+def _write_table(records: list[dict[str, Any]], out: TextIO) -> None:
+    """An aligned text table, for a screenful of records (it needs them all for widths)."""
+    if not records:
+        out.write("(no records)\n")
+        return
+    columns: list[str] = []
+    for record in records:
+        columns.extend(k for k in record if k not in columns)
+    rows = [[_cell(r.get(c)).replace("\n", " ")[:_MAX_CELL] for c in columns] for r in records]
+    widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(columns)]
+    out.write("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip() + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for row in rows:
+        out.write("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() + "\n")
+    out.write(f"({len(rows)} records)\n")
+
+
+def _print_json(value: Any, out: TextIO) -> None:
+    import json
+
+    out.write(json.dumps(value, default=_json_default, indent=2, ensure_ascii=False) + "\n")
+
+
+def _call(client: Client, args: argparse.Namespace, out: TextIO) -> None:
+    from intacct_sdk._errors import ConfigurationError
+
+    if args.file == "-":
+        xml = sys.stdin.read()
+    else:
+        with open(args.file, encoding="utf-8") as fh:
+            xml = fh.read()
+    if not xml.strip():
+        raise ConfigurationError(f"{args.file} is empty")
+    result = client.call(xml, is_write=not args.read_only)
+    _print_json(result.data, out)
+
+
+def _emulator(rest: list[str]) -> int:
+    import importlib
+
+    try:
+        emulator_cli: Any = importlib.import_module("intacct_sdk.testing._cli")
+    except ImportError as exc:
+        if exc.name not in ("intacct_sdk.testing._cli", "intacct_sdk.testing"):
+            raise
+        return _fail(
+            "the emulator is not available in this installation "
+            "(module intacct_sdk.testing._cli is missing)",
+            EXIT_USAGE,
+        )
+    parser = argparse.ArgumentParser(prog="intacct")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    emulator_cli.register(subparsers)
+    args = parser.parse_args(["emulator", *rest])
+    return int(emulator_cli.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

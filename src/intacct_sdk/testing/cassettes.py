@@ -1,0 +1,105 @@
+"""Recording gateway exchanges with vcrpy, with every secret scrubbed before it is written.
+
+A cassette of a real Intacct session would otherwise hold the sender password and the user
+password (in every login request), session ids (in every request and in the
+``getAPISession`` answer) and whatever sensitive fields the records carry. :func:`intacct_vcr`
+returns a ``vcr.VCR`` whose filters replace the content of those elements by ``REDACTED`` in
+request **and** response bodies, blank session ids in URLs, and drop credential headers,
+before anything reaches the YAML file.
+
+Requests are matched on method, scheme, host, port and path only: bodies carry random control
+ids, so they never match byte for byte; the recorded answers are played back in order.
+
+A replayed session works unchanged: the client logs in, gets the session id ``REDACTED`` from
+the cassette, and sends it back to the cassette, which does not check it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from intacct_sdk._log import redact_text
+
+__all__ = ["intacct_vcr", "scrub_request", "scrub_response"]
+
+_DROP_HEADERS = ("authorization", "cookie", "set-cookie", "proxy-authorization")
+
+
+def _scrub(data: Any, secrets: Iterable[str]) -> Any:
+    if isinstance(data, bytes):
+        text = data.decode("utf-8", errors="surrogateescape")
+        return redact_text(text, secrets).encode("utf-8", errors="surrogateescape")
+    if isinstance(data, str):
+        return redact_text(data, secrets)
+    return data
+
+
+def scrub_request(request: Any, secrets: Iterable[str] = ()) -> Any:
+    """Scrub a ``vcr.request.Request`` in place (body, URI, headers) and return it."""
+    secrets = tuple(s for s in secrets if s)
+    if request.body:
+        request.body = _scrub(request.body, secrets)
+    request.uri = redact_text(request.uri, secrets)
+    for name in list(request.headers):
+        if name.lower() in _DROP_HEADERS:
+            del request.headers[name]
+        else:
+            request.headers[name] = _scrub(request.headers[name], secrets)
+    return request
+
+
+def scrub_response(response: dict[str, Any], secrets: Iterable[str] = ()) -> dict[str, Any]:
+    """Scrub a vcrpy response dict (body and headers) and return it."""
+    secrets = tuple(s for s in secrets if s)
+    body = response.get("body")
+    if isinstance(body, dict) and body.get("string"):
+        body["string"] = _scrub(body["string"], secrets)
+    headers = response.get("headers") or {}
+    for name in list(headers):
+        if name.lower() in _DROP_HEADERS:
+            del headers[name]
+        else:
+            values = headers[name]
+            if isinstance(values, list):
+                headers[name] = [_scrub(v, secrets) for v in values]
+            else:
+                headers[name] = _scrub(values, secrets)
+    return response
+
+
+def intacct_vcr(
+    cassette_library_dir: str | os.PathLike[str] | None = None,
+    *,
+    record_mode: str = "once",
+    secrets: Iterable[str] = (),
+    **vcr_options: Any,
+) -> Any:
+    """A ``vcr.VCR`` configured for the Intacct gateway, with secrets scrubbed.
+
+    Args:
+        cassette_library_dir: Where cassettes live.
+        record_mode: vcrpy's record mode (``once``, ``none``, ``new_episodes``, ``all``).
+        secrets: Literal values to remove wherever they appear (e.g. a company id you
+            consider private), on top of the passwords and session ids always removed.
+        **vcr_options: Passed on to ``vcr.VCR`` (they override the defaults here).
+
+    Returns:
+        The configured ``vcr.VCR``.
+    """
+    import vcr
+
+    extra = tuple(secrets)
+    options: dict[str, Any] = {
+        "record_mode": record_mode,
+        "match_on": ("method", "scheme", "host", "port", "path"),
+        "decode_compressed_response": True,
+        "before_record_request": lambda r: scrub_request(r, extra),
+        "before_record_response": lambda r: scrub_response(r, extra),
+    }
+    if cassette_library_dir is not None:
+        options["cassette_library_dir"] = str(Path(cassette_library_dir))
+    options.update(vcr_options)
+    return vcr.VCR(**options)

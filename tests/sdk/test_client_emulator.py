@@ -1,0 +1,260 @@
+"""The client end to end against the gateway emulator's in-process transport."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from intacct_sdk import (
+    AsyncClient,
+    Client,
+    ClientOptions,
+    Credentials,
+    DuplicateControlIdError,
+    F,
+    ResponseLostError,
+    RetryPolicy,
+    SessionExpiredError,
+)
+from intacct_sdk.functions import Create, Lookup
+from intacct_sdk.testing import DEMO_CREDENTIALS, Company, Emulator, EmulatorResponse
+
+ENDPOINT = "https://emulator.test/ia/xml/xmlgw.phtml"
+CREDS = Credentials(
+    DEMO_CREDENTIALS.sender_id,
+    DEMO_CREDENTIALS.sender_password,
+    company_id=DEMO_CREDENTIALS.company_id,
+    user_id=DEMO_CREDENTIALS.user_id,
+    user_password=DEMO_CREDENTIALS.user_password,
+    endpoint_url=ENDPOINT,
+)
+NO_SLEEP = ClientOptions(retry=RetryPolicy(jitter=0, sleep=lambda s: None))
+
+
+def company_with(employees: int) -> Company:
+    company = Company()
+    company.bulk_insert(
+        "EMPLOYEE",
+        (
+            {"EMPLOYEEID": f"E{i:05d}", "PERSONALINFO.CONTACTNAME": f"Person {i}"}
+            for i in range(1, employees + 1)
+        ),
+    )
+    return company
+
+
+def calls(emu: Emulator, function: str) -> int:
+    return sum(n for (name, _), n in emu.stats.functions.items() if name == function)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(0, 45), page_size=st.integers(1, 20))
+def test_query_yields_each_record_once_whatever_the_page_size(n: int, page_size: int) -> None:
+    emu = Emulator(company_with(n), endpoint_url=ENDPOINT)
+    with Client(CREDS, options=NO_SLEEP, transport=emu.transport()) as client:
+        ids = [
+            r["EMPLOYEEID"]
+            for r in client.query(
+                "EMPLOYEE",
+                ["RECORDNO", "EMPLOYEEID"],
+                order_by=[("RECORDNO", "asc")],
+                page_size=page_size,
+            )
+        ]
+    assert sorted(ids) == [f"E{i:05d}" for i in range(1, n + 1)]
+    assert len(set(ids)) == len(ids)
+    assert calls(emu, "query") == max(1, math.ceil(n / page_size))
+    assert client.stats.http_requests == calls(emu, "query") + 1
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(0, 45), page_size=st.integers(1, 20))
+def test_read_by_query_pages_through_read_more(n: int, page_size: int) -> None:
+    emu = Emulator(company_with(n), endpoint_url=ENDPOINT)
+    with Client(CREDS, options=NO_SLEEP, transport=emu.transport()) as client:
+        ids = [r["EMPLOYEEID"] for r in client.read_by_query("EMPLOYEE", page_size=page_size)]
+    assert sorted(ids) == [f"E{i:05d}" for i in range(1, n + 1)]
+    assert calls(emu, "readByQuery") == 1
+    assert calls(emu, "readMore") == max(1, math.ceil(n / page_size)) - 1
+
+
+def test_filtered_query_and_writes_round_trip() -> None:
+    emu = Emulator(company_with(5), endpoint_url=ENDPOINT)
+    with Client(CREDS, options=NO_SLEEP, transport=emu.transport()) as client:
+        keys = client.create(
+            "EMPLOYEE", [{"EMPLOYEEID": "NEW1", "PERSONALINFO.CONTACTNAME": "New One"}]
+        )
+        found = list(
+            client.query("EMPLOYEE", ["RECORDNO", "EMPLOYEEID"], where=F("EMPLOYEEID") == "NEW1")
+        )
+        assert [r["EMPLOYEEID"] for r in found] == ["NEW1"]
+        assert int(found[0]["RECORDNO"]) == int(keys[0]["RECORDNO"])
+        client.delete("EMPLOYEE", [found[0]["RECORDNO"]])
+        assert list(client.query("EMPLOYEE", ["RECORDNO"], where=F("EMPLOYEEID") == "NEW1")) == []
+    assert emu.company.count("EMPLOYEE") == 5
+
+
+def test_batching_splits_requests() -> None:
+    emu = Emulator(endpoint_url=ENDPOINT)
+    fns = [Lookup("EMPLOYEE") for _ in range(7)]
+    with Client(
+        CREDS, options=NO_SLEEP.merge({"max_functions_per_request": 3}), transport=emu.transport()
+    ) as client:
+        results = client.execute(fns)
+    assert all(r.ok for r in results)
+    assert [r.control_id for r in results] == [f.control_id for f in fns]
+    assert emu.stats.http_requests == 1 + 3
+
+
+def test_transaction_rolls_back_everything() -> None:
+    emu = Emulator(endpoint_url=ENDPOINT)
+    fns = [
+        Create("EMPLOYEE", [{"EMPLOYEEID": "T1", "PERSONALINFO.CONTACTNAME": "T One"}]),
+        Create("NOSUCHOBJECT", [{"X": "1"}]),
+    ]
+    with Client(CREDS, options=NO_SLEEP, transport=emu.transport()) as client:
+        results = client.execute(fns, transaction=True)
+    assert [r.status for r in results] == ["aborted", "failure"]
+    assert emu.company.count("EMPLOYEE") == 0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_expired_session_is_renewed_transparently() -> None:
+    clock = Clock()
+    emu = Emulator(
+        company_with(3), endpoint_url=ENDPOINT, clock=clock, session_duration=timedelta(hours=1)
+    )
+    with Client(CREDS, options=NO_SLEEP, transport=emu.transport()) as client:
+        assert next(iter(client.read_by_query("EMPLOYEE")))["EMPLOYEEID"] == "E00001"
+        clock.now += timedelta(hours=2)  # the emulator's session expires; the client can't tell
+        assert len(list(client.query("EMPLOYEE", ["RECORDNO"]))) == 3
+        assert client.stats.session_refreshes == 1
+        assert client.stats.logins == 2
+        emu.invalidate_sessions()
+        assert len(list(client.query("EMPLOYEE", ["RECORDNO"]))) == 3
+        assert client.stats.session_refreshes == 2
+
+
+def test_given_session_id_expiry_raises() -> None:
+    emu = Emulator(endpoint_url=ENDPOINT)
+    with Client(CREDS, options=NO_SLEEP, transport=emu.transport()) as client:
+        client.lookup("EMPLOYEE")
+        session = client._sessions.session
+        assert session is not None
+    fixed = Credentials(
+        CREDS.sender_id,
+        CREDS.sender_password,
+        session_id=session.session_id,
+        endpoint_url=session.endpoint,
+    )
+    with Client(fixed, options=NO_SLEEP, transport=emu.transport()) as client:
+        client.lookup("EMPLOYEE")
+        emu.invalidate_sessions()
+        with pytest.raises(SessionExpiredError):
+            client.lookup("EMPLOYEE")
+        assert client.stats.logins == 0
+
+
+class LoseAnswer:
+    """Fault injector: the answer to request ``number`` is replaced by an HTTP 524."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+
+    def before_request(self, ctx: Any) -> EmulatorResponse | None:
+        return None
+
+    def after_request(self, ctx: Any, response: EmulatorResponse) -> EmulatorResponse:
+        if ctx.request_number == self.number:
+            return EmulatorResponse(524, {"Content-Type": "text/html"}, b"<html>524</html>")
+        return response
+
+    def function_failure(self, ctx: Any, function: str, object_name: str | None) -> None:
+        return None
+
+    def invalidate_sessions(self, ctx: Any) -> bool:
+        return False
+
+
+def make_write(client: Client) -> Callable[[], Any]:
+    return lambda: client.create(
+        "EMPLOYEE", [{"EMPLOYEEID": "W1", "PERSONALINFO.CONTACTNAME": "W"}], control_id="w1-v1"
+    )
+
+
+def test_lost_write_without_unique_id_is_surfaced_not_retried() -> None:
+    emu = Emulator(endpoint_url=ENDPOINT, faults=LoseAnswer(2))
+    client = Client(CREDS, options=NO_SLEEP, transport=emu.transport())
+    with client, pytest.raises(ResponseLostError):
+        make_write(client)()
+    assert emu.company.count("EMPLOYEE") == 1  # it did apply: the caller must reconcile
+    assert calls(emu, "create") == 1
+
+
+def test_lost_write_with_unique_id_is_resent_and_applied_once() -> None:
+    emu = Emulator(endpoint_url=ENDPOINT, faults=LoseAnswer(2))
+    options = NO_SLEEP.merge({"unique_id": True})
+    client = Client(CREDS, options=options, transport=emu.transport())
+    with client, pytest.raises(DuplicateControlIdError):
+        make_write(client)()  # the replay is refused: it already ran
+    assert emu.company.count("EMPLOYEE") == 1
+    assert emu.stats.http_requests == 3  # login, the lost create, the refused replay
+    assert client.stats.retries == 1
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_async_client_matches_sync_on_the_emulator() -> None:
+    emu_sync, emu_async = (
+        Emulator(company_with(23), endpoint_url=ENDPOINT),
+        Emulator(company_with(23), endpoint_url=ENDPOINT),
+    )
+    with Client(CREDS, options=NO_SLEEP, transport=emu_sync.transport()) as client:
+        expected = list(client.query("EMPLOYEE", ["RECORDNO", "EMPLOYEEID"], page_size=5))
+        expected_rbq = list(client.read_by_query("EMPLOYEE", page_size=7))
+    async with AsyncClient(CREDS, options=NO_SLEEP, transport=emu_async.transport()) as aclient:
+        got = [r async for r in aclient.query("EMPLOYEE", ["RECORDNO", "EMPLOYEEID"], page_size=5)]
+        got_rbq = [r async for r in aclient.read_by_query("EMPLOYEE", page_size=7)]
+    assert got == expected
+    assert len(got_rbq) == len(expected_rbq) == 23
+    assert emu_async.stats.http_requests == emu_sync.stats.http_requests
+
+
+def test_paging_releases_each_page() -> None:
+    """Memory stays flat: a consumed page is not kept alive by the iterator."""
+    import gc
+    import weakref
+
+    emu = Emulator(company_with(30), endpoint_url=ENDPOINT)
+    with Client(CREDS, options=NO_SLEEP, transport=emu.transport()) as client:
+        pages = client.query_pages("EMPLOYEE", ["RECORDNO"], page_size=10)
+        first = next(pages)
+        ref = weakref.ref(first)
+        del first
+        next(pages)
+        gc.collect()
+        assert ref() is None
+        rbq = client.read_by_query_pages("EMPLOYEE", page_size=10)
+        first = next(rbq)
+        ref = weakref.ref(first)
+        del first
+        next(rbq)
+        gc.collect()
+        assert ref() is None

@@ -1,0 +1,104 @@
+"""The Company store: sequences, timestamps, persistence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from intacct_sdk.testing import Company, CustomField, Emulator
+from testing.emu_helpers import Clock, Gateway, created_recordno, fn, timesheet_xml
+
+
+def test_insert_assigns_sequences_defaults_and_timestamps(clock: Clock) -> None:
+    c = Company(clock=clock)
+    first = c.insert("CLASS", {"CLASSID": "A", "NAME": "a"})
+    second = c.insert("CLASS", {"CLASSID": "B", "NAME": "b", "ACTIVE_FLAG": True})
+    assert (first, second) == (1, 2)
+    rec = c.get("CLASS", 1)
+    assert rec is not None
+    assert rec["STATUS"] == "active"
+    assert rec["WHENCREATED"] == rec["WHENMODIFIED"] == "03/04/2024 09:30:00"
+    assert c.count("CLASS") == 2
+    assert c.insert("CLASS", {"RECORDNO": 40, "CLASSID": "C", "NAME": "c"}) == 40
+    assert c.insert("CLASS", {"CLASSID": "D", "NAME": "d"}) == 41
+
+
+def test_task_id_defaults_to_recordno_and_timesheet_lines_are_stored(clock: Clock) -> None:
+    c = Company(clock=clock)
+    c.insert("PROJECT", {"PROJECTID": "P", "NAME": "p", "PROJECTCATEGORY": "Contract"})
+    rn = c.insert("TASK", {"NAME": "t", "PROJECTID": "P"})
+    task = c.get("TASK", rn)
+    assert task is not None and task["TASKID"] == str(rn)
+    ts = c.insert(
+        "TIMESHEET",
+        {
+            "EMPLOYEEID": "E",
+            "BEGINDATE": "01/01/2024",
+            "STATE": "Draft",
+            "TIMESHEETENTRIES": [
+                {"ENTRYDATE": "01/01/2024", "QTY": 1},
+                {"ENTRYDATE": "01/02/2024", "QTY": 2},
+            ],
+        },
+    )
+    lines = [r for r in c.records("TIMESHEETENTRY") if r["TIMESHEETKEY"] == str(ts)]
+    assert [line["LINENO"] for line in lines] == ["1", "2"]
+    assert {line["STATE"] for line in lines} == {"Draft"}
+
+
+def test_writes_move_whenmodified_with_the_clock(
+    gw: Gateway, clock: Clock, company: Company
+) -> None:
+    clock.advance(days=1)
+    gw.ok("<update><CLASS><CLASSID>C1</CLASSID><NAME>changed</NAME></CLASS></update>")
+    rec = next(r for r in company.records("CLASS") if r["CLASSID"] == "C1")
+    assert rec["WHENMODIFIED"] == "03/05/2024 09:30:00"
+    assert rec["WHENCREATED"] == "03/04/2024 09:30:00"
+
+
+def test_sqlite_company_survives_a_restart(tmp_path: Path, clock: Clock) -> None:
+    path = tmp_path / "company.sqlite"
+    with Company(path=path, clock=clock, custom_fields=[CustomField("TIMESHEET", "SYNC_REF")]) as c:
+        c.insert("EMPLOYEE", {"EMPLOYEEID": "E1", "PERSONALINFO": {"CONTACTNAME": "A"}})
+        c.insert("PROJECT", {"PROJECTID": "P1", "NAME": "p", "PROJECTCATEGORY": "Contract"})
+        c.insert("TASK", {"TASKID": "T1", "NAME": "t", "PROJECTID": "P1"})
+        c.insert("TASK", {"TASKID": "T2", "NAME": "u", "PROJECTID": "P1"})
+        gw = Gateway(Emulator(c, clock=clock))
+        (res,) = gw.results(
+            fn("<create>" + timesheet_xml(extra="<SYNC_REF>local-7</SYNC_REF>") + "</create>"),
+            unique_id=True,
+        )
+        rn = created_recordno(res)
+        # a failed transaction leaves nothing behind on disk either
+        gw.results(
+            fn("<create><CLASS><CLASSID>K</CLASSID><NAME>k</NAME></CLASS></create>", "a")
+            + fn("<create><CLASS><NAME>no id</NAME></CLASS></create>", "b"),
+            transaction=True,
+        )
+    with Company(path=path, clock=clock) as again:
+        ts = again.get("TIMESHEET", rn)
+        assert ts is not None and ts["SYNC_REF"] == "local-7"
+        assert again.count("TIMESHEETENTRY") == 2
+        assert again.count("CLASS") == 0
+        assert again.definition("TIMESHEET").field("SYNC_REF") is not None  # type: ignore[union-attr]
+        # sequences continue, and replay protection remembers the control id
+        assert (
+            again.insert("EMPLOYEE", {"EMPLOYEEID": "E2", "PERSONALINFO": {"CONTACTNAME": "B"}})
+            == 2
+        )
+        gw2 = Gateway(Emulator(again, clock=clock))
+        (dup,) = gw2.results(fn("<create>" + timesheet_xml() + "</create>"), unique_id=True)
+        assert dup.findtext("errormessage/error/errorno") == "XL03000008"
+
+
+def test_bulk_insert_indexes_by_id(clock: Clock) -> None:
+    c = Company(clock=clock)
+    c.bulk_insert(
+        "EMPLOYEE",
+        ({"EMPLOYEEID": f"E{i}", "PERSONALINFO": {"CONTACTNAME": str(i)}} for i in range(500)),
+    )
+    assert c.count("EMPLOYEE") == 500
+    gw = Gateway(Emulator(c, clock=clock))
+    res = gw.ok(
+        "<readByName><object>EMPLOYEE</object><keys>E499,E7</keys><fields>RECORDNO</fields></readByName>"
+    )
+    assert [r.findtext("RECORDNO") for r in res.findall("data/EMPLOYEE")] == ["500", "8"]

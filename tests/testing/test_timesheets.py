@@ -1,0 +1,185 @@
+"""Timesheets: states, entries, references, approve/decline, legacy functions."""
+
+from __future__ import annotations
+
+import pytest
+
+from intacct_sdk.testing import Company
+from testing.emu_helpers import Gateway, created_recordno, records, timesheet_xml
+
+
+def entries(company: Company, rn: int) -> list[dict[str, str]]:
+    return [r for r in company.records("TIMESHEETENTRY") if r["TIMESHEETKEY"] == str(rn)]
+
+
+def make(gw: Gateway, **kw: str) -> int:
+    return created_recordno(gw.ok("<create>" + timesheet_xml(**kw) + "</create>"))
+
+
+def test_create_defaults_to_draft_and_fills_entries(gw: Gateway, company: Company) -> None:
+    rn = make(gw)
+    ts = company.get("TIMESHEET", rn)
+    assert ts is not None
+    assert (ts["STATE"], ts["ENDDATE"], ts["LINES#"], ts["EMPLOYEEKEY"]) == ("Draft", "03/10/2024", "2", "1")
+    lines = entries(company, rn)
+    assert [(e["LINENO"], e["STATE"], e["TASKKEY"], e["PROJECTKEY"]) for e in lines] == [
+        ("1", "Draft", "1", "1"),
+        ("2", "Draft", "3", "1"),
+    ]
+    read = gw.ok(f"<read><object>TIMESHEET</object><keys>{rn}</keys><fields>*</fields></read>")
+    items = read.findall("data/TIMESHEET/TIMESHEETENTRIES/TIMESHEETENTRY")
+    assert [i.findtext("QTY") for i in items] == ["8", "4.5"]
+
+
+def test_create_submitted_and_invalid_state(gw: Gateway, company: Company) -> None:
+    rn = make(gw, state="Submitted")
+    assert {e["STATE"] for e in entries(company, rn)} == {"Submitted"}
+    assert any("Invalid STATE" in t for t in gw.fail("<create>" + timesheet_xml(state="Approved") + "</create>"))
+
+
+@pytest.mark.parametrize(
+    ("kw", "needle"),
+    [
+        ({"employee": "E9"}, "Invalid Employee 'E9'"),
+        ({"employee": "E3"}, "Employee 'E3' is inactive"),
+        ({"entries": ""}, "at least one TIMESHEETENTRY"),
+        ({"entries": "<TIMESHEETENTRY><ENTRYDATE>03/04/2024</ENTRYDATE></TIMESHEETENTRY>"}, "QTY is required"),
+        ({"entries": "<TIMESHEETENTRY><ENTRYDATE>03/04/2024</ENTRYDATE><QTY>1</QTY><PROJECTID>P3</PROJECTID></TIMESHEETENTRY>"}, "Project 'P3' is inactive"),
+        ({"entries": "<TIMESHEETENTRY><ENTRYDATE>03/04/2024</ENTRYDATE><QTY>1</QTY><PROJECTID>P2</PROJECTID><TASKKEY>1</TASKKEY></TIMESHEETENTRY>"}, "does not belong to project P2"),
+        ({"entries": "<TIMESHEETENTRY><ENTRYDATE>03/04/2024</ENTRYDATE><QTY>1</QTY><PROJECTID>P1</PROJECTID><TASKID>T1</TASKID><TASKKEY>1</TASKKEY></TIMESHEETENTRY>"}, "not both"),
+        ({"entries": "<TIMESHEETENTRY><ENTRYDATE>03/04/2024</ENTRYDATE><QTY>1</QTY><TASKID>T1</TASKID></TIMESHEETENTRY>"}, "TASKID needs PROJECTID"),
+        ({"entries": "<TIMESHEETENTRY><ENTRYDATE>03/04/2024</ENTRYDATE><QTY>1</QTY><DEPARTMENTID>D2</DEPARTMENTID></TIMESHEETENTRY>"}, "Department 'D2' is inactive"),
+        ({"entries": "<TIMESHEETENTRY><ENTRYDATE>03/04/2024</ENTRYDATE><QTY>1</QTY><TIMETYPE>Retired</TIMETYPE></TIMESHEETENTRY>"}, "Time type 'Retired' is inactive"),
+        ({"entries": "<TIMESHEETENTRY><ENTRYDATE>03/04/2024</ENTRYDATE><QTY>1</QTY><GLDIMTEAM>GREEN</GLDIMTEAM></TIMESHEETENTRY>"}, "Invalid Team 'GREEN'"),
+        ({"entries": "<TIMESHEETENTRY><ENTRYDATE>03/04/2024</ENTRYDATE><QTY>1</QTY><NOPE>1</NOPE></TIMESHEETENTRY>"}, "NOPE is not a field of TIMESHEETENTRY"),
+    ],
+)
+def test_reference_and_entry_checks(gw: Gateway, company: Company, kw: dict[str, str], needle: str) -> None:
+    texts = gw.fail("<create>" + timesheet_xml(**kw) + "</create>")
+    assert any(needle in t for t in texts), texts
+    assert texts[-1] == "Could not create Timesheet record!"
+    assert company.count("TIMESHEET") == 0 and company.count("TIMESHEETENTRY") == 0
+
+
+def test_dimension_and_custom_field_on_timesheet(gw: Gateway, company: Company) -> None:
+    line = ("<TIMESHEETENTRY><ENTRYDATE>03/04/2024</ENTRYDATE><QTY>2</QTY><PROJECTID>P1</PROJECTID>"
+            "<TASKID>T1</TASKID><GLDIMTEAM>RED</GLDIMTEAM><TIMETYPE>Regular</TIMETYPE></TIMESHEETENTRY>")
+    rn = make(gw, entries=line, extra="<SYNC_REF>local-42</SYNC_REF>")
+    assert entries(company, rn)[0]["GLDIMTEAM"] == "RED"
+    found = gw.ok("<query><object>TIMESHEET</object><select><field>RECORDNO</field></select>"
+                  "<filter><equalto><field>SYNC_REF</field><value>local-42</value></equalto></filter></query>")
+    assert [r["RECORDNO"] for r in records(found)] == [str(rn)]
+    found = gw.ok("<readByQuery><object>TIMESHEET</object><fields>RECORDNO,SYNC_REF</fields>"
+                  "<query>SYNC_REF = 'local-42'</query></readByQuery>")
+    assert [r["SYNC_REF"] for r in records(found)] == ["local-42"]
+
+
+def test_update_replaces_all_entries(gw: Gateway, company: Company) -> None:
+    rn = make(gw)
+    keep = entries(company, rn)[0]["RECORDNO"]
+    new_entries = (f"<TIMESHEETENTRY><RECORDNO>{keep}</RECORDNO><ENTRYDATE>03/06/2024</ENTRYDATE><QTY>1</QTY></TIMESHEETENTRY>"
+                   "<TIMESHEETENTRY><ENTRYDATE>03/07/2024</ENTRYDATE><QTY>2</QTY></TIMESHEETENTRY>"
+                   "<TIMESHEETENTRY><ENTRYDATE>03/08/2024</ENTRYDATE><QTY>3</QTY></TIMESHEETENTRY>")
+    body = timesheet_xml(entries=new_entries).replace("<TIMESHEET>", f"<TIMESHEET><RECORDNO>{rn}</RECORDNO>")
+    gw.ok(f"<update>{body}</update>")
+    lines = entries(company, rn)
+    assert [e["QTY"] for e in lines] == ["1", "2", "3"]
+    assert lines[0]["RECORDNO"] == keep
+    assert company.get("TIMESHEET", rn)["LINES#"] == "3"  # type: ignore[index]
+    assert company.count("TIMESHEETENTRY") == 3
+
+
+def test_update_needs_recordno_and_entries(gw: Gateway) -> None:
+    rn = make(gw)
+    assert gw.fail(f"<update>{timesheet_xml()}</update>")
+    no_entries = f"<update><TIMESHEET><RECORDNO>{rn}</RECORDNO><DESCRIPTION>x</DESCRIPTION></TIMESHEET></update>"
+    assert any("replaces every line" in t for t in gw.fail(no_entries))
+
+
+def approve(gw: Gateway, rn: int, keys: str = "", fn: str = "approve", by: str = "APPROVEDBY") -> None:
+    k = f"<ENTRYKEYS>{keys}</ENTRYKEYS>" if keys else ""
+    gw.ok(f"<{fn}><TIMESHEET><RECORDNO>{rn}</RECORDNO>{k}<{by}>boss</{by}><COMMENT>c</COMMENT></TIMESHEET></{fn}>")
+
+
+def test_approve_some_then_all(gw: Gateway, company: Company) -> None:
+    rn = make(gw, state="Submitted")
+    first, second = (e["RECORDNO"] for e in entries(company, rn))
+    approve(gw, rn, first)
+    assert company.get("TIMESHEET", rn)["STATE"] == "Partially Approved"  # type: ignore[index]
+    approve(gw, rn)
+    assert company.get("TIMESHEET", rn)["STATE"] == "Approved"  # type: ignore[index]
+    assert {e["STATE"] for e in entries(company, rn)} == {"Approved"}
+    assert company.count("TIMESHEETAPPROVAL") == 4  # two submissions, two approvals
+    # an approved timesheet can be neither updated nor deleted, nor approved again
+    body = timesheet_xml().replace("<TIMESHEET>", f"<TIMESHEET><RECORDNO>{rn}</RECORDNO>")
+    assert any("Approved and cannot be changed" in t for t in gw.fail(f"<update>{body}</update>"))
+    assert gw.fail(f"<delete><object>TIMESHEET</object><keys>{rn}</keys></delete>")
+    assert gw.fail(f"<approve><TIMESHEET><RECORDNO>{rn}</RECORDNO></TIMESHEET></approve>")
+
+
+def test_decline_with_php_style_approvedby_and_resubmit(gw: Gateway, company: Company) -> None:
+    rn = make(gw, state="Submitted")
+    first, _ = (e["RECORDNO"] for e in entries(company, rn))
+    approve(gw, rn, first, fn="decline", by="APPROVEDBY")
+    assert company.get("TIMESHEET", rn)["STATE"] == "Partially Declined"  # type: ignore[index]
+    approve(gw, rn, fn="decline", by="DECLINEDBY")
+    assert company.get("TIMESHEET", rn)["STATE"] == "Declined"  # type: ignore[index]
+    declined_by = {a["APPROVEDBY"] for a in company.records("TIMESHEETAPPROVAL") if a["STATE"] == "Declined"}
+    assert declined_by == {"boss"}
+    body = timesheet_xml().replace("<TIMESHEET>", f"<TIMESHEET><RECORDNO>{rn}</RECORDNO>")
+    gw.ok(f"<update>{body}</update>")
+    assert company.get("TIMESHEET", rn)["STATE"] == "Submitted"  # type: ignore[index]
+
+
+def test_draft_cannot_be_approved_and_entry_keys_must_belong(gw: Gateway) -> None:
+    rn = make(gw)
+    assert gw.fail(f"<approve><TIMESHEET><RECORDNO>{rn}</RECORDNO></TIMESHEET></approve>")
+    rn2 = make(gw, state="Submitted")
+    assert gw.fail(f"<approve><TIMESHEET><RECORDNO>{rn2}</RECORDNO><ENTRYKEYS>999</ENTRYKEYS></TIMESHEET></approve>")
+
+
+def test_delete_cascades_entries(gw: Gateway, company: Company) -> None:
+    rn = make(gw, state="Submitted")
+    gw.ok(f"<delete><object>TIMESHEET</object><keys>{rn}</keys></delete>")
+    assert company.count("TIMESHEET") == company.count("TIMESHEETENTRY") == company.count("TIMESHEETAPPROVAL") == 0
+
+
+def test_legacy_create_and_delete_timesheet(gw: Gateway, company: Company) -> None:
+    res = gw.ok(
+        "<create_timesheet><employeeid>E1</employeeid>"
+        "<begindate><year>2024</year><month>3</month><day>4</day></begindate>"
+        "<timesheetdescription>legacy</timesheetdescription><timesheetitems><timesheetitem>"
+        "<projectid>P1</projectid><taskname>Build</taskname>"
+        "<entrydate><year>2024</year><month>3</month><day>5</day></entrydate><qty>1.25</qty>"
+        "</timesheetitem></timesheetitems></create_timesheet>"
+    )
+    rn = int(res.findtext("key") or 0)
+    ts = company.get("TIMESHEET", rn)
+    assert ts is not None and ts["STATE"] == "Submitted" and ts["BEGINDATE"] == "03/04/2024"
+    assert entries(company, rn)[0]["TASKID"] == "T2"
+    gw.ok(f'<delete_timesheet key="{rn}"/>')
+    assert company.get("TIMESHEET", rn) is None
+
+
+def test_expense_report_with_items(gw: Gateway, company: Company) -> None:
+    res = gw.ok(
+        "<create><EEXPENSES><EMPLOYEEID>E1</EMPLOYEEID><DESCRIPTION>trip</DESCRIPTION><EEXPENSESITEMS>"
+        "<EEXPENSESITEM><EXPENSETYPE>Meals</EXPENSETYPE><AMOUNT>12.50</AMOUNT><PROJECTID>P1</PROJECTID></EEXPENSESITEM>"
+        "<EEXPENSESITEM><EXPENSETYPE>Taxi</EXPENSETYPE><AMOUNT>30</AMOUNT><GLDIMTEAM>RED</GLDIMTEAM></EEXPENSESITEM>"
+        "</EEXPENSESITEMS></EEXPENSES></create>"
+    )
+    rn = created_recordno(res)
+    rep = company.get("EEXPENSES", rn)
+    assert rep is not None and rep["TOTALENTERED"] == "42.50" and rep["STATE"] == "Submitted"
+    assert company.count("EEXPENSESITEM") == 2
+    assert gw.fail("<create><EEXPENSES><EMPLOYEEID>E1</EMPLOYEEID><EEXPENSESITEMS><EEXPENSESITEM>"
+                   "<EXPENSETYPE>x</EXPENSETYPE></EEXPENSESITEM></EEXPENSESITEMS></EEXPENSES></create>")
+
+
+def test_item_with_gl_group(gw: Gateway, company: Company) -> None:
+    gw.ok("<create><ITEMGLGROUP><NAME>Labor</NAME></ITEMGLGROUP></create>")
+    res = gw.ok("<create><ITEM><ITEMID>LAB1</ITEMID><NAME>Consulting hour</NAME><GLGROUP>Labor</GLGROUP>"
+                "<ITEMTYPE>Non-Inventory</ITEMTYPE></ITEM></create>")
+    item = company.get("ITEM", created_recordno(res))
+    assert item is not None and item["GLGRPKEY"] == "1"
+    assert gw.fail("<create><ITEM><ITEMID>EQ1</ITEMID><NAME>Drill</NAME><GLGROUP>Equipment</GLGROUP></ITEM></create>")
