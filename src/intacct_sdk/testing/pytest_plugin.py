@@ -99,3 +99,34 @@ async def intacct_async_client(intacct_emulator: Emulator) -> AsyncIterator[Any]
 
 
 # -- end of emulator fixtures ------------------------------------------------------------------
+
+
+# -- cassette fixtures (vcrpy; intacct_sdk.testing.cassettes) ------------------------------------
+
+
+@pytest.fixture
+def intacct_vcr(request: pytest.FixtureRequest) -> Any:
+    """A ``vcr.VCR`` that scrubs passwords and session ids before writing a cassette.
+
+    Cassettes go to a ``cassettes`` folder beside the test module. The record mode comes from
+    ``INTACCT_RECORD_MODE`` (default ``once``: record when the cassette is missing, replay
+    otherwise).
+    """
+    import os
+
+    from intacct_sdk.testing.cassettes import intacct_vcr as make_vcr
+
+    return make_vcr(
+        request.path.parent / "cassettes",
+        record_mode=os.environ.get("INTACCT_RECORD_MODE", "once"),
+    )
+
+
+@pytest.fixture
+def intacct_cassette(intacct_vcr: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Record or replay the test's exchanges in ``cassettes/<test name>.yaml``."""
+    with intacct_vcr.use_cassette(f"{request.node.name}.yaml") as cassette:
+        yield cassette
+
+
+# -- end of cassette fixtures -------------------------------------------------------------------
