@@ -37,8 +37,9 @@ import operator
 import re
 import urllib.parse
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections import deque
 from datetime import datetime
+from itertools import compress, repeat
 from typing import Any, Final
 
 from intacct_sdk._errors import (
@@ -57,7 +58,7 @@ from intacct_sdk._results import (
     Result,
     SessionInfo,
 )
-from intacct_sdk._values import Converter, NullableConverter, ValueTyping, converters, nullable
+from intacct_sdk._values import Converter, ValueTyping, converters, parse_int
 from intacct_sdk._xml import DEFAULT_MAX_BYTES, parse_xml
 
 __all__ = ["parse_response", "read_errors"]
@@ -70,7 +71,6 @@ _STATUSES: Final[frozenset[str]] = frozenset({"success", "failure", "aborted"})
 _EMPTY_TABLE: Final[dict[str, Converter]] = {}
 _WHITESPACE: Final = " \t\r\n"
 _UNTYPED: Final = ValueTyping(typed=False)
-_call: Final = operator.call
 
 _TAG: Final = re.compile(r"<[^>]*>")
 _SUPPORT_ID: Final = re.compile(r"\[Support ID: ([^\]]*)\]")
@@ -388,13 +388,19 @@ def _definition(data: ET.Element) -> Any:
 def _records(data: ET.Element, typing: ValueTyping) -> list[dict[str, Any]]:
     """Every child of ``data`` as a record dict (the hot path of big pages).
 
-    Most records are flat (``query`` answers name nested fields with dotted tags), and the
-    records of one page share one shape. So a flat record (its subtree is itself plus its
-    children, checked in C) is built by one dict comprehension over its children; a
-    repeated tag shows as fewer keys than children. Its typed fields are then converted
-    in one C-level pass, with a plan computed once per shape (which keys have a
-    converter) instead of a table lookup per field. Any other record (groups, lists,
-    repeats) takes :func:`_record`, the general per-child loop.
+    The records of one page share one shape, so the work of reading a shape is done once:
+
+    * A flat record (its subtree is itself plus its children, checked in C) is built by
+      one dict comprehension over its children; a repeated tag shows as fewer keys than
+      children.
+    * A record with nested groups (``PERSONALINFO/EMAIL1``) is read by a plan made once
+      per shape (tags and child counts in document order): the dotted key of each leaf,
+      zipped with the leaves' texts.
+    * Values are typed afterwards, a column at a time over the records of one shape
+      (:func:`_type_columns`): each distinct text is converted once.
+
+    Anything else (lists such as ``TIMESHEETENTRIES``, repeated tags) takes
+    :func:`_record`, the general per-child loop, which types as it goes.
     """
     out: list[dict[str, Any]] = []
     append = out.append
@@ -403,51 +409,119 @@ def _records(data: ET.Element, typing: ValueTyping) -> list[dict[str, Any]]:
     last_tag: Any = None
     table = _EMPTY_TABLE
     shape: list[str] = []
-    plan: _Plan | None = None
+    batch: list[dict[str, Any]] = []
+    batches: list[tuple[dict[str, Converter], list[str], list[dict[str, Any]]]] = []
+    group_tags: list[Any] = []
+    group_lens: list[int] = []
+    group: _GroupPlan | None = None
     for rec in data:
         tag = rec.tag
         if tag != last_tag:
             last_tag = tag
             table = converters(str(tag).upper(), tz) if typed else _EMPTY_TABLE
             shape = []
+            group_tags = []
+        elems = list(rec.iter())
         n = len(rec)
-        if len(list(rec.iter())) != n + 1:
-            append(_record(rec, table, typing))
-            continue
-        record = {c.tag: c.text for c in rec}
-        if len(record) != n:
-            append(_record(rec, table, typing))
-            continue
+        if len(elems) == n + 1:
+            record = {c.tag: c.text for c in rec}
+            if len(record) != n:
+                append(_record(rec, table, typing))
+                continue
+        else:
+            tags = [e.tag for e in elems]
+            lens = list(map(len, elems))
+            if tags != group_tags or lens != group_lens:
+                group_tags, group_lens = tags, lens
+                group = _group_plan(rec)
+            if group is None:
+                append(_record(rec, table, typing))
+                continue
+            keys, leaves = group
+            record = dict(zip(keys, compress([e.text for e in elems], leaves), strict=True))
+            if len(record) != len(keys):
+                append(_record(rec, table, typing))
+                continue
         if typed:
-            keys = list(record)
-            if keys != shape:  # tags are shared strings: equal shapes compare by identity
-                shape = keys
-                plan = _plan(keys, table)
-            if plan is not None:
-                names, convs, values = plan
-                record.update(zip(names, map(_call, convs, values(record)), strict=True))
+            names = list(record)
+            if names != shape:  # tags are shared strings: equal shapes compare by identity
+                shape = names
+                batch = []
+                batches.append((table, names, batch))
+            batch.append(record)
         elif None in record.values():
             for name, text in record.items():
                 if text is None:
                     record[name] = ""
         append(record)
+    for conv_table, names, records in batches:
+        _type_columns(records, names, conv_table)
     return out
 
 
-# The typed fields of one record shape: their names, None-safe converters, and a getter
-# that returns their raw values as a tuple.
-_Plan = tuple[tuple[str, ...], tuple[NullableConverter, ...], Callable[[dict[str, Any]], Any]]
+def _type_columns(
+    records: list[dict[str, Any]], names: list[str], table: dict[str, Converter]
+) -> None:
+    """Type the fields ``names`` of ``records`` (raw texts, all with these keys) in place.
+
+    A column at a time: the distinct texts are converted once each (dates, quantities and
+    the stamps of one document's lines recur), and the values are looked up and stored by
+    C-level ``map`` calls, with no Python frame per field. A column of plain ASCII digits
+    (checked on the joined distinct texts) is converted by ``int`` itself, which is what
+    :func:`~intacct_sdk._values.parse_int` does for such texts.
+    """
+    for name in names:
+        conv = table.get(name)
+        if conv is None:
+            continue
+        column = list(map(operator.itemgetter(name), records))
+        distinct = set(column)
+        distinct.discard(None)
+        if not distinct:
+            continue  # every value empty: None stays None
+        memo: dict[str | None, Any] | None = None
+        if conv is parse_int:
+            joined = "".join(distinct)
+            if joined.isascii() and joined.isdigit():
+                try:
+                    memo = dict(zip(distinct, map(int, distinct), strict=True))
+                except ValueError:  # digits beyond int()'s limit: the converter decides
+                    memo = None
+        if memo is None:
+            memo = {text: conv(text) for text in distinct}
+        memo[None] = None
+        deque(map(operator.setitem, records, repeat(name), map(memo.__getitem__, column)), 0)
 
 
-def _plan(keys: list[str], table: dict[str, Converter]) -> _Plan | None:
-    names = tuple(k for k in keys if k in table)
-    if not names:
-        return None
-    convs = tuple(nullable(table[k]) for k in names)
-    if len(names) == 1:
-        only = names[0]
-        return names, convs, lambda record: (record[only],)
-    return names, convs, operator.itemgetter(*names)
+# A record shape with groups: the dotted key of every leaf, and which elements of the
+# record's subtree (document order, the record first) are leaves.
+_GroupPlan = tuple[list[str], list[bool]]
+
+
+def _group_plan(rec: ET.Element) -> _GroupPlan | None:
+    """The plan of a record whose nested elements are all groups, or None (lists, depth)."""
+    keys: list[str] = []
+    leaves: list[bool] = [False]  # the record element itself
+
+    def walk(elem: ET.Element, prefix: str, depth: int) -> bool:
+        for child in elem:
+            if len(child):
+                item = child[0].tag
+                if depth >= _MAX_DEPTH or (
+                    child[-1].tag == item
+                    and (len(child) > 1 or item == _singular(child.tag))
+                    and all(c.tag == item for c in child)
+                ):
+                    return False  # a list (or too deep): the general path decides
+                leaves.append(False)
+                if not walk(child, f"{prefix}{child.tag}.", depth + 1):
+                    return False
+            else:
+                keys.append(prefix + child.tag)
+                leaves.append(True)
+        return True
+
+    return (keys, leaves) if walk(rec, "", 1) else None
 
 
 def _record(rec: ET.Element, table: dict[str, Converter], typing: ValueTyping) -> dict[str, Any]:

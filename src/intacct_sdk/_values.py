@@ -29,12 +29,10 @@ from intacct_sdk._errors import ConfigurationError
 __all__ = [
     "MULTI_SELECT_GLUE",
     "Converter",
-    "NullableConverter",
     "ValueTyping",
     "converters",
     "format_date",
     "format_datetime",
-    "nullable",
     "parse_bool",
     "parse_date",
     "parse_datetime",
@@ -66,7 +64,6 @@ class ValueTyping:
 _DEC: Final = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?").fullmatch
 _CACHE_LIMIT: Final = 4096
 _date_cache: dict[str, date | str] = {}
-_fromiso: Final = datetime.fromisoformat
 
 
 def _date(text: str) -> date | str:
@@ -101,7 +98,7 @@ def _datetime(text: str, tz: tzinfo | None) -> datetime | str:
         and text[16] == ":"
     ):
         try:
-            value = _fromiso(f"{text[6:10]}-{text[:2]}-{text[3:5]}T{text[11:]}")
+            value = datetime.fromisoformat(f"{text[6:10]}-{text[:2]}-{text[3:5]}T{text[11:]}")
         except ValueError:
             return text
         return value if tz is None else value.replace(tzinfo=tz)
@@ -114,28 +111,16 @@ def parse_datetime(text: str, tz: tzinfo | None = None) -> datetime | str:
 
 
 def _naive_datetime(text: str) -> datetime | str:
-    # The common case inlined (this runs for every WHENCREATED/WHENMODIFIED of a page).
-    if (
-        len(text) == 19
-        and text[2] == "/"
-        and text[5] == "/"
-        and text[10] == " "
-        and text[13] == ":"
-        and text[16] == ":"
-    ):
-        try:
-            return _fromiso(f"{text[6:10]}-{text[:2]}-{text[3:5]}T{text[11:]}")
-        except ValueError:
-            return text
-    return text
+    return _datetime(text, None)
 
 
 def parse_int(text: str) -> int | str:
     """Plain ASCII digits (optional leading minus) to an int; anything else unchanged."""
-    if text.isdigit() and text.isascii():
-        return int(text)
-    if text[:1] == "-" and text[1:].isdigit() and text.isascii():
-        return int(text)
+    if (text.isdigit() or (text[:1] == "-" and text[1:].isdigit())) and text.isascii():
+        try:
+            return int(text)
+        except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits)
+            return text
     return text
 
 
@@ -190,72 +175,6 @@ def converters(object_name: str, tz: tzinfo | None = None) -> dict[str, Converte
             if conv is not None:
                 table[name] = conv
     return table
-
-
-# --------------------------------------------------------------------------- nullable
-
-# The page reader types a whole record in one C-level pass (``map(operator.call, ...)``),
-# so its converters take the raw ``Element.text``: None for an empty element, which stays
-# None. Each is the matching ``parse_*`` with that check in front.
-NullableConverter = Callable[[str | None], Any]
-
-
-def _int_or_none(text: str | None) -> int | str | None:
-    if text is None:
-        return None
-    if text.isdigit() and text.isascii():
-        return int(text)
-    return parse_int(text)
-
-
-def _date_or_none(text: str | None) -> date | str | None:
-    if text is None:
-        return None
-    value = _date_cache.get(text)
-    return parse_date(text) if value is None else value
-
-
-def _decimal_or_none(text: str | None) -> Decimal | str | None:
-    if text is None:
-        return None
-    if text.isdigit() and text.isascii():
-        return Decimal(text)
-    return parse_decimal(text)
-
-
-_BOOLS: Final[dict[str, bool]] = {"true": True, "false": False}
-
-
-def _bool_or_none(text: str | None) -> bool | str | None:
-    if text is None:
-        return None
-    value = _BOOLS.get(text)
-    return parse_bool(text) if value is None else value
-
-
-def _naive_datetime_or_none(text: str | None) -> datetime | str | None:
-    return None if text is None else _naive_datetime(text)
-
-
-_NULLABLE: Final[dict[Converter, NullableConverter]] = {
-    parse_int: _int_or_none,
-    parse_date: _date_or_none,
-    parse_decimal: _decimal_or_none,
-    parse_bool: _bool_or_none,
-    _naive_datetime: _naive_datetime_or_none,
-}
-
-
-def nullable(conv: Converter) -> NullableConverter:
-    """``conv`` made to accept None (an empty element) and return None for it."""
-    fast = _NULLABLE.get(conv)
-    if fast is not None:
-        return fast
-
-    def convert(text: str | None) -> Any:
-        return None if text is None else conv(text)
-
-    return convert
 
 
 def format_date(value: date) -> str:

@@ -1,31 +1,22 @@
-"""The page reader's fast path (flat records, typed per shape) agrees with the general path.
+"""The page reader's fast paths agree with its general path, whatever the values.
 
-The fast path builds a flat record with one comprehension and types it with a plan made once
-per record shape; the general path (:func:`intacct_sdk._parse._record`) walks every child and
-looks each field up in the converter table. Whatever the values, both must give the same
-record, and the None-safe converters must agree with the ``parse_*`` functions they wrap.
+The fast paths build flat records with one comprehension, records with groups from a plan
+made once per shape, and type whole columns at once (each distinct text converted once,
+digit columns by ``int``); the general path (:func:`intacct_sdk._parse._record`) walks every
+child and converts each field through the converter table. Both must give equal records,
+with equal value types and the same key order.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from datetime import UTC
-from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from intacct_sdk._parse import _record, _records
-from intacct_sdk._values import (
-    ValueTyping,
-    converters,
-    nullable,
-    parse_bool,
-    parse_date,
-    parse_datetime,
-    parse_decimal,
-    parse_int,
-)
+from intacct_sdk._values import ValueTyping, converters, parse_date
 from intacct_sdk._xml import escape_text
 
 # EMPLOYEE fields of every converter kind, plus text fields the table does not know.
@@ -52,22 +43,29 @@ values = st.one_of(st.none(), wire_like)
 records = st.lists(st.tuples(*(values for _ in FIELDS)), min_size=1, max_size=8)
 
 
-def page(rows: list[tuple[str | None, ...]], tag: str = "employee") -> ET.Element:
+def cell(name: str, value: str | None) -> str:
+    return f"<{name}/>" if value is None else f"<{name}>{escape_text(value)}</{name}>"
+
+
+def page(rows: list[tuple[str | None, ...]], grouped: bool, tag: str = "employee") -> ET.Element:
     parts = []
     for row in rows:
-        cells = "".join(
-            f"<{name}/>" if value is None else f"<{name}>{escape_text(value)}</{name}>"
-            for name, value in zip(FIELDS, row, strict=True)
-        )
-        parts.append(f"<{tag}>{cells}</{tag}>")
+        cells = [cell(name, value) for name, value in zip(FIELDS, row, strict=True)]
+        if grouped:  # PERSONALINFO.EMAIL1 as <PERSONALINFO><EMAIL1>..</EMAIL1><PHONE1/>..
+            cells[4] = f"<PERSONALINFO>{cell('EMAIL1', row[4])}<PHONE1>1</PHONE1></PERSONALINFO>"
+        parts.append(f"<{tag}>{''.join(cells)}</{tag}>")
     return ET.fromstring(f"<data>{''.join(parts)}</data>")
 
 
-@given(records, st.sampled_from([ValueTyping(), ValueTyping(typed=False), ValueTyping(timezone=UTC)]))
+@given(
+    records,
+    st.booleans(),
+    st.sampled_from([ValueTyping(), ValueTyping(typed=False), ValueTyping(timezone=UTC)]),
+)
 def test_fast_path_equals_general_path(
-    rows: list[tuple[str | None, ...]], typing: ValueTyping
+    rows: list[tuple[str | None, ...]], grouped: bool, typing: ValueTyping
 ) -> None:
-    data = page(rows)
+    data = page(rows, grouped)
     table = converters("EMPLOYEE", typing.timezone) if typing.typed else {}
     expected = [_record(rec, table, typing) for rec in data]
     got = _records(data, typing)
@@ -96,20 +94,11 @@ def test_records_of_different_shapes_in_one_page_are_each_typed() -> None:
     assert got[4] == {"RECORDNO": 6, "BEGINDATE": parse_date("02/03/2021")}
 
 
-@given(st.one_of(st.none(), wire_like))
-def test_nullable_converters_agree_with_the_parse_functions(text: str | None) -> None:
-    plain: list[Any] = [parse_int, parse_date, parse_decimal, parse_bool, parse_datetime]
-    for conv in plain:
-        wrapped = nullable(conv)
-        if text is None:
-            assert wrapped(None) is None
-        else:
-            expected = conv(text)
-            got = wrapped(text)
-            assert got == expected
-            assert type(got) is type(expected)
-    table = converters("EMPLOYEE", UTC)
-    aware = nullable(table["WHENMODIFIED"])
-    assert aware(None) is None
-    if text is not None:
-        assert aware(text) == parse_datetime(text, UTC)
+def test_digit_columns_beyond_the_int_limit_stay_strings() -> None:
+    huge = "9" * 5000  # int() refuses more than 4300 digits by default
+    data = ET.fromstring(
+        f"<data><employee><RECORDNO>{huge}</RECORDNO></employee>"
+        "<employee><RECORDNO>7</RECORDNO></employee></data>"
+    )
+    got = _records(data, ValueTyping())
+    assert got == [{"RECORDNO": huge}, {"RECORDNO": 7}]
