@@ -14,6 +14,7 @@ emulator's own stats. Nothing here is a test: targets are reported as held or mi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.metadata
 import json
 import math
@@ -23,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +44,18 @@ FALLBACK_FIELDS = {
     "PROJECT": ["PROJECTID", "RECORDNO", "STATUS", "WHENMODIFIED", "NAME"],
     "TASK": ["TASKID", "PROJECTID", "RECORDNO", "WHENMODIFIED", "NAME"],
     "TIMESHEETENTRY": [
-        "RECORDNO", "TIMESHEETKEY", "LINENO", "ENTRYDATE", "QTY", "PROJECTID", "TASKID",
-        "NOTES", "STATE", "WHENMODIFIED",
+        "RECORDNO",
+        "TIMESHEETKEY",
+        "LINENO",
+        "ENTRYDATE",
+        "QTY",
+        "PROJECTID",
+        "TASKID",
+        "NOTES",
+        "STATE",
+        "WHENMODIFIED",
     ],
-}  # fmt: skip
+}
 # The engine's TIMESHEETENTRY spec asks for dimension fields the seeded entries do not carry.
 OWN_FIELDS = {"TIMESHEETENTRY"}
 
@@ -67,20 +76,23 @@ def fields_for(name: str) -> list[str]:
 # --------------------------------------------------------------------------- processes
 
 
-def run_proc(cmd: list[str], env: dict[str, str] | None = None, stdout: Any = None) -> dict[str, Any]:
+def run_proc(
+    cmd: list[str], env: dict[str, str] | None = None, stdout: Any = None
+) -> dict[str, Any]:
     """Run ``cmd``; return its wall time, peak RSS (from wait4) and the worker's JSON line."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(
-        cmd, env=env, stdout=subprocess.PIPE if stdout is None else stdout,
-        stderr=subprocess.PIPE, cwd=ROOT,
-    )  # fmt: skip
+        cmd,
+        env=env,
+        stdout=subprocess.PIPE if stdout is None else stdout,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
     out_b, err_b = proc.communicate(timeout=TIMEOUT)
     wall = time.perf_counter() - t0
     out = out_b.decode() if out_b else ""
     err = err_b.decode() if err_b else ""
-    line = next(
-        (x for x in (out + "\n" + err).splitlines() if x.startswith("BENCH ")), None
-    )
+    line = next((x for x in (out + "\n" + err).splitlines() if x.startswith("BENCH ")), None)
     if proc.returncode != 0 or line is None:
         tail = (err or out).strip().splitlines()[-5:]
         return {"error": f"exit {proc.returncode}: " + " | ".join(tail)[-400:]}
@@ -178,40 +190,72 @@ def run_size(size: S.Size, repeat: int, rows: list[dict[str, Any]], cli: bool) -
         base = {"url": server.url, "credentials": creds, "objects": objects}
         minimum = S.minimum_pull_requests(counts)
 
-        def row(kind: str, client: str, result: dict[str, Any], min_req: int | None,
-                n: int, note: str = "", min_fn: int | None = None) -> dict[str, Any]:  # fmt: skip
-            r = {"size": size.name, "scenario": kind, "client": client, "expected": n,
-                 "min_requests": min_req, "min_functions": min_fn if min_fn else min_req,
-                 "note": note, **result}  # fmt: skip
+        def row(
+            kind: str,
+            client: str,
+            result: dict[str, Any],
+            min_req: int | None,
+            n: int,
+            note: str = "",
+            min_fn: int | None = None,
+        ) -> dict[str, Any]:
+            r = {
+                "size": size.name,
+                "scenario": kind,
+                "client": client,
+                "expected": n,
+                "min_requests": min_req,
+                "min_functions": min_fn if min_fn else min_req,
+                "note": note,
+                **result,
+            }
             rows.append(r)
             print(f"  {kind:12s} {client:34s} {summary(r)}", flush=True)
             return r
 
         # Full pull: minimum is ceil(N/2000) per object plus the login.
-        row("pull", "ours (HTTP)", best_of(repeat, lambda: worker("ours-pull", base, emulator)),
-            minimum + 1, n_records)  # fmt: skip
+        row(
+            "pull",
+            "ours (HTTP)",
+            best_of(repeat, lambda: worker("ours-pull", base, emulator)),
+            minimum + 1,
+            n_records,
+        )
         inproc = dict(base, inproc=S.company_args(size))
         if size.timesheet_entries:
             inproc["timesheets_seed"] = {"bench_dir": str(HERE), "entries": size.timesheet_entries}
-        row("pull", "ours (in-process transport)",
-            best_of(repeat, lambda: worker("ours-pull", inproc)), minimum + 1, n_records,
-            "emulator in the same process")  # fmt: skip
-        row("pull", "sageintacctsdk (get_all)",
-            best_of(repeat, lambda: worker("theirs-pull", base, emulator)), minimum + 1,
-            n_records)  # fmt: skip
+        row(
+            "pull",
+            "ours (in-process transport)",
+            best_of(repeat, lambda: worker("ours-pull", inproc)),
+            minimum + 1,
+            n_records,
+            "emulator in the same process",
+        )
+        row(
+            "pull",
+            "sageintacctsdk (get_all)",
+            best_of(repeat, lambda: worker("theirs-pull", base, emulator)),
+            minimum + 1,
+            n_records,
+        )
         bodies = str(HERE / "out" / f"bodies-{size.name}.bin")
         (HERE / "out").mkdir(exist_ok=True)
         floor = best_of(repeat, lambda: worker("floor", dict(base, save=bodies), emulator))
-        row("pull", "floor (httpx + ET.fromstring)", floor, minimum, n_records,
-            "no login (login auth on each request)")  # fmt: skip
+        row(
+            "pull",
+            "floor (httpx + ET.fromstring)",
+            floor,
+            minimum,
+            n_records,
+            "no login (login auth on each request)",
+        )
         if "error" not in floor:
             theirs_parse = worker("theirs-parse", {"bodies": bodies})
             if "error" not in theirs_parse:
                 floor["parse_cpu"].update(theirs_parse["parse_cpu"])
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(bodies)
-        except OSError:
-            pass
 
         # Incremental run with no changes: one data request for every object, plus the login.
         since = latest_change(company, list(size.pulls))
@@ -220,54 +264,98 @@ def run_size(size: S.Size, repeat: int, rows: list[dict[str, Any]], cli: bool) -
         after = (since + timedelta(seconds=1)).strftime("%m/%d/%Y %H:%M:%S")
         incr = dict(base, since=since.isoformat(), since_wire=after)
         n_obj = len(size.pulls)
-        row("incremental", "ours (one batched request)",
-            best_of(repeat, lambda: worker("ours-incremental", incr, emulator)), 2, 0,
-            min_fn=1 + n_obj)  # fmt: skip
-        row("incremental", "sageintacctsdk (get_all_generator)",
-            best_of(repeat, lambda: worker("theirs-incremental", incr, emulator)), 2, 0,
-            min_fn=1 + n_obj)  # fmt: skip
+        row(
+            "incremental",
+            "ours (one batched request)",
+            best_of(repeat, lambda: worker("ours-incremental", incr, emulator)),
+            2,
+            0,
+            min_fn=1 + n_obj,
+        )
+        row(
+            "incremental",
+            "sageintacctsdk (get_all_generator)",
+            best_of(repeat, lambda: worker("theirs-incremental", incr, emulator)),
+            2,
+            0,
+            min_fn=1 + n_obj,
+        )
 
         # Push M timesheets: ceil(M / 100) requests (100 functions per request), plus login.
         m = size.push
         push_min = math.ceil(m / 100) + 1
         ours_ts = S.timesheets(company, m, first_week=datetime(2031, 1, 6).date())
         theirs_ts = S.timesheets(company, m, first_week=datetime(2033, 1, 3).date())
-        row("push", "ours (execute, 100 per request)",
-            worker("ours-push", dict(base, timesheets=ours_ts), emulator), push_min, m,
-            min_fn=m + 1)  # fmt: skip
-        row("push", "sageintacctsdk (ApiBase.post)",
-            worker("theirs-push", dict(base, timesheets=theirs_ts), emulator), push_min, m,
-            min_fn=m + 1)  # fmt: skip
+        row(
+            "push",
+            "ours (execute, 100 per request)",
+            worker("ours-push", dict(base, timesheets=ours_ts), emulator),
+            push_min,
+            m,
+            min_fn=m + 1,
+        )
+        row(
+            "push",
+            "sageintacctsdk (ApiBase.post)",
+            worker("theirs-push", dict(base, timesheets=theirs_ts), emulator),
+            push_min,
+            m,
+            min_fn=m + 1,
+        )
 
         if cli:
             run_cli(server.url, emulator, creds, rows, size.name, repeat)
 
 
-def run_cli(url: str, emulator: Any, creds: dict[str, str], rows: list[dict[str, Any]],
-            size: str, repeat: int) -> None:  # fmt: skip
+def run_cli(
+    url: str,
+    emulator: Any,
+    creds: dict[str, str],
+    rows: list[dict[str, Any]],
+    size: str,
+    repeat: int,
+) -> None:
     """Cold `intacct query EMPLOYEE --format json`, whole process, against sageintacctsdk."""
     fields = fields_for("EMPLOYEE")
     n = emulator.company.count("EMPLOYEE")
     env = ours_env()
-    env.update({
-        "INTACCT_SENDER_ID": creds["sender_id"], "INTACCT_SENDER_PASSWORD": creds["sender_password"],
-        "INTACCT_COMPANY_ID": creds["company_id"], "INTACCT_USER_ID": creds["user_id"],
-        "INTACCT_USER_PASSWORD": creds["user_password"], "INTACCT_ENDPOINT_URL": url,
-    })  # fmt: skip
+    env.update(
+        {
+            "INTACCT_SENDER_ID": creds["sender_id"],
+            "INTACCT_SENDER_PASSWORD": creds["sender_password"],
+            "INTACCT_COMPANY_ID": creds["company_id"],
+            "INTACCT_USER_ID": creds["user_id"],
+            "INTACCT_USER_PASSWORD": creds["user_password"],
+            "INTACCT_ENDPOINT_URL": url,
+        }
+    )
 
     def ours() -> dict[str, Any]:
         emulator.stats.reset()
-        cmd = [sys.executable, "-m", "intacct_sdk.cli", "query", "EMPLOYEE",
-               "--fields", ",".join(fields), "--format", "json"]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "intacct_sdk.cli",
+            "query",
+            "EMPLOYEE",
+            "--fields",
+            ",".join(fields),
+            "--format",
+            "json",
+        ]
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, env=env, capture_output=True, cwd=ROOT, timeout=TIMEOUT)
         wall = time.perf_counter() - t0
         if proc.returncode != 0:
             return {"error": proc.stderr.decode()[-300:]}
         records = len(json.loads(proc.stdout))
-        return {"records": records, "process_wall": wall, "wall": wall,
-                "emu_requests": emulator.stats.http_requests,
-                "emu_functions": emulator.stats.total_functions}  # fmt: skip
+        return {
+            "records": records,
+            "process_wall": wall,
+            "wall": wall,
+            "emu_requests": emulator.stats.http_requests,
+            "emu_functions": emulator.stats.total_functions,
+        }
 
     def theirs() -> dict[str, Any]:
         if not BENCH_PY.exists():
@@ -275,20 +363,37 @@ def run_cli(url: str, emulator: Any, creds: dict[str, str], rows: list[dict[str,
         emulator.stats.reset()
         args = json.dumps({"url": url, "credentials": creds, "fields": fields})
         t0 = time.perf_counter()
-        proc = subprocess.run([str(BENCH_PY), WORKER, "theirs-cli", args], capture_output=True,
-                              cwd=ROOT, timeout=TIMEOUT)  # fmt: skip
+        proc = subprocess.run(
+            [str(BENCH_PY), WORKER, "theirs-cli", args],
+            capture_output=True,
+            cwd=ROOT,
+            timeout=TIMEOUT,
+        )
         wall = time.perf_counter() - t0
         if proc.returncode != 0:
             return {"error": proc.stderr.decode()[-300:]}
         records = len(json.loads(proc.stdout))
-        return {"records": records, "process_wall": wall, "wall": wall,
-                "emu_requests": emulator.stats.http_requests,
-                "emu_functions": emulator.stats.total_functions}  # fmt: skip
+        return {
+            "records": records,
+            "process_wall": wall,
+            "wall": wall,
+            "emu_requests": emulator.stats.http_requests,
+            "emu_functions": emulator.stats.total_functions,
+        }
 
-    for client, fn in (("ours: intacct query --format json", ours),
-                       ("sageintacctsdk script (get_all + json.dump)", theirs)):  # fmt: skip
-        r = {"size": size, "scenario": "cold CLI", "client": client, "expected": n,
-             "min_requests": None, "note": "whole process", **best_of(repeat, fn)}  # fmt: skip
+    for client, fn in (
+        ("ours: intacct query --format json", ours),
+        ("sageintacctsdk script (get_all + json.dump)", theirs),
+    ):
+        r = {
+            "size": size,
+            "scenario": "cold CLI",
+            "client": client,
+            "expected": n,
+            "min_requests": None,
+            "note": "whole process",
+            **best_of(repeat, fn),
+        }
         rows.append(r)
         print(f"  {'cold CLI':12s} {client:34s} {summary(r)}", flush=True)
 
@@ -306,10 +411,16 @@ def run_growth(base_employees: int, repeat: int, rows: list[dict[str, Any]]) -> 
         with serve(emulator) as server:
             base = {"url": server.url, "credentials": creds, "objects": objects}
             for client, mode in (("ours (HTTP)", "ours-pull"), ("sageintacctsdk", "theirs-pull")):
-                r = {"size": f"{factor}x", "scenario": "growth", "client": client,
-                     "expected": n, "min_requests": math.ceil(n / 2000) + 1,
-                     "min_functions": math.ceil(n / 2000) + 1, "note": "",
-                     **best_of(repeat, lambda m=mode, b=base, e=emulator: worker(m, b, e))}  # fmt: skip
+                r = {
+                    "size": f"{factor}x",
+                    "scenario": "growth",
+                    "client": client,
+                    "expected": n,
+                    "min_requests": math.ceil(n / 2000) + 1,
+                    "min_functions": math.ceil(n / 2000) + 1,
+                    "note": "",
+                    **best_of(repeat, lambda m=mode, b=base, e=emulator: worker(m, b, e)),
+                }
                 rows.append(r)
                 print(f"  growth {factor:2d}x  {client:34s} {summary(r)}", flush=True)
 
@@ -348,10 +459,16 @@ def machine() -> dict[str, str]:
     versions["intacct_sdk (this checkout)"] = __version__
     if BENCH_PY.exists():
         out = subprocess.run(
-            [str(BENCH_PY), "-c", "import importlib.metadata as m;"
-             "print(m.version('sageintacctsdk'), m.version('xmltodict'), m.version('requests'))"],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
+            [
+                str(BENCH_PY),
+                "-c",
+                "import importlib.metadata as m;"
+                "print(m.version('sageintacctsdk'), m.version('xmltodict'), m.version('requests'))",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         parts = out.stdout.split()
         if len(parts) == 3:
             versions["sageintacctsdk"], versions["xmltodict"], versions["requests"] = parts
@@ -365,7 +482,9 @@ def machine() -> dict[str, str]:
     }
 
 
-def _find(rows: list[dict[str, Any]], size: str, scenario: str, prefix: str) -> dict[str, Any] | None:
+def _find(
+    rows: list[dict[str, Any]], size: str, scenario: str, prefix: str
+) -> dict[str, Any] | None:
     for r in rows:
         if (r["size"], r["scenario"]) == (size, scenario) and r["client"].startswith(prefix):
             return r if "error" not in r else None
@@ -383,26 +502,38 @@ def targets(rows: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
         if r["client"].startswith("ours") and r.get("min_requests") and "emu_requests" in r:
             seen = True
             good = (r["emu_requests"], r["emu_functions"]) == (
-                r["min_requests"], r["min_functions"]
+                r["min_requests"],
+                r["min_functions"],
             )
             ok &= good
-            ev.append(f"{r['size']} {r['scenario']}{'' if good else ' (over)'}: "
-                      f"{r['emu_requests']} req/{r['emu_functions']} fn "
-                      f"(min {r['min_requests']}/{r['min_functions']})")  # fmt: skip
-    out.append(("requests and functions equal to the minimum (ours)", status(ok, seen),
-                "; ".join(ev)))  # fmt: skip
+            ev.append(
+                f"{r['size']} {r['scenario']}{'' if good else ' (over)'}: "
+                f"{r['emu_requests']} req/{r['emu_functions']} fn "
+                f"(min {r['min_requests']}/{r['min_functions']})"
+            )
+    out.append(
+        ("requests and functions equal to the minimum (ours)", status(ok, seen), "; ".join(ev))
+    )
 
     # 2. full pull >= 3x sageintacctsdk's records/s
     ev, ok, seen = [], True, False
     for size in sizes:
-        ours, theirs = _find(rows, size, "pull", "ours (HTTP)"), _find(rows, size, "pull", "sageintacctsdk")
+        ours, theirs = (
+            _find(rows, size, "pull", "ours (HTTP)"),
+            _find(rows, size, "pull", "sageintacctsdk"),
+        )
         if ours and theirs:
             seen = True
             ratio = theirs["wall"] / ours["wall"]
             ok &= ratio >= 3.0
             ev.append(f"{size}: {ratio:.2f}x")
-    out.append(("full pull >= 3x sageintacctsdk records/s (loopback HTTP)", status(ok, seen),
-                ", ".join(ev)))  # fmt: skip
+    out.append(
+        (
+            "full pull >= 3x sageintacctsdk records/s (loopback HTTP)",
+            status(ok, seen),
+            ", ".join(ev),
+        )
+    )
 
     # 3. parsing within 1.5x of ET.fromstring on the same bytes
     ev, ok, seen = [], True, False
@@ -414,31 +545,66 @@ def targets(rows: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
             ratio = p["ours"] / p["et"]
             ok &= ratio <= 1.5
             ev.append(f"{size}: {ratio:.2f}x")
-    out.append(("parse_response (typed records) <= 1.5x ET.fromstring, same bytes",
-                status(ok, seen), ", ".join(ev)))  # fmt: skip
+    out.append(
+        (
+            "parse_response (typed records) <= 1.5x ET.fromstring, same bytes",
+            status(ok, seen),
+            ", ".join(ev),
+        )
+    )
 
     # 4. memory flat and time linear across 1x/4x/16x
-    g = {r["size"]: r for r in rows if r["scenario"] == "growth" and r["client"].startswith("ours")
-         and "error" not in r}  # fmt: skip
+    g = {
+        r["size"]: r
+        for r in rows
+        if r["scenario"] == "growth" and r["client"].startswith("ours") and "error" not in r
+    }
     if {"1x", "16x"} <= set(g):
         mem = g["16x"]["rss_kb"] / g["1x"]["rss_kb"]
         per = (g["16x"]["wall"] / g["16x"]["records"]) / (g["1x"]["wall"] / g["1x"]["records"])
-        out.append(("peak memory flat across 1x/4x/16x (16x RSS <= 1.25x of 1x)",
-                    status(mem <= 1.25, True), f"16x/1x RSS {mem:.2f}"))  # fmt: skip
-        out.append(("time linear (16x time per record <= 1.25x of 1x)",
-                    status(per <= 1.25, True), f"16x/1x time per record {per:.2f}"))  # fmt: skip
+        out.append(
+            (
+                "peak memory flat across 1x/4x/16x (16x RSS <= 1.25x of 1x)",
+                status(mem <= 1.25, True),
+                f"16x/1x RSS {mem:.2f}",
+            )
+        )
+        out.append(
+            (
+                "time linear (16x time per record <= 1.25x of 1x)",
+                status(per <= 1.25, True),
+                f"16x/1x time per record {per:.2f}",
+            )
+        )
     else:
         out.append(("peak memory flat / time linear", "not measured", "growth not run"))
 
     # 5. cold CLI >= 1.1x faster
-    ours = next((r for r in rows if r["scenario"] == "cold CLI" and r["client"].startswith("ours")
-                 and "error" not in r), None)  # fmt: skip
-    theirs = next((r for r in rows if r["scenario"] == "cold CLI" and
-                   r["client"].startswith("sage") and "error" not in r), None)  # fmt: skip
+    ours = next(
+        (
+            r
+            for r in rows
+            if r["scenario"] == "cold CLI" and r["client"].startswith("ours") and "error" not in r
+        ),
+        None,
+    )
+    theirs = next(
+        (
+            r
+            for r in rows
+            if r["scenario"] == "cold CLI" and r["client"].startswith("sage") and "error" not in r
+        ),
+        None,
+    )
     if ours and theirs:
         ratio = theirs["process_wall"] / ours["process_wall"]
-        out.append(("cold `intacct query EMPLOYEE --format json` (10k) >= 1.1x faster",
-                    status(ratio >= 1.1, True), f"{ratio:.2f}x"))  # fmt: skip
+        out.append(
+            (
+                "cold `intacct query EMPLOYEE --format json` (10k) >= 1.1x faster",
+                status(ratio >= 1.1, True),
+                f"{ratio:.2f}x",
+            )
+        )
     else:
         out.append(("cold CLI >= 1.1x faster", "not measured", "medium size not run"))
     return out
@@ -478,17 +644,29 @@ def write_report(path: Path, rows: list[dict[str, Any]], command: str, started: 
         "that client; `min req`: the least the gateway allows (login included where a client",
         "logs in). Records/s is over the client's measured work; peak RSS is the whole process.",
         "",
-        "| size | scenario | client | records | wall s | records/s | vs theirs | req | fn | min req/fn | peak RSS MB | import s | note |",
+        "| size | scenario | client | records | wall s | records/s | vs theirs | req | fn "
+        "| min req/fn | peak RSS MB | import s | note |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         if "error" in r:
-            lines.append(f"| {r['size']} | {r['scenario']} | {r['client']} | | | | | | | "
-                         f"{r.get('min_requests') or ''} | | | {r['error']} |")  # fmt: skip
+            lines.append(
+                f"| {r['size']} | {r['scenario']} | {r['client']} | | | | | | | "
+                f"{r.get('min_requests') or ''} | | | {r['error']} |"
+            )
             continue
         rate = r["records"] / r["wall"] if r["wall"] and r["records"] else 0.0
-        theirs = next((x for x in rows if x["size"] == r["size"] and x["scenario"] == r["scenario"]
-                       and x["client"].startswith("sage") and "error" not in x), None)  # fmt: skip
+        theirs = next(
+            (
+                x
+                for x in rows
+                if x["size"] == r["size"]
+                and x["scenario"] == r["scenario"]
+                and x["client"].startswith("sage")
+                and "error" not in x
+            ),
+            None,
+        )
         vs = f"{theirs['wall'] / r['wall']:.2f}x" if theirs and r["wall"] else ""
         lines.append(
             f"| {r['size']} | {r['scenario']} | {r['client']} | {r['records']} | {r['wall']:.3f} | "
@@ -496,10 +674,14 @@ def write_report(path: Path, rows: list[dict[str, Any]], command: str, started: 
             f"{_min(r)} | {r.get('rss_kb', 0) / 1024:.0f} | "
             f"{r.get('import_s', 0):.3f} | {r.get('note', '')} |"
         )
-    lines += ["", "## Parsing the same response bytes (CPU seconds, best of rounds)", "",
-              "| size | pages | MB | ET.fromstring | ours (parse_response, typed) | ours/ET | "
-              "defusedxml | xmltodict (+json round trip, as sageintacctsdk) | xmltodict/ET |",
-              "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    lines += [
+        "",
+        "## Parsing the same response bytes (CPU seconds, best of rounds)",
+        "",
+        "| size | pages | MB | ET.fromstring | ours (parse_response, typed) | ours/ET | "
+        "defusedxml | xmltodict (+json round trip, as sageintacctsdk) | xmltodict/ET |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         p = r.get("parse_cpu")
         if r["scenario"] == "pull" and p:
@@ -520,12 +702,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="small,medium,large")
     parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
     parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--growth", type=int, default=2500,
-                        help="employees at 1x for the growth pull (0: skip)")  # fmt: skip
+    parser.add_argument(
+        "--growth", type=int, default=2500, help="employees at 1x for the growth pull (0: skip)"
+    )
     parser.add_argument("--json", help="also write the raw rows here")
     args = parser.parse_args(argv)
     command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    started = datetime.utcnow().strftime("%Y-%m-%d %H:%M")  # noqa: DTZ003
+    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
     rows: list[dict[str, Any]] = []
     for name in args.sizes.split(","):
         run_size(S.SIZES[name], args.repeat, rows, cli=name == "medium")
@@ -541,5 +724,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-
-
