@@ -58,7 +58,7 @@ from intacct_sdk._results import (
     Result,
     SessionInfo,
 )
-from intacct_sdk._values import Converter, ValueTyping, converters, parse_int
+from intacct_sdk._values import Converter, ValueTyping, convert_many, converters
 from intacct_sdk._xml import DEFAULT_MAX_BYTES, parse_xml
 
 __all__ = ["parse_response", "read_errors"]
@@ -465,10 +465,9 @@ def _type_columns(
     """Type the fields ``names`` of ``records`` (raw texts, all with these keys) in place.
 
     A column at a time: the distinct texts are converted once each (dates, quantities and
-    the stamps of one document's lines recur), and the values are looked up and stored by
-    C-level ``map`` calls, with no Python frame per field. A column of plain ASCII digits
-    (checked on the joined distinct texts) is converted by ``int`` itself, which is what
-    :func:`~intacct_sdk._values.parse_int` does for such texts.
+    the stamps of one document's lines recur), in bulk where the converter allows it
+    (:func:`~intacct_sdk._values.convert_many`), and the values are looked up and stored
+    by C-level ``map`` calls, with no Python frame per field.
     """
     for name in names:
         conv = table.get(name)
@@ -479,16 +478,7 @@ def _type_columns(
         distinct.discard(None)
         if not distinct:
             continue  # every value empty: None stays None
-        memo: dict[str | None, Any] | None = None
-        if conv is parse_int:
-            joined = "".join(distinct)
-            if joined.isascii() and joined.isdigit():
-                try:
-                    memo = dict(zip(distinct, map(int, distinct), strict=True))
-                except ValueError:  # digits beyond int()'s limit: the converter decides
-                    memo = None
-        if memo is None:
-            memo = {text: conv(text) for text in distinct}
+        memo: dict[Any, Any] = convert_many(conv, distinct)
         memo[None] = None
         deque(map(operator.setitem, records, repeat(name), map(memo.__getitem__, column)), 0)
 

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from intacct_sdk._parse import _record, _records
-from intacct_sdk._values import ValueTyping, converters, parse_date
+from intacct_sdk._values import ValueTyping, convert_many, converters, parse_date
 from intacct_sdk._xml import escape_text
 
 # EMPLOYEE fields of every converter kind, plus text fields the table does not know.
@@ -102,3 +102,36 @@ def test_digit_columns_beyond_the_int_limit_stay_strings() -> None:
     )
     got = _records(data, ValueTyping())
     assert got == [{"RECORDNO": huge}, {"RECORDNO": 7}]
+
+
+column_texts = st.sets(
+    st.one_of(
+        wire_like,
+        st.from_regex(r"(0[1-9]|1[0-2])/(0[1-9]|[12][0-9]|3[01])/(19|20)[0-9]{2}", fullmatch=True),
+        st.from_regex(
+            r"(0[1-9]|1[0-2])/(0[1-9]|[12][0-9]|3[01])/20[0-9]{2} [01][0-9]:[0-5][0-9]:[0-5][0-9]",
+            fullmatch=True,
+        ),
+        st.from_regex(r"[0-9]{1,30}", fullmatch=True),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@given(column_texts)
+def test_bulk_conversion_equals_one_by_one(texts: set[str]) -> None:
+    for conv in {*converters("EMPLOYEE").values(), *converters("TIMESHEETENTRY").values()}:
+        got = convert_many(conv, texts)
+        assert got.keys() == texts
+        for text in texts:
+            expected = conv(text)
+            assert got[text] == expected
+            assert type(got[text]) is type(expected)
+
+
+def test_bulk_conversion_takes_every_row_of_a_column() -> None:
+    texts = {"01/02/2024", "12/31/1999", "02/29/2024"}
+    assert convert_many(parse_date, texts) == {t: parse_date(t) for t in texts}
+    odd = {"01/02/2024", "02/30/2024", "01/02/2024\n03/04/2024"}  # no such day; a newline
+    assert convert_many(parse_date, odd) == {t: parse_date(t) for t in odd}
