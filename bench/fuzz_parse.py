@@ -13,6 +13,7 @@ and memory blowups (``-rss_limit_mb``).
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -40,10 +41,8 @@ SEEDS = [
 
 
 def one_input(data: bytes) -> None:
-    try:
+    with contextlib.suppress(IntacctError):
         parse_response(data, max_bytes=1 << 20)
-    except IntacctError:
-        pass
     EMULATOR.handle(data)  # must answer, never raise
 
 
