@@ -7,7 +7,7 @@ Modes named ``ours-*`` and ``floor`` run in the project's environment; ``theirs-
 
 Every mode reports ``records``, ``wall`` (seconds, the measured work only), ``cpu`` (user +
 system seconds of this process during the work), ``import_s`` (time to import the client)
-and ``rss_kb`` (peak resident set size of the whole process, ``ru_maxrss``).
+and ``rss_kb`` (peak resident set size of the whole process, ``VmHWM``).
 """
 
 from __future__ import annotations
@@ -26,6 +26,19 @@ def _cpu() -> float:
 
 
 def _peak_kb() -> int:
+    """Peak RSS of this process in KiB.
+
+    Linux carries ``ru_maxrss`` across ``execve`` (a fresh worker would report the RSS of
+    the process that spawned it), so the high-water mark of this process's own memory map
+    (``VmHWM``) is read instead where it exists.
+    """
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
