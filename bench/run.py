@@ -477,7 +477,7 @@ def machine() -> dict[str, str]:
         "cpu": cpu,
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "load average when the report was written": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         **versions,
     }
 
@@ -526,7 +526,8 @@ def targets(rows: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
             seen = True
             ratio = theirs["wall"] / ours["wall"]
             ok &= ratio >= 3.0
-            ev.append(f"{size}: {ratio:.2f}x")
+            cpu = theirs["cpu"] / ours["cpu"] if ours.get("cpu") else 0.0
+            ev.append(f"{size}: {ratio:.2f}x (client CPU {cpu:.2f}x)")
     out.append(
         (
             "full pull >= 3x sageintacctsdk records/s (loopback HTTP)",
@@ -610,6 +611,10 @@ def targets(rows: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
     return out
 
 
+def _cpu(r: dict[str, Any]) -> str:
+    return f"{r['cpu']:.3f}" if r.get("cpu") else "-"
+
+
 def _mb(r: dict[str, Any]) -> str:
     return f"{r['rss_kb'] / 1024:.0f}" if r.get("rss_kb") else "-"
 
@@ -670,11 +675,13 @@ def write_report(path: Path, rows: list[dict[str, Any]], command: str, started: 
         "",
         "`req`/`fn`: HTTP requests and functions (billed transactions) the emulator served to",
         "that client; `min req`: the least the gateway allows (login included where a client",
-        "logs in). Records/s is over the client's measured work; peak RSS is the whole process.",
+        "logs in). Records/s is over the client's measured work (wall clock, the emulator's own",
+        "time included); client CPU is the client process's user + system time for that work;",
+        "peak RSS is the whole client process (VmHWM); the in-process row holds the company too.",
         "",
-        "| size | scenario | client | records | wall s | records/s | vs theirs | req | fn "
-        "| min req/fn | peak RSS MB | import s | note |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| size | scenario | client | records | wall s | records/s | vs theirs | client CPU s "
+        "| req | fn | min req/fn | peak RSS MB | import s | note |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         if "error" in r:
@@ -698,9 +705,29 @@ def write_report(path: Path, rows: list[dict[str, Any]], command: str, started: 
         vs = f"{theirs['wall'] / r['wall']:.2f}x" if theirs and r["wall"] else ""
         lines.append(
             f"| {r['size']} | {r['scenario']} | {r['client']} | {r['records']} | {r['wall']:.3f} | "
-            f"{rate:,.0f} | {vs} | {r.get('emu_requests', '')} | {r.get('emu_functions', '')} | "
+            f"{rate:,.0f} | {vs} | {_cpu(r)} | {r.get('emu_requests', '')} | "
+            f"{r.get('emu_functions', '')} | "
             f"{_min(r)} | {_mb(r)} | "
             f"{r.get('import_s', 0):.3f} | {r.get('note', '')} |"
+        )
+    lines += [
+        "",
+        "## Pull ratios",
+        "",
+        "| size | ours/theirs records/s | theirs/ours client CPU | ours/floor wall "
+        "| ours/ET parse CPU |",
+        "|---|---|---|---|---|",
+    ]
+    for size in sorted({r["size"] for r in rows if r["scenario"] == "pull"}):
+        ours = _find(rows, size, "pull", "ours (HTTP)")
+        theirs = _find(rows, size, "pull", "sageintacctsdk")
+        fl = _find(rows, size, "pull", "floor")
+        if not (ours and theirs and fl):
+            continue
+        p = fl.get("parse_cpu") or {}
+        lines.append(
+            f"| {size} | {theirs['wall'] / ours['wall']:.2f}x | {theirs['cpu'] / ours['cpu']:.2f}x "
+            f"| {ours['wall'] / fl['wall']:.2f}x | {p['ours'] / p['et']:.2f}x |"
         )
     lines += [
         "",
