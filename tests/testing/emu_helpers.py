@@ -194,5 +194,6 @@ def timesheet_xml(
 
 def created_recordno(result: ET.Element) -> int:
     text = result.findtext("data/*/RECORDNO")
-    assert text and re.fullmatch(r"\d+", text), ET.tostring(result)
+    assert text, ET.tostring(result)
+    assert re.fullmatch(r"\d+", text), text
     return int(text)

@@ -27,7 +27,8 @@ def test_task_id_defaults_to_recordno_and_timesheet_lines_are_stored(clock: Cloc
     c.insert("PROJECT", {"PROJECTID": "P", "NAME": "p", "PROJECTCATEGORY": "Contract"})
     rn = c.insert("TASK", {"NAME": "t", "PROJECTID": "P"})
     task = c.get("TASK", rn)
-    assert task is not None and task["TASKID"] == str(rn)
+    assert task is not None
+    assert task["TASKID"] == str(rn)
     ts = c.insert(
         "TIMESHEET",
         {
@@ -76,7 +77,8 @@ def test_sqlite_company_survives_a_restart(tmp_path: Path, clock: Clock) -> None
         )
     with Company(path=path, clock=clock) as again:
         ts = again.get("TIMESHEET", rn)
-        assert ts is not None and ts["SYNC_REF"] == "local-7"
+        assert ts is not None
+        assert ts["SYNC_REF"] == "local-7"
         assert again.count("TIMESHEETENTRY") == 2
         assert again.count("CLASS") == 0
         assert again.definition("TIMESHEET").field("SYNC_REF") is not None  # type: ignore[union-attr]
@@ -102,3 +104,20 @@ def test_bulk_insert_indexes_by_id(clock: Clock) -> None:
         "<readByName><object>EMPLOYEE</object><keys>E499,E7</keys><fields>RECORDNO</fields></readByName>"
     )
     assert [r.findtext("RECORDNO") for r in res.findall("data/EMPLOYEE")] == ["500", "8"]
+
+
+def test_handle_is_thread_safe(clock: Clock) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    c = Company(clock=clock)
+    gw = Gateway(Emulator(c, clock=clock))
+
+    def create(i: int) -> str:
+        res = gw.ok(f"<create><CLASS><CLASSID>K{i}</CLASSID><NAME>n</NAME></CLASS></create>")
+        return res.findtext("data/class/RECORDNO") or ""
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        numbers = list(pool.map(create, range(200)))
+    assert sorted(int(n) for n in numbers) == list(range(1, 201))
+    assert gw.emu.stats.functions[("create", "CLASS")] == 200
+    assert gw.emu.stats.http_requests == 200

@@ -217,4 +217,25 @@ def test_stats_count_requests_and_functions(gw: Gateway) -> None:
 
 def test_records_of_one_read_are_flat_dicts(gw: Gateway) -> None:
     rows = records(gw.ok(READ_CLASSES))
-    assert rows and rows[0]["CLASSID"] == "C1"
+    assert rows
+    assert rows[0]["CLASSID"] == "C1"
+
+
+def test_an_internal_error_is_a_clean_failure_and_writes_nothing(
+    gw: Gateway, company: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from intacct_sdk.testing import _writes
+    from intacct_sdk.testing._functions import Call, Outcome
+
+    def boom(call: Call) -> Outcome:
+        d = call.company.resolve("CLASS")
+        assert d is not None
+        call.company.put(d, {"RECORDNO": "999", "CLASSID": "HALF", "NAME": "half written"})
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(_writes.WRITE_FUNCTIONS, "boom", boom)
+    (result,) = gw.results(fn("<boom/>"))
+    assert result.findtext("status") == "failure"
+    assert result.findtext("errormessage/error/errorno") == "DL02000001"
+    assert company.get("CLASS", 999) is None  # type: ignore[attr-defined]
+    assert company.find("CLASS", "HALF") is None  # type: ignore[attr-defined]

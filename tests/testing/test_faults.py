@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from intacct_sdk.testing._emulator import EmulatorResponse, RequestContext
+from intacct_sdk.testing._emulator import Emulator, EmulatorResponse, RequestContext
 from intacct_sdk.testing._faults import FaultEvent, FaultPlan, FaultRule, FaultSpecError
+from intacct_sdk.testing._seed import demo_company
+from intacct_sdk.testing._server import serve
+
+from ._xml import CREATE_CLASS, envelope, session_auth, session_id, statuses
+
+URL = "https://emulator.invalid/ia/xml/xmlgw.phtml"
 
 OK = EmulatorResponse(status=200, headers={"Content-Type": "text/xml"}, body=b"<response/>")
 
@@ -290,3 +297,98 @@ def test_reset_clears_events_only() -> None:
     plan.reset()
     assert plan.events == ()
     assert run(plan, ctx(1)) == "reset"
+
+
+# -- with the real emulator ----------------------------------------------------------------------
+
+
+def emulator_with(spec: str) -> Emulator:
+    return Emulator(
+        demo_company(employees=5, projects=1, tasks_per_project=1), faults=FaultPlan.parse(spec)
+    )
+
+
+def class_ids(emulator: Emulator) -> set[str]:
+    return {r["CLASSID"] for r in emulator.company.records("CLASS")}
+
+
+def test_lost_commits_the_write_then_drops_the_answer() -> None:
+    emulator = emulator_with("lost@1")
+    with httpx.Client(transport=emulator.transport()) as client:
+        with pytest.raises(httpx.RemoteProtocolError):
+            client.post(URL, content=envelope(CREATE_CLASS.format(id="LOST1")))
+        assert "LOST1" in class_ids(emulator)  # applied, although the client never heard
+
+
+def test_lost_over_the_loopback_server_is_a_connection_error() -> None:
+    emulator = emulator_with("lost@1")
+    with serve(emulator) as server, httpx.Client() as client:
+        with pytest.raises((httpx.ReadError, httpx.RemoteProtocolError)):
+            client.post(server.url, content=envelope(CREATE_CLASS.format(id="LOST2")))
+        assert "LOST2" in class_ids(emulator)
+
+
+def test_reset_applies_nothing() -> None:
+    emulator = emulator_with("reset@1")
+    with serve(emulator) as server, httpx.Client() as client:
+        with pytest.raises((httpx.ReadError, httpx.RemoteProtocolError)):
+            client.post(server.url, content=envelope(CREATE_CLASS.format(id="RESET")))
+        assert "RESET" not in class_ids(emulator)
+        retry = client.post(server.url, content=envelope(CREATE_CLASS.format(id="RESET")))
+    assert statuses(retry.content) == ["success"]
+    assert "RESET" in class_ids(emulator)
+
+
+def test_http524_commits_then_answers_with_the_cdn_page() -> None:
+    emulator = emulator_with("http524@1")
+    response = emulator.handle(envelope(CREATE_CLASS.format(id="T524")))
+    assert response.status == 524
+    assert "T524" in class_ids(emulator)
+
+
+@pytest.mark.parametrize("kind", ["http502", "http503", "http429"])
+def test_early_answers_apply_nothing(kind: str) -> None:
+    emulator = emulator_with(f"{kind}@1")
+    response = emulator.handle(envelope(CREATE_CLASS.format(id="EARLY")))
+    assert response.status == int(kind[4:])
+    assert "EARLY" not in class_ids(emulator)
+    assert emulator.stats.http_requests == 1
+
+
+def test_session_fault_makes_a_session_request_fail_authentication() -> None:
+    emulator = emulator_with("session@2")
+    login = emulator.handle(envelope("<getAPISession/>"))
+    sid = session_id(login.body)
+    query = "<query><object>CLASS</object><select><field>CLASSID</field></select></query>"
+    dropped = emulator.handle(envelope(query, auth=session_auth(sid)))
+    assert b"<authentication><status>failure</status>" in dropped.body
+    assert statuses(dropped.body) == []
+    again = emulator.handle(envelope("<getAPISession/>"))
+    ok = emulator.handle(envelope(query, auth=session_auth(session_id(again.body))))
+    assert statuses(ok.body) == ["success"]
+
+
+def test_function_fault_fails_one_function_and_runs_the_rest() -> None:
+    emulator = emulator_with("function=create@1")
+    query = "<query><object>CLASS</object><select><field>CLASSID</field></select></query>"
+    response = emulator.handle(envelope(query, CREATE_CLASS.format(id="FN1")))
+    assert statuses(response.body) == ["success", "failure"]
+    assert b"<errorno>DL02000001</errorno>" in response.body
+    assert "FN1" not in class_ids(emulator)
+
+
+def test_slow_over_the_in_process_transport_times_out_after_the_write() -> None:
+    emulator = emulator_with("slow=30@1")
+    timeout = httpx.Timeout(5.0, read=0.5)
+    with (
+        httpx.Client(transport=emulator.transport(), timeout=timeout) as client,
+        pytest.raises(httpx.ReadTimeout),
+    ):
+        client.post(URL, content=envelope(CREATE_CLASS.format(id="SLOW")))
+    assert "SLOW" in class_ids(emulator)
+
+
+def test_rate_faults_spare_logins_end_to_end() -> None:
+    emulator = emulator_with("http503:1")
+    assert emulator.handle(envelope("<getAPISession/>")).status == 200
+    assert emulator.handle(envelope(CREATE_CLASS.format(id="X"))).status == 503

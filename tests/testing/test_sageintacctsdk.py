@@ -70,6 +70,17 @@ def as_list(value: Any) -> list[dict[str, Any]]:
     return value if isinstance(value, list) else [value]
 
 
+def flat(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested groups (``<PERSONALINFO><EMAIL1>``) as the dotted names they were selected by."""
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        if isinstance(value, dict):
+            out.update(flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
 def test_login_sets_a_session(sdk: Any, server: EmulatorServer) -> None:
     session = sdk.api_base._ApiBase__session_id
     assert session
@@ -88,7 +99,8 @@ def test_pages_through_employees_with_query(sdk: Any) -> None:
         rows = sdk.employees.get_all(fields=EMPLOYEE_FIELDS)
     assert len(rows) == EMPLOYEES
     assert len({r["EMPLOYEEID"] for r in rows}) == EMPLOYEES
-    assert set(rows[0]) == set(EMPLOYEE_FIELDS)
+    assert set(flat(rows[0])) == set(EMPLOYEE_FIELDS)
+    assert all("@" in flat(r)["PERSONALINFO.EMAIL1"] for r in rows)
 
 
 def test_pages_through_projects_and_tasks_with_default_fields(sdk: Any) -> None:
@@ -131,4 +143,4 @@ def test_employee_default_fields_reach_the_contact(sdk: Any) -> None:
     """fy's default EMPLOYEE field list names the contact through the CONTACT relationship."""
     rows = sdk.employees.get_all()
     assert len(rows) == EMPLOYEES
-    assert all(r["CONTACT.CONTACTNAME"] for r in rows[:50])
+    assert all(flat(r)["CONTACT.CONTACTNAME"] for r in rows[:50])

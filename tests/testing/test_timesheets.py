@@ -8,6 +8,11 @@ from intacct_sdk.testing import Company
 from testing.emu_helpers import Gateway, created_recordno, records, timesheet_xml
 
 
+def entry(extra: str) -> str:
+    """One entry of one hour on 03/04/2024 plus ``extra`` elements."""
+    return f"<TIMESHEETENTRY><ENTRYDATE>03/04/2024</ENTRYDATE><QTY>1</QTY>{extra}</TIMESHEETENTRY>"
+
+
 def entries(company: Company, rn: int) -> list[dict[str, str]]:
     return [r for r in company.records("TIMESHEETENTRY") if r["TIMESHEETKEY"] == str(rn)]
 
@@ -20,7 +25,12 @@ def test_create_defaults_to_draft_and_fills_entries(gw: Gateway, company: Compan
     rn = make(gw)
     ts = company.get("TIMESHEET", rn)
     assert ts is not None
-    assert (ts["STATE"], ts["ENDDATE"], ts["LINES#"], ts["EMPLOYEEKEY"]) == ("Draft", "03/10/2024", "2", "1")
+    assert (ts["STATE"], ts["ENDDATE"], ts["LINES#"], ts["EMPLOYEEKEY"]) == (
+        "Draft",
+        "03/10/2024",
+        "2",
+        "1",
+    )
     lines = entries(company, rn)
     assert [(e["LINENO"], e["STATE"], e["TASKKEY"], e["PROJECTKEY"]) for e in lines] == [
         ("1", "Draft", "1", "1"),
@@ -34,7 +44,10 @@ def test_create_defaults_to_draft_and_fills_entries(gw: Gateway, company: Compan
 def test_create_submitted_and_invalid_state(gw: Gateway, company: Company) -> None:
     rn = make(gw, state="Submitted")
     assert {e["STATE"] for e in entries(company, rn)} == {"Submitted"}
-    assert any("Invalid STATE" in t for t in gw.fail("<create>" + timesheet_xml(state="Approved") + "</create>"))
+    assert any(
+        "Invalid STATE" in t
+        for t in gw.fail("<create>" + timesheet_xml(state="Approved") + "</create>")
+    )
 
 
 @pytest.mark.parametrize(
@@ -43,44 +56,84 @@ def test_create_submitted_and_invalid_state(gw: Gateway, company: Company) -> No
         ({"employee": "E9"}, "Invalid Employee 'E9'"),
         ({"employee": "E3"}, "Employee 'E3' is inactive"),
         ({"entries": ""}, "at least one TIMESHEETENTRY"),
-        ({"entries": "<TIMESHEETENTRY><ENTRYDATE>03/04/2024</ENTRYDATE></TIMESHEETENTRY>"}, "QTY is required"),
-        ({"entries": "<TIMESHEETENTRY><ENTRYDATE>03/04/2024</ENTRYDATE><QTY>1</QTY><PROJECTID>P3</PROJECTID></TIMESHEETENTRY>"}, "Project 'P3' is inactive"),
-        ({"entries": "<TIMESHEETENTRY><ENTRYDATE>03/04/2024</ENTRYDATE><QTY>1</QTY><PROJECTID>P2</PROJECTID><TASKKEY>1</TASKKEY></TIMESHEETENTRY>"}, "does not belong to project P2"),
-        ({"entries": "<TIMESHEETENTRY><ENTRYDATE>03/04/2024</ENTRYDATE><QTY>1</QTY><PROJECTID>P1</PROJECTID><TASKID>T1</TASKID><TASKKEY>1</TASKKEY></TIMESHEETENTRY>"}, "not both"),
-        ({"entries": "<TIMESHEETENTRY><ENTRYDATE>03/04/2024</ENTRYDATE><QTY>1</QTY><TASKID>T1</TASKID></TIMESHEETENTRY>"}, "TASKID needs PROJECTID"),
-        ({"entries": "<TIMESHEETENTRY><ENTRYDATE>03/04/2024</ENTRYDATE><QTY>1</QTY><DEPARTMENTID>D2</DEPARTMENTID></TIMESHEETENTRY>"}, "Department 'D2' is inactive"),
-        ({"entries": "<TIMESHEETENTRY><ENTRYDATE>03/04/2024</ENTRYDATE><QTY>1</QTY><TIMETYPE>Retired</TIMETYPE></TIMESHEETENTRY>"}, "Time type 'Retired' is inactive"),
-        ({"entries": "<TIMESHEETENTRY><ENTRYDATE>03/04/2024</ENTRYDATE><QTY>1</QTY><GLDIMTEAM>GREEN</GLDIMTEAM></TIMESHEETENTRY>"}, "Invalid Team 'GREEN'"),
-        ({"entries": "<TIMESHEETENTRY><ENTRYDATE>03/04/2024</ENTRYDATE><QTY>1</QTY><NOPE>1</NOPE></TIMESHEETENTRY>"}, "NOPE is not a field of TIMESHEETENTRY"),
+        (
+            {"entries": "<TIMESHEETENTRY><ENTRYDATE>03/04/2024</ENTRYDATE></TIMESHEETENTRY>"},
+            "QTY is required",
+        ),
+        (
+            {"entries": entry("<PROJECTID>P3</PROJECTID>")},
+            "Project 'P3' is inactive",
+        ),
+        (
+            {"entries": entry("<PROJECTID>P2</PROJECTID><TASKKEY>1</TASKKEY>")},
+            "does not belong to project P2",
+        ),
+        (
+            {"entries": entry("<PROJECTID>P1</PROJECTID><TASKID>T1</TASKID><TASKKEY>1</TASKKEY>")},
+            "not both",
+        ),
+        (
+            {"entries": entry("<TASKID>T1</TASKID>")},
+            "TASKID needs PROJECTID",
+        ),
+        (
+            {"entries": entry("<DEPARTMENTID>D2</DEPARTMENTID>")},
+            "Department 'D2' is inactive",
+        ),
+        (
+            {"entries": entry("<TIMETYPE>Retired</TIMETYPE>")},
+            "Time type 'Retired' is inactive",
+        ),
+        (
+            {"entries": entry("<GLDIMTEAM>GREEN</GLDIMTEAM>")},
+            "Invalid Team 'GREEN'",
+        ),
+        (
+            {"entries": entry("<NOPE>1</NOPE>")},
+            "NOPE is not a field of TIMESHEETENTRY",
+        ),
     ],
 )
-def test_reference_and_entry_checks(gw: Gateway, company: Company, kw: dict[str, str], needle: str) -> None:
+def test_reference_and_entry_checks(
+    gw: Gateway, company: Company, kw: dict[str, str], needle: str
+) -> None:
     texts = gw.fail("<create>" + timesheet_xml(**kw) + "</create>")
     assert any(needle in t for t in texts), texts
     assert texts[-1] == "Could not create Timesheet record!"
-    assert company.count("TIMESHEET") == 0 and company.count("TIMESHEETENTRY") == 0
+    assert company.count("TIMESHEET") == 0
+    assert company.count("TIMESHEETENTRY") == 0
 
 
 def test_dimension_and_custom_field_on_timesheet(gw: Gateway, company: Company) -> None:
-    line = ("<TIMESHEETENTRY><ENTRYDATE>03/04/2024</ENTRYDATE><QTY>2</QTY><PROJECTID>P1</PROJECTID>"
-            "<TASKID>T1</TASKID><GLDIMTEAM>RED</GLDIMTEAM><TIMETYPE>Regular</TIMETYPE></TIMESHEETENTRY>")
+    line = (
+        "<TIMESHEETENTRY><ENTRYDATE>03/04/2024</ENTRYDATE><QTY>2</QTY><PROJECTID>P1</PROJECTID>"
+        "<TASKID>T1</TASKID><GLDIMTEAM>RED</GLDIMTEAM><TIMETYPE>Regular</TIMETYPE></TIMESHEETENTRY>"
+    )
     rn = make(gw, entries=line, extra="<SYNC_REF>local-42</SYNC_REF>")
     assert entries(company, rn)[0]["GLDIMTEAM"] == "RED"
-    found = gw.ok("<query><object>TIMESHEET</object><select><field>RECORDNO</field></select>"
-                  "<filter><equalto><field>SYNC_REF</field><value>local-42</value></equalto></filter></query>")
+    found = gw.ok(
+        "<query><object>TIMESHEET</object><select><field>RECORDNO</field></select>"
+        "<filter><equalto><field>SYNC_REF</field><value>local-42</value></equalto></filter></query>"
+    )
     assert [r["RECORDNO"] for r in records(found)] == [str(rn)]
-    found = gw.ok("<readByQuery><object>TIMESHEET</object><fields>RECORDNO,SYNC_REF</fields>"
-                  "<query>SYNC_REF = 'local-42'</query></readByQuery>")
+    found = gw.ok(
+        "<readByQuery><object>TIMESHEET</object><fields>RECORDNO,SYNC_REF</fields>"
+        "<query>SYNC_REF = 'local-42'</query></readByQuery>"
+    )
     assert [r["SYNC_REF"] for r in records(found)] == ["local-42"]
 
 
 def test_update_replaces_all_entries(gw: Gateway, company: Company) -> None:
     rn = make(gw)
     keep = entries(company, rn)[0]["RECORDNO"]
-    new_entries = (f"<TIMESHEETENTRY><RECORDNO>{keep}</RECORDNO><ENTRYDATE>03/06/2024</ENTRYDATE><QTY>1</QTY></TIMESHEETENTRY>"
-                   "<TIMESHEETENTRY><ENTRYDATE>03/07/2024</ENTRYDATE><QTY>2</QTY></TIMESHEETENTRY>"
-                   "<TIMESHEETENTRY><ENTRYDATE>03/08/2024</ENTRYDATE><QTY>3</QTY></TIMESHEETENTRY>")
-    body = timesheet_xml(entries=new_entries).replace("<TIMESHEET>", f"<TIMESHEET><RECORDNO>{rn}</RECORDNO>")
+    new_entries = (
+        f"<TIMESHEETENTRY><RECORDNO>{keep}</RECORDNO><ENTRYDATE>03/06/2024</ENTRYDATE><QTY>1</QTY></TIMESHEETENTRY>"
+        "<TIMESHEETENTRY><ENTRYDATE>03/07/2024</ENTRYDATE><QTY>2</QTY></TIMESHEETENTRY>"
+        "<TIMESHEETENTRY><ENTRYDATE>03/08/2024</ENTRYDATE><QTY>3</QTY></TIMESHEETENTRY>"
+    )
+    body = timesheet_xml(entries=new_entries).replace(
+        "<TIMESHEET>", f"<TIMESHEET><RECORDNO>{rn}</RECORDNO>"
+    )
     gw.ok(f"<update>{body}</update>")
     lines = entries(company, rn)
     assert [e["QTY"] for e in lines] == ["1", "2", "3"]
@@ -92,18 +145,25 @@ def test_update_replaces_all_entries(gw: Gateway, company: Company) -> None:
 def test_update_needs_recordno_and_entries(gw: Gateway) -> None:
     rn = make(gw)
     assert gw.fail(f"<update>{timesheet_xml()}</update>")
-    no_entries = f"<update><TIMESHEET><RECORDNO>{rn}</RECORDNO><DESCRIPTION>x</DESCRIPTION></TIMESHEET></update>"
+    no_entries = (
+        f"<update><TIMESHEET><RECORDNO>{rn}</RECORDNO>"
+        "<DESCRIPTION>x</DESCRIPTION></TIMESHEET></update>"
+    )
     assert any("replaces every line" in t for t in gw.fail(no_entries))
 
 
-def approve(gw: Gateway, rn: int, keys: str = "", fn: str = "approve", by: str = "APPROVEDBY") -> None:
+def approve(
+    gw: Gateway, rn: int, keys: str = "", fn: str = "approve", by: str = "APPROVEDBY"
+) -> None:
     k = f"<ENTRYKEYS>{keys}</ENTRYKEYS>" if keys else ""
-    gw.ok(f"<{fn}><TIMESHEET><RECORDNO>{rn}</RECORDNO>{k}<{by}>boss</{by}><COMMENT>c</COMMENT></TIMESHEET></{fn}>")
+    gw.ok(
+        f"<{fn}><TIMESHEET><RECORDNO>{rn}</RECORDNO>{k}<{by}>boss</{by}><COMMENT>c</COMMENT></TIMESHEET></{fn}>"
+    )
 
 
 def test_approve_some_then_all(gw: Gateway, company: Company) -> None:
     rn = make(gw, state="Submitted")
-    first, second = (e["RECORDNO"] for e in entries(company, rn))
+    first, _second = (e["RECORDNO"] for e in entries(company, rn))
     approve(gw, rn, first)
     assert company.get("TIMESHEET", rn)["STATE"] == "Partially Approved"  # type: ignore[index]
     approve(gw, rn)
@@ -124,7 +184,9 @@ def test_decline_with_php_style_approvedby_and_resubmit(gw: Gateway, company: Co
     assert company.get("TIMESHEET", rn)["STATE"] == "Partially Declined"  # type: ignore[index]
     approve(gw, rn, fn="decline", by="DECLINEDBY")
     assert company.get("TIMESHEET", rn)["STATE"] == "Declined"  # type: ignore[index]
-    declined_by = {a["APPROVEDBY"] for a in company.records("TIMESHEETAPPROVAL") if a["STATE"] == "Declined"}
+    declined_by = {
+        a["APPROVEDBY"] for a in company.records("TIMESHEETAPPROVAL") if a["STATE"] == "Declined"
+    }
     assert declined_by == {"boss"}
     body = timesheet_xml().replace("<TIMESHEET>", f"<TIMESHEET><RECORDNO>{rn}</RECORDNO>")
     gw.ok(f"<update>{body}</update>")
@@ -135,13 +197,20 @@ def test_draft_cannot_be_approved_and_entry_keys_must_belong(gw: Gateway) -> Non
     rn = make(gw)
     assert gw.fail(f"<approve><TIMESHEET><RECORDNO>{rn}</RECORDNO></TIMESHEET></approve>")
     rn2 = make(gw, state="Submitted")
-    assert gw.fail(f"<approve><TIMESHEET><RECORDNO>{rn2}</RECORDNO><ENTRYKEYS>999</ENTRYKEYS></TIMESHEET></approve>")
+    assert gw.fail(
+        f"<approve><TIMESHEET><RECORDNO>{rn2}</RECORDNO><ENTRYKEYS>999</ENTRYKEYS></TIMESHEET></approve>"
+    )
 
 
 def test_delete_cascades_entries(gw: Gateway, company: Company) -> None:
     rn = make(gw, state="Submitted")
     gw.ok(f"<delete><object>TIMESHEET</object><keys>{rn}</keys></delete>")
-    assert company.count("TIMESHEET") == company.count("TIMESHEETENTRY") == company.count("TIMESHEETAPPROVAL") == 0
+    assert (
+        company.count("TIMESHEET")
+        == company.count("TIMESHEETENTRY")
+        == company.count("TIMESHEETAPPROVAL")
+        == 0
+    )
 
 
 def test_legacy_create_and_delete_timesheet(gw: Gateway, company: Company) -> None:
@@ -155,7 +224,9 @@ def test_legacy_create_and_delete_timesheet(gw: Gateway, company: Company) -> No
     )
     rn = int(res.findtext("key") or 0)
     ts = company.get("TIMESHEET", rn)
-    assert ts is not None and ts["STATE"] == "Submitted" and ts["BEGINDATE"] == "03/04/2024"
+    assert ts is not None
+    assert ts["STATE"] == "Submitted"
+    assert ts["BEGINDATE"] == "03/04/2024"
     assert entries(company, rn)[0]["TASKID"] == "T2"
     gw.ok(f'<delete_timesheet key="{rn}"/>')
     assert company.get("TIMESHEET", rn) is None
@@ -170,16 +241,25 @@ def test_expense_report_with_items(gw: Gateway, company: Company) -> None:
     )
     rn = created_recordno(res)
     rep = company.get("EEXPENSES", rn)
-    assert rep is not None and rep["TOTALENTERED"] == "42.50" and rep["STATE"] == "Submitted"
+    assert rep is not None
+    assert rep["TOTALENTERED"] == "42.50"
+    assert rep["STATE"] == "Submitted"
     assert company.count("EEXPENSESITEM") == 2
-    assert gw.fail("<create><EEXPENSES><EMPLOYEEID>E1</EMPLOYEEID><EEXPENSESITEMS><EEXPENSESITEM>"
-                   "<EXPENSETYPE>x</EXPENSETYPE></EEXPENSESITEM></EEXPENSESITEMS></EEXPENSES></create>")
+    assert gw.fail(
+        "<create><EEXPENSES><EMPLOYEEID>E1</EMPLOYEEID><EEXPENSESITEMS><EEXPENSESITEM>"
+        "<EXPENSETYPE>x</EXPENSETYPE></EEXPENSESITEM></EEXPENSESITEMS></EEXPENSES></create>"
+    )
 
 
 def test_item_with_gl_group(gw: Gateway, company: Company) -> None:
     gw.ok("<create><ITEMGLGROUP><NAME>Labor</NAME></ITEMGLGROUP></create>")
-    res = gw.ok("<create><ITEM><ITEMID>LAB1</ITEMID><NAME>Consulting hour</NAME><GLGROUP>Labor</GLGROUP>"
-                "<ITEMTYPE>Non-Inventory</ITEMTYPE></ITEM></create>")
+    res = gw.ok(
+        "<create><ITEM><ITEMID>LAB1</ITEMID><NAME>Consulting hour</NAME><GLGROUP>Labor</GLGROUP>"
+        "<ITEMTYPE>Non-Inventory</ITEMTYPE></ITEM></create>"
+    )
     item = company.get("ITEM", created_recordno(res))
-    assert item is not None and item["GLGRPKEY"] == "1"
-    assert gw.fail("<create><ITEM><ITEMID>EQ1</ITEMID><NAME>Drill</NAME><GLGROUP>Equipment</GLGROUP></ITEM></create>")
+    assert item is not None
+    assert item["GLGRPKEY"] == "1"
+    assert gw.fail(
+        "<create><ITEM><ITEMID>EQ1</ITEMID><NAME>Drill</NAME><GLGROUP>Equipment</GLGROUP></ITEM></create>"
+    )

@@ -133,7 +133,7 @@ states = st.sampled_from(
     remote_exists=st.booleans(),
     remote_changed=st.booleans(),
     target=st.sampled_from(["Draft", "Submitted", "Approved"]),
-    on_locked=st.sampled_from(["decline_recreate", "conflict"]),
+    on_delete=st.sampled_from(["delete", "decline"]),
 )
 def test_push_plan_laws(
     deleted: bool,
@@ -144,7 +144,7 @@ def test_push_plan_laws(
     remote_exists: bool,
     remote_changed: bool,
     target: str,
-    on_locked: str,
+    on_delete: str,
 ) -> None:
     plan = plan_push(
         deleted=deleted,
@@ -155,7 +155,7 @@ def test_push_plan_laws(
         remote_exists=remote_exists,
         remote_changed=remote_changed,
         target=target,  # type: ignore[arg-type]
-        on_locked=on_locked,  # type: ignore[arg-type]
+        on_delete=on_delete,  # type: ignore[arg-type]
     )
     steps = [s.step for s in plan.steps]
     live = pushed and remote_exists and remote_state != "Declined"
@@ -165,15 +165,16 @@ def test_push_plan_laws(
     # a change made in Intacct is never overwritten
     if pushed and remote_exists and remote_changed:
         assert plan.conflict
-    # never two live Intacct records: a create over a live record declines it first
-    if "create" in steps and live:
-        assert steps.index("decline") < steps.index("create")
+    # never two live Intacct records: nothing is created while a record is live
+    if live:
+        assert "create" not in steps
     # nothing is created for a deleted or unapproved document
     if deleted or not approved:
-        assert "create" not in steps and "update" not in steps
-    # locked records are never updated
-    if remote_state in LOCKED_STATES:
+        assert "create" not in steps
         assert "update" not in steps
+    # locked (approved) records are never written: Intacct refuses it
+    if pushed and remote_state in LOCKED_STATES:
+        assert not {"update", "delete", "decline"} & set(steps)
     # approval only when asked for, and always after the create
     if "approve" in steps:
         assert target == "Approved"

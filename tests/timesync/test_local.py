@@ -89,7 +89,8 @@ def test_timesheets_come_back_as_models_and_through_the_change_feed(app: Referen
     batch = app.changed_documents("TIMESHEET", None)
     assert [d.local_id for d in batch.documents] == [first, draft]
     doc = batch.documents[0]
-    assert doc.approved and not batch.documents[1].approved
+    assert doc.approved
+    assert not batch.documents[1].approved
     assert isinstance(doc.model, Timesheet)
     assert doc.model.employee_key == "E1"
     assert doc.model.begin_date == date(2024, 3, 4)

@@ -1,30 +1,86 @@
 """Test support for code that talks to Intacct: a gateway emulator and pytest fixtures.
 
-Nothing here is imported by ``import intacct_sdk``; import it on demand.
+Nothing here is imported by ``import intacct_sdk``; import it on demand. The names below load
+their modules on first use, so the pytest plugin (which lives in this package) adds nothing
+to the start-up of test suites that never use the emulator.
 """
 
-# emulator core (emu-core)
-from intacct_sdk.testing._company import Company, CustomField
-from intacct_sdk.testing._emulator import (
-    DEMO_CREDENTIALS,
-    Emulator,
-    EmulatorCredentials,
-    EmulatorResponse,
-    EmulatorStats,
-    FaultInjector,
-    RequestContext,
-)
-from intacct_sdk.testing._transport import EmulatorTransport
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from intacct_sdk.testing._company import Company, CustomField
+    from intacct_sdk.testing._emulator import (
+        DEMO_CREDENTIALS,
+        Emulator,
+        EmulatorCredentials,
+        EmulatorResponse,
+        EmulatorStats,
+        FaultInjector,
+        RequestContext,
+    )
+    from intacct_sdk.testing._faults import FaultEvent, FaultPlan, FaultRule, FaultSpecError
+    from intacct_sdk.testing._seed import CUSTOM_FIELD, DIMENSION, demo_company, empty_company
+    from intacct_sdk.testing._server import EmulatorServer, serve
+    from intacct_sdk.testing._transport import EmulatorTransport
+
+_WHERE = {
+    "Company": "_company",
+    "CustomField": "_company",
+    "DEMO_CREDENTIALS": "_emulator",
+    "Emulator": "_emulator",
+    "EmulatorCredentials": "_emulator",
+    "EmulatorResponse": "_emulator",
+    "EmulatorStats": "_emulator",
+    "FaultInjector": "_emulator",
+    "RequestContext": "_emulator",
+    "EmulatorTransport": "_transport",
+    "FaultEvent": "_faults",
+    "FaultPlan": "_faults",
+    "FaultRule": "_faults",
+    "FaultSpecError": "_faults",
+    "CUSTOM_FIELD": "_seed",
+    "DIMENSION": "_seed",
+    "demo_company": "_seed",
+    "empty_company": "_seed",
+    "EmulatorServer": "_server",
+    "serve": "_server",
+}
 
 __all__ = [
+    "CUSTOM_FIELD",
     "DEMO_CREDENTIALS",
+    "DIMENSION",
     "Company",
     "CustomField",
     "Emulator",
     "EmulatorCredentials",
     "EmulatorResponse",
+    "EmulatorServer",
     "EmulatorStats",
     "EmulatorTransport",
+    "FaultEvent",
     "FaultInjector",
+    "FaultPlan",
+    "FaultRule",
+    "FaultSpecError",
     "RequestContext",
+    "demo_company",
+    "empty_company",
+    "serve",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

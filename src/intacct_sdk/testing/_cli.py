@@ -164,7 +164,6 @@ def run(args: argparse.Namespace) -> int:
     try:
         emulator = Emulator(company, credentials=credentials_from_env(), faults=faults)
         with serve(emulator, args.host, args.port) as server:
-            _set_endpoint(emulator, server.url)
             print(server.url, flush=True)
             while not stop.wait(0.2):
                 pass
@@ -177,15 +176,6 @@ def run(args: argparse.Namespace) -> int:
         if close is not None:
             close()
     return 0
-
-
-def _set_endpoint(emulator: Any, url: str) -> None:
-    """Make getAPISession name the server's own URL as the session endpoint."""
-    if getattr(emulator, "endpoint_url", None) is None:
-        try:
-            emulator.endpoint_url = url
-        except AttributeError:
-            _log.debug("emulator keeps its own endpoint URL")
 
 
 _Handlers = dict[int, Any]

@@ -68,7 +68,10 @@ def _flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         if isinstance(v, Mapping):
             out.update(_flatten(v, key + "."))
         elif isinstance(v, list | tuple):
-            out[key] = [_flatten(item) for item in v]
+            if all(isinstance(item, Mapping) for item in v):
+                out[key] = [_flatten(item) for item in v]  # owned lines
+            else:  # a multi-select pick list
+                out[key] = "#~#".join(w for w in map(to_wire_value, v) if w is not None)
         else:
             w = to_wire_value(v)
             if w is not None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
+from intacct_sdk.testing._approvals import APPROVAL_FUNCTIONS
 from intacct_sdk.testing._company import Company
 from intacct_sdk.testing._functions import (
     READ_FUNCTIONS,
@@ -32,6 +33,7 @@ from intacct_sdk.testing._wire import (
     auth_block,
     child_text,
     control_block,
+    error_message,
     esc,
     parse_request_xml,
     response_document,
@@ -462,7 +464,7 @@ class Emulator:
                         return self._aborted(functions, done)
                     completed_ids.append(fcid)
                 else:
-                    if outcome.errors and outcome.errors[0].errorno == "DL02000001":
+                    if outcome.crashed:
                         company.rollback()  # an unexpected error: keep nothing of it
                     else:
                         company.commit()  # records are checked before writing: keep what ran
@@ -539,7 +541,11 @@ class Emulator:
         try:
             if name == "getAPISession":
                 return self._get_api_session(el, auth, endpoint, now)
-            handler = READ_FUNCTIONS.get(name) or WRITE_FUNCTIONS.get(name)
+            handler = (
+                READ_FUNCTIONS.get(name)
+                or WRITE_FUNCTIONS.get(name)
+                or APPROVAL_FUNCTIONS.get(name)
+            )
             if handler is None:
                 return Outcome(
                     errors=(
@@ -561,7 +567,8 @@ class Emulator:
                     ErrorEntry(
                         "DL02000001", "Error", "There was an error processing the request.", ""
                     ),
-                )
+                ),
+                crashed=True,
             )
 
     def _get_api_session(
@@ -575,6 +582,9 @@ class Emulator:
             raise FunctionFailure(
                 ErrorEntry("Get API Session Failed", "", f"Invalid entity '{location}'.", "")
             )
+        expired = [k for k, v in self._sessions.items() if v.expires <= now]
+        for k in expired:
+            del self._sessions[k]
         sid = secrets.token_urlsafe(24) + ".."
         self._sessions[sid] = _Session(
             auth.user_id, auth.company_id, location, endpoint, now + self.session_duration
@@ -600,14 +610,10 @@ def _context(number: int, root: ET.Element | None) -> RequestContext:
 
 
 def _errors_only(entry: ErrorEntry) -> str:
-    from intacct_sdk.testing._wire import error_message
-
     return error_message([entry])
 
 
 def _auth_failure(user: str, company: str, location: str | None, text: str) -> str:
-    from intacct_sdk.testing._wire import error_message
-
     return auth_block("failure", user, company, location) + error_message(
         [ErrorEntry("XL03000006", "", text, "")]
     )

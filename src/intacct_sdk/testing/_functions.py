@@ -19,7 +19,7 @@ import attrs
 
 from intacct_sdk.schema import get_schema
 from intacct_sdk.testing._company import Company
-from intacct_sdk.testing._objects import DB_CODES, ObjectDef
+from intacct_sdk.testing._objects import DB_CODES, OBJECT_RULES, ObjectDef
 from intacct_sdk.testing._query import (
     FieldAccess,
     Predicate,
@@ -70,6 +70,7 @@ class Outcome:
 
     payload: str = ""
     errors: tuple[ErrorEntry, ...] = ()
+    crashed: bool = False  # an unexpected error: whatever it wrote must be undone
 
 
 @attrs.define(slots=True)
@@ -92,14 +93,20 @@ class ResultStore:
         self._latest: dict[str, str] = {}
 
     def add(self, rs: _ResultSet) -> str:
+        self._purge(rs.expires - self.ttl)
         rid = secrets.token_hex(16)
         self._sets[rid] = rs
         self._latest[rs.object_name] = rid
         return rid
 
     def get(self, rid: str, now: datetime) -> _ResultSet | None:
-        self._sets = {k: v for k, v in self._sets.items() if v.expires > now}
+        self._purge(now)
         return self._sets.get(rid)
+
+    def _purge(self, now: datetime) -> None:
+        if any(v.expires <= now for v in self._sets.values()):
+            self._sets = {k: v for k, v in self._sets.items() if v.expires > now}
+            self._latest = {k: v for k, v in self._latest.items() if v in self._sets}
 
     def latest(self, object_name: str) -> str | None:
         return self._latest.get(object_name.upper())
@@ -128,8 +135,8 @@ def object_of(function: str, el: ET.Element) -> str | None:
     if function in ("create", "update", "approve", "decline"):
         first = next(iter(el), None)
         return first.tag.upper() if first is not None else None
-    if function.endswith("_timesheet"):
-        return "TIMESHEET"
+    if function.endswith(("_timesheet", "_timetype")):
+        return function.partition("_")[2].upper()
     text = child_text(el, "object")
     if text:
         return text.upper()
@@ -605,7 +612,7 @@ def _lookup(call: Call) -> Outcome:
             )
         parts.append(
             f"<Field><ID>{esc(f.id)}</ID><LABEL>{esc(f.label)}</LABEL>"
-            f"<DESCRIPTION>{esc(f.description)}</DESCRIPTION>"
+            f"<DESCRIPTION>{esc(f.description or 'No description specified')}</DESCRIPTION>"
             f"<REQUIRED>{_b(f.required)}</REQUIRED><READONLY>{_b(f.readonly)}</READONLY>"
             f"<DATATYPE>{esc(f.datatype)}</DATATYPE>{vv}<ISCUSTOM>{_b(f.custom)}</ISCUSTOM></Field>"
         )
@@ -669,8 +676,6 @@ def _inspect(call: Call) -> Outcome:
 
 
 def _known_names(company: Company) -> list[str]:
-    from intacct_sdk.testing._objects import OBJECT_RULES
-
     return [*OBJECT_RULES, *company.dimensions]
 
 
@@ -703,6 +708,15 @@ def _dimension_xml(name: str, label: str, term: str, udd: bool) -> str:
     )
 
 
+def _get_dimension_relationships(call: Call) -> Outcome:
+    names = [n for n, _ in _STANDARD_DIMENSIONS] + list(call.company.dimensions)
+    rows = "".join(
+        f"<dimension><objectName>{esc(n)}</objectName><relationships></relationships></dimension>"
+        for n in names
+    )
+    return Outcome(f"<data><dimensions>{rows}</dimensions></data>")
+
+
 READ_FUNCTIONS: dict[str, Callable[[Call], Outcome]] = {
     "read": lambda c: _read(c, by_name=False),
     "readByName": lambda c: _read(c, by_name=True),
@@ -712,4 +726,5 @@ READ_FUNCTIONS: dict[str, Callable[[Call], Outcome]] = {
     "lookup": _lookup,
     "inspect": _inspect,
     "getDimensions": _get_dimensions,
+    "getDimensionRelationships": _get_dimension_relationships,
 }

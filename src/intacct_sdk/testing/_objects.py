@@ -230,7 +230,13 @@ OBJECT_RULES: dict[str, ObjectRules] = {
             Ref("TIMETYPE", "TIMETYPE", active=True, fill=(("TIMETYPEKEY", "RECORDNO"),)),
         ),
         entity_field="LOCATIONID",
-        extra_fields=(("VENDORID", "TEXT"), ("CONTRACTID", "TEXT"), ("WAREHOUSEID", "TEXT")),
+        extra_fields=(
+            ("CLASSID", "TEXT"),
+            ("CLASSKEY", "INTEGER"),
+            ("VENDORID", "TEXT"),
+            ("CONTRACTID", "TEXT"),
+            ("WAREHOUSEID", "TEXT"),
+        ),
         label="Timesheet entry",
         child_of="TIMESHEET",
     ),
@@ -241,7 +247,7 @@ OBJECT_RULES: dict[str, ObjectRules] = {
         label="Timesheet approval",
         child_of="TIMESHEET",
     ),
-    "TIMETYPE": ObjectRules("NAME", required=("NAME",), label="Time type"),
+    "TIMETYPE": ObjectRules("NAME", required=("NAME",), label="Time type", generic_write=False),
     "CUSTOMER": ObjectRules(
         "CUSTOMERID",
         required=("NAME",),
@@ -403,7 +409,7 @@ DB_CODES: dict[tuple[str, str], Mapping[str, str]] = {
 }
 
 
-@attrs.define(slots=True)
+@attrs.frozen(slots=True)
 class ObjectDef:
     """An object as the emulated company knows it: fields (with custom ones) and rules."""
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any
 
 from intacct_sdk.testing._company import Company
 from intacct_sdk.testing._seed_data import (
@@ -30,13 +29,9 @@ _log = logging.getLogger(__name__)
 
 
 def _declare(company: Company) -> None:
-    """Declare the custom field and the user-defined dimension, if the company supports it."""
-    declare_field: Any = getattr(company, "add_custom_field", None)
-    if declare_field is not None:
-        declare_field("TIMESHEET", CUSTOM_FIELD, label="Timesync ID", datatype="TEXT")
-    declare_dimension: Any = getattr(company, "add_dimension", None)
-    if declare_dimension is not None:
-        declare_dimension(DIMENSION, label="Workstream")
+    """Declare the TIMESHEET custom field and the user-defined dimension."""
+    company.add_custom_field("TIMESHEET", CUSTOM_FIELD, datatype="TEXT", label="Timesync ID")
+    company.add_dimension(DIMENSION, label="Workstream")
 
 
 def seed_company(company: Company, options: SeedOptions) -> None:

@@ -630,8 +630,9 @@ def _dimension_values(options: SeedOptions) -> Iterator[Record]:
     for i, (value_id, name) in enumerate(DIMENSION_VALUES):
         yield {
             "RECORDNO": str(i + 1),
-            "id": value_id,
-            "name": name,
+            "ID": value_id,
+            "NAME": name,
+            "DESCRIPTION": f"{name} work",
             "STATUS": "active",
             **_stamp(rng),
         }

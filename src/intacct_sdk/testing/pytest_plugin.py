@@ -12,8 +12,40 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from intacct_sdk import AsyncClient, Client, Credentials
     from intacct_sdk.testing._emulator import Emulator
     from intacct_sdk.testing._server import EmulatorServer
+
+# -- cassette fixtures (vcrpy; intacct_sdk.testing.cassettes) ------------------------------------
+
+
+@pytest.fixture
+def intacct_vcr(request: pytest.FixtureRequest) -> Any:
+    """A ``vcr.VCR`` that scrubs passwords and session ids before writing a cassette.
+
+    Cassettes go to a ``cassettes`` folder beside the test module. The record mode comes from
+    ``INTACCT_RECORD_MODE`` (default ``once``: record when the cassette is missing, replay
+    otherwise).
+    """
+    import os
+
+    from intacct_sdk.testing.cassettes import intacct_vcr as make_vcr
+
+    return make_vcr(
+        request.path.parent / "cassettes",
+        record_mode=os.environ.get("INTACCT_RECORD_MODE", "once"),
+    )
+
+
+@pytest.fixture
+def intacct_cassette(intacct_vcr: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Record or replay the test's exchanges in ``cassettes/<test name>.yaml``."""
+    with intacct_vcr.use_cassette(f"{request.node.name}.yaml") as cassette:
+        yield cassette
+
+
+# -- end of cassette fixtures -------------------------------------------------------------------
+
 
 # -- emulator fixtures -------------------------------------------------------------------------
 
@@ -63,8 +95,8 @@ def intacct_emulator_server(intacct_emulator: Emulator) -> Iterator[EmulatorServ
         yield server
 
 
-def _client_credentials(emulator: Emulator) -> Any:
-    from intacct_sdk import Credentials  # type: ignore[attr-defined,unused-ignore]
+def _client_credentials(emulator: Emulator) -> Credentials:
+    from intacct_sdk import Credentials
 
     creds = emulator.credentials
     return Credentials(
@@ -77,9 +109,9 @@ def _client_credentials(emulator: Emulator) -> Any:
 
 
 @pytest.fixture
-def intacct_client(intacct_emulator: Emulator) -> Iterator[Any]:
+def intacct_client(intacct_emulator: Emulator) -> Iterator[Client]:
     """An ``intacct_sdk.Client`` wired to ``intacct_emulator`` by the in-process transport."""
-    from intacct_sdk import Client  # type: ignore[attr-defined,unused-ignore]
+    from intacct_sdk import Client
 
     with Client(
         _client_credentials(intacct_emulator), transport=intacct_emulator.transport()
@@ -88,9 +120,9 @@ def intacct_client(intacct_emulator: Emulator) -> Iterator[Any]:
 
 
 @pytest.fixture
-async def intacct_async_client(intacct_emulator: Emulator) -> AsyncIterator[Any]:
+async def intacct_async_client(intacct_emulator: Emulator) -> AsyncIterator[AsyncClient]:
     """An ``intacct_sdk.AsyncClient`` wired to ``intacct_emulator`` (needs an async test runner)."""
-    from intacct_sdk import AsyncClient  # type: ignore[attr-defined,unused-ignore]
+    from intacct_sdk import AsyncClient
 
     async with AsyncClient(
         _client_credentials(intacct_emulator), transport=intacct_emulator.transport()
@@ -99,34 +131,3 @@ async def intacct_async_client(intacct_emulator: Emulator) -> AsyncIterator[Any]
 
 
 # -- end of emulator fixtures ------------------------------------------------------------------
-
-
-# -- cassette fixtures (vcrpy; intacct_sdk.testing.cassettes) ------------------------------------
-
-
-@pytest.fixture
-def intacct_vcr(request: pytest.FixtureRequest) -> Any:
-    """A ``vcr.VCR`` that scrubs passwords and session ids before writing a cassette.
-
-    Cassettes go to a ``cassettes`` folder beside the test module. The record mode comes from
-    ``INTACCT_RECORD_MODE`` (default ``once``: record when the cassette is missing, replay
-    otherwise).
-    """
-    import os
-
-    from intacct_sdk.testing.cassettes import intacct_vcr as make_vcr
-
-    return make_vcr(
-        request.path.parent / "cassettes",
-        record_mode=os.environ.get("INTACCT_RECORD_MODE", "once"),
-    )
-
-
-@pytest.fixture
-def intacct_cassette(intacct_vcr: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """Record or replay the test's exchanges in ``cassettes/<test name>.yaml``."""
-    with intacct_vcr.use_cassette(f"{request.node.name}.yaml") as cassette:
-        yield cassette
-
-
-# -- end of cassette fixtures -------------------------------------------------------------------

@@ -6,6 +6,7 @@
     report = engine.run()            # incremental; run(full=True) reconciles; dry_run=True plans
 """
 
+from timesync.engine._config import SyncConfig, open_engine
 from timesync.engine._engine import Engine
 from timesync.engine._options import PULL_ORDER, EngineOptions, MappingSpecLike, PushOptions
 from timesync.engine._plan import PushPlan, PushStep, control_id, keyset_filter, matches, plan_push
@@ -34,8 +35,10 @@ __all__ = [
     "PushStep",
     "RecordFailure",
     "RunReport",
+    "SyncConfig",
     "control_id",
     "keyset_filter",
     "matches",
+    "open_engine",
     "plan_push",
 ]

@@ -15,7 +15,7 @@ from timesync.engine._push import push_object
 from timesync.engine._report import EngineHooks, Hooks, RunReport, stats_snapshot
 from timesync.errors import ConfigurationError as SyncConfigurationError
 from timesync.local import LocalSystem
-from timesync.store import Link, LinkState, Lock, OutboxState, StateStore
+from timesync.store import ErrorEntry, Link, LinkState, Lock, OutboxState, StateStore
 
 __all__ = ["Engine"]
 
@@ -183,4 +183,8 @@ class Engine:
         link = self.store.get_link(name, local_id)
         if link is not None:
             self.store.put_link(attrs.evolve(link, remote_modified=None, content_hash=None))
-        self.store.resolve_error(name, local_id, "conflict")
+        with self.store.transaction():
+            self.store.resolve_error(name, local_id, "conflict")
+            self.store.record_error(
+                ErrorEntry(name, local_id, "retry", "conflict settled in favour of the local side")
+            )

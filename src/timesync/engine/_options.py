@@ -67,9 +67,9 @@ class PushOptions:
         approved_by: Approve on behalf of this Intacct user (needs "API Proxy" permission).
         stamp_field: The Intacct custom field that carries the local id on every pushed
             record; it is how the engine finds a record again after a crash.
-        on_locked: A correction or deletion of a record whose state forbids changes
-            (approved): ``decline_recreate`` declines it and pushes a new one,
-            ``conflict`` reports it and leaves it alone.
+        on_delete: How a local deletion withdraws a pushed record: ``delete`` it, or
+            ``decline`` it (kept for audit; only while it awaits approval). Approved
+            records cannot be withdrawn through the gateway: that is a reported conflict.
         batch_size: Functions per request (creates are one function per record).
         approval_comment: Comment sent with approvals and declines.
     """
@@ -77,7 +77,7 @@ class PushOptions:
     target_state: Literal["Draft", "Submitted", "Approved"] = "Submitted"
     approved_by: str | None = None
     stamp_field: str = "TIMESYNC_ID"
-    on_locked: Literal["decline_recreate", "conflict"] = "decline_recreate"
+    on_delete: Literal["delete", "decline"] = "delete"
     batch_size: int = 50
     approval_comment: str | None = "approved in the time-tracking app"
 

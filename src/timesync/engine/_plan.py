@@ -228,7 +228,7 @@ def plan_push(
     remote_exists: bool,
     remote_changed: bool,
     target: TargetState,
-    on_locked: Literal["decline_recreate", "conflict"] = "decline_recreate",
+    on_delete: Literal["delete", "decline"] = "delete",
 ) -> PushPlan:
     """Decide the writes for one local document, given what is known on both sides.
 
@@ -241,11 +241,14 @@ def plan_push(
         remote_exists: The record was found in Intacct (only meaningful when ``pushed``).
         remote_changed: Its WHENMODIFIED is newer than the one stored after our last write.
         target: The state pushed documents should land in.
-        on_locked: What to do with a correction to a record in a locked (approved) state.
+        on_delete: How a local deletion withdraws the Intacct record: ``delete`` it, or
+            ``decline`` it (keeps it for audit; only possible while it awaits approval).
 
     Returns:
-        The plan. The invariant: no plan ever leaves two live Intacct records for one
-        document (a recreate always declines the old one first).
+        The plan. Intacct refuses to update, delete or decline an approved timesheet, so a
+        change to one is a conflict for a person to settle; and since a document is only
+        ever created when no live record exists for it, no plan leaves two live Intacct
+        records for one document.
     """
     create_state = "Draft" if target == "Draft" else "Submitted"
     create = (PushStep("create", create_state),)
@@ -259,28 +262,22 @@ def plan_push(
     if remote_changed:
         return PushPlan(conflict="changed in Intacct since it was pushed", action="conflict")
     state = remote_state or ""
-    if deleted or not approved:
-        if not deleted:
-            return PushPlan()  # un-approved locally after the push: leave Intacct alone
+    if deleted:
         if state in LOCKED_STATES:
-            if on_locked == "conflict":
-                return PushPlan(
-                    conflict=f"deleted locally but {state} in Intacct", action="conflict"
-                )
-            return PushPlan((PushStep("decline"),), action="withdraw")
+            return PushPlan(conflict=f"deleted locally but {state} in Intacct", action="conflict")
         if state in DEAD_STATES:
             return PushPlan()
+        if on_delete == "decline" and state == "Submitted":
+            return PushPlan((PushStep("decline"),), action="withdraw")
         return PushPlan((PushStep("delete"),), action="withdraw")
+    if not approved:
+        return PushPlan()  # un-approved locally after the push: leave Intacct alone
     if not changed:
         if target == "Approved" and state == "Submitted":
             return PushPlan(approve, action="approve")
         return PushPlan()
     if state in LOCKED_STATES:
-        if on_locked == "conflict":
-            return PushPlan(conflict=f"corrected locally but {state} in Intacct", action="conflict")
-        return PushPlan((PushStep("decline"), *create, *approve), action="recreate")
-    if state in DEAD_STATES:
-        return PushPlan(create + approve, action="recreate")
+        return PushPlan(conflict=f"corrected locally but {state} in Intacct", action="conflict")
     return PushPlan((PushStep("update"), *approve), action="correct")
 
 

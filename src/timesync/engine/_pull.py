@@ -187,8 +187,10 @@ class _ObjectPull:
     def apply(self, record: Mapping[str, Any], *, in_scope_filter: bool) -> None:
         ctx = self.ctx
         rep = ctx.report.object(self.name)
+        wb = ctx.options.writeback_field.get(self.name)
+        mapped = {k: v for k, v in record.items() if k != wb} if wb else record
         try:
-            model = self.spec.to_local(record)
+            model = self.spec.to_local(mapped)
         except Exception as exc:
             key = str(record.get(_KEY_FIELD.get(self.name, "RECORDNO"), record.get("RECORDNO")))
             ctx.fail(self.name, key, describe(exc))

@@ -30,7 +30,7 @@ from timesync.engine._options import MappingSpecLike
 from timesync.engine._plan import DEAD_STATES, PushPlan, PushStep, chunks, control_id, plan_push
 from timesync.local import LocalDocument
 from timesync.mapping.rules import route_timesheet
-from timesync.store import Cursor, Link, OutboxEntry, OutboxState
+from timesync.store import Cursor, ErrorEntry, Link, OutboxEntry, OutboxState
 
 __all__ = ["push_object"]
 
@@ -211,8 +211,10 @@ class _Pusher:
     def prepare(self, model: Any) -> Any:
         """Route entries by the spec's allocation rules, then fill each entry's task
         RECORDNO (TASKKEY) from the task links."""
+        if self.name != "TIMESHEET":
+            return model
         rules = getattr(self.spec, "rules", ())
-        if rules and self.name == "TIMESHEET":
+        if rules:
             model, _ = route_timesheet(model, rules)
         entries = getattr(model, "entries", None)
         if not entries:
@@ -277,8 +279,8 @@ class _Pusher:
                 remote_changed=bool(
                     rec and link and link.remote_modified and when and when != link.remote_modified
                 ),
-                target=self.opts.target_state,
-                on_locked=self.opts.on_locked,
+                target=self.opts.target_state if self.name == "TIMESHEET" else "Submitted",
+                on_delete=self.opts.on_delete,
             )
             if plan.conflict:
                 ctx.conflict(self.name, local_id, plan.conflict)
@@ -306,8 +308,11 @@ class _Pusher:
         record_no = item.link.record_no if item.link else None
         if step.step == "create":
             assert item.record is not None
-            rec = {**item.record, self.stamp: item.doc.local_id, "STATE": step.create_state}
+            rec = {**item.record, self.stamp: item.doc.local_id}
             rec.pop("RECORDNO", None)
+            rec.pop("STATE", None)
+            if self.name == "TIMESHEET":
+                rec["STATE"] = step.create_state
             return Create(self.name, [rec], control_id=cid)
         assert record_no is not None
         if step.step == "update":
@@ -395,7 +400,7 @@ class _Pusher:
             )
             self.uncertain = True
             for it in batch:
-                it.failed = True
+                self._unknown(it, describe(exc))
             return
         local_updates: list[tuple[str, int | None, str | None]] = []
         with store.transaction():
@@ -406,9 +411,15 @@ class _Pusher:
                     continue
                 try:
                     result.raise_for_error()
-                except DuplicateControlIdError:
-                    self.uncertain = True  # applied before: the read-back settles it
-                    it.failed = True
+                except DuplicateControlIdError as exc:
+                    # the gateway says this exact write ran before (a replay after a lost
+                    # answer): an update/approve/delete is therefore done; a create still
+                    # needs its RECORDNO, which the read-back by stamp finds
+                    if step.step == "create":
+                        self.uncertain = True
+                        self._unknown(it, describe(exc))
+                    else:
+                        self._succeeded(it, row, step, None, local_updates)
                     continue
                 except FunctionError as exc:
                     message = describe(exc)
@@ -420,6 +431,21 @@ class _Pusher:
                 ctx.local.document_pushed(self.name, local_id, record_no, state)
             except Exception as exc:
                 log.warning("local system refused document_pushed for %s: %s", local_id, exc)
+
+    def _unknown(self, it: _Item, why: str) -> None:
+        """A write whose outcome is unknown: stop this document's steps for this run and
+        queue it, so the next run reads it back and carries on."""
+        it.failed = True
+        self.ctx.store.record_error(
+            ErrorEntry(
+                self.name,
+                it.doc.local_id,
+                "retry",
+                f"outcome unknown: {why}",
+                first_run=self.ctx.run_id,
+                last_run=self.ctx.run_id,
+            )
+        )
 
     def _count(self, step: str) -> None:
         field = {
@@ -514,6 +540,7 @@ class _Pusher:
 
     def run(self) -> None:
         ctx = self.ctx
+        ctx.report.object(self.name)
         self.recover()
         docs, cursor = self.collect()
         ctx.progress(self.name, "push", 0, len(docs))

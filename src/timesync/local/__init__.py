@@ -5,11 +5,12 @@ example on SQLite, used by ``timesync demo`` and by the tests.
 """
 
 from timesync.local._protocol import DocumentBatch, LocalDocument, LocalRecord, LocalSystem
-from timesync.local._reference import EntryInput, ReferenceApp
+from timesync.local._reference import EntryInput, ExpenseInput, ReferenceApp
 
 __all__ = [
     "DocumentBatch",
     "EntryInput",
+    "ExpenseInput",
     "LocalDocument",
     "LocalRecord",
     "LocalSystem",

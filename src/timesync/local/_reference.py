@@ -23,7 +23,9 @@ import attrs
 from timesync.errors import ConfigurationError as SyncConfigurationError
 from timesync.local._protocol import DocumentBatch, LocalDocument, LocalRecord
 
-__all__ = ["EntryInput", "ReferenceApp"]
+__all__ = ["EntryInput", "ExpenseInput", "ReferenceApp"]
+
+_DOCS: Final = {"TIMESHEET": "timesheets", "EEXPENSES": "expense_reports"}
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS people (
@@ -51,6 +53,15 @@ CREATE TABLE IF NOT EXISTS timesheets (
     id INTEGER PRIMARY KEY, person_number TEXT NOT NULL, week_start TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT 'approved', revision INTEGER NOT NULL DEFAULT 1,
     deleted INTEGER NOT NULL DEFAULT 0, intacct_recordno INTEGER, intacct_state TEXT);
+CREATE TABLE IF NOT EXISTS expense_reports (
+    id INTEGER PRIMARY KEY, person_number TEXT NOT NULL, report_date TEXT NOT NULL,
+    description TEXT, status TEXT NOT NULL DEFAULT 'approved',
+    revision INTEGER NOT NULL DEFAULT 1, deleted INTEGER NOT NULL DEFAULT 0,
+    intacct_recordno INTEGER, intacct_state TEXT);
+CREATE TABLE IF NOT EXISTS expense_lines (
+    id INTEGER PRIMARY KEY, report_id INTEGER NOT NULL REFERENCES expense_reports(id),
+    entry_date TEXT NOT NULL, amount TEXT NOT NULL, expense_type TEXT, project_number TEXT,
+    notes TEXT);
 CREATE TABLE IF NOT EXISTS timesheet_entries (
     id INTEGER PRIMARY KEY, timesheet_id INTEGER NOT NULL REFERENCES timesheets(id),
     entry_date TEXT NOT NULL, hours TEXT NOT NULL, project_number TEXT, task_code TEXT,
@@ -128,6 +139,17 @@ class EntryInput:
     notes: str | None = None
     department: str | None = None
     location: str | None = None
+
+
+@attrs.frozen(slots=True)
+class ExpenseInput:
+    """One line of an expense report as the app's user typed it."""
+
+    entry_date: date
+    amount: Decimal
+    expense_type: str
+    project_number: str | None = None
+    notes: str | None = None
 
 
 class ReferenceApp:
@@ -428,6 +450,91 @@ class ReferenceApp:
         ).fetchone()
         return (row[0], row[1]) if row else (None, None)
 
+    # ------------------------------------------------------- expense reports
+
+    def create_expense_report(
+        self,
+        person_number: str,
+        report_date: date,
+        lines: Sequence[ExpenseInput],
+        *,
+        description: str | None = None,
+        status: str = "approved",
+    ) -> str:
+        """Enter an expense report; returns its id."""
+        with self._tx() as conn:
+            cur = conn.execute(
+                "INSERT INTO expense_reports (person_number, report_date, description, status)"
+                " VALUES (?, ?, ?, ?)",
+                (person_number, report_date.isoformat(), description, status),
+            )
+            assert cur.lastrowid is not None
+            self._lines(conn, cur.lastrowid, lines)
+            conn.execute(
+                "INSERT INTO changes (kind, doc_id) VALUES ('EEXPENSES', ?)", (cur.lastrowid,)
+            )
+            return str(cur.lastrowid)
+
+    def update_expense_report(self, local_id: str, lines: Sequence[ExpenseInput]) -> None:
+        """Replace an expense report's lines; bumps its revision."""
+        with self._tx() as conn:
+            self._lines(conn, int(local_id), lines)
+            conn.execute(
+                "UPDATE expense_reports SET revision = revision + 1 WHERE id = ?", (int(local_id),)
+            )
+            conn.execute(
+                "INSERT INTO changes (kind, doc_id) VALUES ('EEXPENSES', ?)", (int(local_id),)
+            )
+
+    def _lines(
+        self, conn: sqlite3.Connection, report_id: int, lines: Sequence[ExpenseInput]
+    ) -> None:
+        conn.execute("DELETE FROM expense_lines WHERE report_id = ?", (report_id,))
+        conn.executemany(
+            "INSERT INTO expense_lines (report_id, entry_date, amount, expense_type,"
+            " project_number, notes) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    report_id,
+                    x.entry_date.isoformat(),
+                    str(x.amount),
+                    x.expense_type,
+                    x.project_number,
+                    x.notes,
+                )
+                for x in lines
+            ],
+        )
+
+    def _expense_document(self, row: sqlite3.Row) -> LocalDocument:
+        from timesync.models import ExpenseLine, ExpenseReport
+
+        local_id = str(row["id"])
+        if row["deleted"]:
+            return LocalDocument(local_id, str(row["revision"]), None, approved=False)
+        rows = self._conn.execute(
+            "SELECT * FROM expense_lines WHERE report_id = ? ORDER BY id", (row["id"],)
+        ).fetchall()
+        model = ExpenseReport(
+            local_id=local_id,
+            employee_key=row["person_number"],
+            report_date=date.fromisoformat(row["report_date"]),
+            description=row["description"],
+            lines=tuple(
+                ExpenseLine(
+                    entry_date=date.fromisoformat(r["entry_date"]),
+                    amount=Decimal(r["amount"]),
+                    expense_type=r["expense_type"],
+                    project_key=r["project_number"],
+                    notes=r["notes"],
+                )
+                for r in rows
+            ),
+        )
+        return LocalDocument(
+            local_id, str(row["revision"]), model, approved=row["status"] == "approved"
+        )
+
     # ----------------------------------------------------- documents (push)
 
     def _document(self, row: sqlite3.Row) -> LocalDocument:
@@ -464,14 +571,14 @@ class ReferenceApp:
         )
 
     def changed_documents(self, object_name: str, since: str | None) -> DocumentBatch:
-        """Timesheets changed after the ``since`` change number (expense reports: none yet)."""
-        if object_name != "TIMESHEET":
+        """Timesheets or expense reports changed after the ``since`` change number."""
+        if object_name not in _DOCS:
             return DocumentBatch((), since)
         after = int(since) if since else 0
         rows = self._conn.execute(
-            "SELECT doc_id, MAX(seq) AS seq FROM changes WHERE kind = 'TIMESHEET' AND seq > ?"
+            "SELECT doc_id, MAX(seq) AS seq FROM changes WHERE kind = ? AND seq > ?"
             " GROUP BY doc_id ORDER BY MIN(seq)",
-            (after,),
+            (object_name, after),
         ).fetchall()
         if not rows:
             return DocumentBatch((), since)
@@ -480,26 +587,32 @@ class ReferenceApp:
         return DocumentBatch(tuple(docs), str(last))
 
     def get_documents(self, object_name: str, local_ids: Sequence[str]) -> list[LocalDocument]:
-        """The current state of these timesheets, in the order asked."""
-        if object_name != "TIMESHEET":
+        """The current state of these documents, in the order asked."""
+        table = _DOCS.get(object_name)
+        if table is None:
             return []
         docs: list[LocalDocument] = []
         for local_id in local_ids:
             row = self._conn.execute(
-                "SELECT * FROM timesheets WHERE id = ?", (int(local_id),)
+                f"SELECT * FROM {table} WHERE id = ?",  # noqa: S608
+                (int(local_id),),
             ).fetchone()
             if row is None:
                 docs.append(LocalDocument(local_id, "gone", None, approved=False))
-            else:
+            elif object_name == "TIMESHEET":
                 docs.append(self._document(row))
+            else:
+                docs.append(self._expense_document(row))
         return docs
 
     def document_pushed(
         self, object_name: str, local_id: str, record_no: int | None, state: str | None
     ) -> None:
-        """Remember the Intacct RECORDNO and state of a pushed timesheet."""
-        if object_name == "TIMESHEET":
+        """Remember the Intacct RECORDNO and state of a pushed document."""
+        table = _DOCS.get(object_name)
+        if table is not None:
             self._conn.execute(
-                "UPDATE timesheets SET intacct_recordno = ?, intacct_state = ? WHERE id = ?",
+                f"UPDATE {table} SET intacct_recordno = ?, intacct_state = ?"  # noqa: S608
+                " WHERE id = ?",
                 (record_no, state, int(local_id)),
             )

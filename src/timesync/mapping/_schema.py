@@ -28,18 +28,26 @@ class FieldFacts:
     datatype: str
     readonly: bool = False
     custom: bool = False
+    writeonly: bool = False
 
 
 _EEXPENSESITEM: Final[Mapping[str, FieldFacts]] = {
     name: FieldFacts(datatype, readonly)
     for name, datatype, readonly in (
         ("RECORDNO", "INTEGER", True),
-        ("LINENO", "INTEGER", False),
+        ("RECORDKEY", "INTEGER", True),
+        ("LINE_NO", "INTEGER", False),
         ("EXPENSETYPE", "TEXT", False),
         ("GLACCOUNTNO", "TEXT", False),
         ("ENTRYDATE", "DATE", False),
+        ("AMOUNT", "CURRENCY", False),
         ("TRX_AMOUNT", "CURRENCY", False),
-        ("AMOUNT", "CURRENCY", True),
+        ("DESCRIPTION", "TEXT", False),
+        ("REIMBURSABLE", "BOOLEAN", False),
+        ("PROJECTKEY", "INTEGER", True),
+        ("TASKKEY", "INTEGER", False),
+        ("WHENCREATED", "TIMESTAMP", True),
+        ("WHENMODIFIED", "TIMESTAMP", True),
         ("CURRENCY", "TEXT", False),
         ("QUANTITY", "DECIMAL", False),
         ("UNITRATE", "DECIMAL", False),
@@ -63,10 +71,12 @@ _EEXPENSESITEM: Final[Mapping[str, FieldFacts]] = {
 _EXTRA: Final[Mapping[str, Mapping[str, FieldFacts]]] = {"EEXPENSESITEM": _EEXPENSESITEM}
 
 # Fields a timesheet entry accepts on create (create_timesheet in the request XSD, and the
-# generic create documentation) that lookup output does not list.
+# generic create documentation) that lookup output does not list: write-only, since a query
+# may only select what lookup lists.
 _ADDED: Final[Mapping[str, Mapping[str, FieldFacts]]] = {
     "TIMESHEETENTRY": {
-        name: FieldFacts("TEXT") for name in ("CLASSID", "VENDORID", "CONTRACTID", "WAREHOUSEID")
+        name: FieldFacts("TEXT", writeonly=True)
+        for name in ("CLASSID", "VENDORID", "CONTRACTID", "WAREHOUSEID")
     },
 }
 

@@ -9,10 +9,9 @@ import argparse
 import sys
 from typing import Any, TextIO
 
-from intacct_sdk.query import Filter
 from timesync.errors import ConfigurationError
 from timesync.mapping.loading import dump_spec_toml, load_specs
-from timesync.mapping.spec import ACTIVE_ONLY, MappingSpec
+from timesync.mapping.spec import MappingSpec
 
 __all__ = ["format_table", "register"]
 
@@ -112,13 +111,11 @@ def format_table(spec: MappingSpec) -> str:
     ]
     lines.insert(1, "| " + " | ".join("-" * w for w in widths) + " |")
     options = [f"Object `{spec.object_name}`, model `{spec.model.__name__}`."]
-    if spec.filter is ACTIVE_ONLY:
-        flt = spec.effective_filter
-        options.append("Filter: active only." if flt is not None else "Filter: none (no STATUS).")
+    if spec.active_only:
+        options.append("Filter: active only.")
     elif spec.filter is None:
         options.append("Filter: none.")
     else:
-        assert isinstance(spec.filter, Filter)
         options.append(f"Filter: `{spec.filter.to_xml()}`.")
     options.append(f"Unknown fields: {spec.unknown}.")
     if spec.exclusive:

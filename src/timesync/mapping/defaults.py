@@ -71,6 +71,10 @@ _DIMENSIONS: Final = (
     ("dimensions.customer", "CUSTOMERID"),
     ("dimensions.item", "ITEMID"),
 )
+# A timesheet entry takes CLASSID on create, but lookup does not list it, so it cannot be read.
+_ENTRY_DIMENSIONS: Final = tuple(
+    _f(local, remote, "push" if remote == "CLASSID" else "both") for local, remote in _DIMENSIONS
+)
 
 
 def _employee() -> MappingSpec:
@@ -180,7 +184,7 @@ def _entry() -> MappingSpec:
             _f("time_type", "TIMETYPE"),
             _f("billable", "BILLABLE"),
             _f("notes", "NOTES"),
-            *(_f(local, remote) for local, remote in _DIMENSIONS),
+            *_ENTRY_DIMENSIONS,
             _f("state", "STATE", "pull", hashed=False),
         ),
         filter=None,
@@ -225,9 +229,9 @@ def _expense_line() -> MappingSpec:
         model=ExpenseLine,
         fields=(
             _f("record_no", "RECORDNO", "pull", hashed=False),
-            _f("line_no", "LINENO", "pull", hashed=False),
+            _f("line_no", "LINE_NO", "pull", hashed=False),
             _f("entry_date", "ENTRYDATE", required=True),
-            _f("amount", "TRX_AMOUNT", required=True),
+            _f("amount", "AMOUNT", required=True),
             _f("expense_type", "EXPENSETYPE"),
             _f("quantity", "QUANTITY"),
             _f("unit_rate", "UNITRATE"),

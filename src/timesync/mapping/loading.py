@@ -112,12 +112,11 @@ def _converter_ref(conv: str | Converter | None) -> str | Converter | None:
 def spec_to_dict(spec: MappingSpec) -> dict[str, Any]:
     """The complete table of ``spec`` (``replace = true``), child specs by object name."""
     out: dict[str, Any] = {"model": _model_ref(spec.model), "replace": True}
-    if spec.filter is ACTIVE_ONLY:
+    if spec.active_only:
         out["filter"] = "active"
     elif spec.filter is None:
         out["filter"] = "none"
     else:
-        assert isinstance(spec.filter, Filter)
         out["filter"] = filter_to_dict(spec.filter)
     out["unknown"] = spec.unknown
     out["timezone"] = spec.timezone
@@ -247,7 +246,6 @@ def _field_from_dict(row: Any, where: str, problems: list[str]) -> FieldMap | No
     if not isinstance(row, Mapping):
         problems.append(f"{where}: a field map is a table")
         return None
-    problems.extend(_unknown_keys(where, row, _FIELD_KEYS))
     if "local" not in row or "remote" not in row:
         problems.append(f"{where}: a field map needs 'local' and 'remote'")
         return None
@@ -266,13 +264,26 @@ def _rule_from_dict(row: Any, where: str, problems: list[str]) -> AllocationRule
     if not isinstance(row, Mapping):
         problems.append(f"{where}: a rule is a table")
         return None
-    problems.extend(_unknown_keys(where, row, _RULE_KEYS))
     try:
         kwargs = {k: v for k, v in row.items() if k in _RULE_KEYS}
         return AllocationRule(**kwargs)
     except (ConfigurationError, TypeError, ValueError) as exc:
         problems.append(f"{where}: {exc}")
         return None
+
+
+def _table_key_problems(name: str, table: Mapping[str, Any]) -> list[str]:
+    """Misspelt option names in one table of the source (indexes as in the file)."""
+    out = _unknown_keys(name, table, _SPEC_KEYS)
+    for key, allowed in (("fields", _FIELD_KEYS), ("rules", _RULE_KEYS), ("children", _CHILD_KEYS)):
+        rows = table.get(key, [])
+        if not isinstance(rows, list):
+            out.append(f"{name}.{key}: expected a list of tables")
+            continue
+        for i, row in enumerate(rows):
+            if isinstance(row, Mapping):
+                out.extend(_unknown_keys(f"{name}.{key}[{i}]", row, allowed))
+    return out
 
 
 def _merge(base: dict[str, Any] | None, table: Mapping[str, Any]) -> dict[str, Any]:
@@ -326,8 +337,6 @@ def _build_all(tables: dict[str, dict[str, Any]]) -> dict[str, MappingSpec]:
 
     def _build_one(name: str) -> MappingSpec | None:
         table = tables[name]
-        count = len(problems)
-        problems.extend(_unknown_keys(name, table, _SPEC_KEYS | {"_remove"}))
         problems.extend(
             f"{name}: remove names {local!r}, which no default map has"
             for local in table.get("_remove", [])
@@ -356,7 +365,6 @@ def _build_all(tables: dict[str, dict[str, Any]]) -> dict[str, MappingSpec]:
             if not isinstance(row, Mapping) or not {"local", "remote", "object"} <= set(row):
                 problems.append(f"{where}: a child needs 'local', 'remote' and 'object'")
                 continue
-            problems.extend(_unknown_keys(where, row, _CHILD_KEYS))
             child_name = str(row["object"]).upper()
             if child_name not in tables:
                 problems.append(f"{where}: no spec for child object {child_name}")
@@ -382,8 +390,6 @@ def _build_all(tables: dict[str, dict[str, Any]]) -> dict[str, MappingSpec]:
             except ConfigurationError as exc:
                 problems.append(str(exc))
                 flt = None
-        if len(problems) > count:
-            return None
         try:
             spec = MappingSpec(
                 object_name=name,
@@ -448,18 +454,23 @@ def load_specs(
             raise ConfigurationError(f"{path} is not valid TOML: {exc}") from None
     specs = default_specs() if base is None else dict(base)
     tables: dict[str, dict[str, Any]] = {name: spec_to_dict(s) for name, s in specs.items()}
-    problems = []
+    problems: list[str] = []
     for raw_name, table in data.items():
         if not isinstance(table, Mapping):
             problems.append(f"{raw_name}: expected a table of spec options")
             continue
         name = raw_name.upper()
+        problems.extend(_table_key_problems(name, table))
         tables[name] = _merge(tables.get(name), table)
+    specs = {}
+    try:
+        specs = _build_all(tables)
+    except ConfigurationError as exc:
+        problems.extend(exc.problems)
     if problems:
-        raise ConfigurationError(
-            f"{len(problems)} problem(s) in mapping specs: {problems[0]}", problems
-        )
-    return _build_all(tables)
+        unique = list(dict.fromkeys(problems))
+        raise ConfigurationError(f"{len(unique)} problem(s) in mapping specs: {unique[0]}", unique)
+    return specs
 
 
 # -- TOML writing ---------------------------------------------------------------------------
@@ -472,7 +483,8 @@ def _toml_key(key: str) -> str:
 
 
 def _toml_str(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+    # JSON escapes every control character TOML forbids in basic strings except DEL.
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007F")
 
 
 def _toml_value(value: Any) -> str:

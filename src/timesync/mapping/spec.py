@@ -58,7 +58,9 @@ class _ActiveOnly:
         return "ACTIVE_ONLY"
 
 
-ACTIVE_ONLY: Final = _ActiveOnly()
+ACTIVE_ONLY: Final[Any] = _ActiveOnly()
+"""The default ``filter``: resolved when the spec is built to ``STATUS = active`` where the
+object has a STATUS field, else None. ``spec.filter`` is always a ``Filter`` or None."""
 
 
 def active_filter(object_name: str) -> Filter | None:
@@ -183,8 +185,9 @@ class MappingSpec:
         children: Child collections mapped by their own specs.
         lexicon: Display labels for local names (``department_key`` -> ``Cost center 1``),
             used in ``mapping show``, docs and error messages; apps may use them as labels.
-        filter: The records to pull: ``ACTIVE_ONLY`` (the default: ``STATUS = active`` where the
-            object has STATUS), None for all, or any ``intacct_sdk.query`` filter.
+        filter: The records to pull: any ``intacct_sdk.query`` filter, or None for all. The
+            default, ``ACTIVE_ONLY``, becomes ``F("STATUS") == "active"`` where the object has a
+            STATUS field and None elsewhere.
         unknown: What to do with record fields no map names: ``keep`` them in
             ``custom_fields``, ``ignore`` them, or ``raise`` a field error. Sensitive fields
             are never kept.
@@ -206,7 +209,7 @@ class MappingSpec:
     fields: tuple[FieldMap, ...] = attrs.field(converter=_fields)
     children: tuple[ChildMap, ...] = attrs.field(default=(), converter=_children)
     lexicon: Mapping[str, str] = attrs.field(factory=FrozenMap, converter=FrozenMap)
-    filter: Filter | _ActiveOnly | None = ACTIVE_ONLY
+    filter: Filter | None = ACTIVE_ONLY
     unknown: UnknownPolicy = "keep"
     custom: Mapping[str, str] = attrs.field(factory=FrozenMap, converter=FrozenMap)
     allow_sensitive: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
@@ -220,6 +223,7 @@ class MappingSpec:
     constants: Mapping[str, Any] = attrs.field(factory=FrozenMap, converter=FrozenMap)
     _plans: tuple[_Plan, ...] = attrs.field(init=False, eq=False, repr=False)
     _tz: tzinfo = attrs.field(init=False, eq=False, repr=False)
+    _map_attrs: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         problems = self.problems()
@@ -229,7 +233,11 @@ class MappingSpec:
                 + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
                 problems,
             )
+        flt: object = self.filter
+        if isinstance(flt, _ActiveOnly):
+            object.__setattr__(self, "filter", active_filter(self.object_name))
         object.__setattr__(self, "_plans", self._compile())
+        object.__setattr__(self, "_map_attrs", tuple(sorted(_mapping_attrs(self.model))))
         object.__setattr__(self, "_tz", UTC if self.timezone == "UTC" else ZoneInfo(self.timezone))
 
     # -- checking ---------------------------------------------------------------------------
@@ -290,6 +298,11 @@ class MappingSpec:
                     )
             elif fact.readonly and fm.pushes:
                 out.append(f"{where}: {remote} is read-only in Intacct; use direction 'pull'")
+            elif fact.writeonly and fm.pulls:
+                out.append(
+                    f"{where}: {remote} is accepted on create but cannot be read; "
+                    "use direction 'push'"
+                )
             if _schema.is_sensitive(remote) and remote not in self.allow_sensitive:
                 out.append(f"{where}: {remote} is sensitive; list it in allow_sensitive to map it")
             if fm.converter is not None and isinstance(fm.converter, str):
@@ -373,10 +386,13 @@ class MappingSpec:
 
     @property
     def effective_filter(self) -> Filter | None:
-        """The filter to pull with (``ACTIVE_ONLY`` resolved for this object)."""
-        if isinstance(self.filter, _ActiveOnly):
-            return active_filter(self.object_name)
+        """The filter to pull with (the same as ``filter``)."""
         return self.filter
+
+    @property
+    def active_only(self) -> bool:
+        """Whether the filter is exactly the active-only default for this object."""
+        return self.filter is not None and self.filter == active_filter(self.object_name)
 
     def remote_fields(self) -> tuple[str, ...]:
         """The Intacct fields to request: those pulled by a map, never ``*``."""
@@ -437,7 +453,7 @@ class MappingSpec:
             where = f"{base}.{fm.local}"
             try:
                 value = self._pull_value(plan, flat.get(fm.remote))
-            except (ValueError, TypeError) as exc:
+            except (ValueError, TypeError, ArithmeticError) as exc:
                 errors.append(FieldError(where, self._message(fm.local, exc), fm.remote))
                 continue
             if value is None and fm.required:
@@ -503,7 +519,7 @@ class MappingSpec:
             if validator is not None:
                 try:
                     validator(None, a, values[name])
-                except (ValueError, TypeError) as exc:
+                except (ValueError, TypeError, ArithmeticError) as exc:
                     errors.append(
                         FieldError(
                             f"{base}.{name}", self._message(name, exc), self.remote_field_for(name)
@@ -572,7 +588,7 @@ class MappingSpec:
                 if plan.converter is not None:
                     value = plan.converter.to_remote(value)
                 value = coerce(value, plan.remote_kind, self._tz)
-            except (ValueError, TypeError) as exc:
+            except (ValueError, TypeError, ArithmeticError) as exc:
                 errors.append(
                     FieldError(f"{base}.{fm.local}", self._message(fm.local, exc), fm.remote)
                 )
@@ -620,11 +636,10 @@ class MappingSpec:
     def hash_form(self, obj: Any) -> dict[str, Any]:
         """The canonical, JSON-ready form that :meth:`content_hash` digests."""
         form: dict[str, Any] = {}
-        mapping_attrs = _mapping_attrs(self.model)
         for plan in self._plans:
             if plan.field.hashed and plan.item is None:
                 form[plan.attr] = _canonical(getattr(obj, plan.attr))
-        for attr in sorted(mapping_attrs):
+        for attr in self._map_attrs:
             form[attr] = _canonical(getattr(obj, attr))
         for child in self.children:
             form[child.local] = [child.spec.hash_form(c) for c in getattr(obj, child.local)]

@@ -1,0 +1,228 @@
+"""The ``timesync`` command: demo, sync, plan, status, link, unlink and the mapping tools.
+
+Imports are lazy so ``timesync --help`` stays fast and a missing optional part only affects
+the command that needs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+__all__ = ["build_parser", "main"]
+
+_log = logging.getLogger(__name__)
+
+
+class _ProgressLine:
+    """A one-line progress display on a terminal's stderr (nothing when not a TTY)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.enabled = stream.isatty()
+        self.width = 0
+
+    def __call__(self, progress: Any) -> None:
+        if not self.enabled:
+            return
+        total = f"/{progress.total}" if progress.total is not None else ""
+        text = f"{progress.phase} {progress.object_name}: {progress.done}{total}"
+        self.stream.write("\r" + text.ljust(self.width))
+        self.stream.flush()
+        self.width = max(self.width, len(text))
+
+    def done(self) -> None:
+        if self.enabled and self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+
+
+def _add_config(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", required=True, metavar="FILE", help="the sync's TOML config file"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``timesync`` argument parser (subcommands included)."""
+    parser = argparse.ArgumentParser(
+        prog="timesync",
+        description="Sync a time-tracking app with Sage Intacct.",
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv: debug)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="run a complete sync against the emulator (or a gateway)")
+    demo.add_argument("--workdir", default="timesync-demo", help="where the demo keeps its state")
+    demo.add_argument("--endpoint", default=None, help="a gateway URL (INTACCT_* credentials)")
+    demo.add_argument("--employees", type=int, default=25)
+    demo.add_argument("--projects", type=int, default=8)
+    demo.add_argument("--tasks-per-project", type=int, default=4)
+    demo.add_argument("--weeks", type=int, default=2, help="weeks of timesheets to generate")
+    demo.add_argument("--seed", type=int, default=1, help="seed of the generated data")
+    demo.add_argument(
+        "--state",
+        choices=("Draft", "Submitted", "Approved"),
+        default="Submitted",
+        help="state pushed timesheets land in",
+    )
+    demo.set_defaults(func=_demo)
+
+    sync = sub.add_parser("sync", help="run one sync")
+    _add_config(sync)
+    sync.add_argument("--full", action="store_true", help="read everything and reconcile")
+    sync.add_argument("--object", action="append", dest="objects", help="limit to an object")
+    sync.set_defaults(func=_sync, dry_run=False)
+
+    plan = sub.add_parser("plan", help="dry run: show what a sync would do, write nothing")
+    _add_config(plan)
+    plan.add_argument("--full", action="store_true")
+    plan.add_argument("--object", action="append", dest="objects")
+    plan.set_defaults(func=_sync, dry_run=True)
+
+    status = sub.add_parser("status", help="last runs, cursors, pending outbox, errors")
+    _add_config(status)
+    status.add_argument("--runs", type=int, default=5)
+    status.set_defaults(func=_status)
+
+    link = sub.add_parser("link", help="bind an Intacct record to a local record by hand")
+    _add_config(link)
+    link.add_argument("object", help="Intacct object, e.g. EMPLOYEE")
+    link.add_argument("key", help="Intacct key (tasks: PROJECTID/TASKID)")
+    link.add_argument("local_id", help="the local record's id")
+    link.set_defaults(func=_link)
+
+    unlink = sub.add_parser("unlink", help="break a link; the record is then left alone")
+    _add_config(unlink)
+    unlink.add_argument("object")
+    unlink.add_argument("key")
+    unlink.set_defaults(func=_unlink)
+
+    try:
+        from timesync.mapping import cli as mapping_cli
+    except ImportError:  # pragma: no cover - the mapping tools ship in the same package
+        _log.debug("timesync.mapping.cli not available")
+    else:
+        mapping_cli.register(sub)
+    return parser
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from timesync.engine import SyncConfig, open_engine
+
+    config = SyncConfig.load(args.config)
+    display = _ProgressLine(sys.stderr)
+    with open_engine(config, progress=display) as engine:
+        try:
+            report = engine.run(args.objects, dry_run=args.dry_run, full=args.full)
+        finally:
+            display.done()
+    print(report.format())
+    return 0 if report.ok else 1
+
+
+def _status(args: argparse.Namespace) -> int:
+    from timesync.engine import SyncConfig
+    from timesync.store import OutboxState, SQLiteStateStore
+
+    config = SyncConfig.load(args.config)
+    if not config.state_path.exists():
+        print(f"no state yet ({config.state_path.name} does not exist)")
+        return 0
+    with SQLiteStateStore(config.state_path) as store:
+        print("runs:")
+        for run in store.runs(args.runs):
+            summary = run.summary
+            print(
+                f"  {run.run_id:>4} {run.started_at:%Y-%m-%d %H:%M:%S} {run.mode:<11} "
+                f"{'dry-run ' if run.dry_run else ''}{run.status:<8} "
+                f"requests {summary.get('http_requests', 0)}, "
+                f"conflicts {summary.get('conflicts', 0)}, failures {summary.get('failures', 0)}"
+            )
+        print("cursors:")
+        for cursor in store.cursors():
+            where = (
+                cursor.token
+                if cursor.token is not None
+                else f"{cursor.modified} #{cursor.record_no}"
+            )
+            print(f"  {cursor.object_name:<18} {where}")
+        pending = store.outbox(
+            states=[OutboxState.PENDING, OutboxState.IN_FLIGHT, OutboxState.FAILED]
+        )
+        print(f"outbox: {len(pending)} step(s) not done")
+        for row in pending:
+            error = f" ({row.last_error})" if row.last_error else ""
+            print(f"  {row.control_id} {row.state.value} attempts {row.attempts}{error}")
+        errors = store.errors()
+        print(f"error queue: {len(errors)}")
+        for e in errors:
+            print(f"  {e.object_name} {e.key} {e.kind}: {e.message} (x{e.attempts})")
+    return 0
+
+
+def _link(args: argparse.Namespace) -> int:
+    return _edit_links(args, unlink=False)
+
+
+def _unlink(args: argparse.Namespace) -> int:
+    return _edit_links(args, unlink=True)
+
+
+def _edit_links(args: argparse.Namespace, *, unlink: bool) -> int:
+    from timesync.engine import Engine, SyncConfig
+    from timesync.store import SQLiteStateStore
+
+    config = SyncConfig.load(args.config)
+    local = config.local_system()
+    try:
+        with SQLiteStateStore(config.state_path) as store:
+            engine = Engine(None, local, store, specs={}, options=config.options())
+            if unlink:
+                engine.unlink(args.object, args.key)
+                print(f"unlinked {args.object.upper()} {args.key}")
+            else:
+                engine.link(args.object, args.key, args.local_id)
+                print(f"linked {args.object.upper()} {args.key} -> local {args.local_id}")
+    finally:
+        close = getattr(local, "close", None)
+        if callable(close):
+            close()
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from timesync.demo import DemoOptions, run_demo
+
+    options = DemoOptions(
+        employees=args.employees,
+        projects=args.projects,
+        tasks_per_project=args.tasks_per_project,
+        weeks=args.weeks,
+        seed=args.seed,
+        target_state=args.state,
+    )
+    return run_demo(args.workdir, endpoint=args.endpoint, options=options, out=sys.stdout)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``timesync`` command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    from intacct_sdk import IntacctError
+    from timesync.errors import SyncError
+
+    try:
+        return int(args.func(args))
+    except (SyncError, IntacctError) as exc:
+        print(f"timesync: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""Fixtures for the engine tests: an emulated company, a client on it, the reference app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from intacct_sdk import Client, ClientOptions, Credentials, RetryPolicy
+from intacct_sdk.testing import Emulator
+from intacct_sdk.testing._seed import demo_company
+from timesync.engine import Engine, EngineOptions, PushOptions
+from timesync.local import EntryInput, ReferenceApp
+from timesync.store import FileLock, SQLiteStateStore
+
+FAST_RETRY = RetryPolicy(attempts=4, initial_backoff=0.001, max_backoff=0.002, sleep=lambda _: None)
+
+
+def credentials(emulator: Emulator, endpoint_url: str | None = None) -> Credentials:
+    c = emulator.credentials
+    return Credentials(
+        sender_id=c.sender_id,
+        sender_password=c.sender_password,
+        company_id=c.company_id,
+        user_id=c.user_id,
+        user_password=c.user_password,
+        endpoint_url=endpoint_url,
+    )
+
+
+@pytest.fixture
+def emulator() -> Emulator:
+    return Emulator(demo_company(employees=12, projects=4, tasks_per_project=3, customers=4))
+
+
+@pytest.fixture
+def client(emulator: Emulator) -> Iterator[Client]:
+    with Client(
+        credentials(emulator),
+        options=ClientOptions(unique_id=True, retry=FAST_RETRY),
+        transport=emulator.transport(),
+    ) as c:
+        yield c
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[ReferenceApp]:
+    with ReferenceApp(tmp_path / "app.db") as a:
+        yield a
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SQLiteStateStore]:
+    with SQLiteStateStore(tmp_path / "state.db") as s:
+        yield s
+
+
+EngineFactory = Callable[..., Engine]
+
+
+@pytest.fixture
+def make_engine(
+    client: Client, app: ReferenceApp, store: SQLiteStateStore, tmp_path: Path
+) -> EngineFactory:
+    def make(target_state: str = "Submitted", **options: Any) -> Engine:
+        push = PushOptions(target_state=target_state, **options.pop("push", {}))  # type: ignore[arg-type]
+        return Engine(
+            client,
+            app,
+            store,
+            options=EngineOptions(push=push, **options),
+            lock=FileLock(tmp_path / "state.db.lock"),
+        )
+
+    return make
+
+
+def live_timesheets(emulator: Emulator) -> dict[str, list[dict[str, Any]]]:
+    """Intacct timesheets that are not declined, by the local id stamped on them."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for rec in emulator.company.records("TIMESHEET"):
+        if rec.get("STATE") != "Declined" and rec.get("TIMESYNC_ID"):
+            out.setdefault(str(rec["TIMESYNC_ID"]), []).append(rec)
+    return out
+
+
+def add_timesheets(app: ReferenceApp, count: int, *, week: date = date(2025, 1, 6)) -> list[str]:
+    """``count`` approved timesheets over the app's people and first active task."""
+    people = [r for r in app.list_records("EMPLOYEE") if r.active]
+    task = next(r for r in app.list_records("TASK") if r.active)
+    project, _, code = (task.key or "").partition("/")
+    ids = []
+    for i in range(count):
+        person = people[i % len(people)]
+        entries = [
+            EntryInput(week, Decimal("7.5"), project, code, notes=f"sheet {i}"),
+            EntryInput(week.replace(day=week.day + 1), Decimal(i % 8 + 1), project, code),
+        ]
+        ids.append(app.create_timesheet(str(person.key), week, entries))
+    return ids

@@ -1,0 +1,254 @@
+"""Crash safety and fault tolerance of the push, end to end.
+
+- A ``timesync sync`` subprocess pushing to a loopback emulator is killed with SIGKILL at
+  chosen points (before a request is handled, or after it was applied and before the answer
+  reaches the process); a rerun must leave exactly one live Intacct timesheet per local one.
+- With 20% of requests failing transiently (lost responses, 524s, 503s, resets), repeated
+  runs reach the same end state as a clean run.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.timesync.engine_fixtures import FAST_RETRY, add_timesheets, credentials, live_timesheets
+
+from conftest import subprocess_env
+from intacct_sdk import Client, ClientOptions
+from intacct_sdk.testing import Emulator, EmulatorResponse, RequestContext
+from intacct_sdk.testing._faults import FaultPlan
+from intacct_sdk.testing._seed import demo_company
+from intacct_sdk.testing._server import serve
+from timesync.engine import Engine, EngineOptions, PushOptions
+from timesync.local import EntryInput, ReferenceApp
+from timesync.store import OutboxState, SQLiteStateStore
+
+
+def _company() -> Any:
+    return demo_company(employees=8, projects=6, tasks_per_project=3, customers=4)
+
+
+class _Killer:
+    """A fault injector that SIGKILLs the client process at one request."""
+
+    def __init__(self) -> None:
+        self.pid: int | None = None
+        self.at: int | None = None
+        self.when = "after"
+        self.fired = False
+
+    def _kill(self, number: int, when: str) -> None:
+        if self.pid is not None and number == self.at and when == self.when and not self.fired:
+            self.fired = True
+            os.kill(self.pid, signal.SIGKILL)
+
+    def before_request(self, ctx: RequestContext) -> EmulatorResponse | None:
+        self._kill(ctx.request_number, "before")
+        return None
+
+    def after_request(self, ctx: RequestContext, response: EmulatorResponse) -> EmulatorResponse:
+        self._kill(ctx.request_number, "after")
+        return response
+
+    def function_failure(
+        self, ctx: RequestContext, function: str, object_name: str | None
+    ) -> tuple[str, str] | None:
+        return None
+
+    def invalidate_sessions(self, ctx: RequestContext) -> bool:
+        return False
+
+
+def _config(folder: Path, url: str, emulator: Emulator) -> Path:
+    c = emulator.credentials
+    cfg = folder / "sync.toml"
+    cfg.write_text(
+        f"""
+[intacct]
+endpoint_url = "{url}"
+sender_id = "{c.sender_id}"
+sender_password = "{c.sender_password}"
+company_id = "{c.company_id}"
+user_id = "{c.user_id}"
+user_password = "{c.user_password}"
+
+[state]
+path = "state.db"
+
+[local]
+reference = "app.db"
+
+[push]
+target_state = "Approved"
+batch_size = 3
+""",
+        encoding="utf-8",
+    )
+    return cfg
+
+
+def _sync(cfg: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "timesync.cli", "sync", "--config", str(cfg), *extra],
+        env=subprocess_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _finish(proc: subprocess.Popen[str]) -> tuple[int, str]:
+    try:
+        out, _ = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate(timeout=30)
+        pytest.fail(f"sync did not finish:\n{out}")
+    return proc.returncode, out
+
+
+@pytest.fixture
+def loopback() -> Iterator[tuple[Emulator, _Killer, str]]:
+    killer = _Killer()
+    emulator = Emulator(_company(), faults=killer)
+    with serve(emulator) as server:
+        yield emulator, killer, server.url
+
+
+# Every point at which the subprocess can die: the push of 8 timesheets in batches of 3 takes
+# 8 requests (login, 3 create batches, 3 approve batches, a read-back); the process is killed
+# before the request is handled (nothing applied) or after (applied, answer never received).
+CRASH_POINTS = [(offset, when) for offset in range(1, 9) for when in ("before", "after")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("offset", "when"), CRASH_POINTS)
+def test_sigkill_during_a_push_then_rerun_leaves_no_duplicate_and_nothing_lost(
+    loopback: tuple[Emulator, _Killer, str], tmp_path: Path, offset: int, when: str
+) -> None:
+    emulator, killer, url = loopback
+    cfg = _config(tmp_path, url, emulator)
+    code, out = _finish(_sync(cfg))
+    assert code == 0, out
+    with ReferenceApp(tmp_path / "app.db") as app:
+        ids = add_timesheets(app, 8)
+
+    killer.at = emulator.stats.http_requests + offset
+    killer.when = when
+    proc = _sync(cfg, "--object", "TIMESHEET")
+    killer.pid = proc.pid
+    code, out = _finish(proc)
+    assert killer.fired, f"the run finished before request {offset}: {out}"
+    assert code == -signal.SIGKILL
+
+    killer.pid = None
+    for _ in range(2):
+        code, out = _finish(_sync(cfg))
+    assert code == 0, out
+
+    live = live_timesheets(emulator)
+    assert sorted(live, key=int) == ids  # nothing lost
+    assert all(len(recs) == 1 for recs in live.values()), live  # no duplicate
+    assert {recs[0]["STATE"] for recs in live.values()} == {"Approved"}
+    with SQLiteStateStore(tmp_path / "state.db") as store:
+        assert (
+            store.outbox(states=[OutboxState.IN_FLIGHT, OutboxState.PENDING, OutboxState.FAILED])
+            == []
+        )
+        for local_id, recs in live.items():
+            link = store.get_link("TIMESHEET", local_id)
+            assert link is not None
+            assert link.record_no == int(recs[0]["RECORDNO"])
+
+
+# --------------------------------------------------------------------------- 20% faults
+
+
+def _scenario(emulator: Emulator, folder: Path, *, max_runs: int) -> tuple[Any, int]:
+    """Pull, push 12 approved timesheets, correct 3 and delete 1, running the engine until
+    nothing is pending; returns the end state and the number of runs it took."""
+    folder.mkdir()
+    runs = 0
+    with (
+        Client(
+            credentials(emulator),
+            options=ClientOptions(unique_id=True, retry=FAST_RETRY),
+            transport=emulator.transport(),
+        ) as client,
+        ReferenceApp(folder / "app.db") as app,
+        SQLiteStateStore(folder / "state.db") as store,
+    ):
+        engine = Engine(
+            client,
+            app,
+            store,
+            options=EngineOptions(push=PushOptions(target_state="Submitted", batch_size=2)),
+        )
+
+        def settle() -> None:
+            nonlocal runs
+            for _ in range(max_runs):
+                runs += 1
+                report = engine.run()
+                if report.ok and report.pending == 0 and not store.errors():
+                    return
+            pytest.fail(f"not settled after {max_runs} runs: {report.format()}")
+
+        settle()
+        ids = add_timesheets(app, 12)
+        settle()
+        for local_id in ids[:3]:
+            entries = app.timesheet_entries(local_id)
+            app.update_timesheet(
+                local_id,
+                [
+                    *entries,
+                    EntryInput(
+                        date(2025, 1, 9),
+                        Decimal("2.5"),
+                        entries[0].project_number,
+                        entries[0].task_code,
+                        notes="late entry",
+                    ),
+                ],
+            )
+        app.delete_timesheet(ids[3])
+        settle()
+        people = sorted(str(r.key) for r in app.list_records("EMPLOYEE") if r.active)
+    state = {}
+    for local_id, recs in live_timesheets(emulator).items():
+        assert len(recs) == 1, f"duplicate for {local_id}"
+        rec = recs[0]
+        entries = sorted(
+            (str(e["ENTRYDATE"]), str(e["QTY"]), str(e.get("NOTES") or ""))
+            for e in emulator.company.records("TIMESHEETENTRY")
+            if str(e["TIMESHEETKEY"]) == str(rec["RECORDNO"])
+        )
+        state[local_id] = (rec["EMPLOYEEID"], rec["BEGINDATE"], rec["STATE"], entries)
+    return (state, people), runs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [2, 3, 5, 6, 8, 11])
+def test_twenty_percent_transient_faults_reach_the_same_end_state(
+    tmp_path: Path, seed: int
+) -> None:
+    clean, _ = _scenario(Emulator(_company()), tmp_path / "clean", max_runs=2)
+    plan = FaultPlan.parse("lost:0.05,http524:0.05,http503:0.05,reset:0.05", seed=seed)
+    faulty_emulator = Emulator(_company(), faults=plan)
+    faulty, _ = _scenario(faulty_emulator, tmp_path / "faulty", max_runs=15)
+    assert faulty == clean
+    assert len(clean[0]) == 11
+    # the faults did hit: writes applied without an answer, and requests refused
+    kinds = {e.kind for e in plan.events}
+    assert kinds & {"lost", "http524"}
+    assert kinds & {"http503", "reset"}

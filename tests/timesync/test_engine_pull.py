@@ -1,0 +1,314 @@
+# ruff: noqa: F811 - the engine fixtures are imported by name and shadowed by test arguments
+"""Pull end to end: the engine against the in-process emulator and the reference app."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import attrs
+import pytest
+from tests.timesync.engine_fixtures import (  # noqa: F401 - fixtures
+    EngineFactory,
+    app,
+    client,
+    emulator,
+    make_engine,
+    store,
+)
+
+from intacct_sdk import Client
+from intacct_sdk.query import F
+from intacct_sdk.testing import Emulator
+from timesync.engine import Engine, Hooks, Progress, RunReport
+from timesync.local import ReferenceApp
+from timesync.mapping import default_specs
+from timesync.store import FileLock, LinkState, LockHeldError, SQLiteStateStore
+
+PULLED = ("DEPARTMENT", "LOCATION", "CLASS", "CUSTOMER", "EMPLOYEE", "PROJECT", "TASK")
+
+
+def _active_remote(emulator: Emulator, obj: str) -> set[str]:
+    key = {"EMPLOYEE": "EMPLOYEEID", "PROJECT": "PROJECTID", "CUSTOMER": "CUSTOMERID"}[obj]
+    return {r[key] for r in emulator.company.records(obj) if r.get("STATUS") == "active"}
+
+
+def _active_local(app: ReferenceApp, obj: str) -> set[str]:
+    return {str(r.key) for r in app.list_records(obj) if r.active}
+
+
+def test_first_run_imports_every_active_record_in_dependency_order(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp
+) -> None:
+    order: list[str] = []
+
+    class Recorder(Hooks):
+        def record_applied(self, object_name: str, key: str, action: str) -> None:
+            if not order or order[-1] != object_name:
+                order.append(object_name)
+
+    engine = make_engine()
+    engine.hooks = Recorder()
+    report = engine.run()
+    assert report.ok
+    assert order == list(PULLED)
+    for obj in ("EMPLOYEE", "PROJECT", "CUSTOMER"):
+        assert _active_local(app, obj) == _active_remote(emulator, obj)
+        assert report.objects[obj].created == len(_active_remote(emulator, obj))
+    # tasks: keyed PROJECTID/TASKID, completed ones are inactive and not imported
+    open_tasks = {
+        f"{r['PROJECTID']}/{r['TASKID']}"
+        for r in emulator.company.records("TASK")
+        if r.get("TASKSTATUS") != "Completed"
+    }
+    assert _active_local(app, "TASK") == open_tasks
+
+
+def test_no_change_incremental_run_costs_one_query_per_object(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp
+) -> None:
+    engine = make_engine(lookback=timedelta(0))
+    engine.run()
+    before = dict(emulator.stats.functions)
+    requests = emulator.stats.http_requests
+    report = engine.run()
+    sent = {k: v - before.get(k, 0) for k, v in emulator.stats.functions.items()}
+    sent = {k: v for k, v in sent.items() if v}
+    assert sent == {("query", obj): 1 for obj in PULLED}
+    assert emulator.stats.http_requests - requests == len(PULLED)
+    assert report.http_requests == len(PULLED)
+    assert all(rep.created == rep.updated == 0 for rep in report.objects.values())
+
+
+def test_lookback_rereads_recent_records_without_writing_them(
+    make_engine: EngineFactory, app: ReferenceApp
+) -> None:
+    engine = make_engine(lookback=timedelta(days=3650))
+    engine.run()
+    fingerprints = {r.local_id: r.fingerprint for r in app.list_records("EMPLOYEE")}
+    report = engine.run()
+    assert report.objects["EMPLOYEE"].unchanged == len(fingerprints)
+    assert report.objects["EMPLOYEE"].updated == 0
+    assert {r.local_id: r.fingerprint for r in app.list_records("EMPLOYEE")} == fingerprints
+
+
+def test_changes_in_intacct_flow_down_incrementally(
+    make_engine: EngineFactory, client: Client, emulator: Emulator, app: ReferenceApp
+) -> None:
+    engine = make_engine()
+    engine.run()
+    emp = next(r for r in emulator.company.records("EMPLOYEE") if r["STATUS"] == "active")
+    proj = next(r for r in emulator.company.records("PROJECT") if r["STATUS"] == "active")
+    client.update("EMPLOYEE", [{"EMPLOYEEID": emp["EMPLOYEEID"], "TITLE": "Chief Timekeeper"}])
+    client.update("PROJECT", [{"PROJECTID": proj["PROJECTID"], "STATUS": "inactive"}])
+    client.create("CUSTOMER", [{"CUSTOMERID": "C-NEW", "NAME": "Newco"}])
+    report = engine.run()
+    assert report.objects["EMPLOYEE"].updated == 1
+    assert report.objects["PROJECT"].inactivated == 1
+    assert report.objects["CUSTOMER"].created == 1
+    assert proj["PROJECTID"] not in _active_local(app, "PROJECT")
+    assert "C-NEW" in _active_local(app, "CUSTOMER")
+    # the reference app stores the title in its own column: read it back through a fresh upsert
+    [rec] = [r for r in app.list_records("EMPLOYEE") if r.key == emp["EMPLOYEEID"]]
+    row = app._conn.execute("SELECT title FROM people WHERE id = ?", (int(rec.local_id),))
+    assert row.fetchone()[0] == "Chief Timekeeper"
+
+
+def test_full_run_sweeps_records_removed_upstream_but_incremental_does_not(
+    make_engine: EngineFactory, client: Client, emulator: Emulator, app: ReferenceApp
+) -> None:
+    engine = make_engine()
+    engine.run()
+    cust = sorted(_active_remote(emulator, "CUSTOMER"))[0]
+    [row] = [r for r in emulator.company.records("CUSTOMER") if r["CUSTOMERID"] == cust]
+    client.delete("CUSTOMER", [int(row["RECORDNO"])])
+    engine.run()
+    assert cust in _active_local(app, "CUSTOMER")  # an incremental read cannot see a deletion
+    report = engine.run(full=True)
+    assert report.objects["CUSTOMER"].inactivated == 1
+    assert cust not in _active_local(app, "CUSTOMER")
+    assert cust in {r.key for r in app.list_records("CUSTOMER")}  # inactivated, never deleted
+
+
+def test_full_run_repairs_local_drift_and_reports_it(
+    make_engine: EngineFactory, app: ReferenceApp
+) -> None:
+    engine = make_engine()
+    engine.run()
+    people = [r for r in app.list_records("EMPLOYEE") if r.active]
+    edited, deleted = people[0], people[1]
+    app.edit_record("EMPLOYEE", edited.local_id, full_name="Someone Else")
+    app.delete_record("EMPLOYEE", deleted.local_id)
+    assert engine.run().objects["EMPLOYEE"].repaired == 0  # incremental runs do not true up
+    report = engine.run(full=True)
+    assert report.objects["EMPLOYEE"].repaired == 2
+    assert len(report.repairs) == 2
+    restored = {r.key: r for r in app.list_records("EMPLOYEE")}
+    assert restored[edited.key].name == edited.name
+    assert restored[edited.key].local_id == edited.local_id
+    assert restored[deleted.key].name == deleted.name
+    assert engine.run(full=True).objects["EMPLOYEE"].repaired == 0
+
+
+def test_existing_local_records_are_linked_by_id_then_email(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp
+) -> None:
+    emps = sorted(
+        (r for r in emulator.company.records("EMPLOYEE") if r["STATUS"] == "active"),
+        key=lambda r: r["EMPLOYEEID"],
+    )
+    by_id = app.add_record("EMPLOYEE", emps[0]["EMPLOYEEID"], "whoever")
+    by_email = app.add_record(
+        "EMPLOYEE", "LOCAL-7", "someone", email=emps[1]["PERSONALINFO.EMAIL1"].upper()
+    )
+    report = make_engine().run(["EMPLOYEE"])
+    assert report.objects["EMPLOYEE"].linked == 2
+    records = {r.local_id: r for r in app.list_records("EMPLOYEE")}
+    assert records[by_id].key == emps[0]["EMPLOYEEID"]
+    assert records[by_email].key == emps[1]["EMPLOYEEID"]
+    assert len(records) == len(emps)
+
+
+def test_ambiguous_matches_are_left_alone_until_linked_by_hand(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp, store: SQLiteStateStore
+) -> None:
+    emp = next(r for r in emulator.company.records("EMPLOYEE") if r["STATUS"] == "active")
+    email = emp["PERSONALINFO.EMAIL1"]
+    first = app.add_record("EMPLOYEE", None, "twin one", email=email)
+    second = app.add_record("EMPLOYEE", None, "twin two", email=email)
+    engine = make_engine()
+    report = engine.run(["EMPLOYEE"])
+    assert report.objects["EMPLOYEE"].ambiguous == 1
+    assert [e.kind for e in store.errors("EMPLOYEE")] == ["ambiguous"]
+    assert store.get_link("EMPLOYEE", emp["EMPLOYEEID"]) is None
+    names = {r.local_id: r.name for r in app.list_records("EMPLOYEE")}
+    assert names[first] == "twin one"
+    assert names[second] == "twin two"
+    # still queued after the next run: never guessed
+    engine.run(["EMPLOYEE"])
+    assert [e.kind for e in store.errors("EMPLOYEE")] == ["ambiguous"]
+    assert store.get_link("EMPLOYEE", emp["EMPLOYEEID"]) is None
+    engine.link("EMPLOYEE", emp["EMPLOYEEID"], second)
+    assert store.errors("EMPLOYEE") == []
+    engine.run(["EMPLOYEE"])
+    names = {r.local_id: r.name for r in app.list_records("EMPLOYEE")}
+    assert names[second] != "twin two"  # the Intacct data arrived
+    assert names[first] == "twin one"
+    assert store.get_link("EMPLOYEE", emp["EMPLOYEEID"]).local_id == second  # type: ignore[union-attr]
+
+
+def test_unlinked_records_are_neither_updated_nor_reimported(
+    make_engine: EngineFactory,
+    client: Client,
+    emulator: Emulator,
+    app: ReferenceApp,
+    store: SQLiteStateStore,
+) -> None:
+    engine = make_engine()
+    engine.run(["EMPLOYEE"])
+    emp = next(r for r in emulator.company.records("EMPLOYEE") if r["STATUS"] == "active")
+    engine.unlink("EMPLOYEE", emp["EMPLOYEEID"])
+    client.update("EMPLOYEE", [{"EMPLOYEEID": emp["EMPLOYEEID"], "TITLE": "Changed"}])
+    count = len(app.list_records("EMPLOYEE"))
+    report = engine.run(["EMPLOYEE"], full=True)
+    assert report.objects["EMPLOYEE"].updated == 0
+    assert report.objects["EMPLOYEE"].skipped >= 1
+    assert len(app.list_records("EMPLOYEE")) == count
+    assert store.get_link("EMPLOYEE", emp["EMPLOYEEID"]).state is LinkState.UNLINKED  # type: ignore[union-attr]
+
+
+def test_import_selected_limits_new_records(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp
+) -> None:
+    wanted = sorted(_active_remote(emulator, "EMPLOYEE"))[:2]
+    engine = make_engine(import_selected={"EMPLOYEE": frozenset(wanted)})
+    report = engine.run(["EMPLOYEE"])
+    assert _active_local(app, "EMPLOYEE") == set(wanted)
+    assert report.objects["EMPLOYEE"].skipped == len(_active_remote(emulator, "EMPLOYEE")) - 2
+
+
+def test_local_id_is_written_back_to_a_custom_field(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp
+) -> None:
+    emulator.company.add_custom_field("EMPLOYEE", "TIMESYNC_LOCAL_ID")
+    engine = make_engine(writeback_field={"EMPLOYEE": "TIMESYNC_LOCAL_ID"})
+    engine.run(["EMPLOYEE"])
+    local = {str(r.key): r.local_id for r in app.list_records("EMPLOYEE")}
+    remote = {
+        r["EMPLOYEEID"]: r.get("TIMESYNC_LOCAL_ID")
+        for r in emulator.company.records("EMPLOYEE")
+        if r["EMPLOYEEID"] in local
+    }
+    assert remote == local
+    report = engine.run(["EMPLOYEE"])  # the write-back echoes back as unchanged, not updated
+    assert report.objects["EMPLOYEE"].updated == 0
+    assert report.functions_by_name.get("update", 0) == 0
+
+
+def test_dry_run_writes_nothing(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp, store: SQLiteStateStore
+) -> None:
+    report = make_engine().run(dry_run=True)
+    assert report.dry_run
+    assert report.objects["EMPLOYEE"].created == len(_active_remote(emulator, "EMPLOYEE"))
+    assert any(p.startswith("create local EMPLOYEE") for p in report.planned)
+    assert app.list_records("EMPLOYEE") == []
+    assert store.cursors() == []
+    assert list(store.links("EMPLOYEE")) == []
+    writes = {"create", "update", "delete", "approve", "decline"}
+    assert not [k for k in emulator.stats.functions if k[0] in writes]
+
+
+def test_two_runs_never_overlap(make_engine: EngineFactory, tmp_path: Path) -> None:
+    with FileLock(tmp_path / "state.db.lock"), pytest.raises(LockHeldError):
+        make_engine().run()
+    assert make_engine().run().ok
+
+
+def test_hooks_and_progress_see_the_run(make_engine: EngineFactory) -> None:
+    events: list[str] = []
+    ticks: list[Progress] = []
+
+    class Recorder(Hooks):
+        def run_started(self, run_id: int, objects: tuple[str, ...], *, dry_run: bool) -> None:
+            events.append("started")
+
+        def run_finished(self, report: RunReport) -> None:
+            events.append("finished")
+
+    engine = make_engine(progress=ticks.append)
+    engine.hooks = Recorder()
+    engine.run()
+    assert events == ["started", "finished"]
+    assert {t.object_name for t in ticks} >= set(PULLED)
+
+
+def test_a_custom_filter_is_applied_to_incremental_reads(
+    client: Client, emulator: Emulator, app: ReferenceApp, store: SQLiteStateStore
+) -> None:
+    """Incremental reads ask for every change and apply the spec's filter locally, so a
+    record that leaves the filter is inactivated and one that enters it is imported."""
+    specs = default_specs()
+    specs["PROJECT"] = attrs.evolve(
+        specs["PROJECT"], filter=(F("STATUS") == "active") & (F("PROJECTCATEGORY") == "Contract")
+    )
+    engine = Engine(client, app, store, specs=specs)
+    engine.run(["PROJECT"])
+    contract = {
+        r["PROJECTID"]
+        for r in emulator.company.records("PROJECT")
+        if r["PROJECTCATEGORY"] == "Contract" and r["STATUS"] == "active"
+    }
+    assert _active_local(app, "PROJECT") == contract
+    leaving = sorted(contract)[0]
+    entering = next(
+        r["PROJECTID"]
+        for r in emulator.company.records("PROJECT")
+        if r["PROJECTCATEGORY"] != "Contract" and r["STATUS"] == "active"
+    )
+    client.update("PROJECT", [{"PROJECTID": leaving, "PROJECTCATEGORY": "Internal Billable"}])
+    client.update("PROJECT", [{"PROJECTID": entering, "PROJECTCATEGORY": "Contract"}])
+    report = engine.run(["PROJECT"])
+    assert report.objects["PROJECT"].inactivated == 1
+    assert report.objects["PROJECT"].created == 1
+    assert _active_local(app, "PROJECT") == (contract - {leaving}) | {entering}
