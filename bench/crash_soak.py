@@ -56,8 +56,10 @@ def sync_once(workdir: Path, url: str) -> int:
         user_password=C.user_password,
         endpoint_url=url,
     )
+    # Small batches make the push a series of requests, so a kill can land between them.
+    options = ClientOptions(unique_id=True, timeout=30.0, max_functions_per_request=2)
     with (
-        Client(creds, options=ClientOptions(unique_id=True, timeout=30.0)) as client,
+        Client(creds, options=options) as client,
         ReferenceApp(workdir / "app.db") as app,
         SQLiteStateStore(workdir / "state.db") as store,
     ):
@@ -92,6 +94,7 @@ def _wire_date(value: date) -> str:
 def check(company: Any, workdir: Path) -> dict[str, Any]:
     """Duplicates, missing timesheets and invalid links after the soak."""
     from timesync.local import ReferenceApp
+    from timesync.store import SQLiteStateStore
 
     remote = _remote_timesheets(company)
     per_period = Counter((t.get("EMPLOYEEID"), t.get("BEGINDATE")) for t in remote)
@@ -99,8 +102,12 @@ def check(company: Any, workdir: Path) -> dict[str, Any]:
     duplicates = sum(n - 1 for n in per_period.values() if n > 1)
     missing = 0
     bad_links = 0
+    bad_store_links = 0
     local = 0
-    with ReferenceApp(workdir / "app.db") as app:
+    with (
+        ReferenceApp(workdir / "app.db") as app,
+        SQLiteStateStore(workdir / "state.db") as store,
+    ):
         for local_id in app.timesheet_ids():
             local += 1
             doc = app.get_documents("TIMESHEET", [local_id])[0]
@@ -109,16 +116,32 @@ def check(company: Any, workdir: Path) -> dict[str, Any]:
             key = (str(doc.model.employee_key), _wire_date(doc.model.begin_date))
             if per_period.get(key, 0) == 0:
                 missing += 1
+            link = store.link_for_local("TIMESHEET", local_id)
+            linked = by_recordno.get(int(link.record_no)) if link and link.record_no else None
+            if linked is None or (linked.get("EMPLOYEEID"), linked.get("BEGINDATE")) != key:
+                bad_store_links += 1
             record_no, _state = app.pushed_state(local_id)
             target = by_recordno.get(int(record_no)) if record_no else None
             if target is None or (target.get("EMPLOYEEID"), target.get("BEGINDATE")) != key:
                 bad_links += 1
+                if bad_links <= 3:
+                    found = [
+                        t.get("RECORDNO")
+                        for t in remote
+                        if (t.get("EMPLOYEEID"), t.get("BEGINDATE")) == key
+                    ]
+                    print(
+                        f"invalid link: local {local_id} {key} -> RECORDNO {record_no} "
+                        f"(state {_state}); Intacct has {found}",
+                        file=sys.stderr,
+                    )
     return {
         "local": local,
         "remote": len(remote),
         "duplicates": duplicates,
         "missing": missing,
         "bad_links": bad_links,
+        "bad_store_links": bad_store_links,
     }
 
 
@@ -131,7 +154,7 @@ def soak(runs: int, employees: int, seed: int) -> dict[str, Any]:
     rng = random.Random(seed)
     company = demo_company(employees=employees, projects=6, tasks_per_project=3, seed=seed)
     emulator = Emulator(company)
-    killed = clean_failures = 0
+    killed = clean_failures = mid_push = 0
     kill_times: list[float] = []
     with tempfile.TemporaryDirectory() as tmp, serve(emulator) as server:
         workdir = Path(tmp)
@@ -140,7 +163,8 @@ def soak(runs: int, employees: int, seed: int) -> dict[str, Any]:
         with ReferenceApp(workdir / "app.db") as app:
             people = [r.key for r in app.list_records("EMPLOYEE") if r.active and r.key]
             tasks = [r.key for r in app.list_records("TASK") if r.active and r.key]
-        for i in range(runs):
+        duration = 0.0
+        for i in range(runs + 1):  # round 0 calibrates: how long a run with a push takes
             with ReferenceApp(workdir / "app.db") as app:
                 for person in people:
                     project, _, task = str(rng.choice(tasks)).partition("/")
@@ -156,11 +180,15 @@ def soak(runs: int, employees: int, seed: int) -> dict[str, Any]:
                         for d in range(5)
                     ]
                     app.create_timesheet(str(person), _week(i), entries)
+            before = len(_remote_timesheets(company))
             proc = _sync_process(workdir, server.url)
-            # Kill once the child has logged in and is busy; the pull of unchanged master
-            # data is short, so most of a run is the push of the new week.
-            delay = rng.uniform(0.3, 2.5)
             t0 = time.perf_counter()
+            if i == 0:
+                proc.communicate(timeout=600)
+                duration = time.perf_counter() - t0
+                continue
+            # A random moment of a run like round 0's; most of a run is the push.
+            delay = rng.uniform(0.3, 1.0) * duration
             try:
                 proc.wait(timeout=delay)
             except subprocess.TimeoutExpired:
@@ -168,6 +196,9 @@ def soak(runs: int, employees: int, seed: int) -> dict[str, Any]:
                 killed += 1
                 kill_times.append(time.perf_counter() - t0)
             proc.communicate(timeout=60)
+            pushed = len(_remote_timesheets(company)) - before
+            if 0 < pushed < len(people):
+                mid_push += 1
             rerun = _sync_process(workdir, server.url)
             out, err = rerun.communicate(timeout=600)
             lines = [x for x in out.decode().splitlines() if x.startswith("{")]
@@ -176,7 +207,19 @@ def soak(runs: int, employees: int, seed: int) -> dict[str, Any]:
                 clean_failures += 1
                 sys.stderr.write(err.decode()[-2000:])
         result = check(company, workdir)
-    result.update(runs=runs, killed=killed, clean_rerun_failures=clean_failures)
+        # One more clean run: links a crashed run left unrecorded should be repaired by now.
+        final = _sync_process(workdir, server.url)
+        final.communicate(timeout=600)
+        after = check(company, workdir)
+        result["bad_links_after_extra_run"] = after["bad_links"]
+        result["bad_store_links_after_extra_run"] = after["bad_store_links"]
+    result.update(
+        runs=runs,
+        killed=killed,
+        mid_push=mid_push,
+        clean_rerun_failures=clean_failures,
+        run_seconds=duration,
+    )
     return result
 
 
@@ -195,14 +238,18 @@ def main(argv: list[str] | None = None) -> int:
         result["duplicates"] == 0
         and result["missing"] == 0
         and result["bad_links"] == 0
+        and result["bad_store_links"] == 0
         and result["clean_rerun_failures"] == 0
     )
     print(
         f"{'ok' if ok else 'FAIL'} crash soak: {result['runs']} runs, {result['killed']} killed "
-        f"with SIGKILL, {result['clean_rerun_failures']} clean reruns failed; "
+        f"with SIGKILL ({result['mid_push']} with the push part done), "
+        f"{result['clean_rerun_failures']} clean reruns failed; "
         f"{result['local']} local timesheets, {result['remote']} live in Intacct; duplicates "
-        f"{result['duplicates']}, missing {result['missing']}, invalid links "
-        f"{result['bad_links']} ({time.perf_counter() - t0:.0f}s, "
+        f"{result['duplicates']}, missing {result['missing']}; invalid links: in the local app "
+        f"{result['bad_links']} (after one more clean run {result['bad_links_after_extra_run']}),"
+        f" in the state store {result['bad_store_links']} (after one more clean run "
+        f"{result['bad_store_links_after_extra_run']}) ({time.perf_counter() - t0:.0f}s, "
         f"{datetime.now().astimezone():%Y-%m-%d %H:%M %Z})"
     )
     return 0 if ok else 1
