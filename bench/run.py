@@ -653,6 +653,9 @@ and rearranging whole date/timestamp columns with one regular expression before 
 """
 
 
+SOAK_MARKER = "<!-- soak results: kept when the report is rewritten -->"
+
+
 def write_report(path: Path, rows: list[dict[str, Any]], command: str, started: str) -> None:
     m = machine()
     lines = [
@@ -749,7 +752,12 @@ def write_report(path: Path, rows: list[dict[str, Any]], command: str, started: 
                 f"{xd_s} | {xd_r} |"
             )
     lines += ["", OPTIMISED]
-    path.write_text("\n".join(lines))
+    kept = ""
+    if path.exists():  # the soak section is written by hand from soak.py / crash_soak.py output
+        old = path.read_text()
+        if SOAK_MARKER in old:
+            kept = "\n" + old[old.index(SOAK_MARKER) :]
+    path.write_text("\n".join(lines) + kept)
 
 
 def main(argv: list[str] | None = None) -> int:
