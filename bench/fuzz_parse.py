@@ -2,8 +2,8 @@
 
 Usage, in a throwaway environment (atheris is not a dependency of this project)::
 
-    python -m venv /tmp/fuzz && /tmp/fuzz/bin/pip install atheris -e .
-    /tmp/fuzz/bin/python bench/fuzz_parse.py -max_total_time=120 [-rss_limit_mb=1024]
+    python -m venv ~/.venvs/fuzz && ~/.venvs/fuzz/bin/pip install atheris -e .
+    ~/.venvs/fuzz/bin/python bench/fuzz_parse.py -max_total_time=120 [-rss_limit_mb=1024]
 
 Any exception other than the typed ones (``IntacctError`` from the parser; none at all from
 the emulator, which answers every body) is a finding and stops the fuzzer with the input.
