@@ -33,10 +33,13 @@ a list (of records, or of values). Values are typed by :mod:`intacct_sdk._values
 from __future__ import annotations
 
 import html
+import operator
 import re
 import urllib.parse
 import xml.etree.ElementTree as ET
+from collections import deque
 from datetime import datetime
+from itertools import compress, repeat
 from typing import Any, Final
 
 from intacct_sdk._errors import (
@@ -55,7 +58,7 @@ from intacct_sdk._results import (
     Result,
     SessionInfo,
 )
-from intacct_sdk._values import Converter, ValueTyping, converters
+from intacct_sdk._values import Converter, ValueTyping, convert_many, converters
 from intacct_sdk._xml import DEFAULT_MAX_BYTES, parse_xml
 
 __all__ = ["parse_response", "read_errors"]
@@ -385,47 +388,159 @@ def _definition(data: ET.Element) -> Any:
 def _records(data: ET.Element, typing: ValueTyping) -> list[dict[str, Any]]:
     """Every child of ``data`` as a record dict (the hot path of big pages).
 
-    The loop is written for speed: no per-field function call for text fields, no
-    per-field duplicate check. Each child adds at least one key, so a record whose key
-    count falls short of what its children added has a repeated tag; that rare record is
-    rebuilt by the general :func:`_fill`, which keeps repeats as lists.
+    The records of one page share one shape, so the work of reading a shape is done once:
+
+    * A flat record (its subtree is itself plus its children, checked in C) is built by
+      one dict comprehension over its children; a repeated tag shows as fewer keys than
+      children.
+    * A record with nested groups (``PERSONALINFO/EMAIL1``) is read by a plan made once
+      per shape (tags and child counts in document order): the dotted key of each leaf,
+      zipped with the leaves' texts.
+    * Values are typed afterwards, a column at a time over the records of one shape
+      (:func:`_type_columns`): each distinct text is converted once.
+
+    Anything else (lists such as ``TIMESHEETENTRIES``, repeated tags) takes
+    :func:`_record`, the general per-child loop, which types as it goes.
     """
     out: list[dict[str, Any]] = []
     append = out.append
     typed = typing.typed
     tz = typing.timezone
-    empty: Any = None if typed else ""
     last_tag: Any = None
     table = _EMPTY_TABLE
-    get = table.get
-    space = _WHITESPACE  # locals are faster than globals in the loop below
+    shape: list[str] = []
+    batch: list[dict[str, Any]] = []
+    batches: list[tuple[dict[str, Converter], list[str], list[dict[str, Any]]]] = []
+    group_tags: list[Any] = []
+    group_lens: list[int] = []
+    group: _GroupPlan | None = None
     for rec in data:
         tag = rec.tag
         if tag != last_tag:
             last_tag = tag
             table = converters(str(tag).upper(), tz) if typed else _EMPTY_TABLE
-            get = table.get
-        record: dict[str, Any] = {}
-        extra = 0
-        for child in rec:
-            text = child.text
-            if text is None or text[0] in space:
-                if len(child):
-                    before = len(record)
-                    _fill_child(child, "", table, typing, record, 1)
-                    extra += len(record) - before - 1
-                    continue
+            shape = []
+            group_tags = []
+        elems = list(rec.iter())
+        n = len(rec)
+        if len(elems) == n + 1:
+            record = {c.tag: c.text for c in rec}
+            if len(record) != n:
+                append(_record(rec, table, typing))
+                continue
+        else:
+            tags = [e.tag for e in elems]
+            lens = list(map(len, elems))
+            if tags != group_tags or lens != group_lens:
+                group_tags, group_lens = tags, lens
+                group = _group_plan(rec)
+            if group is None:
+                append(_record(rec, table, typing))
+                continue
+            keys, leaves = group
+            record = dict(zip(keys, compress([e.text for e in elems], leaves), strict=True))
+            if len(record) != len(keys):
+                append(_record(rec, table, typing))
+                continue
+        if typed:
+            names = list(record)
+            if names != shape:  # tags are shared strings: equal shapes compare by identity
+                shape = names
+                batch = []
+                batches.append((table, names, batch))
+            batch.append(record)
+        elif None in record.values():
+            for name, text in record.items():
                 if text is None:
-                    record[child.tag] = empty
-                    continue
-            name = child.tag
-            conv = get(name)
-            record[name] = text if conv is None else conv(text)
-        if len(record) != len(rec) + extra:
-            record = {}
-            _fill(rec, "", table, typing, record, 1)
+                    record[name] = ""
         append(record)
+    for conv_table, names, records in batches:
+        _type_columns(records, names, conv_table)
     return out
+
+
+def _type_columns(
+    records: list[dict[str, Any]], names: list[str], table: dict[str, Converter]
+) -> None:
+    """Type the fields ``names`` of ``records`` (raw texts, all with these keys) in place.
+
+    A column at a time: the distinct texts are converted once each (dates, quantities and
+    the stamps of one document's lines recur), in bulk where the converter allows it
+    (:func:`~intacct_sdk._values.convert_many`), and the values are looked up and stored
+    by C-level ``map`` calls, with no Python frame per field.
+    """
+    for name in names:
+        conv = table.get(name)
+        if conv is None:
+            continue
+        column = list(map(operator.itemgetter(name), records))
+        distinct = set(column)
+        distinct.discard(None)
+        if not distinct:
+            continue  # every value empty: None stays None
+        memo: dict[Any, Any] = convert_many(conv, distinct)
+        memo[None] = None
+        deque(map(operator.setitem, records, repeat(name), map(memo.__getitem__, column)), 0)
+
+
+# A record shape with groups: the dotted key of every leaf, and which elements of the
+# record's subtree (document order, the record first) are leaves.
+_GroupPlan = tuple[list[str], list[bool]]
+
+
+def _group_plan(rec: ET.Element) -> _GroupPlan | None:
+    """The plan of a record whose nested elements are all groups, or None (lists, depth)."""
+    keys: list[str] = []
+    leaves: list[bool] = [False]  # the record element itself
+
+    def walk(elem: ET.Element, prefix: str, depth: int) -> bool:
+        for child in elem:
+            if len(child):
+                item = child[0].tag
+                if depth >= _MAX_DEPTH or (
+                    child[-1].tag == item
+                    and (len(child) > 1 or item == _singular(child.tag))
+                    and all(c.tag == item for c in child)
+                ):
+                    return False  # a list (or too deep): the general path decides
+                leaves.append(False)
+                if not walk(child, f"{prefix}{child.tag}.", depth + 1):
+                    return False
+            else:
+                keys.append(prefix + child.tag)
+                leaves.append(True)
+        return True
+
+    return (keys, leaves) if walk(rec, "", 1) else None
+
+
+def _record(rec: ET.Element, table: dict[str, Converter], typing: ValueTyping) -> dict[str, Any]:
+    """One record with groups, lists or repeated tags (the general per-child loop)."""
+    get = table.get
+    empty: Any = None if typing.typed else ""
+    space = _WHITESPACE
+    record: dict[str, Any] = {}
+    extra = 0
+    for child in rec:
+        text = child.text
+        if text is None or text[0] in space:
+            if len(child):
+                before = len(record)
+                _fill_child(child, "", table, typing, record, 1)
+                extra += len(record) - before - 1
+                continue
+            if text is None:
+                record[child.tag] = empty
+                continue
+        name = child.tag
+        conv = get(name)
+        record[name] = text if conv is None else conv(text)
+    if len(record) != len(rec) + extra:
+        # Each child adds at least one key: a shortfall means a repeated tag, which the
+        # general _fill keeps as a list.
+        record = {}
+        _fill(rec, "", table, typing, record, 1)
+    return record
 
 
 def _value(text: str | None, conv: Converter | None, empty: Any) -> Any:

@@ -71,7 +71,11 @@ def _fast_path_allowed(body: bytes) -> bool:
             m = _DECL.search(decl)
             if m is None or m.group(1).decode("ascii").lower() not in _ASCII_COMPATIBLE:
                 return False
-    return b"<!" not in body or _MARKUP_DECL.search(body) is None
+    # "!" is rare in answers and memchr finds it at memory speed; a two-byte search for
+    # "<!" stops at every "<" of the body (a thousand times slower on a big page).
+    if b"!" not in body or b"<!" not in body:
+        return True
+    return _MARKUP_DECL.search(body) is None
 
 
 def _position(exc: ET.ParseError) -> str:

@@ -1,0 +1,455 @@
+"""Reliability soak: faults, hostile input and secrets in logs.
+
+Usage (from the repository root, in the project's environment)::
+
+    python bench/soak.py [--size small|medium] [--log FILE] [--seed N]
+
+Parts (each prints one line and the command exits non-zero when any fails):
+
+* **fault soak**: a full pull (EMPLOYEE, PROJECT, TASK) and a push of timesheets through the
+  client, once against a clean emulator and once under each fault kind of the emulator at a
+  20% rate. A faulted run may see errors; like a sync loop it re-runs what failed (pushes are
+  idempotent: ``uniqueid=true`` and a stable control id per timesheet). Its end state must be
+  identical to the clean run's on both sides (the records pulled; the timesheets in the
+  emulated company, none duplicated, none missing), and every injected fault must have been
+  retried by the client or reported to the caller as a typed error.
+* **hostile input**: the client's parser and the emulator's request reader fed truncated,
+  oversized, deeply nested, entity-laden and random bodies; every input must end in a typed
+  error (or a well-formed answer) within a time bound, without unbounded memory.
+* **secrets**: everything runs with DEBUG logging into a file, which is then searched for every
+  password and session id used; any hit fails the soak.
+
+The crash soak (SIGKILL during a sync's push) needs the sync engine's push path; see
+``bench/README.md`` for its status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import signal
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "src"))
+
+import _scenario as S  # noqa: E402
+
+from intacct_sdk import (  # noqa: E402
+    Client,
+    ClientOptions,
+    Credentials,
+    DuplicateControlIdError,
+    IntacctError,
+    RetryPolicy,
+)
+from intacct_sdk.functions import Create  # noqa: E402
+
+# Small pages and batches make many requests, so each fault kind is drawn many times.
+SIZES = {
+    "small": {"employees": 150, "projects": 20, "tasks_per_project": 3, "push": 60, "page": 20,
+              "batch": 5},
+    "medium": {"employees": 2500, "projects": 300, "tasks_per_project": 4, "push": 600,
+               "page": 200, "batch": 10},
+}  # fmt: skip
+OBJECTS = ("EMPLOYEE", "PROJECT", "TASK")
+FIELDS = {
+    "EMPLOYEE": ["RECORDNO", "EMPLOYEEID", "STATUS", "WHENMODIFIED", "PERSONALINFO.EMAIL1"],
+    "PROJECT": ["RECORDNO", "PROJECTID", "NAME", "STATUS", "BEGINDATE", "WHENMODIFIED"],
+    "TASK": ["RECORDNO", "TASKID", "PROJECTID", "NAME", "BILLABLE", "WHENMODIFIED"],
+}
+# Each kind at 20%; parameters keep the soak fast (Retry-After 0.05 s; a slow answer outlasts
+# the client's timeout, which the in-process transport reports at once).
+FAULT_SPECS = {
+    "http502": "http502:0.2",
+    "http503": "http503:0.2",
+    "http524": "http524:0.2",
+    "http429": "http429=0.05:0.2",
+    "slow": "slow=60:0.2",
+    "reset": "reset:0.2",
+    "lost": "lost:0.2",
+    "session": "session:0.2",
+    "function": "function:0.2",
+}
+ROUNDS = 12  # how many times a caller re-runs what failed before giving up
+
+_log = logging.getLogger("bench.soak")
+
+
+# --------------------------------------------------------------------------- fault soak
+
+
+class Secrets:
+    """Every secret the soak used: passwords, and session ids the emulator handed out."""
+
+    def __init__(self) -> None:
+        self.values: set[str] = set()
+
+    def watch(self, emulator: Any) -> None:
+        """Record the session ids in every answer ``emulator`` gives."""
+        handle = emulator.handle
+        pattern = re.compile(rb"<sessionid>([^<]+)</sessionid>")
+
+        def recording(body: bytes, **kwargs: Any) -> Any:
+            response = handle(body, **kwargs)
+            for match in pattern.finditer(response.body or b""):
+                self.values.add(match.group(1).decode())
+            return response
+
+        emulator.handle = recording
+
+
+def _credentials(emulator: Any) -> Credentials:
+    c = emulator.credentials
+    return Credentials(
+        sender_id=c.sender_id,
+        sender_password=c.sender_password,
+        company_id=c.company_id,
+        user_id=c.user_id,
+        user_password=c.user_password,
+    )
+
+
+def _options(batch: int) -> ClientOptions:
+    retry = RetryPolicy(attempts=6, initial_backoff=0.0, max_backoff=0.05, jitter=0.5, max_wait=5)
+    return ClientOptions(timeout=5.0, retry=retry, unique_id=True, max_functions_per_request=batch)
+
+
+def run_sync(size: str, spec: str | None, seed: int, secrets: Secrets) -> dict[str, Any]:
+    """One pull + push against a fresh emulator (faulted by ``spec``); returns its end state."""
+    from intacct_sdk.testing._emulator import Emulator
+    from intacct_sdk.testing._faults import FaultPlan
+    from intacct_sdk.testing._seed import demo_company
+
+    cfg = SIZES[size]
+    company = demo_company(
+        employees=cfg["employees"],
+        projects=cfg["projects"],
+        tasks_per_project=cfg["tasks_per_project"],
+        seed=seed,
+    )
+    plan = FaultPlan.parse(spec, seed=seed) if spec else None
+    emulator = Emulator(company, faults=plan)
+    secrets.watch(emulator)
+    creds = emulator.credentials
+    secrets.values.update({creds.sender_password, creds.user_password})
+    sheets = S.timesheets(company, cfg["push"], first_week=date(2031, 1, 6))
+    reported: Counter[str] = Counter()
+    local: dict[str, dict[Any, dict[str, Any]]] = {}
+    options = _options(cfg["batch"])
+    with Client(_credentials(emulator), options=options, transport=emulator.transport()) as c:
+        for name in OBJECTS:
+            for _ in range(ROUNDS):
+                try:
+                    rows = c.query(
+                        name, FIELDS[name], order_by=[("RECORDNO", "asc")], page_size=cfg["page"]
+                    )
+                    local[name] = {r["RECORDNO"]: r for r in rows}
+                    break
+                except IntacctError as exc:
+                    reported[type(exc).__name__] += 1
+        pending = list(range(len(sheets)))
+        for _ in range(ROUNDS):
+            if not pending:
+                break
+            functions = [
+                Create("TIMESHEET", [sheets[i]], control_id=f"soak-ts-{seed}-{i}") for i in pending
+            ]
+            try:
+                results = c.execute(functions)
+            except IntacctError as exc:
+                reported[type(exc).__name__] += 1
+                continue  # the whole batch again: applied ones are refused as duplicates
+            still = []
+            for i, result in zip(pending, results, strict=True):
+                if result.ok:
+                    continue
+                try:
+                    result.raise_for_error()
+                except DuplicateControlIdError:
+                    reported["DuplicateControlIdError"] += 1  # it was applied before
+                except IntacctError as exc:
+                    reported[type(exc).__name__] += 1
+                    still.append(i)
+            pending = still
+        stats = c.stats
+    stored = Counter(
+        (
+            ts.get("EMPLOYEEID"),
+            ts.get("BEGINDATE"),
+            ts.get("DESCRIPTION"),
+        )
+        for ts in company.records("TIMESHEET")
+    )
+    entries = sorted(
+        (e.get("ENTRYDATE"), e.get("QTY"), e.get("PROJECTID"), e.get("TASKID"), e.get("NOTES"))
+        for e in company.records("TIMESHEETENTRY")
+    )
+    return {
+        "local": local,
+        "timesheets": stored,
+        "entries": entries,
+        "unpushed": len(pending),
+        "reported": reported,
+        "retries": stats.retries,
+        "refreshes": stats.session_refreshes,
+        "faults": plan.counts() if plan is not None else Counter(),
+    }
+
+
+def fault_soak(size: str, seed: int, secrets: Secrets) -> list[tuple[str, bool, str]]:
+    """Each fault kind at 20% against a clean run; (name, ok, detail) per kind."""
+    clean = run_sync(size, None, seed, secrets)
+    out = []
+    n_ts = sum(clean["timesheets"].values())
+    ok_clean = clean["unpushed"] == 0 and not clean["reported"] and n_ts == SIZES[size]["push"]
+    out.append(("clean run", ok_clean, f"{n_ts} timesheets, {_n(clean['local'])} records"))
+    for kind, spec in FAULT_SPECS.items():
+        t0 = time.perf_counter()
+        run = run_sync(size, spec, seed, secrets)
+        faults = sum(run["faults"].values())
+        dups = sum(n - 1 for n in run["timesheets"].values() if n > 1)
+        missing = sum((clean["timesheets"] - run["timesheets"]).values())
+        same_local = run["local"] == clean["local"]
+        same_remote = (
+            run["timesheets"] == clean["timesheets"] and run["entries"] == clean["entries"]
+        )
+        handled = run["retries"] + run["refreshes"] + sum(run["reported"].values())
+        ok = same_local and same_remote and dups == 0 and missing == 0 and handled >= faults
+        detail = (
+            f"{faults} faults injected; {run['retries']} retried, {run['refreshes']} session "
+            f"refreshes, reported {dict(run['reported']) or 'nothing'}; duplicates {dups}, "
+            f"missing {missing}; local side {'identical' if same_local else 'DIFFERENT'}, "
+            f"Intacct side {'identical' if same_remote else 'DIFFERENT'} "
+            f"({time.perf_counter() - t0:.1f}s)"
+        )
+        out.append((f"fault {kind}", ok, detail))
+    return out
+
+
+def _n(local: dict[str, dict[Any, Any]]) -> int:
+    return sum(len(v) for v in local.values())
+
+
+# --------------------------------------------------------------------------- hostile input
+
+TIME_BOUND = 10.0  # seconds per input (under tracemalloc, which slows allocation down)
+# Peak bytes allocated per input: a fixed allowance plus a linear one. An XML tree costs
+# about 100 bytes per element, and "<a>" is 3 bytes: linear in the input, never unbounded
+# (the client refuses bodies over ClientOptions.max_response_bytes before parsing).
+MEMORY_BOUND = 64 * 2**20
+MEMORY_PER_INPUT_BYTE = 100
+
+
+def _ok_response() -> bytes:
+    rows = "".join(
+        f"<employee><RECORDNO>{i}</RECORDNO><EMPLOYEEID>E{i}</EMPLOYEEID>"
+        f"<PERSONALINFO><EMAIL1>e{i}@example.com</EMAIL1></PERSONALINFO></employee>"
+        for i in range(1, 301)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><response><control><status>success</status>'
+        "<senderid>s</senderid><controlid>c</controlid><uniqueid>false</uniqueid>"
+        "<dtdversion>3.0</dtdversion></control><operation><authentication>"
+        "<status>success</status><userid>u</userid><companyid>c</companyid></authentication>"
+        "<result><status>success</status><function>readByQuery</function><controlid>f"
+        f'</controlid><data listtype="employee" count="300">{rows}</data></result>'
+        "</operation></response>"
+    ).encode()
+
+
+def hostile_bodies(seed: int = 0) -> Iterator[tuple[str, bytes]]:
+    """Named hostile bodies: truncated, oversized, nested, entity-laden, random."""
+    import random
+
+    rng = random.Random(seed)
+    ok = _ok_response()
+    for _ in range(25):
+        cut = rng.randrange(1, len(ok))
+        yield f"truncated at {cut}", ok[:cut]
+    yield "empty", b""
+    yield "whitespace", b" \n\t "
+    yield "html maintenance page", b"<html><body><h1>503 Service Unavailable</h1></body></html>"
+    depth = 200_000
+    yield "nested 200k", b"<response>" + b"<a>" * depth + b"</a>" * depth + b"</response>"
+    deep = b"<g>" * 5000 + b"x" + b"</g>" * 5000
+    yield "nested record 5k", ok.replace(b"<RECORDNO>1</RECORDNO>", deep, 1)
+    yield "unclosed nesting 1M", b"<response>" + b"<a>" * 1_000_000
+    laughs = b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
+    for n in range(1, 10):
+        prev = chr(ord("a") + n - 1)
+        cur = chr(ord("a") + n)
+        laughs += f'<!ENTITY {cur} "{("&" + prev + ";") * 10}">'.encode()
+    laughs += b"]><response>&j;</response>"
+    yield "billion laughs", laughs
+    big = "x" * 100_000
+    yield (
+        "quadratic blowup",
+        f'<!DOCTYPE r [<!ENTITY x "{big}">]><response>{"&x;" * 10_000}</response>'.encode(),
+    )
+    yield (
+        "external entity (XXE)",
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b"<response>&x;</response>",
+    )
+    yield (
+        "parameter entity",
+        b'<!DOCTYPE r [<!ENTITY % p SYSTEM "http://127.0.0.1:9/x.dtd"> %p;]><response/>',
+    )
+    yield "external DTD", b'<!DOCTYPE response SYSTEM "http://127.0.0.1:9/x.dtd"><response/>'
+    yield "undefined entity", b"<response>&undefined;</response>"
+    yield (
+        "utf-16 with DTD",
+        '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE r [<!ENTITY a "b">]><response>&a;'
+        "</response>".encode("utf-16"),
+    )
+    yield "utf-7 declaration", b'<?xml version="1.0" encoding="UTF-7"?><response/>'
+    yield "oversized 300 MB", b"<response>" + b" " * (300 * 2**20) + b"</response>"
+    for i in range(10):
+        yield f"random bytes {i}", rng.randbytes(rng.randrange(1, 4096))
+    for i in range(10):
+        chunk = bytearray(ok)
+        for _ in range(20):
+            chunk[rng.randrange(len(chunk))] = rng.randrange(256)
+        yield f"corrupted response {i}", bytes(chunk)
+
+
+class _Timeout(Exception):
+    pass
+
+
+def bounded(fn: Callable[[], Any]) -> tuple[str, float, int]:
+    """Run ``fn`` under a time alarm and tracemalloc: (outcome, seconds, peak bytes)."""
+
+    def alarm(signum: int, frame: Any) -> None:
+        raise _Timeout
+
+    old = signal.signal(signal.SIGALRM, alarm)
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    signal.setitimer(signal.ITIMER_REAL, TIME_BOUND * 2)
+    try:
+        fn()
+        outcome = "answer"
+    except _Timeout:
+        outcome = "HANG"
+    except IntacctError as exc:
+        outcome = type(exc).__name__
+    except Exception as exc:  # anything untyped is a failure
+        outcome = f"UNTYPED {type(exc).__name__}"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    return outcome, time.perf_counter() - t0, peak
+
+
+def check_client_parser(name: str, body: bytes) -> tuple[bool, str]:
+    """The client's parser on ``body``: a typed error (or a usable answer), fast, bounded."""
+    from intacct_sdk._parse import parse_response
+
+    outcome, seconds, peak = bounded(lambda: parse_response(body))
+    ok = (
+        not outcome.startswith(("HANG", "UNTYPED"))
+        and seconds <= TIME_BOUND
+        and peak <= MEMORY_BOUND + MEMORY_PER_INPUT_BYTE * len(body)
+    )
+    return ok, f"{outcome} in {seconds:.3f}s, peak {peak / 2**20:.1f} MB"
+
+
+def check_emulator_reader(emulator: Any, name: str, body: bytes) -> tuple[bool, str]:
+    """The emulator's request reader on ``body``: an error answer, never an exception."""
+    holder: dict[str, Any] = {}
+
+    def call() -> None:
+        holder["r"] = emulator.handle(body)
+
+    outcome, seconds, peak = bounded(call)
+    resp = holder.get("r")
+    refused = resp is not None and (
+        resp.status >= 400 or b"<status>failure</status>" in (resp.body or b"")
+    )
+    ok = outcome == "answer" and refused and seconds <= TIME_BOUND
+    ok = ok and peak <= MEMORY_BOUND + MEMORY_PER_INPUT_BYTE * len(body)
+    status = resp.status if resp is not None else "-"
+    return ok, f"{outcome} (HTTP {status}) in {seconds:.3f}s, peak {peak / 2**20:.1f} MB"
+
+
+def hostile_soak(seed: int) -> list[tuple[str, bool, str]]:
+    from intacct_sdk.testing._emulator import Emulator
+    from intacct_sdk.testing._seed import empty_company
+
+    emulator = Emulator(empty_company())
+    out = []
+    for name, body in hostile_bodies(seed):
+        ok, detail = check_client_parser(name, body)
+        out.append((f"parser: {name}", ok, detail))
+        if len(body) < 64 * 2**20:  # the emulator's server refuses big bodies before reading
+            ok, detail = check_emulator_reader(emulator, name, body)
+            out.append((f"emulator: {name}", ok, detail))
+    return out
+
+
+# --------------------------------------------------------------------------- secrets
+
+
+def scan_log(path: Path, secrets: Secrets) -> tuple[bool, str]:
+    text = path.read_text(errors="replace")
+    hits = [s for s in secrets.values if s and s in text]
+    lines = text.count("\n")
+    detail = f"{lines} log lines, {len(secrets.values)} secrets searched, {len(hits)} found"
+    return not hits, detail
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=sorted(SIZES), default="small")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--log", help="DEBUG log file (default: a temporary file)")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: faults,hostile")
+    args = parser.parse_args(argv)
+    skip = set(filter(None, args.skip.split(",")))
+    log_path = Path(args.log or tempfile.mkstemp(prefix="soak-", suffix=".log")[1])
+    handler = logging.FileHandler(log_path, mode="w", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    secrets = Secrets()
+    results: list[tuple[str, bool, str]] = []
+    t0 = time.perf_counter()
+    try:
+        if "faults" not in skip:
+            results += fault_soak(args.size, args.seed, secrets)
+        if "hostile" not in skip:
+            results += hostile_soak(args.seed)
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+    results.append(("secrets in the DEBUG log", *scan_log(log_path, secrets)))
+    failed = [r for r in results if not r[1]]
+    for name, ok, detail in results:
+        print(f"{'ok  ' if ok else 'FAIL'} {name}: {detail}")
+    print(
+        f"soak {args.size}: {len(results) - len(failed)}/{len(results)} checks passed in "
+        f"{time.perf_counter() - t0:.1f}s (log: {log_path})"
+    )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
