@@ -168,6 +168,10 @@ def test_sigkill_during_a_push_then_rerun_leaves_no_duplicate_and_nothing_lost(
             link = store.get_link("TIMESHEET", local_id)
             assert link is not None
             assert link.record_no == int(recs[0]["RECORDNO"])
+        assert store.pending_notices("TIMESHEET") == []
+    with ReferenceApp(tmp_path / "app.db") as app:  # the local app heard of every push
+        for local_id, recs in live.items():
+            assert app.pushed_state(local_id) == (int(recs[0]["RECORDNO"]), "Approved")
 
 
 # --------------------------------------------------------------------------- 20% faults

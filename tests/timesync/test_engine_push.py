@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from tests.timesync.engine_fixtures import (  # noqa: F401 - fixtures
     EngineFactory,
@@ -375,3 +376,46 @@ def test_hooks_hear_conflicts_and_errors(
     bad = app.create_timesheet("NOBODY", date(2025, 1, 6), app.timesheet_entries(approved))
     engine.run()
     assert sorted(heard) == sorted([f"conflict {approved}", f"error {bad}"])
+
+
+class _Deaf(ReferenceApp):
+    """A local app that cannot take ``document_pushed`` (as if the process died before it)."""
+
+    def document_pushed(
+        self, object_name: str, local_id: str, record_no: int | None, state: str | None
+    ) -> None:
+        raise RuntimeError("local database unavailable")
+
+
+def test_the_local_app_hears_of_every_push_even_after_it_missed_the_call(
+    emulator: Emulator, client: Client, store: SQLiteStateStore, tmp_path: Path
+) -> None:
+    from timesync.engine import Engine, EngineOptions, PushOptions
+    from timesync.store import FileLock
+
+    def engine(app: ReferenceApp) -> Engine:
+        return Engine(
+            client,
+            app,
+            store,
+            options=EngineOptions(push=PushOptions(target_state="Submitted")),
+            lock=FileLock(tmp_path / "state.db.lock"),
+        )
+
+    with _Deaf(tmp_path / "app.db") as deaf:
+        engine(deaf).run()
+        ids = add_timesheets(deaf, 3)
+        engine(deaf).run()
+        assert [deaf.pushed_state(i) for i in ids] == [(None, None)] * 3
+    assert {n.local_id for n in store.pending_notices("TIMESHEET")} == set(ids)
+    live = live_timesheets(emulator)
+    assert sorted(live, key=int) == ids  # pushed once, whatever the local app missed
+
+    with ReferenceApp(tmp_path / "app.db") as app:
+        calls_before = emulator.stats.total_functions
+        engine(app).run(objects=["TIMESHEET"])
+        for local_id in ids:
+            assert app.pushed_state(local_id) == (int(live[local_id][0]["RECORDNO"]), "Submitted")
+    assert store.pending_notices("TIMESHEET") == []
+    assert live_timesheets(emulator) == live  # no write was repeated to deliver the news
+    assert emulator.stats.total_functions - calls_before <= 1

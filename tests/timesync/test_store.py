@@ -22,6 +22,7 @@ from timesync.store import (
     Link,
     LinkState,
     LockHeldError,
+    Notice,
     OutboxEntry,
     OutboxState,
     SQLiteStateStore,
@@ -214,3 +215,22 @@ def test_lock_held_by_another_process_is_released_when_it_is_killed(tmp_path: Pa
             proc.stdout.close()
     with FileLock(path) as lock:
         assert lock.held
+
+
+def test_a_notice_is_replaced_by_a_newer_one_and_cleared_only_when_unchanged(
+    store: SQLiteStateStore,
+) -> None:
+    first = Notice("TIMESHEET", "7", 101, "Submitted")
+    newer = Notice("TIMESHEET", "7", 101, "Approved")
+    store.queue_notice(first)
+    store.queue_notice(Notice("TIMESHEET", "8", 102, "Submitted"))
+    store.queue_notice(newer)
+    assert [n.local_id for n in store.pending_notices("TIMESHEET")] == ["8", "7"]
+    store.clear_notice(first)  # delivered the old news: the newer notice must stay
+    assert newer in store.pending_notices("TIMESHEET")
+    store.clear_notice(newer)
+    assert [n.local_id for n in store.pending_notices("TIMESHEET")] == ["8"]
+    assert store.pending_notices("EEXPENSES") == []
+    store.queue_notice(Notice("TIMESHEET", "9", None, None))  # withdrawn: NULLs still match
+    store.clear_notice(Notice("TIMESHEET", "9", None, None))
+    assert [n.local_id for n in store.pending_notices("TIMESHEET")] == ["8"]

@@ -30,7 +30,7 @@ from timesync.engine._options import MappingSpecLike
 from timesync.engine._plan import DEAD_STATES, PushPlan, PushStep, chunks, control_id, plan_push
 from timesync.local import LocalDocument
 from timesync.mapping.rules import route_timesheet
-from timesync.store import Cursor, ErrorEntry, Link, OutboxEntry, OutboxState
+from timesync.store import Cursor, ErrorEntry, Link, Notice, OutboxEntry, OutboxState
 
 __all__ = ["push_object", "start_push"]
 
@@ -173,7 +173,9 @@ class _Pusher:
                     ctx.applied(self.name, row.local_id, f"recovered {row.step}")
                     if link is not None:
                         store.put_link(link)
+                        self._queue_notice(link)
         log.info("%s: resolved %d in-flight outbox row(s)", self.name, len(rows))
+        self.notify_local()
 
     def _resolve(
         self, row: OutboxEntry, recs: list[dict[str, Any]], link: Link | None
@@ -440,12 +442,11 @@ class _Pusher:
             for it in batch:
                 self._unknown(it, describe(exc))
             return
-        local_updates: list[tuple[str, int | None, str | None]] = []
         with store.transaction():
             for it, row, result in zip(batch, rows, results, strict=True):
                 step = it.plan.steps[wave]
                 if result.ok:
-                    self._succeeded(it, row, step, result, local_updates)
+                    self._succeeded(it, row, step, result)
                     continue
                 try:
                     result.raise_for_error()
@@ -457,18 +458,14 @@ class _Pusher:
                         self.uncertain = True
                         self._unknown(it, describe(exc))
                     else:
-                        self._succeeded(it, row, step, None, local_updates)
+                        self._succeeded(it, row, step, None)
                     continue
                 except FunctionError as exc:
                     message = describe(exc)
                 store.put_outbox(attrs.evolve(row, state=OutboxState.FAILED, last_error=message))
                 it.failed = True
                 ctx.fail(self.name, it.doc.local_id, f"{step.step}: {message}")
-        for local_id, record_no, state in local_updates:
-            try:
-                ctx.local.document_pushed(self.name, local_id, record_no, state)
-            except Exception as exc:
-                log.warning("local system refused document_pushed for %s: %s", local_id, exc)
+        self.notify_local()
 
     def _unknown(self, it: _Item, why: str) -> None:
         """A write whose outcome is unknown: stop this document's steps for this run and
@@ -501,7 +498,6 @@ class _Pusher:
         row: OutboxEntry,
         step: PushStep,
         result: Any,
-        local_updates: list[tuple[str, int | None, str | None]],
     ) -> None:
         ctx, store = self.ctx, self.ctx.store
         base = it.link or Link(self.name, it.doc.local_id, it.doc.local_id)
@@ -552,7 +548,36 @@ class _Pusher:
         store.resolve_error(self.name, it.doc.local_id)
         self._count(step.step)
         ctx.applied(self.name, it.doc.local_id, step.step)
-        local_updates.append((it.doc.local_id, link.record_no, link.remote_state))
+        self._queue_notice(link)
+
+    # --------------------------------------------------------------- local notices
+
+    def _queue_notice(self, link: Link) -> None:
+        """Queue, inside the caller's store transaction, telling the local system about
+        ``link``; :meth:`notify_local` delivers it (at least once, even across a crash)."""
+        if link.local_id is not None:
+            self.ctx.store.queue_notice(
+                Notice(self.name, link.local_id, link.record_no, link.remote_state)
+            )
+
+    def notify_local(self) -> None:
+        """Deliver every queued notice to ``LocalSystem.document_pushed``.
+
+        A notice is removed only after the local system took it; one it refuses stays queued
+        and is offered again on the next call (the method must therefore be idempotent).
+        """
+        if self.ctx.dry_run:
+            return
+        store = self.ctx.store
+        for notice in store.pending_notices(self.name):
+            try:
+                self.ctx.local.document_pushed(
+                    self.name, notice.local_id, notice.record_no, notice.state
+                )
+            except Exception as exc:
+                log.warning("local system refused document_pushed for %s: %s", notice.local_id, exc)
+                continue
+            store.clear_notice(notice)
 
     # --------------------------------------------------------------- finish
 
@@ -568,18 +593,21 @@ class _Pusher:
                 rec = remote.get(record_no)
                 if link is None or rec is None or link.record_no != record_no:
                     continue
-                store.put_link(
-                    attrs.evolve(
-                        link,
-                        remote_modified=_when(rec.get("WHENMODIFIED")),
-                        remote_state=rec.get("STATE") or link.remote_state,
-                    )
+                fresh = attrs.evolve(
+                    link,
+                    remote_modified=_when(rec.get("WHENMODIFIED")),
+                    remote_state=rec.get("STATE") or link.remote_state,
                 )
+                store.put_link(fresh)
+                if fresh.remote_state != link.remote_state:
+                    self._queue_notice(fresh)
+        self.notify_local()
 
     def run(self, prefetched: Sequence[Any] | None = None) -> None:
         ctx = self.ctx
         ctx.report.object(self.name)
         self.recover(prefetched)
+        self.notify_local()  # notices a killed run left behind
         docs, cursor = self.collect()
         ctx.progress(self.name, "push", 0, len(docs))
         items = self.plan(docs)

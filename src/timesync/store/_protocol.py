@@ -158,6 +158,27 @@ class ErrorEntry:
 
 
 @attrs.frozen(slots=True)
+class Notice:
+    """Where a pushed document now lives, still to be told to the local system.
+
+    A notice is queued in the same transaction that moves the document's link, and removed only
+    after :meth:`~timesync.local.LocalSystem.document_pushed` returned, so the local app hears
+    of every push at least once even when the process dies in between.
+
+    Attributes:
+        object_name: The Intacct object (``TIMESHEET``, ``EEXPENSES``).
+        local_id: The local document's id.
+        record_no: Its Intacct RECORDNO (None: no longer in Intacct).
+        state: Its Intacct STATE (None: withdrawn).
+    """
+
+    object_name: str
+    local_id: str
+    record_no: int | None
+    state: str | None
+
+
+@attrs.frozen(slots=True)
 class RunRecord:
     """One engine run as the store remembers it."""
 
@@ -258,6 +279,16 @@ class StateStore(Protocol):
 
     def resolve_error(self, object_name: str, key: str, kind: str | None = None) -> None:
         """Remove a record's entries (of one kind, or all) from the error queue."""
+
+    # notices to the local system
+    def queue_notice(self, notice: Notice) -> None:
+        """Queue (or replace) the notice for ``(notice.object_name, notice.local_id)``."""
+
+    def pending_notices(self, object_name: str) -> list[Notice]:
+        """Notices not yet delivered for ``object_name``, oldest first."""
+
+    def clear_notice(self, notice: Notice) -> None:
+        """Remove ``notice`` once delivered, unless a newer one replaced it meanwhile."""
 
     def errors(self, object_name: str | None = None, kind: str | None = None) -> list[ErrorEntry]:
         """Open error-queue entries."""

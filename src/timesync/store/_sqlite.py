@@ -18,6 +18,7 @@ from timesync.store._protocol import (
     ErrorEntry,
     Link,
     LinkState,
+    Notice,
     OutboxEntry,
     OutboxState,
     RunRecord,
@@ -87,6 +88,17 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         first_run INTEGER,
         last_run INTEGER,
         PRIMARY KEY (object_name, key, kind)
+    );
+    """,
+    # 2: notices to the local system, delivered at least once
+    """
+    CREATE TABLE notices (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        object_name TEXT NOT NULL,
+        local_id TEXT NOT NULL,
+        record_no INTEGER,
+        state TEXT,
+        UNIQUE (object_name, local_id)
     );
     """,
 )
@@ -476,6 +488,36 @@ class SQLiteStateStore:
             )
             for row in rows
         ]
+
+    def queue_notice(self, notice: Notice) -> None:
+        """Queue (or replace, as the newest) the notice for a document."""
+        with self.transaction():
+            self._exec(
+                "DELETE FROM notices WHERE object_name = ? AND local_id = ?",
+                (notice.object_name, notice.local_id),
+            )
+            self._exec(
+                "INSERT INTO notices (object_name, local_id, record_no, state) VALUES (?, ?, ?, ?)",
+                (notice.object_name, notice.local_id, notice.record_no, notice.state),
+            )
+
+    def pending_notices(self, object_name: str) -> list[Notice]:
+        """Notices not yet delivered for ``object_name``, oldest first."""
+        rows = self._query(
+            "SELECT * FROM notices WHERE object_name = ? ORDER BY seq", (object_name,)
+        )
+        return [
+            Notice(row["object_name"], row["local_id"], row["record_no"], row["state"])
+            for row in rows
+        ]
+
+    def clear_notice(self, notice: Notice) -> None:
+        """Remove a delivered notice, unless a newer one replaced it."""
+        self._exec(
+            "DELETE FROM notices WHERE object_name = ? AND local_id = ?"
+            " AND record_no IS ? AND state IS ?",
+            (notice.object_name, notice.local_id, notice.record_no, notice.state),
+        )
 
     def close(self) -> None:
         """Close the database connection."""
