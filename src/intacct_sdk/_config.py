@@ -291,7 +291,8 @@ class ClientOptions:
         timezone: The company's time zone; timestamps become aware ``datetime`` values.
         session_ttl_margin: Renew a session this long before its projected timeout.
         user_agent: The ``User-Agent`` header.
-        max_response_bytes: Responses larger than this are refused as malformed.
+        max_response_bytes: Responses larger than this are refused as malformed (the cap
+            also bounds the memory a hostile answer can take).
     """
 
     timeout: float = attrs.field(default=30.0, validator=_positive)
@@ -302,7 +303,7 @@ class ClientOptions:
     timezone: tzinfo | None = None
     session_ttl_margin: timedelta = timedelta(minutes=2)
     user_agent: str = f"intacct-timesync/{__version__}"
-    max_response_bytes: int = attrs.field(default=256 * 2**20, validator=_positive)
+    max_response_bytes: int = attrs.field(default=64 * 2**20, validator=_positive)
 
     def merge(self, overrides: RequestOptions | None = None) -> ClientOptions:
         """Return these options with ``overrides`` applied (``self`` when there are none).

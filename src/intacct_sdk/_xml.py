@@ -37,7 +37,10 @@ __all__ = [
     "parse_xml",
 ]
 
-DEFAULT_MAX_BYTES: Final = 256 * 2**20
+# A full page (2,000 records from query, 1,000 with every field from readByQuery) is a few MB;
+# a batch of pages a few tens. An element tree costs up to ~85 bytes per input byte on hostile
+# input (a million unclosed tags), so the cap also bounds memory: 64 MiB in, a few GB at worst.
+DEFAULT_MAX_BYTES: Final = 64 * 2**20
 
 # Encodings in which every ASCII byte stands for that ASCII character, so a byte search for
 # "<!" is a search for the characters. Anything else takes the guarded road.

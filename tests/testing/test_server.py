@@ -198,3 +198,23 @@ def test_emulator_serve_answers_a_real_client_over_loopback() -> None:
             ids = [r["EMPLOYEEID"] for r in client.query("EMPLOYEE", ["EMPLOYEEID"])]
     assert len(ids) == 3
     assert emulator.stats.http_requests == 2  # the login, then one page
+
+
+def test_a_client_vanishing_mid_request_prints_no_traceback(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    import struct
+    import time
+
+    echo = Echo()
+    with serve(echo) as server:
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        sock.sendall(
+            b"POST /ia/xml/xmlgw.phtml HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n<req"
+        )
+        time.sleep(0.2)  # the server is now waiting for the rest of the body
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()  # a reset, as when a worker is killed
+        time.sleep(0.2)
+    assert echo.calls == []
+    assert "Traceback" not in capfd.readouterr().err

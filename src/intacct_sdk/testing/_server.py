@@ -17,6 +17,7 @@ import contextlib
 import logging
 import socket
 import struct
+import sys
 import threading
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -65,6 +66,15 @@ class _HTTPServer(ThreadingHTTPServer):
         with self._open_lock:
             self._open.add(request)
         super().process_request(request, client_address)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that vanished mid-request is routine (killed workers, timeouts): note it
+        at DEBUG instead of printing a traceback; anything else is logged as an error."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError | TimeoutError):
+            _log.debug("connection from %s ended abruptly: %r", client_address, exc)
+        else:
+            _log.exception("emulator failed while serving %s", client_address)
 
     def shutdown_request(self, request: Any) -> None:
         super().shutdown_request(request)
