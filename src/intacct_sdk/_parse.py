@@ -402,6 +402,10 @@ def _records(data: ET.Element, typing: ValueTyping) -> list[dict[str, Any]]:
     Anything else (lists such as ``TIMESHEETENTRIES``, repeated tags) takes
     :func:`_record`, the general per-child loop, which types as it goes.
     """
+    if len(data) > 1:
+        uniform = _uniform_records(data, typing)
+        if uniform is not None:
+            return uniform
     out: list[dict[str, Any]] = []
     append = out.append
     typed = typing.typed
@@ -457,6 +461,59 @@ def _records(data: ET.Element, typing: ValueTyping) -> list[dict[str, Any]]:
     for conv_table, names, records in batches:
         _type_columns(records, names, conv_table)
     return out
+
+
+def _uniform_records(data: ET.Element, typing: ValueTyping) -> list[dict[str, Any]] | None:
+    """A page whose records all have one shape, read a column at a time; else None.
+
+    The shape of a record is its subtree in document order: every element's tag and child
+    count (together they fix the tree). When ``data.iter()`` is the record tag's shape
+    repeated once per record (checked position by position with C-level slices and
+    ``count``), the texts of one field are a slice of the page's texts: each column is
+    typed as a whole, and the records are zipped from the columns.
+    """
+    first = data[0]
+    head = list(first.iter())
+    period = len(head)
+    elems = list(data.iter())
+    n = len(data)
+    if len(elems) != period * n + 1:
+        return None
+    del elems[0]  # <data> itself
+    tags = list(map(_TAG_OF, elems))
+    lens = list(map(len, elems))
+    for j, elem in enumerate(head):
+        if tags[j::period].count(elem.tag) != n or lens[j::period].count(len(elem)) != n:
+            return None
+    plan = _group_plan(first)
+    if plan is None:
+        return None
+    keys, leaves = plan
+    if len(set(keys)) != len(keys):
+        return None  # a repeated tag: the general path keeps it as a list
+    texts = list(map(_TEXT_OF, elems))
+    table = converters(str(first.tag).upper(), typing.timezone) if typing.typed else None
+    columns: list[list[Any]] = []
+    for key, j in zip(keys, compress(range(period), leaves), strict=True):
+        column = texts[j::period]
+        if table is None:
+            if None in column:
+                column = ["" if t is None else t for t in column]
+        else:
+            conv = table.get(key)
+            if conv is not None:
+                distinct = set(column)
+                distinct.discard(None)
+                if distinct:
+                    memo: dict[Any, Any] = convert_many(conv, distinct)
+                    memo[None] = None
+                    column = list(map(memo.__getitem__, column))
+        columns.append(column)
+    return list(map(dict, map(zip, repeat(keys), zip(*columns, strict=True))))
+
+
+_TAG_OF: Final = operator.attrgetter("tag")
+_TEXT_OF: Final = operator.attrgetter("text")
 
 
 def _type_columns(

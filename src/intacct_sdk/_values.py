@@ -14,6 +14,7 @@ Writing (:func:`to_wire`) produces Intacct's formats: ``date`` -> ``MM/DD/YYYY``
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Callable
 from datetime import date, datetime, tzinfo
@@ -161,6 +162,16 @@ def parse_bool(text: str) -> bool | str:
     return text
 
 
+@attrs.frozen(slots=True)
+class _AwareDatetime:
+    """The TIMESTAMP converter of a table with a time zone (bulk conversion knows it)."""
+
+    tz: tzinfo
+
+    def __call__(self, text: str) -> datetime | str:
+        return _datetime(text, self.tz)
+
+
 _BY_TYPE: Final[dict[str, Converter]] = {
     "DATE": parse_date,
     "INTEGER": parse_int,
@@ -182,7 +193,7 @@ def converters(object_name: str, tz: tzinfo | None = None) -> dict[str, Converte
     info = schema.get_schema(object_name)
     if info is None:
         return {}
-    ts: Converter = (lambda s: _datetime(s, tz)) if tz is not None else _naive_datetime
+    ts: Converter = _AwareDatetime(tz) if tz is not None else _naive_datetime
     table: dict[str, Converter] = {}
     for name, field in info.fields.items():
         if field.datatype == "TIMESTAMP":
@@ -206,7 +217,17 @@ def convert_many(conv: Converter, texts: set[str]) -> dict[str, Any]:
     """
     items = list(texts)
     bulk: dict[str, Any] | None = None
-    if conv is parse_int:
+    if conv is _naive_datetime or isinstance(conv, _AwareDatetime):
+        bulk = _bulk_datetimes(items, conv)
+    elif conv is parse_date:
+        # Dates recur across pages: the shared cache answers most of them in one C map.
+        cached = list(map(_date_cache.get, items))
+        if None not in cached:
+            return dict(zip(items, cached, strict=True))
+        bulk = _bulk_dates(items)
+        if bulk is not None and len(_date_cache) + len(bulk) <= _CACHE_LIMIT:
+            _date_cache.update(bulk)
+    elif conv is parse_int:
         joined = "".join(items)
         if joined.isascii() and joined.isdigit():
             try:
@@ -216,6 +237,47 @@ def convert_many(conv: Converter, texts: set[str]) -> dict[str, Any]:
     if bulk is None:
         bulk = {text: conv(text) for text in items}
     return bulk
+
+
+# The fixed positions of MM/DD/YYYY HH:MM:SS, and its parts in ISO order.
+_TS_MARKS: Final = operator.itemgetter(2, 5, 10, 13, 16)
+_TS_SHAPE: Final = {("/", "/", " ", ":", ":")}
+_TS_PARTS: Final = operator.itemgetter(slice(6, 10), slice(0, 2), slice(3, 5), slice(11, 19))
+_DATE_MARKS: Final = operator.itemgetter(2, 5)
+_DATE_SHAPE: Final = {("/", "/")}
+_DATE_PARTS: Final = operator.itemgetter(slice(6, 10), slice(0, 2), slice(3, 5))
+
+
+def _bulk_datetimes(items: list[str], conv: Converter) -> dict[str, Any] | None:
+    """Timestamps in C-level maps when every text has the wire shape; else None.
+
+    The rearranged strings are exactly those :func:`_datetime` builds one by one, and
+    ``fromisoformat`` checks the digits; any failure leaves the column to the caller's
+    one-by-one conversion.
+    """
+    if set(map(len, items)) != {19} or set(map(_TS_MARKS, items)) != _TS_SHAPE:
+        return None
+    try:
+        values = list(map(_fromisoformat, map("%s-%s-%sT%s".__mod__, map(_TS_PARTS, items))))
+    except ValueError:
+        return None
+    if isinstance(conv, _AwareDatetime):
+        values = list(map(operator.methodcaller("replace", tzinfo=conv.tz), values))
+    return dict(zip(items, values, strict=True))
+
+
+def _bulk_dates(items: list[str]) -> dict[str, Any] | None:
+    """Dates in C-level maps when every text has the wire shape; else None (as above)."""
+    if set(map(len, items)) != {10} or set(map(_DATE_MARKS, items)) != _DATE_SHAPE:
+        return None
+    try:
+        values = list(map(_date_fromisoformat, map("%s-%s-%s".__mod__, map(_DATE_PARTS, items))))
+    except ValueError:
+        return None
+    return dict(zip(items, values, strict=True))
+
+
+_date_fromisoformat: Final = date.fromisoformat
 
 
 def format_date(value: date) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import UTC
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -94,6 +95,32 @@ def test_records_of_different_shapes_in_one_page_are_each_typed() -> None:
     assert got[4] == {"RECORDNO": 6, "BEGINDATE": parse_date("02/03/2021")}
 
 
+@pytest.mark.parametrize(
+    "second",
+    [
+        # Same tags in document order, different nesting: not one shape.
+        "<employee><PERSONALINFO/><EMAIL1>b@x</EMAIL1><RECORDNO>2</RECORDNO></employee>",
+        # A leaf of the first record holds a child here.
+        "<employee><PERSONALINFO><EMAIL1>b@x</EMAIL1></PERSONALINFO>"
+        "<RECORDNO><X>2</X></RECORDNO></employee>",
+        # A different record tag with the same children.
+        "<project><PERSONALINFO><EMAIL1>b@x</EMAIL1></PERSONALINFO><RECORDNO>2</RECORDNO></project>",
+        # One element more: the page holds more elements than the shape repeated.
+        "<employee><PERSONALINFO><EMAIL1>b@x</EMAIL1><PHONE1/></PERSONALINFO></employee>",
+    ],
+)
+def test_pages_that_only_look_uniform_take_the_general_path(second: str) -> None:
+    first = "<employee><PERSONALINFO><EMAIL1>a@x</EMAIL1></PERSONALINFO><RECORDNO>1</RECORDNO></employee>"
+    data = ET.fromstring(f"<data>{first}{second}{first}</data>")
+    typing = ValueTyping()
+    expected = []
+    for rec in data:
+        table = converters(str(rec.tag).upper())
+        expected.append(_record(rec, table, typing))
+    assert _records(data, typing) == expected
+    assert expected[0] == {"PERSONALINFO.EMAIL1": "a@x", "RECORDNO": 1}
+
+
 def test_digit_columns_beyond_the_int_limit_stay_strings() -> None:
     huge = "9" * 5000  # int() refuses more than 4300 digits by default
     data = ET.fromstring(
@@ -121,7 +148,12 @@ column_texts = st.sets(
 
 @given(column_texts)
 def test_bulk_conversion_equals_one_by_one(texts: set[str]) -> None:
-    for conv in {*converters("EMPLOYEE").values(), *converters("TIMESHEETENTRY").values()}:
+    convs = {
+        *converters("EMPLOYEE").values(),
+        *converters("TIMESHEETENTRY").values(),
+        converters("EMPLOYEE", UTC)["WHENMODIFIED"],  # aware timestamps, bulk too
+    }
+    for conv in convs:
         got = convert_many(conv, texts)
         assert got.keys() == texts
         for text in texts:

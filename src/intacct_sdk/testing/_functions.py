@@ -36,6 +36,7 @@ from intacct_sdk.testing._wire import (
     esc,
     plan_for,
     render_record,
+    render_records,
 )
 
 __all__ = [
@@ -499,7 +500,9 @@ def _query(call: Call) -> Outcome:
             raise QueryError(f"offset must be a number >= 0, got '{offset_text}'")
         offset = int(offset_text)
         rows = company.table(d.name).rows
-        matches: list[Record] = [rec for rec in rows.values() if pred(rec)]
+        matches: list[Record] = (
+            [rec for rec in rows.values() if pred(rec)] if filt is not None else list(rows.values())
+        )
     except QueryError as exc:
         raise _query_error(f"Invalid query: {exc}") from exc
     flat = {f for f in fields if f not in d.fields} | {f"{a.upper()}.{f}" for a, f in aggs}
@@ -513,7 +516,7 @@ def _query(call: Call) -> Outcome:
     total = len(matches)
     page = _order_page(matches, orders, offset, size, ci)
     plan = plan_for(out_fields, flat=flat)
-    body = [render_record(d.name, view(r), plan) for r in page]
+    body = render_records(d.name, map(view, page), plan)
     remaining = max(total - offset - len(body), 0)
     return Outcome(
         data_list(

@@ -11,6 +11,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
+from functools import lru_cache
+from itertools import chain, repeat, starmap
 from typing import Any
 
 import attrs
@@ -31,6 +33,7 @@ __all__ = [
     "parse_request_xml",
     "plan_for",
     "render_record",
+    "render_records",
     "response_document",
     "result_block",
 ]
@@ -283,3 +286,63 @@ def _render_nodes(nodes: tuple[_Leaf | _Group | _List, ...], record: Mapping[str
 def render_record(tag: str, record: Mapping[str, Any], plan: RenderPlan) -> str:
     """Write one record as ``<tag>fields</tag>`` following ``plan``."""
     return f"<{tag}>{_render_nodes(plan.nodes, record)}</{tag}>"
+
+
+def _cell(value: Any) -> str:
+    """One leaf's text, exactly as :func:`_render_nodes` writes it."""
+    return "" if value is None or value == "" else esc(str(value))
+
+
+def _braces(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+@lru_cache(maxsize=256)
+def _template(plan: RenderPlan) -> tuple[str, tuple[str, ...]] | None:
+    """A ``str.format`` template of ``plan`` and its leaf keys in order; None with lists."""
+    parts: list[str] = []
+    keys: list[str] = []
+
+    def walk(nodes: tuple[_Leaf | _Group | _List, ...]) -> bool:
+        for n in nodes:
+            tag = _braces(n.tag)
+            if isinstance(n, _Leaf):
+                parts.append(f"<{tag}>{{}}</{tag}>")
+                keys.append(n.key)
+            elif isinstance(n, _Group):
+                parts.append(f"<{tag}>")
+                if not walk(n.children):
+                    return False
+                parts.append(f"</{tag}>")
+            else:
+                return False
+        return True
+
+    return ("".join(parts), tuple(keys)) if walk(plan.nodes) else None
+
+
+def render_records(tag: str, records: Iterable[Mapping[str, Any]], plan: RenderPlan) -> list[str]:
+    """:func:`render_record` for many records of one plan (a query page), the same text.
+
+    A plan without lists is written through one format template; when every value of the
+    page is a string with nothing to escape, the values go in as they are.
+    """
+    compiled = _template(plan)
+    if compiled is None:
+        return [render_record(tag, r, plan) for r in records]
+    inner, keys = compiled
+    template = f"<{_braces(tag)}>{inner}</{_braces(tag)}>"
+    # A missing key reads as "" (written as an empty element, like None).
+    rows = [tuple(map(r.get, keys, blanks)) for r in records for blanks in (repeat(""),)]
+    values = list(chain.from_iterable(rows))
+    kinds = set(map(type, values))
+    if kinds <= {str, type(None)}:
+        joined = "".join(filter(None, values))
+        if not any(c in joined for c in "&<>\"'"):
+            if type(None) not in kinds:
+                return list(starmap(template.format, rows))
+            return [
+                template.format(*row) if None not in row else template.format(*map(_cell, row))
+                for row in rows
+            ]
+    return [template.format(*map(_cell, row)) for row in rows]
