@@ -77,15 +77,15 @@ class AsyncClient(BaseClient):
             retry_after: float | None = None
             try:
                 try:
-                    answer = await self._http.post(
-                        prepared.url, content=prepared.body, timeout=_timeout(opts)
-                    )
+                    # Streamed: see Client._exchange.
+                    async with self._http.stream(
+                        "POST", prepared.url, content=prepared.body, timeout=_timeout(opts)
+                    ) as answer:
+                        body = b"".join([chunk async for chunk in answer.aiter_bytes()])
                 except httpx.HTTPError as exc:
                     raise self._transport_error(exc, prepared) from None
                 retry_after = self._retry_after(answer.headers)
-                return self._interpret(
-                    prepared, opts, answer.status_code, answer.headers, answer.content
-                )
+                return self._interpret(prepared, opts, answer.status_code, answer.headers, body)
             except (TransportError, GatewayError) as exc:
                 delay = state.next_delay(exc, retry_after=retry_after)
                 self._log_retry(exc, delay, state.attempt - 1)

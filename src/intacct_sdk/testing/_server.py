@@ -105,6 +105,7 @@ def _reset(sock: socket.socket) -> None:
 class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are two writes: send both at once
     server_version = "intacct-emulator"
     sys_version = ""
     timeout = IDLE_TIMEOUT
