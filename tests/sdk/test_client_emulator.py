@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -269,14 +270,7 @@ def test_answer_bodies_are_freed_without_the_cyclic_collector() -> None:
 
     emu = Emulator(company_with(5000))
     with emu.serve() as server:
-        creds = Credentials(
-            CREDS.sender_id,
-            CREDS.sender_password,
-            company_id=CREDS.company_id,
-            user_id=CREDS.user_id,
-            user_password=CREDS.user_password,
-            endpoint_url=server.url,
-        )
+        creds = attrs.evolve(CREDS, endpoint_url=server.url)
         with Client(creds, options=NO_SLEEP) as client:
             fields = ["RECORDNO", "EMPLOYEEID", "PERSONALINFO.CONTACTNAME"]
             first = next(client.query_pages("EMPLOYEE", fields, page_size=1000))
