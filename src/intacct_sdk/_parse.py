@@ -528,11 +528,12 @@ def _uniform_records(data: ET.Element, typing: ValueTyping) -> list[dict[str, An
     if len(elems) != period * n + 1:
         return None
     del elems[0]  # <data> itself
-    tags = list(map(_TAG_OF, elems))
-    lens = list(map(len, elems))
-    for j, elem in enumerate(head):
-        if tags[j::period].count(elem.tag) != n or lens[j::period].count(len(elem)) != n:
-            return None
+    # Element by element, in C: the page's tags and child counts are the first record's,
+    # repeated (tag strings are shared by the parser, so most comparisons are by identity).
+    if list(map(_TAG_OF, elems)) != list(map(_TAG_OF, head)) * n:
+        return None
+    if list(map(len, elems)) != list(map(len, head)) * n:
+        return None
     plan = _group_plan(first)
     if plan is None:
         return None
