@@ -60,7 +60,13 @@ from intacct_sdk._results import (
     Result,
     SessionInfo,
 )
-from intacct_sdk._values import Converter, ValueTyping, convert_many, converters
+from intacct_sdk._values import (
+    Converter,
+    ValueTyping,
+    convert_column,
+    convert_many,
+    converters,
+)
 from intacct_sdk._xml import DEFAULT_MAX_BYTES, parse_xml
 
 __all__ = ["parse_response", "read_errors"]
@@ -551,12 +557,7 @@ def _uniform_records(data: ET.Element, typing: ValueTyping) -> list[dict[str, An
         else:
             conv = table.get(key)
             if conv is not None:
-                distinct = set(column)
-                distinct.discard(None)
-                if distinct:
-                    memo: dict[Any, Any] = convert_many(conv, distinct)
-                    memo[None] = None
-                    column = list(map(memo.__getitem__, column))
+                column = convert_column(conv, column)
         columns.append(column)
     return list(map(dict, map(zip, repeat(keys), zip(*columns, strict=True))))
 

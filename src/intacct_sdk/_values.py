@@ -31,6 +31,7 @@ __all__ = [
     "MULTI_SELECT_GLUE",
     "Converter",
     "ValueTyping",
+    "convert_column",
     "convert_many",
     "converters",
     "format_date",
@@ -208,6 +209,44 @@ def converters(object_name: str, tz: tzinfo | None = None) -> dict[str, Converte
 # --------------------------------------------------------------------------- bulk
 
 
+def convert_column(conv: Converter, column: list[str | None]) -> list[Any]:
+    """``[conv(text) for text in column]``, None kept, converted in bulk.
+
+    A column of distinct texts (record numbers, modification stamps) is converted in order
+    by the bulk converters; a column with repeats (dates, quantities, the stamps of one
+    document's lines) converts each distinct text once and maps the column through them.
+    The result is always what ``conv`` gives for each text.
+    """
+    distinct = set(column)
+    distinct.discard(None)
+    if not distinct:
+        return column  # every value empty: None stays None
+    if len(distinct) == len(column):  # no None and no repeat
+        values = _bulk_values(conv, column)  # type: ignore[arg-type]
+        if values is not None:
+            return values
+    memo: dict[Any, Any] = convert_many(conv, distinct)  # type: ignore[arg-type]  # no None
+    memo[None] = None
+    return list(map(memo.__getitem__, column))
+
+
+def _bulk_values(conv: Converter, items: list[str]) -> list[Any] | None:
+    """The bulk conversion of ``items`` in order, or None where ``conv`` has none (or the
+    texts do not all have the shape it converts in bulk)."""
+    if conv is _naive_datetime or isinstance(conv, _AwareDatetime):
+        return _datetime_values(items, conv)
+    if conv is parse_date:
+        return _date_values(items)
+    if conv is parse_int:
+        joined = "".join(items)
+        if joined.isascii() and joined.isdigit():
+            try:
+                return list(map(int, items))
+            except ValueError:  # more digits than int() converts
+                return None
+    return None
+
+
 def convert_many(conv: Converter, texts: set[str]) -> dict[str, Any]:
     """``{text: conv(text)}`` for many distinct texts, in bulk where ``conv`` allows it.
 
@@ -217,23 +256,20 @@ def convert_many(conv: Converter, texts: set[str]) -> dict[str, Any]:
     """
     items = list(texts)
     bulk: dict[str, Any] | None = None
-    if conv is _naive_datetime or isinstance(conv, _AwareDatetime):
-        bulk = _bulk_datetimes(items, conv)
-    elif conv is parse_date:
+    if conv is parse_date:
         # Dates recur across pages: the shared cache answers most of them in one C map.
         cached = list(map(_date_cache.get, items))
         if None not in cached:
             return dict(zip(items, cached, strict=True))
-        bulk = _bulk_dates(items)
-        if bulk is not None and len(_date_cache) + len(bulk) <= _CACHE_LIMIT:
-            _date_cache.update(bulk)
-    elif conv is parse_int:
-        joined = "".join(items)
-        if joined.isascii() and joined.isdigit():
-            try:
-                bulk = dict(zip(items, map(int, items), strict=True))
-            except ValueError:  # more digits than int() converts
-                bulk = None
+        values = _date_values(items)
+        if values is not None:
+            bulk = dict(zip(items, values, strict=True))
+            if len(_date_cache) + len(bulk) <= _CACHE_LIMIT:
+                _date_cache.update(bulk)
+    else:
+        values = _bulk_values(conv, items)
+        if values is not None:
+            bulk = dict(zip(items, values, strict=True))
     if bulk is None:
         bulk = {text: conv(text) for text in items}
     return bulk
@@ -248,7 +284,7 @@ _DATE_SHAPE: Final = {("/", "/")}
 _DATE_PARTS: Final = operator.itemgetter(slice(6, 10), slice(0, 2), slice(3, 5))
 
 
-def _bulk_datetimes(items: list[str], conv: Converter) -> dict[str, Any] | None:
+def _datetime_values(items: list[str], conv: Converter) -> list[Any] | None:
     """Timestamps in C-level maps when every text has the wire shape; else None.
 
     The rearranged strings are exactly those :func:`_datetime` builds one by one, and
@@ -263,18 +299,17 @@ def _bulk_datetimes(items: list[str], conv: Converter) -> dict[str, Any] | None:
         return None
     if isinstance(conv, _AwareDatetime):
         values = list(map(operator.methodcaller("replace", tzinfo=conv.tz), values))
-    return dict(zip(items, values, strict=True))
+    return values
 
 
-def _bulk_dates(items: list[str]) -> dict[str, Any] | None:
+def _date_values(items: list[str]) -> list[Any] | None:
     """Dates in C-level maps when every text has the wire shape; else None (as above)."""
     if set(map(len, items)) != {10} or set(map(_DATE_MARKS, items)) != _DATE_SHAPE:
         return None
     try:
-        values = list(map(_date_fromisoformat, map("%s-%s-%s".__mod__, map(_DATE_PARTS, items))))
+        return list(map(_date_fromisoformat, map("%s-%s-%s".__mod__, map(_DATE_PARTS, items))))
     except ValueError:
         return None
-    return dict(zip(items, values, strict=True))
 
 
 _date_fromisoformat: Final = date.fromisoformat

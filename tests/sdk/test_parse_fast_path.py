@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from intacct_sdk._parse import _record, _records
-from intacct_sdk._values import ValueTyping, convert_many, converters, parse_date
+from intacct_sdk._values import ValueTyping, convert_column, convert_many, converters, parse_date
 from intacct_sdk._xml import escape_text
 
 # EMPLOYEE fields of every converter kind, plus text fields the table does not know.
@@ -167,3 +167,22 @@ def test_bulk_conversion_takes_every_row_of_a_column() -> None:
     assert convert_many(parse_date, texts) == {t: parse_date(t) for t in texts}
     odd = {"01/02/2024", "02/30/2024", "01/02/2024\n03/04/2024"}  # no such day; a newline
     assert convert_many(parse_date, odd) == {t: parse_date(t) for t in odd}
+
+
+@given(
+    st.lists(st.one_of(st.none(), column_texts.map(sorted).flatmap(st.sampled_from)), min_size=1),
+    st.booleans(),
+)
+def test_column_conversion_equals_one_by_one(column: list[str | None], distinct: bool) -> None:
+    if distinct:  # the in-order path: no None, no repeat
+        column = list(dict.fromkeys(t for t in column if t is not None)) or column
+    convs = {
+        *converters("EMPLOYEE").values(),
+        *converters("TIMESHEETENTRY").values(),
+        converters("EMPLOYEE", UTC)["WHENMODIFIED"],
+    }
+    for conv in convs:
+        got = convert_column(conv, list(column))
+        expected = [None if t is None else conv(t) for t in column]
+        assert got == expected
+        assert list(map(type, got)) == list(map(type, expected))
