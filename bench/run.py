@@ -655,10 +655,11 @@ Second round (profiles of the medium EMPLOYEE page, the client's paging loop and
 emulator's query answer):
 
 - A page whose records all have one shape (the record's subtree, tag and child count of every
-  element in document order, repeated once per record; checked with C-level slices and
-  `count`) is read a column at a time: a field's texts are a slice of the page's texts, each
-  column is typed as a whole, and the records are zipped from the columns. Any other page
-  takes the per-record paths above.
+  element in document order, repeated once per record; checked by comparing the page's tags
+  and child counts with the first record's, repeated, in two C-level list comparisons) is
+  read a column at a time: a field's texts are a slice of the page's texts, each column is
+  typed as a whole, and the records are zipped from the columns. Any other page takes the
+  per-record paths above.
 - Timestamp and date columns are converted in C-level maps (shape checked on the whole column,
   the same rearranged string as the one-by-one converter, one-by-one again on any failure);
   date columns are first looked up in the shared date cache in one map.
@@ -667,11 +668,36 @@ emulator's query answer):
   filter. Its answers are the same text; the emulator's time is inside both clients' wall
   time, so this narrows the gap between wall-clock and client-CPU ratios.
 
+Third round (the gap between a pull's wall time and its CPU time, and where parse time went
+outside our own code):
+
+- The emulator's HTTP server wrote an answer's headers and body in two sends with Nagle's
+  algorithm on: the body's last segment waited for the client's delayed ACK, about 40 ms per
+  answer over loopback (a 5-request pull took 68 ms wall for 20 ms of CPU). The server now
+  sets `TCP_NODELAY`; a small query over loopback went from 44 ms to 1 ms. (An earlier note
+  here said the option made no difference; that measurement was wrong.)
+- The cyclic garbage collector took about a third of the C parser's own time: each batch of
+  new element objects made it walk the growing tree again. `parse_response` pauses it while
+  a page is built (the objects are acyclic; reference counting still frees them) and turns it
+  back on after, shared safely between threads.
+- With the collector paused, peak memory grew (16x/1x RSS 1.40): httpx keeps each response in
+  a reference cycle, and a body read with `response.content` waited there for the collector.
+  The client now reads bodies through httpx's streaming API and owns the bytes, so each page's
+  body is freed when its parse ends (16x/1x RSS back to about 1.1).
+- A column whose values are all distinct (record numbers, modification stamps) is converted
+  in order by the bulk converters, without building a memo dict first.
+
 Measured and left alone: the client's per-page work outside parsing (logging is guarded by
-`isEnabledFor`, converter tables are cached, the body goes to the parser as received) is a
-few percent of a pull's CPU; httpx spends about 0.04 s of CPU for the 16 medium pages;
-TCP_NODELAY on the emulator's server made no measurable difference. What remains is the C
-parser (the floor itself) and building 2,000 typed dicts per page.
+`isEnabledFor`, converter tables are cached) is a few percent of a pull's CPU; httpx spends
+about 0.04 s of CPU for the 16 medium pages. Reading the XML with `pyexpat` and C-level
+handlers (`list.append`) instead of building a tree measured slower than `ET.fromstring`, so
+the C tree builder stays the floor. Overlapping the next page's request with the current
+page's parse was not built: the sync engine pages by keyset (the next filter comes from the
+last record), so only raw `Client.query` loops would gain, and a read-ahead costs a billed
+call when a caller stops early. What remains above the floor is building the typed dicts
+(about 1.2-1.3x the C parser on 2,000-record pages, 1.5x on pages of 50-250 records, where
+per-column work weighs more). Wall-clock ratios move with the machine's load: four runs on
+one day gave the medium pull 2.7x-3.2x and the large one 3.0x-3.3x.
 """
 
 
