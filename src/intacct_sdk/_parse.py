@@ -534,12 +534,17 @@ def _uniform_records(data: ET.Element, typing: ValueTyping) -> list[dict[str, An
     if len(elems) != period * n + 1:
         return None
     del elems[0]  # <data> itself
-    # Element by element, in C: the page's tags and child counts are the first record's,
-    # repeated (tag strings are shared by the parser, so most comparisons are by identity).
+    # Element by element, in C: the page's tags are the first record's, repeated (tag
+    # strings are shared by the parser, so most comparisons are by identity).
     if list(map(_TAG_OF, elems)) != list(map(_TAG_OF, head)) * n:
         return None
-    if list(map(len, elems)) != list(map(len, head)) * n:
-        return None
+    # Child counts need checking only where the first record has children: the counts of a
+    # tree's elements add up to its size less one, which the length check above fixes, so
+    # when every such position matches, every other one holds no child either.
+    for j, elem in enumerate(head):
+        size = len(elem)
+        if size and list(map(len, elems[j::period])).count(size) != n:
+            return None
     plan = _group_plan(first)
     if plan is None:
         return None

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from intacct_sdk._parse import _record, _records
+from intacct_sdk._parse import _record, _records, _uniform_records
 from intacct_sdk._values import ValueTyping, convert_column, convert_many, converters, parse_date
 from intacct_sdk._xml import escape_text
 
@@ -186,3 +186,47 @@ def test_column_conversion_equals_one_by_one(column: list[str | None], distinct:
         expected = [None if t is None else conv(t) for t in column]
         assert got == expected
         assert list(map(type, got)) == list(map(type, expected))
+
+
+def _nest(tags: list[str], depths: list[int]) -> str:
+    """The record content whose elements, in document order, have these tags and depths."""
+    out: list[str] = []
+    open_tags: list[str] = []
+    for i, (tag, depth) in enumerate(zip(tags, depths, strict=True)):
+        while len(open_tags) >= depth:
+            out.append(f"</{open_tags.pop()}>")
+        out.append(f"<{tag}>")
+        open_tags.append(tag)
+        if i + 1 == len(tags) or depths[i + 1] <= depth:
+            out.append(str(i))  # a leaf: some text
+    while open_tags:
+        out.append(f"</{open_tags.pop()}>")
+    return "".join(out)
+
+
+@st.composite
+def lookalike_pages(draw: st.DrawFn) -> ET.Element:
+    """Records whose tags read the same in document order while their nesting may differ
+    (one tag sequence, several random nestings of it)."""
+    tags = draw(st.lists(st.sampled_from(["A", "B", "C", "D"]), min_size=2, max_size=7))
+    shapes = []
+    for _ in range(2):
+        depths = [1]
+        for _ in tags[1:]:
+            depths.append(draw(st.integers(1, depths[-1] + 1)))
+        shapes.append(_nest(tags, depths))
+    rows = draw(st.lists(st.sampled_from(shapes), min_size=2, max_size=5))
+    return ET.fromstring(f"<data>{''.join(f'<R>{row}</R>' for row in rows)}</data>")
+
+
+def _structure(elem: ET.Element) -> str:
+    return f"{elem.tag}({','.join(_structure(c) for c in elem)})"
+
+
+@given(lookalike_pages())
+def test_the_column_reader_takes_only_pages_of_one_structure(data: ET.Element) -> None:
+    got = _uniform_records(data, ValueTyping(typed=False))
+    if got is None:
+        return
+    assert len({_structure(rec) for rec in data}) == 1
+    assert got == [_record(rec, {}, ValueTyping(typed=False)) for rec in data]
