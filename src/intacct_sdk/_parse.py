@@ -381,7 +381,7 @@ def _result(elem: ET.Element, typing: ValueTyping) -> Result:
         elif function in ("lookup", "inspect"):
             payload = _definition(data)
         else:
-            page = _page(data, legacy_list, typing)
+            page = _page(_unwrap(data), legacy_list, typing)
     return Result(
         function=function,
         control_id=control_id,
@@ -418,12 +418,25 @@ def _page(data: ET.Element, legacy: ET.Element | None, typing: ValueTyping) -> P
     )
 
 
+def _unwrap(data: ET.Element) -> ET.Element:
+    """The list inside a bare wrapper (``<data><dimensions><dimension>..``), else ``data``.
+
+    Functions outside the generic read family answer with one element named by the plural
+    of its items; each item is a record. A ``<data>`` with paging attributes, or a single
+    record (its children are fields with different tags), is returned as it is.
+    """
+    if len(data) == 1 and not data.attrib:
+        wrapper = data[0]
+        item = _singular(str(wrapper.tag))
+        if item and len(wrapper) and all(c.tag == item and len(c) for c in wrapper):
+            return wrapper
+    return data
+
+
 def _dimensions(container: ET.Element | None) -> Page:
     if container is None:
         return Page(records=[], listtype="dimension")
-    if len(container) == 1 and container[0].tag == "dimensions":
-        container = container[0]
-    records = _records(container, _UNTYPED)
+    records = _records(_unwrap(container), _UNTYPED)
     return Page(records=records, listtype="dimension", count=len(records))
 
 

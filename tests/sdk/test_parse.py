@@ -192,6 +192,56 @@ def test_get_dimensions_rows() -> None:
     assert [r["termLabel"] for r in page.records] == ["Cost Center", "Project"]
 
 
+def test_a_plural_wrapper_is_read_one_record_per_item() -> None:
+    """getDimensionRelationships and other functions outside the read family answer with
+    one wrapper named by the plural of its items: each item is a record."""
+    relationship = (
+        "<relationship><objectName>{}</objectName><relationshipType>MANY2ONE</relationshipType>"
+        "</relationship>"
+    )
+    body = response(
+        result(
+            "<data><dimensions>"
+            "<dimension><objectName>PROJECT</objectName><relationships>"
+            + relationship.format("CUSTOMER")
+            + relationship.format("DEPARTMENT")
+            + "</relationships></dimension>"
+            "<dimension><objectName>TASK</objectName><relationships/></dimension>"
+            "</dimensions></data>",
+            function="getDimensionRelationships",
+        )
+    )
+    page = parse_response(body).results[0].page
+    assert page is not None
+    assert page.records == [
+        {
+            "objectName": "PROJECT",
+            "relationships": [
+                {"objectName": "CUSTOMER", "relationshipType": "MANY2ONE"},
+                {"objectName": "DEPARTMENT", "relationshipType": "MANY2ONE"},
+            ],
+        },
+        {"objectName": "TASK", "relationships": None},
+    ]
+    assert page.count == 2
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # A page with paging attributes holds records, whatever their names.
+        '<data listtype="classes" count="1"><classes><class><A>1</A></class>'
+        "<class><A>2</A></class></classes></data>",
+        # A single record: its children are fields with different tags.
+        "<data><employee><RECORDNO>1</RECORDNO><EMPLOYEEID>E1</EMPLOYEEID></employee></data>",
+    ],
+)
+def test_records_are_not_unwrapped(data: str) -> None:
+    page = parse_response(response(result(data, function="readByQuery"))).results[0].page
+    assert page is not None
+    assert len(page.records) == 1
+
+
 # ---------------------------------------------------------------- create -> read round trip
 
 texts = st.text(
