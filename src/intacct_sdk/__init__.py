@@ -1,32 +1,84 @@
-"""A typed client for Sage Intacct's XML Web Services gateway."""
+"""A typed client for Sage Intacct's XML Web Services gateway.
 
-from intacct_sdk import functions
-from intacct_sdk._async_client import AsyncClient
-from intacct_sdk._base import ClientStats
-from intacct_sdk._client import Client
-from intacct_sdk._config import ClientOptions, Credentials, RequestOptions
-from intacct_sdk._errors import (
-    AuthenticationError,
-    ConfigurationError,
-    DuplicateControlIdError,
-    ErrorDetail,
-    FunctionError,
-    GatewayError,
-    IntacctError,
-    MalformedResponseError,
-    RateLimitError,
-    RequestNotSentError,
-    ResponseLostError,
-    ServerError,
-    SessionExpiredError,
-    TransactionAbortedError,
-    TransportError,
-)
-from intacct_sdk._results import Page, Result, SessionInfo
-from intacct_sdk._retry import RetryPolicy
-from intacct_sdk._values import ValueTyping
+``import intacct_sdk`` is cheap: the names below load their modules on first use (PEP 562),
+so a command line or a short-lived worker pays for httpx, attrs and the function classes only
+when it touches a name that needs them. ``from intacct_sdk import Client`` works as usual.
+"""
+
+from __future__ import annotations
+
+import importlib
+
 from intacct_sdk._version import __version__
-from intacct_sdk.query import F, Filter, and_, or_
+
+# Not ``typing.TYPE_CHECKING``: importing typing alone costs more than the rest of this file.
+# Type checkers treat any constant of this name as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from intacct_sdk import functions
+    from intacct_sdk._async_client import AsyncClient
+    from intacct_sdk._base import ClientStats
+    from intacct_sdk._client import Client
+    from intacct_sdk._config import ClientOptions, Credentials, RequestOptions
+    from intacct_sdk._errors import (
+        AuthenticationError,
+        ConfigurationError,
+        DuplicateControlIdError,
+        ErrorDetail,
+        FunctionError,
+        GatewayError,
+        IntacctError,
+        MalformedResponseError,
+        RateLimitError,
+        RequestNotSentError,
+        ResponseLostError,
+        ServerError,
+        SessionExpiredError,
+        TransactionAbortedError,
+        TransportError,
+    )
+    from intacct_sdk._results import Page, Result, SessionInfo
+    from intacct_sdk._retry import RetryPolicy
+    from intacct_sdk._values import ValueTyping
+    from intacct_sdk.query import F, Filter, and_, or_
+
+# Where each lazily loaded name lives: the module, relative to this package.
+_WHERE = {
+    "AsyncClient": "_async_client",
+    "ClientStats": "_base",
+    "Client": "_client",
+    "ClientOptions": "_config",
+    "Credentials": "_config",
+    "RequestOptions": "_config",
+    "AuthenticationError": "_errors",
+    "ConfigurationError": "_errors",
+    "DuplicateControlIdError": "_errors",
+    "ErrorDetail": "_errors",
+    "FunctionError": "_errors",
+    "GatewayError": "_errors",
+    "IntacctError": "_errors",
+    "MalformedResponseError": "_errors",
+    "RateLimitError": "_errors",
+    "RequestNotSentError": "_errors",
+    "ResponseLostError": "_errors",
+    "ServerError": "_errors",
+    "SessionExpiredError": "_errors",
+    "TransactionAbortedError": "_errors",
+    "TransportError": "_errors",
+    "Page": "_results",
+    "Result": "_results",
+    "SessionInfo": "_results",
+    "RetryPolicy": "_retry",
+    "ValueTyping": "_values",
+    "F": "query",
+    "Filter": "query",
+    "and_": "query",
+    "or_": "query",
+}
+# Submodules that are exported as names of their own.
+_SUBMODULES = frozenset({"functions"})
 
 __all__ = [
     "AsyncClient",
@@ -62,3 +114,26 @@ __all__ = [
     "functions",
     "or_",
 ]
+
+
+def _load(name: str) -> Any:
+    """Import the module behind ``name`` and bind the value here, so this runs once per name."""
+    if name in _SUBMODULES:
+        # Importing a submodule binds it on the package by itself.
+        return importlib.import_module(f"{__name__}.{name}")
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+if not TYPE_CHECKING:
+    # Hidden from type checkers: they see the imports above, and a misspelt name stays an error
+    # for them instead of becoming ``Any``.
+    __getattr__ = _load
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
