@@ -7,6 +7,7 @@ from intacct_sdk._client import Client
 from intacct_sdk._config import ClientOptions, Credentials, RequestOptions
 from intacct_sdk._errors import (
     AuthenticationError,
+    ClientClosedError,
     ConfigurationError,
     DuplicateControlIdError,
     ErrorDetail,
@@ -32,6 +33,7 @@ __all__ = [
     "AsyncClient",
     "AuthenticationError",
     "Client",
+    "ClientClosedError",
     "ClientOptions",
     "ClientStats",
     "ConfigurationError",
