@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from intacct_sdk._config import ClientOptions, Credentials, RequestOptions
     from intacct_sdk._errors import (
         AuthenticationError,
+        ClientClosedError,
         ConfigurationError,
         DuplicateControlIdError,
         ErrorDetail,
@@ -53,6 +54,7 @@ _WHERE = {
     "Credentials": "_config",
     "RequestOptions": "_config",
     "AuthenticationError": "_errors",
+    "ClientClosedError": "_errors",
     "ConfigurationError": "_errors",
     "DuplicateControlIdError": "_errors",
     "ErrorDetail": "_errors",
@@ -84,6 +86,7 @@ __all__ = [
     "AsyncClient",
     "AuthenticationError",
     "Client",
+    "ClientClosedError",
     "ClientOptions",
     "ClientStats",
     "ConfigurationError",

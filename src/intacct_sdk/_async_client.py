@@ -36,6 +36,8 @@ class AsyncClient(BaseClient):
         transport: An ``httpx`` async transport to send through instead of the network.
     """
 
+    _with_statement = "async with"
+
     def __init__(
         self,
         credentials: Credentials,
@@ -64,7 +66,11 @@ class AsyncClient(BaseClient):
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the HTTP connections."""
+        """Close the HTTP connections; later calls raise :class:`ClientClosedError`.
+
+        Closing again does nothing. A paging iterator still running raises at its next page.
+        """
+        self._closed = True
         await self._http.aclose()
 
     # ------------------------------------------------------------------ sending
@@ -73,7 +79,7 @@ class AsyncClient(BaseClient):
         state = opts.retry.start(replay_safe=prepared.replay_safe)
         sleep: Callable[[float], Awaitable[None]] = opts.retry.async_sleep or anyio.sleep
         while True:
-            self._count_attempt(prepared, state.attempt)
+            self._start_attempt(prepared, state.attempt)
             retry_after: float | None = None
             try:
                 try:

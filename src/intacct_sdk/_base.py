@@ -18,6 +18,7 @@ import httpx
 from intacct_sdk._config import ClientOptions, Credentials, RequestOptions
 from intacct_sdk._envelope import Control, LoginAuth, SessionAuth, build_request
 from intacct_sdk._errors import (
+    ClientClosedError,
     ConfigurationError,
     IntacctError,
     MalformedResponseError,
@@ -126,6 +127,9 @@ def _keys(values: Sequence[int | str] | int | str) -> list[int | str]:
 class BaseClient:
     """State and decisions shared by :class:`Client` and :class:`AsyncClient`."""
 
+    # How the shell is used as a context manager (named when a closed client is called).
+    _with_statement = "with"
+
     def __init__(self, credentials: Credentials, options: ClientOptions | None) -> None:
         if not isinstance(credentials, Credentials):
             raise ConfigurationError("credentials must be an intacct_sdk.Credentials")
@@ -138,6 +142,7 @@ class BaseClient:
             [credentials.sender_password, credentials.user_password, credentials.session_id]
         )
         self._stats = ClientStats()
+        self._closed = False  # set by close()/aclose(); checked before every attempt
 
     # ------------------------------------------------------------------ public state
 
@@ -224,7 +229,18 @@ class BaseClient:
 
     # ------------------------------------------------------------------ exchange
 
-    def _count_attempt(self, prepared: Prepared, attempt: int) -> None:
+    def _start_attempt(self, prepared: Prepared, attempt: int) -> None:
+        """Refuse a closed client, then count and log one attempt (first, retry or login).
+
+        Raises:
+            ClientClosedError: the client was closed; nothing is sent.
+        """
+        if self._closed:
+            name = type(self).__name__
+            raise ClientClosedError(
+                f"this {name} is closed; create a new {name}, or make the calls inside its "
+                f"'{self._with_statement}' block"
+            )
         self._stats.http_requests += 1
         self._stats.functions += len(prepared.functions)
         if attempt > 1:

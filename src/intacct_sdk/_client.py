@@ -71,7 +71,11 @@ class Client(BaseClient):
         self.close()
 
     def close(self) -> None:
-        """Close the HTTP connections."""
+        """Close the HTTP connections; later calls raise :class:`ClientClosedError`.
+
+        Closing again does nothing. A paging iterator still running raises at its next page.
+        """
+        self._closed = True
         self._http.close()
 
     # ------------------------------------------------------------------ sending
@@ -79,7 +83,7 @@ class Client(BaseClient):
     def _exchange(self, prepared: Prepared, opts: ClientOptions) -> Response:
         state = opts.retry.start(replay_safe=prepared.replay_safe)
         while True:
-            self._count_attempt(prepared, state.attempt)
+            self._start_attempt(prepared, state.attempt)
             retry_after: float | None = None
             try:
                 try:

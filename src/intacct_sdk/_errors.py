@@ -4,6 +4,7 @@
 
     IntacctError
     ├── ConfigurationError          bad credentials/options, invalid arguments (a ValueError)
+    │   └── ClientClosedError       a call on a client after close(): nothing was sent
     ├── TransportError
     │   ├── RequestNotSentError     nothing reached Intacct (connect failed, DNS, pool timeout):
     │   │                           safe to retry
@@ -22,7 +23,7 @@
 
 Every exception keeps its facts in attributes and renders ``str()`` as one line. No message is
 ever built from a request or response body, so passwords and session ids cannot leak through
-them.
+them. Authentication errors end with what to check next (:func:`with_hint`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import attrs
 
 __all__ = [
     "AuthenticationError",
+    "ClientClosedError",
     "ConfigurationError",
     "DuplicateControlIdError",
     "ErrorDetail",
@@ -79,6 +81,27 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# What to do about a rejected authentication, appended to the messages that report it.
+SENDER_HINT = (
+    "check the sender id and sender password, and that the sender is authorised in the "
+    "company's Web Services settings"
+)
+LOGIN_HINT = "check the company id, user id and user password (and the entity id, if one is set)"
+SIGN_IN_HINT = (
+    "check the sender id and sender password, then the company id, user id and user password"
+)
+SESSION_HINT = (
+    "create a new session, or log in with user credentials (company id, user id, user password)"
+)
+
+
+def with_hint(message: str, hint: str) -> str:
+    """``message`` followed by ``hint``, as a new sentence when ``message`` ends one."""
+    if message.endswith((".", "!", "?")):
+        return f"{message} {hint[:1].upper()}{hint[1:]}."
+    return f"{message}; {hint}"
+
+
 def _restore(cls: type[IntacctError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
     exc = cls.__new__(cls)
     exc.args = args
@@ -107,6 +130,13 @@ class IntacctError(Exception):
 
 class ConfigurationError(IntacctError, ValueError):
     """Bad or missing credentials or options, or an invalid argument to a function."""
+
+
+class ClientClosedError(ConfigurationError):
+    """A call on a client after ``close()``/``aclose()`` or its ``with`` block; nothing was sent.
+
+    Paging iterators still running when the client is closed raise it at their next page.
+    """
 
 
 class TransportError(IntacctError):

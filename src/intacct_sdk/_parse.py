@@ -12,6 +12,10 @@ The gateway reports failure at three levels, and each level maps to one outcome:
    status and errors; :meth:`Result.raise_for_error` raises :class:`FunctionError`,
    :class:`TransactionAbortedError` (``aborted``) or :class:`DuplicateControlIdError`.
 
+An authentication error's message keeps the gateway's text and ends with what to check: the
+sender (control level, or a sender the company has not authorised), the user login, or the
+session.
+
 Duplicate control ids: with ``uniqueid=true`` the gateway refuses a function whose control
 id already ran, but no source shows the literal refusal. We take errorno ``XL03000008``
 (next to the documented ``XL03000003``/``XL03000006``/``XL03000009`` control-level
@@ -45,12 +49,17 @@ from itertools import compress, repeat
 from typing import Any, Final
 
 from intacct_sdk._errors import (
+    LOGIN_HINT,
+    SENDER_HINT,
+    SESSION_HINT,
+    SIGN_IN_HINT,
     AuthenticationError,
     ErrorDetail,
     MalformedResponseError,
     RateLimitError,
     ServerError,
     SessionExpiredError,
+    with_hint,
 )
 from intacct_sdk._results import (
     AuthInfo,
@@ -83,6 +92,9 @@ _UNTYPED: Final = ValueTyping(typed=False)
 _TAG: Final = re.compile(r"<[^>]*>")
 _SUPPORT_ID: Final = re.compile(r"\[Support ID: ([^\]]*)\]")
 _SESSION_TEXT: Final = re.compile(r"session", re.IGNORECASE)
+# An authentication-level refusal of a sender the company has not authorised ("Invalid Web
+# Services Authorization", "The sender ID 'x' is not authorized to make Web Services ...").
+_SENDER_TEXT: Final = re.compile(r"sender|web services authori[sz]ation", re.IGNORECASE)
 
 
 def parse_response(
@@ -300,13 +312,16 @@ def _read(
     if auth.status != "success":
         errors = read_errors(operation.find("errormessage"))
         first = errors[0] if errors else ErrorDetail("")
-        cls = (
-            SessionExpiredError
-            if _SESSION_TEXT.search(" ".join(e.text for e in errors))
-            else AuthenticationError
-        )
+        text = " ".join(e.text for e in errors)
+        cls: type[AuthenticationError] = AuthenticationError
+        if _SESSION_TEXT.search(text):
+            cls, hint = SessionExpiredError, SESSION_HINT
+        elif _SENDER_TEXT.search(text):
+            hint = SENDER_HINT
+        else:
+            hint = LOGIN_HINT
         raise cls(
-            f"authentication failed: {_summary(errors)}",
+            with_hint(f"authentication failed: {_summary(errors)}", hint),
             errorno=first.errorno or None,
             description=first.text or None,
             errors=errors,
@@ -336,8 +351,11 @@ def _control_failure(
         )
     if numbers & AUTH_ERRORNOS:
         auth = next(e for e in errors if e.errorno in AUTH_ERRORNOS)
+        # XL03000006 here is the sender check; XMLGW_JPP0002 ("Sign-in information is
+        # incorrect", with HTTP 401) does not say which of sender or login it refused.
+        hint = SENDER_HINT if auth.errorno == "XL03000006" else SIGN_IN_HINT
         raise AuthenticationError(
-            f"gateway refused the sender or login: {summary}",
+            with_hint(f"gateway refused the sender or login: {summary}", hint),
             errorno=auth.errorno,
             description=auth.text or None,
             errors=errors,

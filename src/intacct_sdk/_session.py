@@ -21,10 +21,12 @@ import attrs
 from intacct_sdk._config import Credentials, validate_endpoint
 from intacct_sdk._envelope import LoginAuth, SessionAuth
 from intacct_sdk._errors import (
+    SESSION_HINT,
     AuthenticationError,
     ConfigurationError,
     MalformedResponseError,
     SessionExpiredError,
+    with_hint,
 )
 from intacct_sdk._results import Response, SessionInfo
 from intacct_sdk.functions import GetAPISession
@@ -200,10 +202,15 @@ class SessionManager:
         renewable = self.can_login and (session is None or session.renewable)
         if session is not None and session.session_id == session_id:
             self._session = None if renewable else session
+        # The gateway's own words, from its error entries (nothing from the request).
+        detail = "; ".join(str(e) for e in error.errors) or error.errorno or "no error details"
         if not renewable:
             raise SessionExpiredError(
-                "the gateway rejected the API session and the credentials hold no user login "
-                f"to renew it ({error.errorno or 'no error number'})",
+                with_hint(
+                    "the gateway rejected the API session and the credentials hold no user "
+                    f"login to renew it: {detail}",
+                    SESSION_HINT,
+                ),
                 errorno=error.errorno,
                 description=error.description,
                 errors=error.errors,
@@ -211,8 +218,7 @@ class SessionManager:
             ) from error
         if retried:
             raise SessionExpiredError(
-                "the gateway rejected a freshly renewed API session "
-                f"({error.errorno or 'no error number'})",
+                f"the gateway rejected a freshly renewed API session: {detail}",
                 errorno=error.errorno,
                 description=error.description,
                 errors=error.errors,

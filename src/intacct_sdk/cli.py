@@ -102,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _emulator(argv[argv.index("emulator") + 1 :])
     args = parser.parse_args(argv)
     _configure_logging(args.verbose)
-    from intacct_sdk._errors import ConfigurationError, IntacctError
+    from intacct_sdk._errors import ConfigurationError, IntacctError, with_hint
 
     try:
         with _client(args) as client:
@@ -115,8 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as exc:
         return _fail(f"configuration error: {exc}", EXIT_USAGE)
     except IntacctError as exc:
+        line = f"{type(exc).__name__}: {exc}"
         hint = _hint(exc)
-        return _fail(f"{type(exc).__name__}: {exc}{'; ' + hint if hint else ''}", EXIT_FAILURE)
+        return _fail(with_hint(line, hint) if hint else line, EXIT_FAILURE)
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):
             return _broken_pipe()
@@ -136,12 +137,17 @@ def _hint(exc: Exception) -> str:
         SessionExpiredError,
     )
 
+    # Authentication errors already say what to check; the command adds where it reads it.
     if isinstance(exc, SessionExpiredError):
-        return "start a new session, or give a user password so the client can log in"
+        return (
+            "the session id comes from INTACCT_SESSION_ID or the profile, the user login from "
+            "INTACCT_COMPANY_ID, INTACCT_USER_ID and INTACCT_USER_PASSWORD"
+        )
     if isinstance(exc, AuthenticationError):
         return (
-            "check the sender (INTACCT_SENDER_ID, INTACCT_SENDER_PASSWORD) and the login "
-            "(INTACCT_COMPANY_ID, INTACCT_USER_ID, INTACCT_USER_PASSWORD)"
+            "the command reads them from INTACCT_SENDER_ID, INTACCT_SENDER_PASSWORD, "
+            "INTACCT_COMPANY_ID, INTACCT_USER_ID, INTACCT_USER_PASSWORD, INTACCT_ENTITY_ID "
+            "or the profile"
         )
     if isinstance(exc, RequestNotSentError):
         return "check the endpoint (--endpoint or INTACCT_ENDPOINT_URL) and the network"

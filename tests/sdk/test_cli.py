@@ -147,6 +147,24 @@ def test_function_failure_is_one_line_exit_1(
     assert "BL01001973" in err
 
 
+def test_authentication_errors_give_the_next_step_once_and_where_it_is_set(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gw = FakeGateway()  # knows no session: the given one is refused
+    session_id = "given-session-id-4711"
+    creds = Credentials(SENDER[0], SENDER[1], session_id=session_id, endpoint_url=ENDPOINT)
+    monkeypatch.setattr(cli, "_client", lambda args: Client(creds, transport=gw.transport()))
+    code, out, err = run(["lookup", "EMPLOYEE"], capsys)
+    assert (code, out) == (1, "")
+    assert err.count("\n") == 1
+    assert err.startswith("intacct: SessionExpiredError: ")
+    assert "Invalid session" in err
+    assert err.lower().count("create a new session") == 1
+    assert "INTACCT_SESSION_ID" in err
+    assert session_id not in err
+    assert SENDER[1] not in err
+
+
 def test_missing_file_and_bad_xml_exit_2(
     gateway: FakeGateway, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

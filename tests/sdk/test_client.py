@@ -144,9 +144,17 @@ def test_fixed_session_is_used_as_is_and_never_renewed() -> None:
     with Client(creds, transport=gw.transport()) as client:
         client.lookup("EMPLOYEE")
         gw.sessions.clear()
-        with pytest.raises(SessionExpiredError):
+        with pytest.raises(SessionExpiredError) as info:
             client.lookup("EMPLOYEE")
     assert [s.functions for s in gw.seen] == [["lookup"], ["lookup"]]
+    message = str(info.value)
+    assert "XL03000006: Invalid session" in message
+    assert message.endswith(
+        "; create a new session, or log in with user credentials "
+        "(company id, user id, user password)"
+    )
+    assert "given-session-id-123" not in message
+    assert "given-session-id-123" not in repr(info.value)
     assert all(s.session_id == "given-session-id-123" for s in gw.seen)
 
 
@@ -168,6 +176,9 @@ def test_wrong_password_is_authentication_error_not_retried() -> None:
     assert not isinstance(info.value, SessionExpiredError)
     assert gw.requests == 1
     assert "wrong-password" not in str(info.value)
+    assert str(info.value).endswith(
+        "; check the company id, user id and user password (and the entity id, if one is set)"
+    )
 
 
 def test_sliding_timeout_is_tracked() -> None:

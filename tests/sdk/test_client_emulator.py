@@ -15,10 +15,13 @@ from hypothesis import strategies as st
 from intacct_sdk import (
     AsyncClient,
     Client,
+    ClientClosedError,
     ClientOptions,
+    ConfigurationError,
     Credentials,
     DuplicateControlIdError,
     F,
+    IntacctError,
     ResponseLostError,
     RetryPolicy,
     SessionExpiredError,
@@ -164,9 +167,19 @@ def test_given_session_id_expiry_raises() -> None:
     with Client(fixed, options=NO_SLEEP, transport=emu.transport()) as client:
         client.lookup("EMPLOYEE")
         emu.invalidate_sessions()
-        with pytest.raises(SessionExpiredError):
+        with pytest.raises(SessionExpiredError) as info:
             client.lookup("EMPLOYEE")
         assert client.stats.logins == 0
+    message = str(info.value)
+    assert "Invalid session. The session ID is unknown or has expired" in message  # the gateway's
+    assert message.endswith(
+        "Create a new session, or log in with user credentials "
+        "(company id, user id, user password)."
+    )
+    for secret in (session.session_id, CREDS.sender_password, CREDS.user_password):
+        assert secret is not None
+        assert secret not in message
+        assert secret not in repr(info.value)
 
 
 class LoseAnswer:
@@ -294,3 +307,102 @@ def test_answer_bodies_are_freed_without_the_cyclic_collector() -> None:
     # Five pages went through; what is left (small objects of each exchange, caches) is far
     # less than their bodies would be.
     assert retained < 5 * page_bytes / 4
+
+
+# ---------------------------------------------------------------- a closed client
+
+
+def assert_closed_error(error: ClientClosedError, statement: str) -> None:
+    assert isinstance(error, IntacctError)
+    assert isinstance(error, ConfigurationError)
+    assert "is closed" in str(error)
+    assert f"'{statement}' block" in str(error)
+
+
+def test_a_call_after_close_raises_before_anything_is_sent() -> None:
+    emu = Emulator(company_with(3), endpoint_url=ENDPOINT)
+    with Client(CREDS, options=NO_SLEEP, transport=emu.transport()) as client:
+        client.lookup("EMPLOYEE")
+    sent = emu.stats.http_requests
+    for call in (
+        lambda: client.lookup("EMPLOYEE"),
+        lambda: client.read("EMPLOYEE", [1]),
+        lambda: list(client.query("EMPLOYEE", ["RECORDNO"])),
+        lambda: client.execute([Lookup("EMPLOYEE")]),
+    ):
+        with pytest.raises(ClientClosedError) as info:
+            call()
+        assert_closed_error(info.value, "with")
+    assert emu.stats.http_requests == sent
+    assert client.stats.http_requests == sent
+
+
+def test_a_client_closed_before_its_first_call_does_not_log_in() -> None:
+    emu = Emulator(endpoint_url=ENDPOINT)
+    client = Client(CREDS, options=NO_SLEEP, transport=emu.transport())
+    client.close()
+    with pytest.raises(ClientClosedError):
+        client.lookup("EMPLOYEE")
+    assert emu.stats.http_requests == 0
+    assert client.stats.logins == 0
+
+
+@pytest.mark.parametrize("pages", ["query_pages", "read_by_query_pages"])
+def test_a_page_fetch_after_close_raises_mid_iteration(pages: str) -> None:
+    emu = Emulator(company_with(25), endpoint_url=ENDPOINT)
+    client = Client(CREDS, options=NO_SLEEP, transport=emu.transport())
+    walk = (
+        client.query_pages("EMPLOYEE", ["RECORDNO"], page_size=10)
+        if pages == "query_pages"
+        else client.read_by_query_pages("EMPLOYEE", page_size=10)
+    )
+    with client:
+        first = next(walk)
+        assert len(first.records) == 10
+    sent = emu.stats.http_requests
+    with pytest.raises(ClientClosedError) as info:
+        next(walk)
+    assert_closed_error(info.value, "with")
+    assert emu.stats.http_requests == sent
+
+
+def test_closing_twice_is_harmless() -> None:
+    emu = Emulator(endpoint_url=ENDPOINT)
+    with Client(CREDS, options=NO_SLEEP, transport=emu.transport()) as client:
+        client.lookup("EMPLOYEE")
+        client.close()
+    client.close()
+    with pytest.raises(ClientClosedError):
+        client.lookup("EMPLOYEE")
+
+
+@pytest.mark.anyio
+async def test_async_calls_and_page_fetches_after_close_raise() -> None:
+    emu = Emulator(company_with(25), endpoint_url=ENDPOINT)
+    client = AsyncClient(CREDS, options=NO_SLEEP, transport=emu.transport())
+    async with client:
+        walk = client.query_pages("EMPLOYEE", ["RECORDNO"], page_size=10)
+        first = await anext(walk)
+        assert len(first.records) == 10
+    sent = emu.stats.http_requests
+    with pytest.raises(ClientClosedError) as info:
+        await anext(walk)
+    assert_closed_error(info.value, "async with")
+    with pytest.raises(ClientClosedError) as info:
+        await client.lookup("EMPLOYEE")
+    assert_closed_error(info.value, "async with")
+    with pytest.raises(ClientClosedError):
+        [r async for r in client.read_by_query("EMPLOYEE")]
+    assert emu.stats.http_requests == sent
+    await client.aclose()  # closing again is harmless
+    await client.aclose()
+
+
+@pytest.mark.anyio
+async def test_async_client_closed_before_its_first_call_does_not_log_in() -> None:
+    emu = Emulator(endpoint_url=ENDPOINT)
+    client = AsyncClient(CREDS, options=NO_SLEEP, transport=emu.transport())
+    await client.aclose()
+    with pytest.raises(ClientClosedError):
+        await client.execute([Lookup("EMPLOYEE")])
+    assert emu.stats.http_requests == 0

@@ -95,10 +95,17 @@ def failure(url: str, action: str, **env: str) -> IntacctError:
 def test_library_wrong_passwords_are_authentication_errors(url: str) -> None:
     user = failure(url, "query", INTACCT_USER_PASSWORD=WRONG)
     assert type(user) is AuthenticationError
-    assert "XL03000006" in str(user)
+    assert "XL03000006: Sign-in information is incorrect" in str(user)
+    assert str(user).endswith(
+        "; check the company id, user id and user password (and the entity id, if one is set)"
+    )
     sender = failure(url, "query", INTACCT_SENDER_PASSWORD=WRONG)
     assert type(sender) is AuthenticationError
-    assert "XL03000006" in str(sender)
+    assert "XL03000006: Incorrect Intacct XML Partner ID or password." in str(sender)
+    assert str(sender).endswith(
+        " Check the sender id and sender password, and that the sender is authorised in the "
+        "company's Web Services settings."
+    )
 
 
 def test_library_connection_refused_names_the_host_and_port() -> None:
@@ -203,13 +210,17 @@ def one_line(stderr: str) -> str:
             ["query", "EMPLOYEE"],
             {"INTACCT_USER_PASSWORD": WRONG},
             1,
-            ["AuthenticationError", "check the sender", "INTACCT_USER_PASSWORD"],
+            [
+                "AuthenticationError",
+                "check the company id, user id and user password",
+                "INTACCT_USER_PASSWORD",
+            ],
         ),
         (
             ["query", "EMPLOYEE"],
             {"INTACCT_SENDER_PASSWORD": WRONG},
             1,
-            ["AuthenticationError", "INTACCT_SENDER_PASSWORD"],
+            ["AuthenticationError", "Check the sender id", "INTACCT_SENDER_PASSWORD"],
         ),
         (["query", "EMPLOYE"], {}, 1, ["FunctionError", "Object definition EMPLOYE not found"]),
         (["query", "EMPLOYEE", "--fields", "NOPE"], {}, 1, ["Invalid field NOPE"]),

@@ -377,6 +377,83 @@ def test_session_rejection_is_session_expired() -> None:
     assert info.value.errorno == "XL03000006"
 
 
+def auth_failure(*errors: str) -> bytes:
+    return (
+        f"<response>{CONTROL}<operation><authentication><status>failure</status>"
+        f"<userid>u</userid><companyid>C</companyid></authentication>"
+        f"<errormessage>{''.join(errors)}</errormessage></operation></response>"
+    ).encode()
+
+
+SENDER_HINT = "check the sender id and sender password, and that the sender is authorised"
+LOGIN_HINT = "check the company id, user id and user password"
+SESSION_HINT = "create a new session, or log in with user credentials"
+
+
+@pytest.mark.parametrize(
+    ("body", "status_code", "kind", "gateway_text", "hint"),
+    [
+        (
+            control_failure("XL03000006", "Incorrect Intacct XML Partner ID or password."),
+            200,
+            AuthenticationError,
+            "XL03000006: Incorrect Intacct XML Partner ID or password.",
+            SENDER_HINT,
+        ),
+        (
+            control_failure(
+                "XMLGW_JPP0002", "Sign-in information is incorrect. Please check your request."
+            ),
+            401,
+            AuthenticationError,
+            "XMLGW_JPP0002: Sign-in information is incorrect. Please check your request.",
+            "check the sender id and sender password, then the company id, user id and user",
+        ),
+        (
+            auth_failure(error("XL03000006", d2="Sign-in information is incorrect")),
+            200,
+            AuthenticationError,
+            "XL03000006: Sign-in information is incorrect",
+            LOGIN_HINT,
+        ),
+        (
+            auth_failure(
+                error(
+                    "XL03000006",
+                    d="Invalid Web Services Authorization",
+                    d2="The sender ID 'acme' is not authorized to make Web Services requests "
+                    "to company ID 'C'.",
+                )
+            ),
+            200,
+            AuthenticationError,
+            "The sender ID 'acme' is not authorized",
+            SENDER_HINT,
+        ),
+        (
+            auth_failure(error("XL03000006", d2="Invalid session")),
+            200,
+            SessionExpiredError,
+            "XL03000006: Invalid session",
+            SESSION_HINT,
+        ),
+    ],
+    ids=["sender", "sign-in", "login", "unauthorised sender", "session"],
+)
+def test_authentication_errors_keep_the_gateway_text_and_end_with_a_next_step(
+    body: bytes, status_code: int, kind: type[AuthenticationError], gateway_text: str, hint: str
+) -> None:
+    with pytest.raises(AuthenticationError) as info:
+        parse_response(body, status_code=status_code)
+    message = str(info.value)
+    assert type(info.value) is kind
+    assert gateway_text in message
+    assert hint.lower() in message.lower()
+    # The next step comes last, after the gateway's words.
+    assert message.lower().index(hint.lower()) > message.index(gateway_text)
+    assert "\n" not in message
+
+
 @pytest.mark.parametrize(
     "body",
     [
