@@ -41,3 +41,25 @@ def test_import_does_not_load_the_emulator() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == ""
+
+
+def test_lowest_dependency_pins_match_the_declared_lower_bounds() -> None:
+    """CI runs the tests on .ci/lowest-deps.txt; it must pin exactly pyproject's bounds."""
+    import re
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    declared = {}
+    for spec in tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]:
+        m = re.fullmatch(r"([A-Za-z0-9_.-]+)>=([0-9][0-9.]*)(,.*)?", spec.replace(" ", ""))
+        assert m, f"dependency without a lower bound: {spec}"
+        declared[m[1].lower()] = m[2]
+    pinned = {}
+    for line in (root / ".ci" / "lowest-deps.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, ver = line.partition("==")
+            pinned[name.strip().lower()] = ver.strip()
+    assert pinned.keys() == declared.keys()
+    for name, ver in declared.items():
+        padded = ver + ".0" * (2 - ver.count("."))  # 4 -> 4.0.0, 0.27 -> 0.27.0
+        assert pinned[name] in (ver, padded), (name, pinned[name], ver)
