@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tests.testing.emu_helpers import Clock, Gateway, small_company
 
 from intacct_sdk.testing import Company, Emulator
-from testing.emu_helpers import Clock, Gateway, small_company
 
 
 @pytest.fixture

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.testing.emu_helpers import Clock, Gateway, created_recordno, fn, timesheet_xml
+
 from intacct_sdk.testing import Company, CustomField, Emulator
-from testing.emu_helpers import Clock, Gateway, created_recordno, fn, timesheet_xml
 
 
 def test_insert_assigns_sequences_defaults_and_timestamps(clock: Clock) -> None:

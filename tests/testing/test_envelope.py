@@ -5,9 +5,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
+from tests.testing.emu_helpers import LOGIN, Clock, Gateway, envelope, fn, records
 
 from intacct_sdk.testing import DEMO_CREDENTIALS, Emulator
-from testing.emu_helpers import LOGIN, Clock, Gateway, envelope, fn, records
 
 READ_CLASSES = "<readByQuery><object>CLASS</object><query></query></readByQuery>"
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from tests.testing.emu_helpers import Gateway, envelope, fn
+
 import intacct_sdk.testing as testing_pkg
 from intacct_sdk.testing import DEMO_CREDENTIALS, Emulator
-from testing.emu_helpers import Gateway, envelope, fn
 
 
 def test_all_is_importable() -> None:

@@ -7,9 +7,9 @@ import xml.etree.ElementTree as ET
 
 import httpx
 import pytest
+from tests.testing.emu_helpers import Gateway, envelope, fn
 
 from intacct_sdk.testing import Emulator, EmulatorResponse, RequestContext
-from testing.emu_helpers import Gateway, envelope, fn
 
 READ = fn("<readByQuery><object>CLASS</object><query/></readByQuery>")
 CREATE = fn("<create><CLASS><CLASSID>F1</CLASSID><NAME>f</NAME></CLASS></create>")

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.testing.emu_helpers import Clock, Gateway
 
 from intacct_sdk.testing import DEMO_CREDENTIALS, Company, CustomField, Emulator
-from testing.emu_helpers import Clock, Gateway
 
 OBJECTS = {
     "EMPLOYEE",

@@ -7,9 +7,9 @@ from xml.sax.saxutils import escape
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.testing.emu_helpers import Clock, Gateway, envelope, fn, small_company
 
 from intacct_sdk.testing import Company, Emulator
-from testing.emu_helpers import Clock, Gateway, envelope, fn, small_company
 
 # characters XML 1.0 allows in text (control characters make the whole request unreadable,
 # which test_junk_bodies_fail_at_control_level covers)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tests.testing.emu_helpers import Clock, Gateway, records
 
 from intacct_sdk.testing import Company, Emulator
-from testing.emu_helpers import Clock, Gateway, records
 
 
 def rbq(obj: str, query: str, fields: str = "*", pagesize: int | None = None) -> str:
@@ -358,7 +358,7 @@ def test_timestamps_and_dates_filter_chronologically(gw: Gateway, clock: Clock) 
 
 
 def test_timesheet_states_by_db_code(gw: Gateway) -> None:
-    from testing.emu_helpers import timesheet_xml
+    from tests.testing.emu_helpers import timesheet_xml
 
     gw.ok("<create>" + timesheet_xml(state="Submitted") + timesheet_xml() + "</create>")
     sub = gw.ok(

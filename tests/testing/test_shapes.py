@@ -6,10 +6,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from tests.testing.emu_helpers import LOGIN, Gateway, envelope, fn
+from tests.testing.test_postman import _reference
 
 from intacct_sdk.testing import Company
-from testing.emu_helpers import LOGIN, Gateway, envelope, fn
-from testing.test_postman import _reference
 
 FIXTURES = _reference() / "fixtures" / "intacct-sdk-php"
 pytestmark = pytest.mark.skipif(not FIXTURES.is_dir(), reason="shared reference folder not present")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tests.testing.emu_helpers import Gateway, created_recordno, records, timesheet_xml
 
 from intacct_sdk.testing import Company
-from testing.emu_helpers import Gateway, created_recordno, records, timesheet_xml
 
 
 def entry(extra: str) -> str:

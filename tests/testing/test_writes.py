@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tests.testing.emu_helpers import LOGIN, Clock, Gateway, created_recordno
 
 from intacct_sdk.testing import Company, Emulator
-from testing.emu_helpers import LOGIN, Clock, Gateway, created_recordno
 
 
 def find(company: Company, obj: str, field: str, value: str) -> dict[str, str] | None:

@@ -9,10 +9,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -21,10 +18,10 @@ from typing import Any
 
 import pytest
 from tests.timesync.engine_fixtures import FAST_RETRY, add_timesheets, credentials, live_timesheets
+from tests.timesync.sync_process import Killer, finish_sync, start_sync, write_sync_config
 
-from conftest import subprocess_env
 from intacct_sdk import Client, ClientOptions
-from intacct_sdk.testing import Emulator, EmulatorResponse, RequestContext
+from intacct_sdk.testing import Emulator
 from intacct_sdk.testing._faults import FaultPlan
 from intacct_sdk.testing._seed import demo_company
 from intacct_sdk.testing._server import serve
@@ -37,88 +34,9 @@ def _company() -> Any:
     return demo_company(employees=8, projects=6, tasks_per_project=3, customers=4)
 
 
-class _Killer:
-    """A fault injector that SIGKILLs the client process at one request."""
-
-    def __init__(self) -> None:
-        self.pid: int | None = None
-        self.at: int | None = None
-        self.when = "after"
-        self.fired = False
-
-    def _kill(self, number: int, when: str) -> None:
-        if self.pid is not None and number == self.at and when == self.when and not self.fired:
-            self.fired = True
-            os.kill(self.pid, signal.SIGKILL)
-
-    def before_request(self, ctx: RequestContext) -> EmulatorResponse | None:
-        self._kill(ctx.request_number, "before")
-        return None
-
-    def after_request(self, ctx: RequestContext, response: EmulatorResponse) -> EmulatorResponse:
-        self._kill(ctx.request_number, "after")
-        return response
-
-    def function_failure(
-        self, ctx: RequestContext, function: str, object_name: str | None
-    ) -> tuple[str, str] | None:
-        return None
-
-    def invalidate_sessions(self, ctx: RequestContext) -> bool:
-        return False
-
-
-def _config(folder: Path, url: str, emulator: Emulator) -> Path:
-    c = emulator.credentials
-    cfg = folder / "sync.toml"
-    cfg.write_text(
-        f"""
-[intacct]
-endpoint_url = "{url}"
-sender_id = "{c.sender_id}"
-sender_password = "{c.sender_password}"
-company_id = "{c.company_id}"
-user_id = "{c.user_id}"
-user_password = "{c.user_password}"
-
-[state]
-path = "state.db"
-
-[local]
-reference = "app.db"
-
-[push]
-target_state = "Approved"
-batch_size = 3
-""",
-        encoding="utf-8",
-    )
-    return cfg
-
-
-def _sync(cfg: Path, *extra: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "timesync.cli", "sync", "--config", str(cfg), *extra],
-        env=subprocess_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
-def _finish(proc: subprocess.Popen[str]) -> tuple[int, str]:
-    try:
-        out, _ = proc.communicate(timeout=120)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, _ = proc.communicate(timeout=30)
-        pytest.fail(f"sync did not finish:\n{out}")
-    return proc.returncode, out
-
-
 @pytest.fixture
-def loopback() -> Iterator[tuple[Emulator, _Killer, str]]:
-    killer = _Killer()
+def loopback() -> Iterator[tuple[Emulator, Killer, str]]:
+    killer = Killer()
     emulator = Emulator(_company(), faults=killer)
     with serve(emulator) as server:
         yield emulator, killer, server.url
@@ -133,26 +51,26 @@ CRASH_POINTS = [(offset, when) for offset in range(1, 9) for when in ("before", 
 @pytest.mark.slow
 @pytest.mark.parametrize(("offset", "when"), CRASH_POINTS)
 def test_sigkill_during_a_push_then_rerun_leaves_no_duplicate_and_nothing_lost(
-    loopback: tuple[Emulator, _Killer, str], tmp_path: Path, offset: int, when: str
+    loopback: tuple[Emulator, Killer, str], tmp_path: Path, offset: int, when: str
 ) -> None:
     emulator, killer, url = loopback
-    cfg = _config(tmp_path, url, emulator)
-    code, out = _finish(_sync(cfg))
+    cfg = write_sync_config(tmp_path, url, emulator)
+    code, out = finish_sync(start_sync(cfg))
     assert code == 0, out
     with ReferenceApp(tmp_path / "app.db") as app:
         ids = add_timesheets(app, 8)
 
     killer.at = emulator.stats.http_requests + offset
     killer.when = when
-    proc = _sync(cfg, "--object", "TIMESHEET")
+    proc = start_sync(cfg, "--object", "TIMESHEET")
     killer.pid = proc.pid
-    code, out = _finish(proc)
+    code, out = finish_sync(proc)
     assert killer.fired, f"the run finished before request {offset}: {out}"
     assert code == -signal.SIGKILL
 
     killer.pid = None
     for _ in range(2):
-        code, out = _finish(_sync(cfg))
+        code, out = finish_sync(start_sync(cfg))
     assert code == 0, out
 
     live = live_timesheets(emulator)

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from tests.timesync.engine_fixtures import FAST_RETRY, credentials
-from tests.timesync.test_engine_faults import _config, _finish, _Killer, _sync
+from tests.timesync.sync_process import Killer, finish_sync, start_sync, write_sync_config
 
 from intacct_sdk import Client, ClientOptions
 from intacct_sdk.testing import Emulator
@@ -79,8 +79,8 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 @pytest.fixture
-def loopback() -> Iterator[tuple[Emulator, _Killer, str]]:
-    killer = _Killer()
+def loopback() -> Iterator[tuple[Emulator, Killer, str]]:
+    killer = Killer()
     emulator = Emulator(_company(), faults=killer)
     with serve(emulator) as server:
         yield emulator, killer, server.url
@@ -93,22 +93,22 @@ CRASH_POINTS = [(n, when) for n in (2, 3, 5, 8, 12, 17) for when in ("before", "
 @pytest.mark.slow
 @pytest.mark.parametrize(("number", "when"), CRASH_POINTS)
 def test_sigkill_during_a_multi_page_pull_then_rerun_converges(
-    loopback: tuple[Emulator, _Killer, str],
+    loopback: tuple[Emulator, Killer, str],
     clean: dict[str, Any],
     tmp_path: Path,
     number: int,
     when: str,
 ) -> None:
     emulator, killer, url = loopback
-    cfg = _config(tmp_path, url, emulator)
+    cfg = write_sync_config(tmp_path, url, emulator)
     with cfg.open("a", encoding="utf-8") as f:
         f.write(f"\n[engine]\npage_size = {PAGE_SIZE}\n")
 
     killer.at = number
     killer.when = when
-    proc = _sync(cfg)
+    proc = start_sync(cfg)
     killer.pid = proc.pid
-    code, out = _finish(proc)
+    code, out = finish_sync(proc)
     assert killer.fired, f"the run finished before request {number}: {out}"
     assert code == -signal.SIGKILL
 
@@ -126,7 +126,7 @@ def test_sigkill_during_a_multi_page_pull_then_rerun_converges(
             assert _links(store, obj) == upto, obj
 
     killer.pid = None
-    code, out = _finish(_sync(cfg))
+    code, out = finish_sync(start_sync(cfg))
     assert code == 0, out
     with (
         SQLiteStateStore(tmp_path / "state.db") as store,

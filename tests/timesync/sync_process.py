@@ -1,0 +1,100 @@
+"""A ``timesync sync`` subprocess against a loopback emulator, and a fault injector that
+kills it with SIGKILL at a chosen request (shared by the crash tests of push and pull)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from tests.conftest import subprocess_env
+
+from intacct_sdk.testing import Emulator, EmulatorResponse, RequestContext
+
+__all__ = ["Killer", "finish_sync", "start_sync", "write_sync_config"]
+
+
+class Killer:
+    """A fault injector that SIGKILLs the client process at one request.
+
+    Set ``pid`` to the process, ``at`` to the request number and ``when`` to ``"before"``
+    (the request is not handled) or ``"after"`` (handled, the answer never arrives).
+    """
+
+    def __init__(self) -> None:
+        self.pid: int | None = None
+        self.at: int | None = None
+        self.when = "after"
+        self.fired = False
+
+    def _kill(self, number: int, when: str) -> None:
+        if self.pid is not None and number == self.at and when == self.when and not self.fired:
+            self.fired = True
+            os.kill(self.pid, signal.SIGKILL)
+
+    def before_request(self, ctx: RequestContext) -> EmulatorResponse | None:
+        self._kill(ctx.request_number, "before")
+        return None
+
+    def after_request(self, ctx: RequestContext, response: EmulatorResponse) -> EmulatorResponse:
+        self._kill(ctx.request_number, "after")
+        return response
+
+    def function_failure(
+        self, ctx: RequestContext, function: str, object_name: str | None
+    ) -> tuple[str, str] | None:
+        return None
+
+    def invalidate_sessions(self, ctx: RequestContext) -> bool:
+        return False
+
+
+def write_sync_config(folder: Path, url: str, emulator: Emulator) -> Path:
+    c = emulator.credentials
+    cfg = folder / "sync.toml"
+    cfg.write_text(
+        f"""
+[intacct]
+endpoint_url = "{url}"
+sender_id = "{c.sender_id}"
+sender_password = "{c.sender_password}"
+company_id = "{c.company_id}"
+user_id = "{c.user_id}"
+user_password = "{c.user_password}"
+
+[state]
+path = "state.db"
+
+[local]
+reference = "app.db"
+
+[push]
+target_state = "Approved"
+batch_size = 3
+""",
+        encoding="utf-8",
+    )
+    return cfg
+
+
+def start_sync(cfg: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "timesync.cli", "sync", "--config", str(cfg), *extra],
+        env=subprocess_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def finish_sync(proc: subprocess.Popen[str]) -> tuple[int, str]:
+    try:
+        out, _ = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate(timeout=30)
+        pytest.fail(f"sync did not finish:\n{out}")
+    return proc.returncode, out
