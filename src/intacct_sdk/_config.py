@@ -102,7 +102,7 @@ class Credentials:
     ``getAPISession`` and manages the session), or ``session_id`` (used as given, never renewed;
     ``endpoint_url`` should then be the endpoint that session belongs to).
 
-    Args:
+    Attributes:
         sender_id: Web Services sender ID.
         sender_password: Web Services sender password.
         company_id: Company ID to log in to.
@@ -281,7 +281,7 @@ class ClientOptions:
     Per-call options (a :class:`RequestOptions` dict) are merged over the client's defaults with
     :meth:`merge`, in the manner of stripe-python's ``RequestOptions``.
 
-    Args:
+    Attributes:
         timeout: Seconds for each HTTP request (connect, read, write and pool). Always set.
         retry: The retry policy for transient failures.
         unique_id: Send ``uniqueid=true`` so Intacct refuses to run a function control id twice;

@@ -63,7 +63,7 @@ class RetryPolicy:
     delay when ``honour_retry_after`` is set. Retrying stops after ``attempts`` attempts in all,
     or when the next wait would take the total time slept past ``max_wait``.
 
-    Args:
+    Attributes:
         attempts: Attempts in all, the first included (``1`` disables retries).
         initial_backoff: Seconds before the first retry (before jitter).
         max_backoff: Cap on one computed delay, in seconds.

@@ -38,7 +38,18 @@ Key = str | tuple[str, str]
 
 @attrs.frozen(slots=True)
 class CustomField:
-    """A custom field declared on an object (``lookup`` shows it with ISCUSTOM=true)."""
+    """A custom field declared on an object (``lookup`` shows it with ISCUSTOM=true).
+
+    Pass these to :class:`Company` (``custom_fields=``); :meth:`Company.add_custom_field`
+    declares one on an existing company, and :attr:`Company.custom_fields` lists them.
+
+    Attributes:
+        object_name: The object the field belongs to (``TIMESHEET``).
+        field_id: The field's ID as it appears in records and queries (``TIMESYNC_ID``).
+        datatype: The field's type (``TEXT``, ``DECIMAL``, ``DATE``, ``BOOLEAN``...): ``lookup``
+            reports it, written values are checked against it, filters compare by it.
+        label: The label ``lookup`` reports; empty shows the field ID.
+    """
 
     object_name: str
     field_id: str
@@ -47,7 +58,16 @@ class CustomField:
 
 
 def to_wire_value(value: Any) -> str | None:
-    """Convert a Python value to the gateway's display format (None stays None)."""
+    """Convert a Python value to the gateway's display format (None stays None).
+
+    Args:
+        value: A bool (``true``/``false``), datetime (``MM/DD/YYYY HH:MM:SS``, its zone
+            ignored), date (``MM/DD/YYYY``), Decimal (fixed-point, no exponent), or anything
+            else (``str()``).
+
+    Returns:
+        The text the gateway would show, or None for None.
+    """
     if value is None:
         return None
     if isinstance(value, bool):
@@ -91,16 +111,52 @@ class _Table:
 class Company:
     """The data of one emulated Intacct company.
 
+    Records live in memory, one table per object, as flat ``dict[str, str]`` keyed by the
+    gateway's field names. Give ``path`` to keep them in a SQLite file as well: an existing
+    file is loaded (records, custom fields, dimensions, entity count and the control IDs seen),
+    and every committed change is written through, so a company outlives its process.
+
+    The data methods meant for tests (:meth:`insert`, :meth:`bulk_insert`, :meth:`get`,
+    :meth:`records`, the declarations, :meth:`close`) hold :attr:`lock`, the lock the
+    :class:`Emulator` holds while it handles a request, so they are safe to call while the
+    emulator serves other threads. The lower-level methods the emulator itself uses
+    (:meth:`table`, :meth:`find`, :meth:`put`, :meth:`begin`...) take no lock: hold
+    :attr:`lock` around them.
+
     Args:
-        path: SQLite file to keep the data in (loaded on open, written through on every
-            committed change); None keeps everything in memory.
-        entities: number of entities of a multi-entity company (0: single-entity). When
-            non-zero, LOCATIONID is required on employees, projects and timesheet entries.
-        name: the company ID clients log in to.
-        clock: returns the current aware time; WHENCREATED/WHENMODIFIED come from it.
-        timezone: the zone WHENCREATED/WHENMODIFIED are written in (default UTC).
-        custom_fields: custom fields to declare (see :meth:`add_custom_field`).
-        dimensions: user-defined dimensions to declare (see :meth:`add_dimension`).
+        path: SQLite file to keep the data in (created if missing, loaded if present); None
+            keeps everything in memory.
+        entities: Number of entities of a multi-entity company (0: single-entity; a file's
+            saved count is used when this is 0). When non-zero, gateway writes need a
+            LOCATIONID on employees, projects, timesheet entries and expense lines (an
+            entity session fills it in). It creates no entity locations: use
+            :func:`empty_company` or :func:`demo_company` for those.
+        name: The company ID (``DEMO``); it names the company in logs and reprs, while the
+            emulator's credentials decide which company ID a login accepts.
+        clock: Returns the current aware time; WHENCREATED/WHENMODIFIED come from it
+            (default: the system clock, in UTC).
+        timezone: The zone WHENCREATED/WHENMODIFIED are written in (default UTC).
+        custom_fields: Custom fields to declare (see :meth:`add_custom_field`).
+        dimensions: Names of user-defined dimensions to declare, each labelled with its name
+            in title case (see :meth:`add_dimension`).
+
+    Raises:
+        sqlite3.Error: ``path`` cannot be opened as a SQLite database.
+
+    Attributes:
+        name: The company ID given.
+        entities: The number of entities.
+        clock: The clock in use (an :class:`Emulator` given a clock replaces it).
+        timezone: The zone timestamps are written in.
+        lock: The re-entrant lock guarding the data (see above).
+
+    Examples:
+        >>> from intacct_sdk.testing import Company
+        >>> company = Company()
+        >>> company.insert("DEPARTMENT", {"DEPARTMENTID": "ENG", "TITLE": "Engineering"})
+        1
+        >>> company.get("DEPARTMENT", 1)["STATUS"]
+        'active'
     """
 
     def __init__(
@@ -139,7 +195,15 @@ class Company:
     # definitions
 
     def definition(self, object_name: str) -> ObjectDef | None:
-        """The object's definition in this company (with its custom fields), or None."""
+        """The definition of a standard object in this company, with its custom fields.
+
+        Args:
+            object_name: The object's name, in any case (``employee`` or ``EMPLOYEE``).
+
+        Returns:
+            The fields and rules of the object, or None when the emulator does not implement
+            it (user-defined dimensions included: see :meth:`resolve`).
+        """
         name = object_name.upper()
         d = self._defs.get(name)
         if d is not None:
@@ -166,18 +230,31 @@ class Company:
 
     @property
     def custom_fields(self) -> tuple[CustomField, ...]:
-        """Custom fields declared in this company."""
+        """Custom fields declared in this company, in the order declared (a copy)."""
         return tuple(self._custom)
 
     @property
     def dimensions(self) -> Mapping[str, str]:
-        """User-defined dimensions: object name -> label."""
+        """User-defined dimensions: object name (upper case) -> label, as a copy."""
         return dict(self._dimensions)
 
     def add_custom_field(
         self, object_name: str, field_id: str, datatype: str = "TEXT", label: str = ""
     ) -> None:
-        """Declare a custom field on an object (writable, readable and filterable)."""
+        """Declare a custom field on an object (writable, readable and filterable).
+
+        Names are upper-cased. Declaring the same field again with the same arguments does
+        nothing. The object name is not checked: a field on an object the emulator does not
+        implement is kept but never shows. With a SQLite file, the declaration is saved
+        at once.
+
+        Args:
+            object_name: The object to add the field to (``TIMESHEET``).
+            field_id: The field's ID (``TIMESYNC_ID``).
+            datatype: The field's type (``TEXT``, ``DECIMAL``, ``DATE``...): ``lookup`` reports
+                it, written values are checked against it, filters compare by it.
+            label: The label ``lookup`` reports; empty shows the field ID.
+        """
         with self.lock:
             cf = CustomField(object_name.upper(), field_id.upper(), datatype.upper(), label)
             if cf not in self._custom:
@@ -186,7 +263,18 @@ class Company:
                 self._save_meta()
 
     def add_dimension(self, name: str, label: str = "") -> None:
-        """Declare a user-defined dimension: an object ``name`` plus ``GLDIM<name>`` on lines."""
+        """Declare a user-defined dimension: an object ``name`` plus ``GLDIM<name>`` on lines.
+
+        The dimension becomes an object of its own (records with ID and NAME, read and
+        written like any other) and a ``GLDIM<name>`` field on timesheet entries and expense
+        lines that must name one of its records. ``getDimensions`` lists it. Declaring a
+        name again does nothing (its label stays). With a SQLite file, the declaration is
+        saved at once.
+
+        Args:
+            name: The dimension's object name, in any case (stored upper-cased).
+            label: Its label; empty uses ``name`` in title case.
+        """
         with self.lock:
             key = name.upper()
             if key not in self._dimensions:
@@ -195,7 +283,14 @@ class Company:
                 self._save_meta()
 
     def udd_definition(self, object_name: str) -> ObjectDef | None:
-        """Definition of a user-defined dimension object, or None."""
+        """The definition of a user-defined dimension's object.
+
+        Args:
+            object_name: The dimension's name, in any case.
+
+        Returns:
+            Its fields and rules, or None when no such dimension is declared.
+        """
         name = object_name.upper()
         if name not in self._dimensions:
             return None
@@ -206,30 +301,97 @@ class Company:
         return d
 
     def resolve(self, object_name: str) -> ObjectDef | None:
-        """Standard object or user-defined dimension named ``object_name``."""
+        """The definition of a standard object or user-defined dimension.
+
+        Args:
+            object_name: The object's name, in any case.
+
+        Returns:
+            Its fields and rules (a standard object first, then a dimension), or None when
+            the company knows no such object.
+        """
         return self.definition(object_name) or self.udd_definition(object_name)
 
     # -----------------------------------------------------------------------------------------
     # time
 
     def now(self) -> datetime:
-        """Current time in the company's zone."""
+        """The current time from :attr:`clock`, in the company's zone.
+
+        Returns:
+            An aware datetime in :attr:`timezone`.
+        """
         return self.clock().astimezone(self.timezone)
 
     def stamp(self) -> str:
-        """Current time as a WHENMODIFIED value."""
+        """The current time as a WHENMODIFIED value.
+
+        Returns:
+            :meth:`now` as ``MM/DD/YYYY HH:MM:SS``.
+        """
         return self.now().strftime("%m/%d/%Y %H:%M:%S")
 
     # -----------------------------------------------------------------------------------------
     # public data access (seed path and tests)
 
     def insert(self, object_name: str, record: Mapping[str, Any]) -> int:
-        """Add a record without referential checks; returns its RECORDNO.
+        """Add a record as it is, with none of the checks a gateway ``create`` makes.
 
-        RECORDNO is taken from the record when present, else the next in sequence. The ID
-        field defaults to the RECORDNO when the object numbers its records, STATUS to
-        ``active``, WHENCREATED/WHENMODIFIED to now. A timesheet's ``TIMESHEETENTRIES`` (list
-        of mappings) become TIMESHEETENTRY records; likewise expense ``EEXPENSESITEMS``.
+        Nothing is validated: not required fields, not references to other records, not
+        field names, not duplicate IDs (a second record with the same ID takes the ID's
+        place in lookups by ID; both stay). That makes it the way to set up states a client
+        could not create, such as approved timesheets or records of another system.
+
+        Keys are upper-cased; nested mappings become dotted keys (``{"PERSONALINFO":
+        {"EMAIL1": ...}}`` is stored as ``PERSONALINFO.EMAIL1``); values are converted to the
+        gateway's display formats (``true``/``false``, ``MM/DD/YYYY``, ``MM/DD/YYYY
+        HH:MM:SS``, fixed-point decimals); None values are left out; a list of plain values is
+        a multi-select value joined with ``#~#``.
+
+        RECORDNO is taken from the record when it holds digits (a RECORDNO in use replaces
+        that record), else the next in sequence. Defaults fill what is missing: the ID field
+        takes the RECORDNO for objects that number their records (EMPLOYEE, PROJECT, TASK,
+        CUSTOMER, EEXPENSES), STATUS is ``active`` where the object has one, a few objects
+        have further defaults (a timesheet's UOM, an expense report's STATE and currency), and
+        WHENCREATED/WHENMODIFIED are :meth:`stamp`. A timesheet's ``TIMESHEETENTRIES`` (a list
+        of mappings) become TIMESHEETENTRY records linked by TIMESHEETKEY, with LINENO 1, 2,
+        ... and the timesheet's STATE unless given; likewise an expense report's
+        ``EEXPENSESITEMS``. The change is committed to the SQLite file, if any. Thread-safe.
+
+        Args:
+            object_name: The object, in any case (a standard object or a declared dimension).
+            record: Field names to values.
+
+        Returns:
+            The record's RECORDNO.
+
+        Raises:
+            ValueError: The company knows no object named ``object_name``.
+
+        Examples:
+            >>> from datetime import date
+            >>> from decimal import Decimal
+            >>> from intacct_sdk.testing import Company
+            >>> company = Company()
+            >>> employee = {"EMPLOYEEID": "E1", "PERSONALINFO": {"EMAIL1": "ada@example.com"}}
+            >>> company.insert("employee", employee)
+            1
+            >>> entries = [{"ENTRYDATE": date(2025, 1, 6), "QTY": Decimal("7.5")}]
+            >>> company.insert(
+            ...     "TIMESHEET",
+            ...     {
+            ...         "EMPLOYEEID": "E1",
+            ...         "BEGINDATE": date(2025, 1, 6),
+            ...         "STATE": "Approved",
+            ...         "TIMESHEETENTRIES": entries,
+            ...     },
+            ... )
+            1
+            >>> entry = company.get("TIMESHEETENTRY", 1)
+            >>> entry["TIMESHEETKEY"], entry["LINENO"], entry["QTY"], entry["STATE"]
+            ('1', '1', '7.5', 'Approved')
+            >>> company.get("EMPLOYEE", 1)["PERSONALINFO.EMAIL1"]
+            'ada@example.com'
         """
         with self.lock:
             d = self._require(object_name)
@@ -239,7 +401,18 @@ class Company:
             return rn
 
     def bulk_insert(self, object_name: str, records: Iterable[Mapping[str, Any]]) -> None:
-        """Add many records at once (the fast seed path; one SQLite commit)."""
+        """Add many records of one object, as :meth:`insert` does, in one go.
+
+        The fast path for seeding: one lock, one timestamp for every record, one SQLite
+        commit at the end. Thread-safe.
+
+        Args:
+            object_name: The object, in any case.
+            records: The records (any iterable; consumed once).
+
+        Raises:
+            ValueError: The company knows no object named ``object_name``.
+        """
         with self.lock:
             d = self._require(object_name)
             now = self.stamp()
@@ -248,21 +421,55 @@ class Company:
             self._commit_db()
 
     def get(self, object_name: str, record_no: int) -> dict[str, Any] | None:
-        """A copy of one record, or None."""
+        """A copy of one record, by RECORDNO. Thread-safe.
+
+        Args:
+            object_name: The object, in any case.
+            record_no: The record's RECORDNO.
+
+        Returns:
+            A copy of the record (changing it changes nothing stored), or None when there is
+            no such record or no such object.
+        """
         with self.lock:
             t = self._tables.get(object_name.upper())
             row = t.rows.get(int(record_no)) if t else None
             return dict(row) if row is not None else None
 
     def records(self, object_name: str) -> Iterator[dict[str, Any]]:
-        """Copies of every record of an object, in RECORDNO order."""
+        """Copies of every record of an object, in RECORDNO order.
+
+        The records are copied when this is called, under :attr:`lock`, so iterating is safe
+        while the emulator changes the company; later changes do not show.
+
+        Args:
+            object_name: The object, in any case.
+
+        Returns:
+            An iterator over the copies (empty for an object with no records, or unknown).
+
+        Examples:
+            >>> from intacct_sdk.testing import Company
+            >>> company = Company()
+            >>> rows = [{"CLASSID": "A"}, {"CLASSID": "B", "STATUS": "inactive"}]
+            >>> company.bulk_insert("CLASS", rows)
+            >>> [(r["RECORDNO"], r["CLASSID"], r["STATUS"]) for r in company.records("class")]
+            [('1', 'A', 'active'), ('2', 'B', 'inactive')]
+        """
         with self.lock:
             t = self._tables.get(object_name.upper())
             rows = [dict(r) for r in t.rows.values()] if t else []
         return iter(rows)
 
     def count(self, object_name: str) -> int:
-        """Number of records of an object."""
+        """The number of records of an object.
+
+        Args:
+            object_name: The object, in any case.
+
+        Returns:
+            How many records it has (0 for an unknown object).
+        """
         t = self._tables.get(object_name.upper())
         return len(t.rows) if t else 0
 
@@ -270,7 +477,18 @@ class Company:
     # internal data access (the emulator)
 
     def table(self, object_name: str) -> _Table:
-        """The live table of an object (created empty on first use)."""
+        """The live table of an object, for the emulator (created empty on first use).
+
+        Tests should prefer :meth:`get`, :meth:`records` and :meth:`count`. Not locked: hold
+        :attr:`lock`.
+
+        Args:
+            object_name: The object, in any case.
+
+        Returns:
+            The table itself: its ``rows`` (RECORDNO -> record, in RECORDNO order), ``by_id``
+            (ID key -> RECORDNO) and ``seq`` (the last RECORDNO given out).
+        """
         name = object_name.upper()
         t = self._tables.get(name)
         if t is None:
@@ -285,7 +503,16 @@ class Company:
         return d
 
     def id_key(self, d: ObjectDef, rec: Mapping[str, Any]) -> Key | None:
-        """The index key of a record (scoped for tasks), or None when it has no ID."""
+        """The key a record is indexed under for lookups by ID.
+
+        Args:
+            d: The record's object definition.
+            rec: The record.
+
+        Returns:
+            The ID as text, ``(PROJECTID, TASKID)`` for a task (task IDs are unique within
+            their project only), or None when the object has no ID field or the record no ID.
+        """
         idf = d.id_field
         if idf is None:
             return None
@@ -297,7 +524,15 @@ class Company:
         return str(v)
 
     def find(self, object_name: str, key: Key) -> dict[str, Any] | None:
-        """The live record with this ID key, or None."""
+        """The live record with an ID key, for the emulator (not a copy; not locked).
+
+        Args:
+            object_name: The object, in any case.
+            key: The ID key (see :meth:`id_key`): ``"E1"``, or ``("P1", "T1")`` for a task.
+
+        Returns:
+            The stored record itself (change it through :meth:`put`), or None.
+        """
         t = self._tables.get(object_name.upper())
         if t is None:
             return None
@@ -305,7 +540,14 @@ class Company:
         return t.rows.get(rn) if rn is not None else None
 
     def next_recordno(self, object_name: str) -> int:
-        """Reserve the next RECORDNO of an object."""
+        """Reserve the next RECORDNO of an object (a rollback gives it back; not locked).
+
+        Args:
+            object_name: The object, in any case.
+
+        Returns:
+            The new RECORDNO: one more than the highest given out so far.
+        """
         t = self.table(object_name)
         name = object_name.upper()
         if name not in self._seq_snapshot and self._undo is not None:
@@ -351,7 +593,19 @@ class Company:
         return rn
 
     def put(self, d: ObjectDef, rec: dict[str, Any]) -> None:
-        """Insert or replace a live record (logged for rollback, written through)."""
+        """Insert or replace a live record, for the emulator (not locked).
+
+        The record is stored as given, under its RECORDNO, and indexed by its ID. Inside a
+        unit of work (:meth:`begin`) the change is logged for :meth:`rollback`; with a SQLite
+        file it is written (committed by :meth:`commit`).
+
+        Args:
+            d: The object's definition.
+            rec: The flat record; it must hold RECORDNO.
+
+        Raises:
+            KeyError: ``rec`` has no RECORDNO.
+        """
         t = self.table(d.name)
         rn = int(rec["RECORDNO"])
         old = t.rows.get(rn)
@@ -372,7 +626,15 @@ class Company:
             )
 
     def remove(self, d: ObjectDef, record_no: int) -> None:
-        """Delete a live record (logged for rollback, written through)."""
+        """Delete a live record, for the emulator (not locked; no-op when it is missing).
+
+        Inside a unit of work the change is logged for :meth:`rollback`; with a SQLite file it
+        is written (committed by :meth:`commit`).
+
+        Args:
+            d: The object's definition.
+            record_no: The record's RECORDNO.
+        """
         t = self.table(d.name)
         old = t.rows.pop(record_no, None)
         if old is None:
@@ -391,12 +653,15 @@ class Company:
     # units of work
 
     def begin(self) -> None:
-        """Start logging changes so :meth:`rollback` can undo them."""
+        """Start a unit of work: log changes so :meth:`rollback` can undo them.
+
+        The emulator wraps every request in ``begin`` ... :meth:`end`, holding :attr:`lock`.
+        """
         self._undo = []
         self._seq_snapshot = {}
 
     def commit(self) -> None:
-        """Keep the changes since :meth:`begin` (and write them through to SQLite)."""
+        """Keep the changes since :meth:`begin` or the last commit (and commit SQLite)."""
         self._commit_db()
         self._undo = [] if self._undo is not None else None
         self._seq_snapshot = {}
@@ -430,7 +695,7 @@ class Company:
         self._seq_snapshot = {}
 
     def end(self) -> None:
-        """Stop logging changes (after a request)."""
+        """End the unit of work: stop logging changes (call :meth:`commit` first to keep them)."""
         self._undo = None
         self._seq_snapshot = {}
 
@@ -438,11 +703,24 @@ class Company:
     # replay protection (uniqueid=true)
 
     def seen_control_id(self, control_id: str) -> bool:
-        """Whether a function with this control ID already ran to completion."""
+        """Whether a function with this control ID already ran to completion.
+
+        Args:
+            control_id: A function's control ID.
+
+        Returns:
+            True when :meth:`remember_control_id` recorded it (and has not forgotten it).
+        """
         return control_id in self._controlids
 
     def remember_control_id(self, control_id: str, limit: int = 200_000) -> None:
-        """Record a completed function's control ID (the oldest are forgotten past ``limit``)."""
+        """Record a completed function's control ID, for ``uniqueid=true`` replays.
+
+        Args:
+            control_id: The function's control ID.
+            limit: How many IDs to keep in memory; past it the oldest is forgotten. With a
+                SQLite file every ID is also saved there (and loaded again on open).
+        """
         self._controlids[control_id] = None
         if len(self._controlids) > limit:
             oldest = next(iter(self._controlids))
@@ -515,7 +793,11 @@ class Company:
         self._db.commit()
 
     def close(self) -> None:
-        """Close the SQLite file, if any (the in-memory data stays usable)."""
+        """Commit and close the SQLite file, if any (idempotent; thread-safe).
+
+        The in-memory data stays usable, but later changes are no longer saved. Using the
+        company as a context manager closes it on exit.
+        """
         with self.lock:
             if self._db is not None:
                 self._db.commit()

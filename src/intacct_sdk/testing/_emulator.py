@@ -71,7 +71,19 @@ WRITE_FUNCTION_NAMES = frozenset({"create", "update", "delete", "approve", "decl
 
 @attrs.frozen(slots=True)
 class EmulatorCredentials:
-    """The Web Services sender and the company user the emulator accepts."""
+    """The Web Services sender and the company user the emulator accepts.
+
+    The field names are those of :class:`intacct_sdk.Credentials`, so
+    ``Credentials(**attrs.asdict(creds))`` gives a client that logs in. The passwords are left
+    out of the repr.
+
+    Attributes:
+        sender_id: The Web Services sender ID (``<senderid>``).
+        sender_password: The sender's password (``<password>`` in ``<control>``).
+        company_id: The company ID a login must name (compared without case).
+        user_id: The Web Services user ID (compared exactly).
+        user_password: That user's password.
+    """
 
     sender_id: str
     sender_password: str = attrs.field(repr=False)
@@ -87,15 +99,28 @@ DEMO_CREDENTIALS = EmulatorCredentials(
     user_id="demo-user",
     user_password="demo-user-password",  # noqa: S106 - documented demo value
 )
+"""The credentials an :class:`Emulator` accepts unless given others (documented demo values):
+sender ``demo-sender`` / ``demo-sender-password``, company ``DEMO``, user ``demo-user`` /
+``demo-user-password``."""
 
 
 @attrs.frozen(slots=True)
 class EmulatorResponse:
     """A raw HTTP answer of the emulator.
 
+    The loopback server and the in-process transport turn it into the real thing; a
+    :class:`FaultInjector` may return one of its own or alter this one.
+
     Attributes:
-        disconnect: drop the connection instead of answering (after any commit).
-        delay: seconds to wait before answering (slow responses).
+        status: The HTTP status code: 200 for every gateway answer, errors included; 404 or
+            405 for a wrong path or method; a fault's own (502, 503, 524, 429...).
+        headers: Response headers (``Content-Type`` ...; the server sets Content-Length).
+        body: The response body.
+        disconnect: Drop the connection instead of answering (after any commit): the server
+            resets the TCP connection, the transport raises ``httpx.RemoteProtocolError``.
+        delay: Seconds to wait before answering (slow responses): the server holds the answer
+            back (``stop()`` cuts the wait short); the transport sleeps, or raises
+            ``httpx.ReadTimeout`` at once when the delay exceeds the request's read timeout.
     """
 
     status: int
@@ -107,7 +132,16 @@ class EmulatorResponse:
 
 @attrs.frozen(slots=True)
 class RequestContext:
-    """What fault injectors see of a request."""
+    """What fault injectors see of a request.
+
+    Attributes:
+        request_number: The request's number, from 1, in the order the emulator received
+            requests (every HTTP request counts, faulted and malformed ones too).
+        is_write: Whether a function changes data: create, update, delete, approve, decline,
+            or a legacy ``create_...``, ``update_...`` or ``delete_...``.
+        function_names: The function names (the first child of each ``<function>``), in
+            order; empty when the body is not a request the emulator can read.
+    """
 
     request_number: int
     is_write: bool
@@ -115,29 +149,72 @@ class RequestContext:
 
 
 class FaultInjector(Protocol):
-    """Hooks the emulator calls on every request (`FaultPlan` in `_faults.py` implements them)."""
+    """Hooks the emulator calls on every request; :class:`FaultPlan` implements them.
+
+    For each request, the emulator calls :meth:`before_request`; unless that answers, it calls
+    :meth:`invalidate_sessions` and then :meth:`function_failure` for each function it runs
+    (these two only for a POST to the gateway path with a readable body, holding the
+    company's lock), and :meth:`after_request` with its answer. The emulator serves
+    several threads at once, so an injector that keeps state must be thread-safe.
+    """
 
     def before_request(self, ctx: RequestContext) -> EmulatorResponse | None:
-        """Answer instead of handling (502/503/429 ...), or None to go on."""
+        """Decide whether to answer before the request is handled.
+
+        Args:
+            ctx: The request.
+
+        Returns:
+            The answer to give instead of handling the request (502, 503, 429, a reset...),
+            or None to handle it.
+        """
 
     def after_request(self, ctx: RequestContext, response: EmulatorResponse) -> EmulatorResponse:
-        """Replace or alter the response after handling (524, lost response, slow)."""
+        """Replace or alter the answer of a handled request (524, lost response, slow).
+
+        Args:
+            ctx: The request.
+            response: The emulator's answer (any write in it is already committed).
+
+        Returns:
+            The answer to send: ``response`` itself to change nothing.
+        """
 
     def function_failure(
         self, ctx: RequestContext, function: str, object_name: str | None
     ) -> tuple[str, str] | None:
-        """(errorno, description) to fail that one function transiently, else None."""
+        """Decide whether one function fails with a transient error instead of running.
+
+        Args:
+            ctx: The request.
+            function: The function's name (``readByQuery``, ``create``...).
+            object_name: The object it works on, upper-cased, or None when it names none.
+
+        Returns:
+            ``(errorno, description)`` of the error to answer with, or None to run it.
+        """
 
     def invalidate_sessions(self, ctx: RequestContext) -> bool:
-        """True to drop every session before the request is handled."""
+        """Decide whether to drop every session before the request is handled.
+
+        Args:
+            ctx: The request.
+
+        Returns:
+            True to drop them (a request that uses a session ID then fails authentication).
+        """
 
 
 class EmulatorStats:
-    """Counts of what the emulator served (thread-safe).
+    """Counts of what the emulator served (thread-safe), in :attr:`Emulator.stats`.
 
     Attributes:
-        http_requests: every HTTP request received, faulted ones included.
-        functions: functions run, keyed by (function name, object name or None).
+        http_requests: Every HTTP request received, faulted and malformed ones included.
+        functions: Functions run, keyed by ``(function name, object name or None)``, the
+            object upper-cased (``("readByQuery", "EMPLOYEE")``). A function failed by an
+            injected ``function`` fault counts; one refused as a duplicate control ID, or in
+            a request that failed before its functions ran (authentication, a fault answered
+            before handling), does not.
     """
 
     def __init__(self) -> None:
@@ -147,7 +224,7 @@ class EmulatorStats:
 
     @property
     def total_functions(self) -> int:
-        """All functions run."""
+        """All functions run: the sum of :attr:`functions`."""
         with self._lock:
             return sum(self.functions.values())
 
@@ -203,15 +280,36 @@ def _schema_error(text: str) -> _ControlFailure:
 class Emulator:
     """An in-memory Sage Intacct XML gateway over a :class:`Company`.
 
+    It reads raw request bodies and writes raw answers (:meth:`handle`); reach it in process
+    with :meth:`transport` or over HTTP with :meth:`serve`. Requests are handled one at a time
+    under the company's lock, so one emulator may serve many threads.
+
     Args:
-        company: the data (a new empty company when None).
-        credentials: the sender and user accepted.
-        faults: optional fault injector.
-        session_duration: how long a session lives after its last use.
-        clock: returns the current aware time (also used for the company's timestamps).
-        endpoint_url: the URL getAPISession reports (default: from the request's Host header).
-        result_ttl: how long a readByQuery result set stays available to readMore.
-        dimension_labels: renamed terminology reported by getDimensions (e.g. Cost Center).
+        company: The data (a new, empty in-memory company when None).
+        credentials: The sender and user accepted (default :data:`DEMO_CREDENTIALS`).
+        faults: A fault injector such as :class:`FaultPlan`, or None for none.
+        session_duration: How long a session lives after its last use (sliding expiry).
+        clock: Returns the current aware time, for sessions and result sets; it also replaces
+            the clock of ``company``, whose timestamps then come from it. None uses the
+            company's clock.
+        endpoint_url: The endpoint URL getAPISession reports (default: ``http://`` plus the
+            request's Host header plus the gateway path).
+        result_ttl: How long a readByQuery result set stays available to readMore after its
+            last use.
+        dimension_labels: Renamed terminology that getDimensions reports for standard
+            dimensions, by object name (``{"DEPARTMENT": "Cost Center"}``).
+
+    Attributes:
+        company: The company served.
+        credentials: The credentials accepted.
+        faults: The fault injector (may be replaced between requests).
+        stats: What the emulator has served so far.
+
+    Examples:
+        >>> from intacct_sdk.testing import Emulator, FaultPlan, demo_company
+        >>> emulator = Emulator(demo_company(employees=5), faults=FaultPlan.parse("lost@3"))
+        >>> emulator.company.count("EMPLOYEE")
+        5
     """
 
     def __init__(
@@ -246,22 +344,62 @@ class Emulator:
     # -----------------------------------------------------------------------------------------
 
     def transport(self) -> EmulatorTransport:
-        """An httpx transport (sync and async) answering from this emulator, without sockets."""
+        """An httpx transport (sync and async) answering from this emulator, without sockets.
+
+        Returns:
+            A new :class:`EmulatorTransport`; pass it as ``transport=`` to
+            :class:`intacct_sdk.Client`, :class:`intacct_sdk.AsyncClient` or an httpx client.
+            The client's endpoint URL is kept (its host shows in getAPISession's answer) but
+            nothing goes over the network.
+
+        Examples:
+            >>> import attrs
+            >>> from intacct_sdk import Client, Credentials
+            >>> from intacct_sdk.testing import Emulator, demo_company
+            >>> emulator = Emulator(demo_company(employees=3))
+            >>> credentials = Credentials(**attrs.asdict(emulator.credentials))
+            >>> with Client(credentials, transport=emulator.transport()) as client:
+            ...     [e["EMPLOYEEID"] for e in client.query("EMPLOYEE", ["EMPLOYEEID"])]
+            ['E00001', 'E00002', 'E00003']
+        """
         from intacct_sdk.testing._transport import EmulatorTransport
 
         return EmulatorTransport(self)
 
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> EmulatorServer:
-        """Serve this emulator over HTTP on ``host:port`` (a free port when 0).
+        """Serve this emulator over HTTP on ``host:port``, in background threads.
 
-        Returns a started server; use it as a context manager, or call ``stop()``.
+        Args:
+            host: The address to bind; loopback by default. Any other address exposes the
+                emulator, and the credentials it accepts, to the network.
+            port: The port to bind; 0 picks a free one (read it from the server's ``port``).
+
+        Returns:
+            A server that is already listening; use it as a context manager, or call its
+            ``stop()``.
+
+        Raises:
+            OSError: The address cannot be bound (a port in use, an unknown host).
+
+        Examples:
+            >>> import attrs
+            >>> from intacct_sdk import Client, Credentials
+            >>> from intacct_sdk.testing import Emulator, demo_company
+            >>> emulator = Emulator(demo_company(employees=3))
+            >>> with emulator.serve() as server:
+            ...     credentials = Credentials(
+            ...         **attrs.asdict(emulator.credentials), endpoint_url=server.url
+            ...     )
+            ...     with Client(credentials) as client:
+            ...         len(list(client.query("EMPLOYEE", ["EMPLOYEEID"])))
+            3
         """
         from intacct_sdk.testing._server import serve
 
         return serve(self, host, port)
 
     def invalidate_sessions(self) -> None:
-        """Drop every session (clients must log in again)."""
+        """Drop every session: requests using a session ID fail until the client logs in again."""
         with self._lock:
             self._sessions.clear()
 
@@ -273,7 +411,23 @@ class Emulator:
         path: str = GATEWAY_PATH,
         headers: Mapping[str, str] | None = None,
     ) -> EmulatorResponse:
-        """Answer one raw HTTP request (thread-safe)."""
+        """Answer one raw HTTP request (thread-safe).
+
+        Gateway errors never raise: they are in the answer, as the gateway gives them (a
+        control or authentication failure, or one failed result per function). A function
+        that fails unexpectedly inside the emulator answers ``DL02000001`` and is logged.
+
+        Args:
+            body: The request body (the XML envelope).
+            method: The HTTP method; anything but POST answers 405 with a gateway error.
+            path: The URL path (a query string is ignored); anything but the gateway path
+                ``/ia/xml/xmlgw.phtml`` answers 404 with an HTML page.
+            headers: The request headers; only Host is read (for the endpoint URL that
+                getAPISession reports).
+
+        Returns:
+            The answer, possibly replaced or altered by the fault injector.
+        """
         number = self.stats._request()
         root: ET.Element | None = None
         parse_error: WireError | None = None

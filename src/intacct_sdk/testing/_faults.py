@@ -33,8 +33,10 @@ inclusive range ``N-M``; entries may repeat a kind. The kinds:
     Every open session is dropped before the request is handled, as when sessions are revoked
     or time out early; the request (if it uses a session id) fails authentication.
 ``function``
-    One function fails with a transient error (``DL02000001``) while the rest of the request is
-    handled normally. PARAM restricts it to one function name (``function=readByQuery``).
+    A function fails with a transient error (``DL02000001``) while the rest of the request is
+    handled normally. PARAM restricts it to one function name (``function=readByQuery``). By
+    rate, each function is drawn on its own; by schedule, every function of the scheduled
+    request (that PARAM names, if given) fails.
 
 Rates are probabilities per eligible request, drawn from a seeded generator keyed by the
 request number, so a plan with the same seed makes the same choices in every run, whatever the
@@ -89,7 +91,11 @@ _TRANSIENT_DESCRIPTION: Final = "There was an error processing the request."
 
 
 class FaultSpecError(ValueError):
-    """A fault spec string or rule is invalid; the message names the offending entry."""
+    """A fault spec string, rule or plan is invalid; the message names the offending entry.
+
+    Raised by :meth:`FaultPlan.parse`, :class:`FaultRule` and :class:`FaultPlan`. It is a
+    ``ValueError``, so code that checks user input with ``except ValueError`` catches it.
+    """
 
 
 def _check_rule(rule: FaultRule) -> None:
@@ -132,12 +138,31 @@ def _request_numbers(values: Iterable[int]) -> frozenset[int]:
 class FaultRule:
     """One fault kind, applied by rate or to a set of request numbers.
 
+    Give exactly one of ``rate`` and ``requests``. :meth:`FaultPlan.parse` builds these from
+    a spec string; :meth:`to_spec` writes one back.
+
     Attributes:
-        kind: What happens (see the module documentation).
-        rate: Probability per eligible request (or per function, for ``function``), or None.
-        requests: Request numbers (1-based) the fault applies to, or empty when by rate.
-        param: The kind's parameter as text: seconds for ``http429`` (Retry-After) and
-            ``slow`` (delay); a function name for ``function``; otherwise None.
+        kind: What happens: ``http502``, ``http503``, ``http524``, ``http429``, ``slow``,
+            ``reset``, ``lost``, ``session`` or ``function`` (see :meth:`FaultPlan.parse`).
+        rate: Probability from 0 to 1 per eligible request (per function, for
+            ``function``), or None for a schedule.
+        requests: Request numbers (from 1) the fault applies to, any iterable of ints
+            (stored as a frozenset), or empty when by rate.
+        param: The kind's parameter as text: seconds (a finite number >= 0) for ``http429``
+            (Retry-After, default 1) and ``slow`` (delay, default 60); a function name for
+            ``function``; None for the defaults. Other kinds take none.
+
+    Raises:
+        FaultSpecError: An unknown kind; both or neither of a rate and a schedule; a rate
+            outside 0-1; a request number below 1; a parameter the kind does not take or
+            cannot read.
+
+    Examples:
+        >>> from intacct_sdk.testing import FaultRule
+        >>> FaultRule("slow", rate=0.05, param="45").to_spec()
+        'slow=45:0.05'
+        >>> FaultRule("lost", requests=[3, 5, 6]).to_spec()
+        'lost@3,lost@5-6'
     """
 
     kind: str
@@ -150,13 +175,21 @@ class FaultRule:
 
     @property
     def seconds(self) -> float:
-        """The numeric parameter (delay or Retry-After), or the kind's default."""
+        """The numeric parameter in seconds (delay or Retry-After), or the kind's default.
+
+        The defaults are 60 for ``slow``, 1 for ``http429`` and 0 for the other kinds.
+        """
         if self.param is not None:
             return float(self.param)
         return _NUMERIC_DEFAULTS.get(self.kind, 0.0)
 
     def to_spec(self) -> str:
-        """The rule in spec syntax (``FaultPlan.parse`` reads it back to an equal rule)."""
+        """The rule in spec syntax (``FaultPlan.parse`` reads it back to an equal rule).
+
+        Returns:
+            ``KIND[=PARAM]:RATE``, or for a schedule one ``KIND[=PARAM]@N`` or ``@N-M`` entry
+            per run of consecutive request numbers, joined by commas.
+        """
         head = self.kind if self.param is None else f"{self.kind}={self.param}"
         if self.rate is not None:
             return f"{head}:{self.rate!r}"
@@ -175,7 +208,13 @@ def _runs(rule: FaultRule) -> list[tuple[int, int]]:
 
 @attrs.frozen(slots=True)
 class FaultEvent:
-    """A fault the plan injected: which request, which kind, and for ``function`` which one."""
+    """A fault the plan injected, as listed by :attr:`FaultPlan.events`.
+
+    Attributes:
+        request_number: The request it hit (numbered from 1 in arrival order).
+        kind: The fault's kind (``lost``, ``http503``...).
+        function: For a ``function`` fault, the name of the function failed; else None.
+    """
 
     request_number: int
     kind: str
@@ -272,16 +311,39 @@ _RATE_LIMIT_BODY: Final = (
 class FaultPlan:
     """Which faults to inject into which requests (the emulator's ``FaultInjector``).
 
-    Build one from rules, or with :meth:`parse` from a spec string. The plan records every fault
-    it injected in :attr:`events` (thread-safe), so a test can assert on what actually happened.
+    Build one from rules, or with :meth:`parse` from a spec string, and give it to
+    :class:`Emulator` (``faults=``). Requests are numbered from 1 in the order the emulator
+    receives them, logins and faulted requests included. For each request, at most one
+    request-level fault applies (every kind but ``function``): a schedule naming the request
+    first, else one drawn by rate, from a generator seeded with the seed and the request
+    number, so the same plan makes the same choices in every run whatever the thread
+    interleaving. Rate-drawn faults spare requests whose only function is ``getAPISession``,
+    and rate-drawn ``lost`` and ``http524`` hit only requests with a write (create, update,
+    delete, approve, decline, a legacy write); a schedule applies to whatever request has
+    that number. ``function`` faults are decided apart, per function.
+
+    The plan records every fault it injected in :attr:`events`, so a test can assert on what
+    actually happened. It is thread-safe.
 
     Args:
-        rules: The fault rules. Request-level rules drawn by rate must add up to at most 1.
+        rules: The fault rules; a kind may appear in several.
         seed: Seed for rate draws; the same seed gives the same faults for the same request
             numbers.
 
     Raises:
-        FaultSpecError: The rules are inconsistent.
+        FaultSpecError: The rates of the request-level rules add up to more than 1, or two
+            request-level schedules name the same request.
+
+    Examples:
+        >>> from intacct_sdk.testing import Emulator, FaultPlan, FaultRule
+        >>> plan = FaultPlan([FaultRule("http503", requests={2})])  # as parse("http503@2")
+        >>> emulator = Emulator(faults=plan)
+        >>> [emulator.handle(b"<request/>").status for _ in range(3)]
+        [200, 503, 200]
+        >>> plan.events
+        (FaultEvent(request_number=2, kind='http503', function=None),)
+        >>> plan.counts()["http503"]
+        1
     """
 
     def __init__(self, rules: Iterable[FaultRule] = (), *, seed: int = 0) -> None:
@@ -311,15 +373,56 @@ class FaultPlan:
     def parse(cls, spec: str, *, seed: int = 0) -> FaultPlan:
         """Read a plan from a spec such as ``"lost:0.2,http503:0.1"`` or ``"lost@3,http524@5-6"``.
 
+        The spec is the one the ``intacct emulator --faults`` option and the
+        ``intacct_emulator`` pytest marker take: comma-separated entries
+        ``KIND[=PARAM](:RATE | @N | @N-M)``, spaces around entries ignored, a kind allowed in
+        several entries. ``:RATE`` is a probability from 0 to 1; ``@N`` a request number from
+        1 and ``@N-M`` an inclusive range of fewer than a million numbers. The kinds (lower
+        case):
+
+        - ``http502``, ``http503``: an HTML error page with that status, before handling
+          (nothing applied).
+        - ``http429[=S]``: status 429 with ``Retry-After: S`` (seconds, default 1) and the
+          gateway's ``GW-0010`` XML error, before handling.
+        - ``reset``: the connection is dropped before handling (nothing applied).
+        - ``session``: every session is dropped before handling; a request that uses a
+          session ID then fails authentication.
+        - ``http524``: the request is handled (a write commits), then the answer is replaced
+          by the CDN's HTML timeout page with status 524.
+        - ``lost``: the request is handled (a write commits), then the connection is dropped
+          without an answer.
+        - ``slow[=S]``: the request is handled, then the answer is held back S seconds
+          (default 60).
+        - ``function[=NAME]``: a function (only those named NAME, if given) fails with the
+          transient error ``DL02000001`` while the others run: each drawn on its own by
+          rate; by schedule, every such function of the request.
+
+        S is a finite number of seconds >= 0 (``0.5`` too); NAME a function name such as
+        ``readByQuery``.
+
         Args:
-            spec: Comma-separated entries ``KIND[=PARAM](:RATE | @N | @N-M)``; blank: no faults.
+            spec: The entries; a blank spec gives a plan without faults.
             seed: Seed for rate draws.
 
         Returns:
             The plan.
 
         Raises:
-            FaultSpecError: An entry is malformed; the message quotes it.
+            FaultSpecError: An entry is malformed or empty (the message quotes it), a value
+                is out of range, or the entries conflict as :class:`FaultPlan` describes.
+
+        Examples:
+            >>> from intacct_sdk.testing import FaultPlan, FaultSpecError
+            >>> plan = FaultPlan.parse("lost@3, http429=2@4-5, function=readByQuery:0.1", seed=7)
+            >>> plan.rules[1]
+            FaultRule(kind='http429', rate=None, requests=frozenset({4, 5}), param='2')
+            >>> plan.to_spec()
+            'lost@3,http429=2@4-5,function=readByQuery:0.1'
+            >>> try:
+            ...     FaultPlan.parse("lost:0.6,reset:0.5")
+            ... except FaultSpecError as exc:
+            ...     print(exc)
+            request-level fault rates add up to 1.1; at most 1 request in 1 can fail
         """
         entries = [e.strip() for e in spec.split(",")]
         if spec.strip() == "":
@@ -329,7 +432,12 @@ class FaultPlan:
         return cls((_parse_entry(e) for e in entries), seed=seed)
 
     def to_spec(self) -> str:
-        """The plan as a spec string (``parse`` reads it back to the same rules)."""
+        """The plan as a spec string (``parse`` reads it back to the same rules).
+
+        Returns:
+            The rules' specs (see :meth:`FaultRule.to_spec`), joined by commas; the seed is
+            not part of it.
+        """
         return ",".join(r.to_spec() for r in self.rules)
 
     def __repr__(self) -> str:
@@ -337,12 +445,16 @@ class FaultPlan:
 
     @property
     def events(self) -> tuple[FaultEvent, ...]:
-        """Every fault injected so far, in the order injected."""
+        """Every fault injected so far, in the order injected (a snapshot; thread-safe)."""
         with self._lock:
             return tuple(self._events)
 
     def counts(self) -> Counter[str]:
-        """How many faults of each kind were injected so far."""
+        """Count the faults injected so far, by kind.
+
+        Returns:
+            Kind -> number of :attr:`events` of that kind (0 for a kind not injected).
+        """
         return Counter(e.kind for e in self.events)
 
     def reset(self) -> None:
@@ -378,7 +490,14 @@ class FaultPlan:
         return None
 
     def invalidate_sessions(self, ctx: RequestContext) -> bool:
-        """True when every session should be dropped before this request is handled."""
+        """Decide whether every session is dropped before this request (a ``session`` fault).
+
+        Args:
+            ctx: The request.
+
+        Returns:
+            True when a ``session`` rule applies to the request (recorded as an event).
+        """
         rule = self._request_rule(ctx)
         if rule is not None and rule.kind == "session":
             self._record(ctx, "session")
@@ -386,7 +505,15 @@ class FaultPlan:
         return False
 
     def before_request(self, ctx: RequestContext) -> EmulatorResponse | None:
-        """The answer to give instead of handling the request (502, 503, 429, reset), or None."""
+        """Decide whether to answer before the request is handled.
+
+        Args:
+            ctx: The request.
+
+        Returns:
+            For an ``http502``, ``http503``, ``http429`` or ``reset`` fault, the answer to
+            give instead of handling the request (recorded as an event); otherwise None.
+        """
         rule = self._request_rule(ctx)
         if rule is None or rule.kind not in _BEFORE:
             return None
@@ -405,7 +532,17 @@ class FaultPlan:
         return EmulatorResponse(status=status, headers=dict(_HTML_HEADERS), body=body)
 
     def after_request(self, ctx: RequestContext, response: EmulatorResponse) -> EmulatorResponse:
-        """The response to send for a handled request: unchanged, or replaced (524, lost, slow)."""
+        """Decide what to send for a handled request.
+
+        Args:
+            ctx: The request.
+            response: The emulator's answer.
+
+        Returns:
+            ``response`` unchanged; or for an ``http524`` fault the CDN's 524 page, for
+            ``lost`` the answer marked ``disconnect``, for ``slow`` the answer with its
+            ``delay`` (each recorded as an event).
+        """
         rule = self._request_rule(ctx)
         if rule is None or rule.kind not in _AFTER:
             return response
@@ -420,7 +557,17 @@ class FaultPlan:
     def function_failure(
         self, ctx: RequestContext, function: str, object_name: str | None
     ) -> tuple[str, str] | None:
-        """``(errorno, description)`` to fail this function transiently, or None."""
+        """Decide whether one function fails with a transient error (a ``function`` fault).
+
+        Args:
+            ctx: The request.
+            function: The function's name; a rule with a name applies to that one only.
+            object_name: The object it works on, or None (part of the rate draw's key).
+
+        Returns:
+            ``("DL02000001", "There was an error processing the request.")`` when a rule
+            applies (recorded as an event), else None.
+        """
         for rule in self.rules:
             if rule.kind != "function" or (rule.param is not None and rule.param != function):
                 continue

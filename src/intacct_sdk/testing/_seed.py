@@ -86,13 +86,24 @@ def demo_company(
         entities: With N > 0 the company is multi-entity: N entity locations ``E100``,
             ``E200``, ... own the other locations, and records carry LOCATIONID.
         seed: Seed of the generators; the same arguments give the same data.
-        path: SQLite file to keep the data in, or None for memory.
+        path: SQLite file to keep the data in, or None for memory. Give a new file (to
+            reopen a seeded one, use ``Company(path=...)``): seeding a file that holds
+            records writes the demo records over those with the same RECORDNO.
 
     Returns:
         The seeded company.
 
     Raises:
         ValueError: A count is negative (or zero where at least one is needed).
+        sqlite3.Error: ``path`` cannot be opened as a SQLite database.
+
+    Examples:
+        >>> from intacct_sdk.testing import demo_company
+        >>> company = demo_company(employees=3, projects=2, tasks_per_project=1)
+        >>> [e["EMPLOYEEID"] for e in company.records("EMPLOYEE")]
+        ['E00001', 'E00002', 'E00003']
+        >>> company.count("TASK")
+        2
     """
     options = SeedOptions(
         employees=employees,
@@ -118,10 +129,14 @@ def empty_company(
     Args:
         entities: Entity locations to create (``E100``, ``E200``, ...); 0 for single-entity.
         path: SQLite file to keep the data in, or None for memory.
-        name: Company id.
+        name: Company ID (see :class:`Company`).
 
     Returns:
         The company.
+
+    Raises:
+        ValueError: ``entities`` is negative.
+        sqlite3.Error: ``path`` cannot be opened as a SQLite database.
     """
     company = Company(path=path, entities=entities, name=name)
     _declare(company)

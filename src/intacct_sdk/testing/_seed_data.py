@@ -29,10 +29,12 @@ __all__ = [
 
 Record = dict[str, str]
 
-#: The TIMESHEET custom field a client stamps with its own id (text, filterable).
 CUSTOM_FIELD: Final = "TIMESYNC_ID"
-#: The user-defined dimension of the demo company (object name; field on lines is GLDIM + name).
+"""The custom field a client stamps with its own id, on TIMESHEET and EEXPENSES (text,
+filterable); the sample companies declare it."""
 DIMENSION: Final = "WORKSTREAM"
+"""The user-defined dimension of the sample companies: its object name, and ``GLDIM`` plus it is
+the field on timesheet entries and expense lines."""
 
 #: The business date the sample company lives at; creation timestamps lie before it.
 _TODAY: Final = date(2025, 1, 6)

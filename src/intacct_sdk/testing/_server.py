@@ -192,11 +192,34 @@ class EmulatorServer:
     :meth:`stop` yourself. It is already listening when constructed, so :attr:`url` is valid at
     once, with the real port when ``port=0`` asked for any free one.
 
+    Connections are served one thread each (daemon threads), with HTTP/1.1 keep-alive; an
+    idle connection is closed after 30 seconds, and request bodies over 64 MiB are refused
+    with 413. Every request goes to ``emulator.handle``; this class only moves bytes, and
+    carries out the ``delay`` and ``disconnect`` of an answer.
+
     Args:
-        emulator: What answers the requests (an ``Emulator``).
+        emulator: What answers the requests (an ``Emulator``, or anything with its
+            ``handle`` method).
         host: Address to bind. Loopback by default; anything else exposes the emulator (and its
             demo credentials) to the network.
         port: Port to bind; 0 picks a free one.
+
+    Raises:
+        OSError: The address cannot be bound (a port in use, an unknown host).
+
+    Attributes:
+        emulator: What answers the requests.
+        host: The address bound, as given.
+        port: The port bound (the real one when 0 was asked).
+
+    Examples:
+        >>> import httpx
+        >>> from intacct_sdk.testing import EmulatorServer, Emulator
+        >>> with EmulatorServer(Emulator()) as server:
+        ...     httpx.get(server.url).status_code  # the gateway takes only POST
+        405
+        >>> server.running
+        False
     """
 
     def __init__(self, emulator: Handles, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -231,7 +254,16 @@ class EmulatorServer:
         return not self._stopping.is_set()
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Stop accepting, drop open connections, and wait for the threads (idempotent)."""
+        """Stop accepting, drop open connections, and wait for the threads (idempotent).
+
+        Answers being held back by a ``delay`` are dropped instead of sent; answers being
+        written finish with ``Connection: close``.
+
+        Args:
+            timeout: Seconds to wait for the serving thread, then again for the connection
+                threads to close (so up to twice this in all); a warning is logged if
+                connections are still open after it.
+        """
         if self._stopping.is_set():
             return
         self._stopping.set()
@@ -258,5 +290,20 @@ class EmulatorServer:
 
 
 def serve(emulator: Handles, host: str = "127.0.0.1", port: int = 0) -> EmulatorServer:
-    """Serve ``emulator`` over HTTP on ``host:port`` (0: a free port); see EmulatorServer."""
+    """Serve ``emulator`` over HTTP on ``host:port``, in background threads.
+
+    The same as :meth:`Emulator.serve` and ``EmulatorServer(emulator, host, port)``.
+
+    Args:
+        emulator: What answers the requests (an ``Emulator``).
+        host: The address to bind; loopback by default. Any other address exposes the
+            emulator, and the credentials it accepts, to the network.
+        port: The port to bind; 0 picks a free one.
+
+    Returns:
+        The server, already listening: use it as a context manager, or call its ``stop()``.
+
+    Raises:
+        OSError: The address cannot be bound (a port in use, an unknown host).
+    """
     return EmulatorServer(emulator, host, port)

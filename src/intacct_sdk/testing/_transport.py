@@ -17,9 +17,18 @@ __all__ = ["EmulatorTransport"]
 class EmulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Pass httpx requests to ``Emulator.handle()`` without any socket.
 
-    A response marked ``disconnect`` raises :class:`httpx.RemoteProtocolError` (the request was
-    handled, so any write is committed); a ``delay`` longer than the request's read timeout
-    raises :class:`httpx.ReadTimeout` (after handling), a shorter one is slept.
+    One transport serves both ``httpx.Client`` and ``httpx.AsyncClient`` (and so
+    :class:`intacct_sdk.Client` and :class:`intacct_sdk.AsyncClient`); the URL's host is kept
+    but nothing is resolved or connected. A response marked ``disconnect`` raises
+    :class:`httpx.RemoteProtocolError` (the request was handled, so any write is committed); a
+    ``delay`` longer than the request's read timeout raises :class:`httpx.ReadTimeout` at
+    once (after handling), a shorter one is slept. Thread-safe, as the emulator is.
+
+    Args:
+        emulator: The emulator that answers (``Emulator.transport()`` makes one).
+
+    Attributes:
+        emulator: The emulator that answers.
     """
 
     def __init__(self, emulator: Emulator) -> None:
@@ -56,7 +65,18 @@ class EmulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """Answer a sync request."""
+        """Answer a sync request from the emulator.
+
+        Args:
+            request: The httpx request.
+
+        Returns:
+            The emulator's answer, after any ``delay`` it asks for.
+
+        Raises:
+            httpx.RemoteProtocolError: The answer is a dropped connection (``disconnect``).
+            httpx.ReadTimeout: The answer's ``delay`` exceeds the request's read timeout.
+        """
         resp, timeout = self._answer(request, request.read())
         self._raise_if_lost(request, resp, timeout)
         if resp.delay:
@@ -64,7 +84,18 @@ class EmulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return self._response(request, resp)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Answer an async request (the emulator itself runs in a worker thread)."""
+        """Answer an async request from the emulator, which runs in a worker thread.
+
+        Args:
+            request: The httpx request.
+
+        Returns:
+            The emulator's answer, after any ``delay`` it asks for (slept with asyncio).
+
+        Raises:
+            httpx.RemoteProtocolError: The answer is a dropped connection (``disconnect``).
+            httpx.ReadTimeout: The answer's ``delay`` exceeds the request's read timeout.
+        """
         body = await request.aread()
         resp, timeout = await asyncio.to_thread(self._answer, request, body)
         self._raise_if_lost(request, resp, timeout)

@@ -38,7 +38,20 @@ def _scrub(data: Any, secrets: Iterable[str]) -> Any:
 
 
 def scrub_request(request: Any, secrets: Iterable[str] = ()) -> Any:
-    """Scrub a ``vcr.request.Request`` in place (body, URI, headers) and return it."""
+    """Scrub a ``vcr.request.Request`` in place (body, URI, headers) and return it.
+
+    The content of password, session ID and other sensitive elements becomes ``REDACTED``
+    in the body, session IDs in the URI too, every value of ``secrets`` is replaced wherever
+    it appears, and the Authorization, Cookie, Set-Cookie and Proxy-Authorization headers
+    are dropped.
+
+    Args:
+        request: The request vcrpy is about to record.
+        secrets: Literal values to remove as well (empty strings are ignored).
+
+    Returns:
+        ``request`` itself, scrubbed.
+    """
     secrets = tuple(s for s in secrets if s)
     if request.body:
         request.body = _scrub(request.body, secrets)
@@ -52,7 +65,19 @@ def scrub_request(request: Any, secrets: Iterable[str] = ()) -> Any:
 
 
 def scrub_response(response: dict[str, Any], secrets: Iterable[str] = ()) -> dict[str, Any]:
-    """Scrub a vcrpy response dict (body and headers) and return it."""
+    """Scrub a vcrpy response dict (body and headers) in place and return it.
+
+    The same scrubbing as :func:`scrub_request`: sensitive elements (the session ID in a
+    ``getAPISession`` answer among them) and ``secrets`` in the body and header values, and
+    credential headers dropped.
+
+    Args:
+        response: The response as vcrpy records it (``body.string``, ``headers``...).
+        secrets: Literal values to remove as well (empty strings are ignored).
+
+    Returns:
+        ``response`` itself, scrubbed.
+    """
     secrets = tuple(s for s in secrets if s)
     body = response.get("body")
     if isinstance(body, dict) and body.get("string"):
@@ -88,6 +113,9 @@ def intacct_vcr(
 
     Returns:
         The configured ``vcr.VCR``.
+
+    Raises:
+        ImportError: vcrpy is not installed (it comes with the ``test`` extra).
     """
     import vcr
 

@@ -26,6 +26,12 @@ def intacct_vcr(request: pytest.FixtureRequest) -> Any:
     Cassettes go to a ``cassettes`` folder beside the test module. The record mode comes from
     ``INTACCT_RECORD_MODE`` (default ``once``: record when the cassette is missing, replay
     otherwise).
+
+    Args:
+        request: pytest's request for the test (it gives the test module's folder).
+
+    Returns:
+        The configured ``vcr.VCR`` (see :func:`intacct_sdk.testing.cassettes.intacct_vcr`).
     """
     import os
 
@@ -39,7 +45,15 @@ def intacct_vcr(request: pytest.FixtureRequest) -> Any:
 
 @pytest.fixture
 def intacct_cassette(intacct_vcr: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """Record or replay the test's exchanges in ``cassettes/<test name>.yaml``."""
+    """Record or replay the test's exchanges in ``cassettes/<test name>.yaml``.
+
+    Args:
+        intacct_vcr: The ``intacct_vcr`` fixture.
+        request: pytest's request for the test (it gives the test's name).
+
+    Yields:
+        The vcrpy cassette in use while the test runs.
+    """
     with intacct_vcr.use_cassette(f"{request.node.name}.yaml") as cassette:
         yield cassette
 
@@ -53,7 +67,11 @@ _MARKER = "intacct_emulator"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the ``intacct_emulator`` marker (options for the emulator fixtures)."""
+    """Register the ``intacct_emulator`` marker (options for the emulator fixtures).
+
+    Args:
+        config: The pytest configuration.
+    """
     config.addinivalue_line(
         "markers",
         f"{_MARKER}(faults=None, **demo_company_options): options for the intacct_emulator "
@@ -67,8 +85,16 @@ def intacct_emulator(request: pytest.FixtureRequest) -> Emulator:
     """A fresh emulator with a small demo company (25 employees, 8 projects, 4 tasks each).
 
     Options come from the ``intacct_emulator`` marker, e.g.
-    ``@pytest.mark.intacct_emulator(employees=200, faults="lost@2")``; pass ``seed="empty"``
-    for a company without records.
+    ``@pytest.mark.intacct_emulator(employees=200, faults="lost@2")``: ``faults`` is a fault
+    spec (see ``FaultPlan.parse``) or a ``FaultPlan``, the others are ``demo_company()``
+    keyword arguments; pass ``seed="empty"`` for a company without records (then only
+    ``entities`` is used). The emulator accepts ``DEMO_CREDENTIALS``.
+
+    Args:
+        request: pytest's request for the test (it gives the marker).
+
+    Returns:
+        The emulator.
     """
     from intacct_sdk.testing._emulator import Emulator
     from intacct_sdk.testing._faults import FaultPlan
@@ -88,7 +114,14 @@ def intacct_emulator(request: pytest.FixtureRequest) -> Emulator:
 
 @pytest.fixture
 def intacct_emulator_server(intacct_emulator: Emulator) -> Iterator[EmulatorServer]:
-    """The ``intacct_emulator`` served on a free loopback port; stopped after the test."""
+    """The ``intacct_emulator`` served on a free loopback port; stopped after the test.
+
+    Args:
+        intacct_emulator: The ``intacct_emulator`` fixture.
+
+    Yields:
+        The running server; point a client at its ``url``.
+    """
     from intacct_sdk.testing._server import serve
 
     with serve(intacct_emulator) as server:
@@ -110,7 +143,16 @@ def _client_credentials(emulator: Emulator) -> Credentials:
 
 @pytest.fixture
 def intacct_client(intacct_emulator: Emulator) -> Iterator[Client]:
-    """An ``intacct_sdk.Client`` wired to ``intacct_emulator`` by the in-process transport."""
+    """An ``intacct_sdk.Client`` wired to ``intacct_emulator`` by the in-process transport.
+
+    It logs in with the emulator's credentials; it is closed after the test.
+
+    Args:
+        intacct_emulator: The ``intacct_emulator`` fixture.
+
+    Yields:
+        The client.
+    """
     from intacct_sdk import Client
 
     with Client(
@@ -121,7 +163,17 @@ def intacct_client(intacct_emulator: Emulator) -> Iterator[Client]:
 
 @pytest.fixture
 async def intacct_async_client(intacct_emulator: Emulator) -> AsyncIterator[AsyncClient]:
-    """An ``intacct_sdk.AsyncClient`` wired to ``intacct_emulator`` (needs an async test runner)."""
+    """An ``intacct_sdk.AsyncClient`` wired to ``intacct_emulator`` (needs an async test runner).
+
+    It logs in with the emulator's credentials; it is closed after the test. An async
+    fixture: the test suite needs a plugin that runs them (pytest-asyncio, anyio's...).
+
+    Args:
+        intacct_emulator: The ``intacct_emulator`` fixture.
+
+    Yields:
+        The client.
+    """
     from intacct_sdk import AsyncClient
 
     async with AsyncClient(
