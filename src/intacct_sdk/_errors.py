@@ -14,7 +14,8 @@
     │   ├── MalformedResponseError  not XML, HTML page, truncated, DTD/entities, oversized
     │   ├── ServerError             HTTP 5xx (not 524) or a control-level failure
     │   └── RateLimitError          HTTP 429 / GW-0010; ``retry_after`` seconds when known
-    ├── AuthenticationError         sender or login rejected (XL03000006 and friends)
+    ├── AuthenticationError         sender or login rejected (XL03000006 and friends); ``level``
+    │   │                           says whether the request (sender) or its operation was refused
     │   └── SessionExpiredError     the session id is no longer accepted
     └── FunctionError               one function failed (errorno, description, description2,
         │                           correction, control id, function, every error entry)
@@ -29,7 +30,7 @@ them. Authentication errors end with what to check next (:func:`with_hint`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
@@ -219,12 +220,20 @@ class RateLimitError(GatewayError):
 class AuthenticationError(IntacctError):
     """The sender credentials or the login were rejected.
 
+    ``level`` tells the two refusals apart. ``"control"``: the gateway refused the request
+    itself, before reading its operation (the sender id or sender password, or the sign-in as
+    a whole); a new session cannot help, so the client never renews one for it. ``"operation"``:
+    the operation's ``<authentication>`` was refused (the user login, a sender the company has
+    not authorised, or the session id); a rejected session is renewed once when the
+    credentials hold a user login.
+
     Args:
         message: What went wrong.
         errorno: The gateway's error number (XL03000006, XMLGW_JPP0002, ...).
         description: The cleaned text of the first error entry.
         errors: Every error entry, most specific first.
         status_code: HTTP status of the answer, when known.
+        level: ``"control"`` or ``"operation"``: where the gateway refused the request.
     """
 
     def __init__(
@@ -235,12 +244,14 @@ class AuthenticationError(IntacctError):
         description: str | None = None,
         errors: Iterable[ErrorDetail] = (),
         status_code: int | None = None,
+        level: Literal["control", "operation"] = "operation",
     ) -> None:
         super().__init__(message)
         self.errorno = errorno
         self.description = description
         self.errors: tuple[ErrorDetail, ...] = tuple(errors)
         self.status_code = status_code
+        self.level: Literal["control", "operation"] = level
 
 
 class SessionExpiredError(AuthenticationError):

@@ -4,10 +4,12 @@ The gateway reports failure at three levels, and each level maps to one outcome:
 
 1. ``response/control/status`` failure: nothing ran. ``GW-0010`` (or HTTP 429) raises
    :class:`RateLimitError`; sender/login rejections (``XL03000006``, ``XMLGW_JPP0002``)
-   raise :class:`AuthenticationError`; anything else raises :class:`ServerError`.
+   raise :class:`AuthenticationError` with ``level="control"``; anything else raises
+   :class:`ServerError`.
 2. ``operation/authentication/status`` failure: no function ran; raises
-   :class:`AuthenticationError`, or :class:`SessionExpiredError` when the error text speaks
-   of the session (the gateway's wording for an expired session is not documented).
+   :class:`AuthenticationError` (``level="operation"``), or :class:`SessionExpiredError` when
+   the error text speaks of the session (the gateway's wording for an expired session is not
+   documented).
 3. ``result/status`` per function: never raised here. Each :class:`Result` carries its
    status and errors; :meth:`Result.raise_for_error` raises :class:`FunctionError`,
    :class:`TransactionAbortedError` (``aborted``) or :class:`DuplicateControlIdError`.
@@ -326,6 +328,7 @@ def _read(
             description=first.text or None,
             errors=errors,
             status_code=status_code,
+            level="operation",
         )
     results = tuple(_result(r, typing) for r in operation.iterfind("result"))
     return Response(control=control, authentication=auth, results=results)
@@ -360,6 +363,7 @@ def _control_failure(
             description=auth.text or None,
             errors=errors,
             status_code=status_code,
+            level="control",
         )
     raise ServerError(
         f"gateway refused the request ({control.status or 'no status'}): {summary}",

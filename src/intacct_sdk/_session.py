@@ -8,6 +8,10 @@ the session a margin before that time, and once, transparently, when the gateway
 
 Credentials that hold only a session id (no user password) are used as they are: such a
 session cannot be renewed, so its rejection surfaces as :class:`SessionExpiredError`.
+
+Only a refused ``<authentication>`` is taken for a rejected session. A control-level refusal
+(the sender id or sender password) is raised as it is, with its own hint: no new session
+would be accepted either.
 """
 
 from __future__ import annotations
@@ -196,8 +200,12 @@ class SessionManager:
         cannot help.
 
         Raises:
+            AuthenticationError: ``error`` itself when the gateway refused the request at the
+                control level (the sender): the session stays, and a new one would not help.
             SessionExpiredError: the session cannot be renewed, or a fresh one was refused too.
         """
+        if error.level == "control":
+            raise error
         session = self._session
         renewable = self.can_login and (session is None or session.renewable)
         if session is not None and session.session_id == session_id:

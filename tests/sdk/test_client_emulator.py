@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from intacct_sdk import (
     AsyncClient,
+    AuthenticationError,
     Client,
     ClientClosedError,
     ClientOptions,
@@ -406,3 +407,127 @@ async def test_async_client_closed_before_its_first_call_does_not_log_in() -> No
     with pytest.raises(ClientClosedError):
         await client.execute([Lookup("EMPLOYEE")])
     assert emu.stats.http_requests == 0
+
+
+# ------------------------------------------------------------------ a refused sender
+
+WRONG_SENDER_PASSWORD = "not-the-sender-password"
+SENDER_REFUSED = "XL03000006: Incorrect Intacct XML Partner ID or password."
+SENDER_ADVICE = (
+    "Check the sender id and sender password, and that the sender is authorised in the "
+    "company's Web Services settings."
+)
+
+
+@attrs.frozen
+class SenderCase:
+    """A client whose sender the emulator refuses, and what the refused call should cost."""
+
+    emu: Emulator
+    creds: Credentials
+    logins: int  # logins the client makes before the refused call
+    calls_before: int  # lookups the client makes before the refused call
+    secrets: tuple[str, ...]
+    rotate: bool = False  # the emulator changes its sender password before the refused call
+
+
+def sender_case(kind: str) -> SenderCase:
+    """``kind``: how the client authenticates, and how its sender comes to be refused.
+
+    - ``session``: a given session id and no user login, with a wrong sender password;
+    - ``session and login``: a given session id and a user login, wrong sender password;
+    - ``login``: a user login with a wrong sender password (the login itself is refused);
+    - ``rotated``: a user login whose sender password the gateway stops accepting once the
+      client holds a session.
+    """
+    emu = Emulator(endpoint_url=ENDPOINT)
+    assert CREDS.user_password is not None
+    if kind == "rotated":
+        return SenderCase(
+            emu,
+            CREDS,
+            logins=1,
+            calls_before=1,
+            secrets=(CREDS.sender_password, CREDS.user_password, "rotated-sender-password"),
+            rotate=True,
+        )
+    with Client(CREDS, options=NO_SLEEP, transport=emu.transport()) as setup:
+        setup.lookup("EMPLOYEE")
+        session = setup._sessions.session
+        assert session is not None
+    login = {
+        "company_id": CREDS.company_id,
+        "user_id": CREDS.user_id,
+        "user_password": CREDS.user_password,
+    }
+    given = {"session_id": session.session_id}
+    parts = {"session": given, "session and login": {**given, **login}, "login": login}[kind]
+    creds = Credentials(
+        CREDS.sender_id, WRONG_SENDER_PASSWORD, endpoint_url=session.endpoint, **parts
+    )
+    secrets = (
+        WRONG_SENDER_PASSWORD,
+        CREDS.sender_password,
+        CREDS.user_password,
+        session.session_id,
+    )
+    return SenderCase(emu, creds, logins=0, calls_before=0, secrets=secrets)
+
+
+def refuse_sender(case: SenderCase) -> int:
+    """Make the emulator refuse the case's sender from now on; the requests seen so far."""
+    if case.rotate:
+        case.emu.credentials = attrs.evolve(
+            DEMO_CREDENTIALS,
+            sender_password="rotated-sender-password",
+        )
+    return case.emu.stats.http_requests
+
+
+def assert_sender_refused(case: SenderCase, error: AuthenticationError, client: Any) -> None:
+    assert type(error) is AuthenticationError  # not SessionExpiredError
+    assert error.level == "control"
+    assert error.errorno == "XL03000006"
+    message = str(error)
+    assert SENDER_REFUSED in message
+    assert message.endswith(SENDER_ADVICE)
+    assert "create a new session" not in message.lower()
+    assert client.stats.session_refreshes == 0
+    assert client.stats.logins == case.logins
+    for secret in case.secrets:
+        assert secret not in message
+        assert secret not in repr(error)
+
+
+SENDER_KINDS = ["session", "session and login", "login", "rotated"]
+
+
+@pytest.mark.parametrize("kind", SENDER_KINDS)
+def test_refused_sender_is_raised_as_is_without_renewing_the_session(kind: str) -> None:
+    case = sender_case(kind)
+    with Client(case.creds, options=NO_SLEEP, transport=case.emu.transport()) as client:
+        for _ in range(case.calls_before):
+            client.lookup("EMPLOYEE")
+        seen = refuse_sender(case)
+        with pytest.raises(AuthenticationError) as info:
+            client.lookup("EMPLOYEE")
+    assert case.emu.stats.http_requests == seen + 1  # no new login, no resend
+    assert client.stats.http_requests == case.logins + case.calls_before + 1
+    assert_sender_refused(case, info.value, client)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", SENDER_KINDS)
+async def test_async_refused_sender_is_raised_as_is_without_renewing_the_session(
+    kind: str,
+) -> None:
+    case = sender_case(kind)
+    async with AsyncClient(case.creds, options=NO_SLEEP, transport=case.emu.transport()) as client:
+        for _ in range(case.calls_before):
+            await client.lookup("EMPLOYEE")
+        seen = refuse_sender(case)
+        with pytest.raises(AuthenticationError) as info:
+            await client.lookup("EMPLOYEE")
+    assert case.emu.stats.http_requests == seen + 1
+    assert client.stats.http_requests == case.logins + case.calls_before + 1
+    assert_sender_refused(case, info.value, client)

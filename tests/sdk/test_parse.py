@@ -455,6 +455,39 @@ def test_authentication_errors_keep_the_gateway_text_and_end_with_a_next_step(
 
 
 @pytest.mark.parametrize(
+    ("body", "status_code", "level"),
+    [
+        (
+            control_failure("XL03000006", "Incorrect Intacct XML Partner ID or password."),
+            200,
+            "control",
+        ),
+        (control_failure("XMLGW_JPP0002", "Sign-in information is incorrect."), 401, "control"),
+        (
+            auth_failure(error("XL03000006", d2="Sign-in information is incorrect")),
+            200,
+            "operation",
+        ),
+        (
+            auth_failure(error("XL03000006", d="Invalid Web Services Authorization")),
+            200,
+            "operation",
+        ),
+        (auth_failure(error("XL03000006", d2="Invalid session")), 200, "operation"),
+    ],
+    ids=["sender", "sign-in", "login", "unauthorised sender", "session"],
+)
+def test_authentication_errors_say_which_level_refused(
+    body: bytes, status_code: int, level: str
+) -> None:
+    with pytest.raises(AuthenticationError) as info:
+        parse_response(body, status_code=status_code)
+    assert info.value.level == level
+    clone = pickle.loads(pickle.dumps(info.value))  # noqa: S301 - our own bytes
+    assert clone.level == level
+
+
+@pytest.mark.parametrize(
     "body",
     [
         b"<response/>",
