@@ -122,3 +122,59 @@ def test_handle_is_thread_safe(clock: Clock) -> None:
     assert sorted(int(n) for n in numbers) == list(range(1, 201))
     assert gw.emu.stats.functions[("create", "CLASS")] == 200
     assert gw.emu.stats.http_requests == 200
+
+
+def test_declaring_a_custom_field_again_replaces_it(tmp_path: Path) -> None:
+    path = tmp_path / "company.sqlite"
+    with Company(path=path, custom_fields=[CustomField("TIMESHEET", "SYNC_REF")]) as c:
+        c.add_custom_field("TIMESHEET", "NOTE2")
+        c.add_custom_field("timesheet", "sync_ref", "decimal", "Sync reference")
+        expected = (
+            CustomField("TIMESHEET", "SYNC_REF", "DECIMAL", "Sync reference"),
+            CustomField("TIMESHEET", "NOTE2"),
+        )
+        assert c.custom_fields == expected
+        field = c.definition("TIMESHEET").field("SYNC_REF")  # type: ignore[union-attr]
+        assert field is not None
+        assert (field.datatype, field.label) == ("DECIMAL", "Sync reference")
+    with Company(path=path) as again:
+        assert again.custom_fields == expected
+    # declaring it when opening the file replaces the saved declaration too
+    with Company(path=path, custom_fields=[CustomField("TIMESHEET", "SYNC_REF")]) as third:
+        assert third.custom_fields == (CustomField("TIMESHEET", "SYNC_REF"), expected[1])
+    with Company(path=path) as fourth:
+        assert fourth.custom_fields == (CustomField("TIMESHEET", "SYNC_REF"), expected[1])
+
+
+def test_remembered_control_ids_keep_to_the_limit_in_the_file_too(tmp_path: Path) -> None:
+    path = tmp_path / "company.sqlite"
+    with Company(path=path) as c:
+        with c.lock:
+            for i in range(1, 8):
+                c.remember_control_id(f"id-{i}", limit=3)
+            c.commit()
+        assert [c.seen_control_id(f"id-{i}") for i in range(1, 8)] == [False] * 4 + [True] * 3
+    with Company(path=path) as again:
+        assert [again.seen_control_id(f"id-{i}") for i in range(1, 8)] == [False] * 4 + [True] * 3
+        with again.lock:
+            again.remember_control_id("id-8", limit=3)
+            again.commit()
+        # the oldest goes first, after a reopen too
+        assert [again.seen_control_id(f"id-{i}") for i in range(5, 9)] == [False, True, True, True]
+    with Company(path=path) as third:
+        remembered = [f"id-{i}" for i in range(1, 9) if third.seen_control_id(f"id-{i}")]
+        assert remembered == ["id-6", "id-7", "id-8"]
+
+
+def test_remembered_control_ids_come_back_oldest_first(tmp_path: Path) -> None:
+    path = tmp_path / "company.sqlite"
+    ids = ["zulu", "alpha", "mike", "bravo"]  # remembered in this order, not sorted
+    with Company(path=path) as c, c.lock:
+        for control_id in ids:
+            c.remember_control_id(control_id, limit=10)
+        c.commit()
+    with Company(path=path) as again:
+        with again.lock:
+            again.remember_control_id("yankee", limit=4)
+            again.commit()
+        assert [again.seen_control_id(i) for i in ids] == [False, True, True, True]

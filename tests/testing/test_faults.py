@@ -377,6 +377,72 @@ def test_function_fault_fails_one_function_and_runs_the_rest() -> None:
     assert "FN1" not in class_ids(emulator)
 
 
+def test_function_schedule_fails_only_the_first_function_of_the_request() -> None:
+    emulator = emulator_with("function@1")
+    response = emulator.handle(envelope(*(CREATE_CLASS.format(id=f"S{i}") for i in range(1, 4))))
+    assert statuses(response.body) == ["failure", "success", "success"]
+    assert class_ids(emulator) >= {"S2", "S3"}
+    assert "S1" not in class_ids(emulator)
+
+
+def test_named_function_schedule_fails_only_the_first_function_of_that_name() -> None:
+    emulator = emulator_with("function=create@1")
+    query = "<query><object>CLASS</object><select><field>CLASSID</field></select></query>"
+    response = emulator.handle(
+        envelope(query, CREATE_CLASS.format(id="N1"), CREATE_CLASS.format(id="N2"), query)
+    )
+    assert statuses(response.body) == ["success", "failure", "success", "success"]
+    assert "N1" not in class_ids(emulator)
+    assert "N2" in class_ids(emulator)
+    assert isinstance(emulator.faults, FaultPlan)
+    assert emulator.faults.events == (FaultEvent(1, "function", "create"),)
+
+
+def test_repeated_function_schedule_fails_one_function_each() -> None:
+    emulator = emulator_with("function@1,function@1")
+    response = emulator.handle(envelope(*(CREATE_CLASS.format(id=f"R{i}") for i in range(1, 4))))
+    assert statuses(response.body) == ["failure", "failure", "success"]
+
+
+def test_function_schedule_starts_afresh_for_each_emulator_the_plan_serves() -> None:
+    plan = FaultPlan.parse("function@1")
+    for run_number in range(2):
+        emulator = Emulator(demo_company(employees=1, projects=1), faults=plan)
+        response = emulator.handle(
+            envelope(CREATE_CLASS.format(id="A"), CREATE_CLASS.format(id="B"))
+        )
+        assert statuses(response.body) == ["failure", "success"], run_number
+    assert len(plan.events) == 2
+
+
+def test_function_rate_draws_alike_functions_of_one_request_on_their_own() -> None:
+    plan = FaultPlan.parse("function:0.5", seed=3)
+    outcomes = []
+    for n in range(1, 101):
+        c = ctx(n, write=True, functions=("create", "create"))
+        assert plan.before_request(c) is None
+        first = plan.function_failure(c, "create", "CLASS") is not None
+        second = plan.function_failure(c, "create", "CLASS") is not None
+        plan.after_request(c, OK)
+        outcomes.append((first, second))
+    # the same function on the same object, twice in a request: not always the same fate
+    assert any(a != b for a, b in outcomes)
+    # and the draws are the plan's: the same seed chooses the same again
+    again = FaultPlan.parse("function:0.5", seed=3)
+    replay = []
+    for n in range(1, 101):
+        c = ctx(n, write=True, functions=("create", "create"))
+        again.before_request(c)
+        replay.append(
+            (
+                again.function_failure(c, "create", "CLASS") is not None,
+                again.function_failure(c, "create", "CLASS") is not None,
+            )
+        )
+        again.after_request(c, OK)
+    assert replay == outcomes
+
+
 def test_slow_over_the_in_process_transport_times_out_after_the_write() -> None:
     emulator = emulator_with("slow=30@1")
     timeout = httpx.Timeout(5.0, read=0.5)

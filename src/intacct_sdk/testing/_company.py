@@ -57,6 +57,21 @@ class CustomField:
     label: str = ""
 
 
+def _declare(fields: Iterable[CustomField], cf: CustomField) -> list[CustomField]:
+    """``fields`` with ``cf`` added, or in the place of the field with its object and ID."""
+    out: list[CustomField] = []
+    placed = False
+    for old in fields:
+        if (old.object_name, old.field_id) != (cf.object_name, cf.field_id):
+            out.append(old)
+        elif not placed:
+            out.append(cf)
+            placed = True
+    if not placed:
+        out.append(cf)
+    return out
+
+
 def to_wire_value(value: Any) -> str | None:
     """Convert a Python value to the gateway's display format (None stays None).
 
@@ -243,10 +258,11 @@ class Company:
     ) -> None:
         """Declare a custom field on an object (writable, readable and filterable).
 
-        Names are upper-cased. Declaring the same field again with the same arguments does
-        nothing. The object name is not checked: a field on an object the emulator does not
-        implement is kept but never shows. With a SQLite file, the declaration is saved
-        at once.
+        Names are upper-cased. Declaring a field again (the same object and field ID)
+        replaces the earlier declaration, keeping its place in :attr:`custom_fields`: the new
+        type and label apply from then on, and values already stored stay as they are. The
+        object name is not checked: a field on an object the emulator does not implement is
+        kept but never shows. With a SQLite file, the declaration is saved at once.
 
         Args:
             object_name: The object to add the field to (``TIMESHEET``).
@@ -257,10 +273,11 @@ class Company:
         """
         with self.lock:
             cf = CustomField(object_name.upper(), field_id.upper(), datatype.upper(), label)
-            if cf not in self._custom:
-                self._custom.append(cf)
-                self._defs.clear()
-                self._save_meta()
+            if cf in self._custom:
+                return
+            self._custom = _declare(self._custom, cf)
+            self._defs.clear()
+            self._save_meta()
 
     def add_dimension(self, name: str, label: str = "") -> None:
         """Declare a user-defined dimension: an object ``name`` plus ``GLDIM<name>`` on lines.
@@ -716,17 +733,25 @@ class Company:
     def remember_control_id(self, control_id: str, limit: int = 200_000) -> None:
         """Record a completed function's control ID, for ``uniqueid=true`` replays.
 
+        Not locked: hold :attr:`lock` (the emulator does).
+
         Args:
             control_id: The function's control ID.
-            limit: How many IDs to keep in memory; past it the oldest is forgotten. With a
-                SQLite file every ID is also saved there (and loaded again on open).
+            limit: How many IDs to keep; past it the oldest are forgotten (an ID remembered
+                again keeps its age). With a SQLite file the IDs are saved there too, and
+                forgotten there too (written by the next :meth:`commit`), so a company
+                opened again holds the same IDs, oldest first.
         """
         self._controlids[control_id] = None
-        if len(self._controlids) > limit:
+        forgotten: list[tuple[str]] = []
+        while len(self._controlids) > max(limit, 0):
             oldest = next(iter(self._controlids))
             del self._controlids[oldest]
+            forgotten.append((oldest,))
         if self._db is not None:
             self._db.execute("INSERT OR IGNORE INTO controlids(id) VALUES (?)", (control_id,))
+            if forgotten:
+                self._db.executemany("DELETE FROM controlids WHERE id = ?", forgotten)
 
     # -----------------------------------------------------------------------------------------
     # SQLite
@@ -744,7 +769,9 @@ class Company:
         meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
         if "definitions" in meta:
             saved = json.loads(meta["definitions"])
-            self._custom = [CustomField(*c) for c in saved.get("custom", [])]
+            self._custom = []
+            for c in saved.get("custom", []):  # files from older versions may repeat a field
+                self._custom = _declare(self._custom, CustomField(*c))
             self._dimensions = dict(saved.get("dimensions", {}))
             if "entities" in saved and not self.entities:
                 self.entities = int(saved["entities"])
@@ -763,7 +790,9 @@ class Company:
             if key.startswith("seq:"):
                 t = self.table(key[4:])
                 t.seq = max(t.seq, int(value))
-        self._controlids = {r[0]: None for r in db.execute("SELECT id FROM controlids")}
+        self._controlids = {
+            r[0]: None for r in db.execute("SELECT id FROM controlids ORDER BY rowid")
+        }  # in the order remembered: the oldest first
         log.debug("loaded company %s from SQLite (%d objects)", self.name, len(self._tables))
 
     def _save_meta(self) -> None:

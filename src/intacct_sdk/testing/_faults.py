@@ -35,8 +35,8 @@ inclusive range ``N-M``; entries may repeat a kind. The kinds:
 ``function``
     A function fails with a transient error (``DL02000001``) while the rest of the request is
     handled normally. PARAM restricts it to one function name (``function=readByQuery``). By
-    rate, each function is drawn on its own; by schedule, every function of the scheduled
-    request (that PARAM names, if given) fails.
+    rate, each function is drawn on its own (two alike in one request too); by schedule, one
+    function of the scheduled request fails: the first that runs (that PARAM names, if given).
 
 Rates are probabilities per eligible request, drawn from a seeded generator keyed by the
 request number, so a plan with the same seed makes the same choices in every run, whatever the
@@ -320,7 +320,9 @@ class FaultPlan:
     interleaving. Rate-drawn faults spare requests whose only function is ``getAPISession``,
     and rate-drawn ``lost`` and ``http524`` hit only requests with a write (create, update,
     delete, approve, decline, a legacy write); a schedule applies to whatever request has
-    that number. ``function`` faults are decided apart, per function.
+    that number. ``function`` faults are decided apart: by rate each function is drawn on
+    its own; a ``function`` schedule fails one function of each request it names, the first
+    that runs (with that name, if the rule has one).
 
     The plan records every fault it injected in :attr:`events`, so a test can assert on what
     actually happened. It is thread-safe.
@@ -366,8 +368,13 @@ class FaultPlan:
                         f"request {number} is scheduled for both {seen[number]!r} and {rule.kind!r}"
                     )
                 seen[number] = rule.kind
+        self._function_rules: tuple[tuple[int, FaultRule], ...] = tuple(
+            (i, r) for i, r in enumerate(self.rules) if r.kind == "function"
+        )
         self._lock = threading.Lock()
         self._events: list[FaultEvent] = []
+        # Per request under way: the functions seen so far and the schedules already used.
+        self._calls: dict[int, _Calls] = {}
 
     @classmethod
     def parse(cls, spec: str, *, seed: int = 0) -> FaultPlan:
@@ -393,9 +400,9 @@ class FaultPlan:
           without an answer.
         - ``slow[=S]``: the request is handled, then the answer is held back S seconds
           (default 60).
-        - ``function[=NAME]``: a function (only those named NAME, if given) fails with the
-          transient error ``DL02000001`` while the others run: each drawn on its own by
-          rate; by schedule, every such function of the request.
+        - ``function[=NAME]``: a function (only one named NAME, if given) fails with the
+          transient error ``DL02000001`` while the others run: by rate each function is
+          drawn on its own; by schedule, the first such function of the request that runs.
 
         S is a finite number of seconds >= 0 (``0.5`` too); NAME a function name such as
         ``readByQuery``.
@@ -461,6 +468,7 @@ class FaultPlan:
         """Forget the recorded events (the rules stay)."""
         with self._lock:
             self._events.clear()
+            self._calls.clear()
 
     # -- decisions ---------------------------------------------------------------------------
 
@@ -514,6 +522,7 @@ class FaultPlan:
             For an ``http502``, ``http503``, ``http429`` or ``reset`` fault, the answer to
             give instead of handling the request (recorded as an event); otherwise None.
         """
+        self._end_request(ctx)
         rule = self._request_rule(ctx)
         if rule is None or rule.kind not in _BEFORE:
             return None
@@ -543,6 +552,7 @@ class FaultPlan:
             ``lost`` the answer marked ``disconnect``, for ``slow`` the answer with its
             ``delay`` (each recorded as an event).
         """
+        self._end_request(ctx)
         rule = self._request_rule(ctx)
         if rule is None or rule.kind not in _AFTER:
             return response
@@ -554,10 +564,23 @@ class FaultPlan:
         status, body = _PAGES["http524"]
         return EmulatorResponse(status=status, headers=dict(_HTML_HEADERS), body=body)
 
+    def _end_request(self, ctx: RequestContext) -> None:
+        """Forget what :meth:`function_failure` noted about this request number."""
+        if self._function_rules:
+            with self._lock:
+                self._calls.pop(ctx.request_number, None)
+
     def function_failure(
         self, ctx: RequestContext, function: str, object_name: str | None
     ) -> tuple[str, str] | None:
         """Decide whether one function fails with a transient error (a ``function`` fault).
+
+        Call it for each function of a request in order, as the emulator does (between
+        :meth:`before_request` and :meth:`after_request`, which end what the plan notes about
+        the request). A rule by schedule fails one function of each request it names: the
+        first it is asked about (the first named as the rule says, if it has a name). A rule
+        by rate draws for each function on its own, from the seed, the request number, the
+        function, its object and how many functions alike came before it in the request.
 
         Args:
             ctx: The request.
@@ -568,20 +591,54 @@ class FaultPlan:
             ``("DL02000001", "There was an error processing the request.")`` when a rule
             applies (recorded as an event), else None.
         """
-        for rule in self.rules:
-            if rule.kind != "function" or (rule.param is not None and rule.param != function):
-                continue
-            if rule.requests:
-                hit = ctx.request_number in rule.requests
-            else:
-                if _is_login(ctx):
+        if not self._function_rules:
+            return None
+        number = ctx.request_number
+        login = _is_login(ctx)
+        hit = False
+        with self._lock:
+            calls = self._calls.get(number)
+            if calls is None:
+                calls = self._calls[number] = _Calls()
+                if len(self._calls) > _MAX_OPEN_REQUESTS:
+                    del self._calls[next(iter(self._calls))]  # never ended; forget the oldest
+            alike = (function, object_name or "")
+            earlier = calls.seen[alike]
+            calls.seen[alike] = earlier + 1
+            for index, rule in self._function_rules:
+                if rule.param is not None and rule.param != function:
                     continue
-                key = f"{self.seed}:{ctx.request_number}:function:{function}:{object_name or ''}"
-                hit = random.Random(key).random() < (rule.rate or 0.0)
-            if hit:
-                self._record(ctx, "function", function)
-                return _TRANSIENT_ERRORNO, _TRANSIENT_DESCRIPTION
-        return None
+                if rule.requests:
+                    if number not in rule.requests or index in calls.used:
+                        continue
+                    calls.used.add(index)
+                    hit = True
+                    break
+                if login:
+                    continue
+                key = f"{self.seed}:{number}:function:{function}:{object_name or ''}"
+                if earlier:
+                    key += f":{earlier}"
+                if random.Random(key).random() < (rule.rate or 0.0):
+                    hit = True
+                    break
+        if not hit:
+            return None
+        self._record(ctx, "function", function)
+        return _TRANSIENT_ERRORNO, _TRANSIENT_DESCRIPTION
+
+
+#: More requests than this under way at once means some were never ended (a caller that
+#: skips ``after_request``); the oldest is then forgotten.
+_MAX_OPEN_REQUESTS: Final = 1024
+
+
+@attrs.define(slots=True)
+class _Calls:
+    """What :meth:`FaultPlan.function_failure` noted about one request under way."""
+
+    seen: Counter[tuple[str, str]] = attrs.Factory(Counter)
+    used: set[int] = attrs.Factory(set)
 
 
 def _is_login(ctx: RequestContext) -> bool:
