@@ -31,19 +31,24 @@ HEAVY = (
 )
 
 
-def _loaded_after(code: str) -> list[str]:
-    """Which of HEAVY a fresh interpreter holds after running ``code``."""
-    probe = (
-        f"{code}\nimport json, sys\nprint(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", probe],
+def _python(code: str) -> str:
+    """What a fresh interpreter running ``code`` on this checkout prints."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
         capture_output=True,
         text=True,
         check=True,
         env=subprocess_env(),
         timeout=60,
     ).stdout
+
+
+def _loaded_after(code: str) -> list[str]:
+    """Which of HEAVY a fresh interpreter holds after running ``code``."""
+    probe = (
+        f"{code}\nimport json, sys\nprint(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+    )
+    out = _python(probe)
     loaded: list[str] = json.loads(out.strip().splitlines()[-1])
     return loaded
 
@@ -57,14 +62,7 @@ def test_import_loads_only_the_version() -> None:
         "import json, sys; before = set(sys.modules); import intacct_sdk; "
         "print(json.dumps(sorted(set(sys.modules) - before)))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=subprocess_env(),
-        timeout=60,
-    ).stdout
+    out = _python(code)
     new = json.loads(out)
     assert [m for m in new if m.startswith("intacct_sdk")] == [
         "intacct_sdk",
@@ -130,14 +128,7 @@ def test_every_name_imports_in_a_fresh_interpreter() -> None:
         "assert set(intacct_sdk.__all__) <= set(star), set(intacct_sdk.__all__) - set(star)\n"
         "print('ok')"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=subprocess_env(),
-        timeout=60,
-    ).stdout
+    out = _python(code)
     assert out.strip() == "ok"
 
 
@@ -147,14 +138,7 @@ def test_dir_lists_every_exported_name() -> None:
 
 def test_dir_lists_names_before_they_are_loaded() -> None:
     code = "import intacct_sdk; print('Client' in dir(intacct_sdk))"
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=subprocess_env(),
-        timeout=60,
-    ).stdout
+    out = _python(code)
     assert out.strip() == "True"
 
 
