@@ -696,9 +696,10 @@ page's parse was not built: the sync engine pages by keyset (the next filter com
 last record), so only raw `Client.query` loops would gain, and a read-ahead costs a billed
 call when a caller stops early. What remains above the floor is building the typed dicts
 (about 1.2-1.3x the C parser on 2,000-record pages, 1.5x on pages of 50-250 records, where
-per-column work weighs more). Wall-clock ratios move with the machine's load: five runs on
-one day gave the medium pull 2.6x-3.2x and the large one 3.0x-3.3x against sageintacctsdk, and
-the parse 1.26x-1.39x (medium), 1.16x-1.33x (large) and 1.53x-1.64x (small) of `ET.fromstring`.
+per-column work weighs more). Wall-clock ratios move with the machine's load: six runs on
+one day gave the medium pull 2.6x-3.2x and the large one 3.0x-3.3x against sageintacctsdk
+(3.2x-4.5x on client CPU), and the parse 1.26x-1.44x (medium), 1.08x-1.33x (large) and
+1.53x-1.64x (small) of `ET.fromstring`.
 At medium size the bare floor (httpx and `ET.fromstring`, no records) is itself only
 3.1x-3.4x: the emulator's time to write the pages (about 0.15 s) is inside both clients' wall
 time, so the 3x target there leaves the client almost nothing beyond the floor.
