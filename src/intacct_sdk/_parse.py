@@ -557,9 +557,9 @@ def _uniform_records(data: ET.Element, typing: ValueTyping) -> list[dict[str, An
 
     The shape of a record is its subtree in document order: every element's tag and child
     count (together they fix the tree). When ``data.iter()`` is the record tag's shape
-    repeated once per record (checked position by position with C-level slices and
-    ``count``), the texts of one field are a slice of the page's texts: each column is
-    typed as a whole, and the records are zipped from the columns.
+    repeated once per record (checked with C-level list comparisons, see below), the texts
+    of one field are a slice of the page's texts: each column is typed as a whole, and the
+    records are zipped from the columns.
     """
     first = data[0]
     head = list(first.iter())
