@@ -1,4 +1,5 @@
-"""Fixtures for the engine tests: an emulated company, a client on it, the reference app."""
+"""Fixtures for the engine tests: an emulated company, a client on it, the reference app, and
+the local documents (timesheets, expense reports) to push."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from intacct_sdk import Client, ClientOptions, Credentials, RetryPolicy
 from intacct_sdk.testing import Emulator
 from intacct_sdk.testing._seed import demo_company
 from timesync.engine import Engine, EngineOptions, PushOptions
-from timesync.local import EntryInput, ReferenceApp
+from timesync.local import EntryInput, ExpenseInput, ReferenceApp
 from timesync.store import FileLock, SQLiteStateStore
 
 FAST_RETRY = RetryPolicy(attempts=4, initial_backoff=0.001, max_backoff=0.002, sleep=lambda _: None)
@@ -101,4 +102,48 @@ def add_timesheets(app: ReferenceApp, count: int, *, week: date = date(2025, 1, 
             EntryInput(week.replace(day=week.day + 1), Decimal(i % 8 + 1), project, code),
         ]
         ids.append(app.create_timesheet(str(person.key), week, entries))
+    return ids
+
+
+def live_expense_reports(emulator: Emulator) -> dict[str, list[dict[str, Any]]]:
+    """Intacct expense reports that are not declined, by the local id stamped on them."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for rec in emulator.company.records("EEXPENSES"):
+        if rec.get("STATE") != "Declined" and rec.get("TIMESYNC_ID"):
+            out.setdefault(str(rec["TIMESYNC_ID"]), []).append(rec)
+    return out
+
+
+def expense_lines(emulator: Emulator, record_no: Any) -> list[tuple[str, str, str, str, str]]:
+    """The lines of one Intacct expense report: (date, amount, type, project, notes), sorted."""
+    return sorted(
+        (
+            str(x.get("ENTRYDATE") or ""),
+            str(x.get("AMOUNT") or ""),
+            str(x.get("EXPENSETYPE") or ""),
+            str(x.get("PROJECTID") or ""),
+            str(x.get("PAIDFOR") or ""),
+        )
+        for x in emulator.company.records("EEXPENSESITEM")
+        if str(x.get("RECORDKEY")) == str(record_no)
+    )
+
+
+def add_expense_reports(
+    app: ReferenceApp, count: int, *, day: date = date(2025, 1, 10), first: int = 0
+) -> list[str]:
+    """``count`` approved expense reports over the app's people and first active project,
+    two lines each (numbered from ``first``, so later batches differ)."""
+    people = [r for r in app.list_records("EMPLOYEE") if r.active]
+    project = next(r for r in app.list_records("PROJECT") if r.active)
+    ids = []
+    for i in range(first, first + count):
+        person = people[i % len(people)]
+        lines = [
+            ExpenseInput(day, Decimal("120.00") + i, "Hotel", project.key, notes=f"trip {i}"),
+            ExpenseInput(day, Decimal(i % 5 + 1) * Decimal("9.50"), "Meals"),
+        ]
+        ids.append(
+            app.create_expense_report(str(person.key), day, lines, description=f"report {i}")
+        )
     return ids

@@ -3,6 +3,7 @@ kills it with SIGKILL at a chosen request (shared by the crash tests of push and
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -30,13 +31,17 @@ class Killer:
         self.when = "after"
         self.fired = False
 
-    def _kill(self, number: int, when: str) -> None:
+    def _kill(self, number: int, when: str) -> bool:
         if self.pid is not None and number == self.at and when == self.when and not self.fired:
             self.fired = True
             os.kill(self.pid, signal.SIGKILL)
+            return True
+        return False
 
     def before_request(self, ctx: RequestContext) -> EmulatorResponse | None:
-        self._kill(ctx.request_number, "before")
+        if self._kill(ctx.request_number, "before"):
+            # answer instead of handling: the request must not be applied
+            return EmulatorResponse(status=500, headers={}, body=b"", disconnect=True)
         return None
 
     def after_request(self, ctx: RequestContext, response: EmulatorResponse) -> EmulatorResponse:
@@ -52,8 +57,14 @@ class Killer:
         return False
 
 
-def write_sync_config(folder: Path, url: str, emulator: Emulator) -> Path:
+def write_sync_config(
+    folder: Path, url: str, emulator: Emulator, *, push: tuple[str, ...] | None = None
+) -> Path:
+    """A config for ``timesync sync`` against the emulator at ``url``; ``push`` names the
+    pushed objects (default: timesheets only), in an ``[engine]`` table the caller must not
+    add again."""
     c = emulator.credentials
+    engine = "" if push is None else f"[engine]\npush = {json.dumps(list(push))}\n"
     cfg = folder / "sync.toml"
     cfg.write_text(
         f"""
@@ -71,6 +82,7 @@ path = "state.db"
 [local]
 reference = "app.db"
 
+{engine}
 [push]
 target_state = "Approved"
 batch_size = 3

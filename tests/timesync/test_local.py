@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from timesync.local import EntryInput, LocalSystem, ReferenceApp
+from timesync.errors import ConfigurationError
+from timesync.local import EntryInput, ExpenseInput, LocalSystem, ReferenceApp
 from timesync.models import Employee, Status, Task, Timesheet
 
 
@@ -111,3 +112,22 @@ def test_document_pushed_is_remembered(app: ReferenceApp) -> None:
     ts = app.create_timesheet("E1", date(2024, 3, 4), _entries())
     app.document_pushed("TIMESHEET", ts, 55, "Submitted")
     assert app.pushed_state(ts) == (55, "Submitted")
+
+
+def test_expense_reports_are_deleted_as_tombstones_and_remember_their_push(
+    app: ReferenceApp,
+) -> None:
+    lines = [ExpenseInput(date(2024, 3, 5), Decimal("42.00"), "Meals", "P1", notes="lunch")]
+    kept = app.create_expense_report("E1", date(2024, 3, 6), lines)
+    gone = app.create_expense_report("E2", date(2024, 3, 6), lines)
+    batch = app.changed_documents("EEXPENSES", None)
+    app.delete_expense_report(gone)
+    later = app.changed_documents("EEXPENSES", batch.cursor)
+    assert [(d.local_id, d.revision, d.deleted) for d in later.documents] == [(gone, "2", True)]
+    assert not app.get_documents("EEXPENSES", [kept])[0].deleted
+
+    app.document_pushed("EEXPENSES", kept, 7, "Submitted")
+    assert app.pushed_state(kept, "EEXPENSES") == (7, "Submitted")
+    assert app.pushed_state(kept) == (None, None)  # the timesheet of the same id was not pushed
+    with pytest.raises(ConfigurationError):
+        app.pushed_state(kept, "PROJECT")

@@ -443,10 +443,17 @@ class ReferenceApp:
         rows = self._conn.execute("SELECT id FROM timesheets WHERE deleted = 0 ORDER BY id")
         return [str(r["id"]) for r in rows]
 
-    def pushed_state(self, local_id: str) -> tuple[int | None, str | None]:
-        """The Intacct RECORDNO and state recorded on a timesheet."""
+    def pushed_state(
+        self, local_id: str, object_name: str = "TIMESHEET"
+    ) -> tuple[int | None, str | None]:
+        """The Intacct RECORDNO and state recorded on a timesheet (or, with ``object_name``
+        ``EEXPENSES``, on an expense report)."""
+        table = _DOCS.get(object_name)
+        if table is None:
+            raise SyncConfigurationError(f"documents are {sorted(_DOCS)}, not {object_name!r}")
         row = self._conn.execute(
-            "SELECT intacct_recordno, intacct_state FROM timesheets WHERE id = ?", (int(local_id),)
+            f"SELECT intacct_recordno, intacct_state FROM {table} WHERE id = ?",  # noqa: S608
+            (int(local_id),),
         ).fetchone()
         return (row[0], row[1]) if row else (None, None)
 
@@ -481,6 +488,17 @@ class ReferenceApp:
             self._lines(conn, int(local_id), lines)
             conn.execute(
                 "UPDATE expense_reports SET revision = revision + 1 WHERE id = ?", (int(local_id),)
+            )
+            conn.execute(
+                "INSERT INTO changes (kind, doc_id) VALUES ('EEXPENSES', ?)", (int(local_id),)
+            )
+
+    def delete_expense_report(self, local_id: str) -> None:
+        """Delete an expense report (kept as a tombstone so the deletion can be synced)."""
+        with self._tx() as conn:
+            conn.execute(
+                "UPDATE expense_reports SET deleted = 1, revision = revision + 1 WHERE id = ?",
+                (int(local_id),),
             )
             conn.execute(
                 "INSERT INTO changes (kind, doc_id) VALUES ('EEXPENSES', ?)", (int(local_id),)
