@@ -419,3 +419,31 @@ def test_the_local_app_hears_of_every_push_even_after_it_missed_the_call(
     assert store.pending_notices("TIMESHEET") == []
     assert live_timesheets(emulator) == live  # no write was repeated to deliver the news
     assert emulator.stats.total_functions - calls_before <= 1
+
+
+def test_with_target_approved_an_unchanged_expense_report_costs_no_read(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp
+) -> None:
+    """Expense reports land submitted whatever the timesheets' target: an expense report the
+    app offers again unchanged is not read back from Intacct to check for an approval that
+    the engine never makes."""
+    emulator.company.add_custom_field("EEXPENSES", "TIMESYNC_ID")
+    engine = make_engine("Approved", push_objects=("TIMESHEET", "EEXPENSES"))
+    engine.run()
+    person = next(r for r in app.list_records("EMPLOYEE") if r.active)
+    lines = [ExpenseInput(date(2025, 1, 7), Decimal("120.00"), "Hotel", notes="client visit")]
+    local_id = app.create_expense_report(str(person.key), date(2025, 1, 8), lines)
+    assert engine.run().objects["EEXPENSES"].created == 1
+
+    def reads() -> int:
+        return sum(
+            n
+            for (fn, obj), n in emulator.stats.functions.items()
+            if obj == "EEXPENSES" and fn in ("read", "readByQuery", "query")
+        )
+
+    before = reads()
+    app.update_expense_report(local_id, lines)  # offered again, with the same content
+    report = engine.run().objects["EEXPENSES"]
+    assert (report.created, report.updated) == (0, 0)
+    assert reads() == before

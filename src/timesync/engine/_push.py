@@ -27,7 +27,15 @@ from intacct_sdk.functions import Approve, Create, Decline, Delete, Function, Qu
 from intacct_sdk.query import F
 from timesync.engine._context import RunContext, describe, log, page_records
 from timesync.engine._options import MappingSpecLike
-from timesync.engine._plan import DEAD_STATES, PushPlan, PushStep, chunks, control_id, plan_push
+from timesync.engine._plan import (
+    DEAD_STATES,
+    PushPlan,
+    PushStep,
+    TargetState,
+    chunks,
+    control_id,
+    plan_push,
+)
 from timesync.local import LocalDocument
 from timesync.mapping.rules import route_timesheet
 from timesync.store import Cursor, ErrorEntry, Link, Notice, OutboxEntry, OutboxState
@@ -268,6 +276,12 @@ class _Pusher:
             fixed.append(entry)
         return attrs.evolve(model, entries=tuple(fixed))
 
+    @property
+    def target(self) -> TargetState:
+        """The state this object's pushes land in: ``target_state`` for timesheets; expense
+        reports are always left submitted for Intacct's own approval."""
+        return self.opts.target_state if self.name == "TIMESHEET" else "Submitted"
+
     def plan(self, docs: Mapping[str, LocalDocument]) -> list[_Item]:
         ctx = self.ctx
         links = ctx.store.links_by_key(self.name, list(docs))
@@ -293,7 +307,7 @@ class _Pusher:
             and (
                 hashes.get(lid) != lk.content_hash
                 or docs[lid].deleted
-                or (self.opts.target_state == "Approved" and lk.remote_state != "Approved")
+                or (self.target == "Approved" and lk.remote_state != "Approved")
             )
         ]
         remote = self.read_by_record_no(need) if need else {}
@@ -319,7 +333,7 @@ class _Pusher:
                 remote_changed=bool(
                     rec and link and link.remote_modified and when and when != link.remote_modified
                 ),
-                target=self.opts.target_state if self.name == "TIMESHEET" else "Submitted",
+                target=self.target,
                 on_delete=self.opts.on_delete,
             )
             if plan.conflict:
