@@ -686,6 +686,10 @@ outside our own code):
   body is freed when its parse ends (16x/1x RSS back to about 1.1).
 - A column whose values are all distinct (record numbers, modification stamps) is converted
   in order by the bulk converters, without building a memo dict first.
+- A uniform page's child counts are compared only where the first record has children (the
+  rest follow from the element count); the tags in one C-level list comparison.
+- The emulator fills its page template with %-formatting instead of `str.format` (the
+  format step of a 2,000-record page went from 2.8 ms to 1.6 ms).
 
 Measured and left alone: the client's per-page work outside parsing (logging is guarded by
 `isEnabledFor`, converter tables are cached) is a few percent of a pull's CPU; httpx spends
