@@ -75,7 +75,6 @@ from intacct_sdk._values import (
     Converter,
     ValueTyping,
     convert_column,
-    convert_many,
     converters,
 )
 from intacct_sdk._xml import DEFAULT_MAX_BYTES, parse_xml
@@ -611,23 +610,16 @@ def _type_columns(
 ) -> None:
     """Type the fields ``names`` of ``records`` (raw texts, all with these keys) in place.
 
-    A column at a time: the distinct texts are converted once each (dates, quantities and
-    the stamps of one document's lines recur), in bulk where the converter allows it
-    (:func:`~intacct_sdk._values.convert_many`), and the values are looked up and stored
-    by C-level ``map`` calls, with no Python frame per field.
+    A column at a time, as the column reader types its columns
+    (:func:`~intacct_sdk._values.convert_column`), and the values are stored by C-level
+    ``map`` calls, with no Python frame per field.
     """
     for name in names:
         conv = table.get(name)
         if conv is None:
             continue
-        column = list(map(operator.itemgetter(name), records))
-        distinct = set(column)
-        distinct.discard(None)
-        if not distinct:
-            continue  # every value empty: None stays None
-        memo: dict[Any, Any] = convert_many(conv, distinct)
-        memo[None] = None
-        deque(map(operator.setitem, records, repeat(name), map(memo.__getitem__, column)), 0)
+        column = convert_column(conv, list(map(operator.itemgetter(name), records)))
+        deque(map(operator.setitem, records, repeat(name), column), 0)
 
 
 # A record shape with groups: the dotted key of every leaf, and which elements of the
