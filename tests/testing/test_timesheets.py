@@ -234,7 +234,8 @@ def test_legacy_create_and_delete_timesheet(gw: Gateway, company: Company) -> No
 
 def test_expense_report_with_items(gw: Gateway, company: Company) -> None:
     res = gw.ok(
-        "<create><EEXPENSES><EMPLOYEEID>E1</EMPLOYEEID><DESCRIPTION>trip</DESCRIPTION><EEXPENSESITEMS>"
+        "<create><EEXPENSES><EMPLOYEEID>E1</EMPLOYEEID><WHENCREATED>01/15/2025</WHENCREATED>"
+        "<DESCRIPTION>trip</DESCRIPTION><EEXPENSESITEMS>"
         "<EEXPENSESITEM><EXPENSETYPE>Meals</EXPENSETYPE><AMOUNT>12.50</AMOUNT><PROJECTID>P1</PROJECTID></EEXPENSESITEM>"
         "<EEXPENSESITEM><EXPENSETYPE>Taxi</EXPENSETYPE><AMOUNT>30</AMOUNT><GLDIMTEAM>RED</GLDIMTEAM></EEXPENSESITEM>"
         "</EEXPENSESITEMS></EEXPENSES></create>"
@@ -245,9 +246,17 @@ def test_expense_report_with_items(gw: Gateway, company: Company) -> None:
     assert rep["TOTALENTERED"] == "42.50"
     assert rep["STATE"] == "Submitted"
     assert company.count("EEXPENSESITEM") == 2
+    assert rep["WHENCREATED"] == "01/15/2025"
+    assert gw.fail(
+        "<create><EEXPENSES><EMPLOYEEID>E1</EMPLOYEEID><WHENCREATED>01/15/2025</WHENCREATED>"
+        "<EEXPENSESITEMS><EEXPENSESITEM><EXPENSETYPE>x</EXPENSETYPE></EEXPENSESITEM>"
+        "</EEXPENSESITEMS></EEXPENSES></create>"
+    )
+    # The date filed is required (lookup marks WHENCREATED required on EEXPENSES).
     assert gw.fail(
         "<create><EEXPENSES><EMPLOYEEID>E1</EMPLOYEEID><EEXPENSESITEMS><EEXPENSESITEM>"
-        "<EXPENSETYPE>x</EXPENSETYPE></EEXPENSESITEM></EEXPENSESITEMS></EEXPENSES></create>"
+        "<EXPENSETYPE>Meals</EXPENSETYPE><AMOUNT>1</AMOUNT></EEXPENSESITEM></EEXPENSESITEMS>"
+        "</EEXPENSES></create>"
     )
 
 

@@ -296,7 +296,7 @@ OBJECT_RULES: dict[str, ObjectRules] = {
     "PROJECTSTATUS": ObjectRules("NAME", required=("NAME",), label="Project status"),
     "EEXPENSES": ObjectRules(
         "RECORDID",
-        required=("EMPLOYEEID",),
+        required=("EMPLOYEEID", "WHENCREATED"),  # lookup: "Date filed", required
         update_by_id=False,
         auto_id=True,
         status_field=None,
