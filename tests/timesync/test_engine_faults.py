@@ -12,7 +12,8 @@
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -199,9 +200,12 @@ def test_sigkill_during_an_expense_report_push_then_rerun_leaves_no_duplicate_an
 # --------------------------------------------------------------------------- 20% faults
 
 
-def _scenario(emulator: Emulator, folder: Path, *, max_runs: int) -> tuple[Any, int]:
-    """Pull, push 12 approved timesheets, correct 3 and delete 1, running the engine until
-    nothing is pending; returns the end state and the number of runs it took."""
+@contextmanager
+def _settling(
+    emulator: Emulator, folder: Path, max_runs: int, options: EngineOptions
+) -> Iterator[tuple[ReferenceApp, Callable[[], None], Callable[[], int]]]:
+    """The reference app, and ``settle()``: run the engine until nothing is pending (at most
+    ``max_runs`` times), and the number of runs so far."""
     folder.mkdir()
     runs = 0
     with (
@@ -213,12 +217,7 @@ def _scenario(emulator: Emulator, folder: Path, *, max_runs: int) -> tuple[Any, 
         ReferenceApp(folder / "app.db") as app,
         SQLiteStateStore(folder / "state.db") as store,
     ):
-        engine = Engine(
-            client,
-            app,
-            store,
-            options=EngineOptions(push=PushOptions(target_state="Submitted", batch_size=2)),
-        )
+        engine = Engine(client, app, store, options=options)
 
         def settle() -> None:
             nonlocal runs
@@ -229,6 +228,14 @@ def _scenario(emulator: Emulator, folder: Path, *, max_runs: int) -> tuple[Any, 
                     return
             pytest.fail(f"not settled after {max_runs} runs: {report.format()}")
 
+        yield app, settle, lambda: runs
+
+
+def _scenario(emulator: Emulator, folder: Path, *, max_runs: int) -> tuple[Any, int]:
+    """Pull, push 12 approved timesheets, correct 3 and delete 1, running the engine until
+    nothing is pending; returns the end state and the number of runs it took."""
+    options = EngineOptions(push=PushOptions(target_state="Submitted", batch_size=2))
+    with _settling(emulator, folder, max_runs, options) as (app, settle, runs):
         settle()
         ids = add_timesheets(app, 12)
         settle()
@@ -260,7 +267,7 @@ def _scenario(emulator: Emulator, folder: Path, *, max_runs: int) -> tuple[Any, 
             if str(e["TIMESHEETKEY"]) == str(rec["RECORDNO"])
         )
         state[local_id] = (rec["EMPLOYEEID"], rec["BEGINDATE"], rec["STATE"], entries)
-    return (state, people), runs
+    return (state, people), runs()
 
 
 # A whole scenario is only a few dozen requests (a run's reads share one request), so at
@@ -286,35 +293,8 @@ def _expense_scenario(emulator: Emulator, folder: Path, *, max_runs: int) -> tup
     """Pull, push 8 approved expense reports, correct 3, delete 2 and add 2 more, running the
     engine until nothing is pending; returns the end state (Intacct's reports and lines, what
     the local app recorded) and the number of runs it took."""
-    folder.mkdir()
-    runs = 0
-    with (
-        Client(
-            credentials(emulator),
-            options=ClientOptions(unique_id=True, retry=FAST_RETRY),
-            transport=emulator.transport(),
-        ) as client,
-        ReferenceApp(folder / "app.db") as app,
-        SQLiteStateStore(folder / "state.db") as store,
-    ):
-        engine = Engine(
-            client,
-            app,
-            store,
-            options=EngineOptions(
-                push=PushOptions(batch_size=2), push_objects=("TIMESHEET", "EEXPENSES")
-            ),
-        )
-
-        def settle() -> None:
-            nonlocal runs
-            for _ in range(max_runs):
-                runs += 1
-                report = engine.run()
-                if report.ok and report.pending == 0 and not store.errors():
-                    return
-            pytest.fail(f"not settled after {max_runs} runs: {report.format()}")
-
+    options = EngineOptions(push=PushOptions(batch_size=2), push_objects=("TIMESHEET", "EEXPENSES"))
+    with _settling(emulator, folder, max_runs, options) as (app, settle, runs):
         settle()
         ids = add_expense_reports(app, 8)
         settle()
@@ -345,7 +325,7 @@ def _expense_scenario(emulator: Emulator, folder: Path, *, max_runs: int) -> tup
             pushed,
             expense_lines(emulator, rec["RECORDNO"]),
         )
-    return (state, local), runs
+    return (state, local), runs()
 
 
 class _Watched:
