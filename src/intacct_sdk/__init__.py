@@ -7,16 +7,13 @@ when it touches a name that needs them. ``from intacct_sdk import Client`` works
 
 from __future__ import annotations
 
-import importlib
-
+from intacct_sdk._lazy import exports
 from intacct_sdk._version import __version__
 
 # Not ``typing.TYPE_CHECKING``: importing typing alone costs more than the rest of this file.
 # Type checkers treat any constant of this name as true.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
-
     from intacct_sdk import functions
     from intacct_sdk._async_client import AsyncClient
     from intacct_sdk._base import ClientStats
@@ -119,24 +116,7 @@ __all__ = [
 ]
 
 
-def _load(name: str) -> Any:
-    """Import the module behind ``name`` and bind the value here, so this runs once per name."""
-    if name in _SUBMODULES:
-        # Importing a submodule binds it on the package by itself.
-        return importlib.import_module(f"{__name__}.{name}")
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
 if not TYPE_CHECKING:
     # Hidden from type checkers: they see the imports above, and a misspelt name stays an error
     # for them instead of becoming ``Any``.
-    __getattr__ = _load
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    __getattr__, __dir__ = exports(globals(), _WHERE, _SUBMODULES)

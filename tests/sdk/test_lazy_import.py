@@ -57,7 +57,7 @@ def test_import_loads_nothing_heavy() -> None:
     assert _loaded_after("import intacct_sdk") == []
 
 
-def test_import_loads_only_the_version() -> None:
+def test_import_loads_only_the_version_and_the_loader() -> None:
     code = (
         "import json, sys; before = set(sys.modules); import intacct_sdk; "
         "print(json.dumps(sorted(set(sys.modules) - before)))"
@@ -66,6 +66,7 @@ def test_import_loads_only_the_version() -> None:
     new = json.loads(out)
     assert [m for m in new if m.startswith("intacct_sdk")] == [
         "intacct_sdk",
+        "intacct_sdk._lazy",
         "intacct_sdk._version",
     ]
     # Not even typing, unless something imported it before us.

@@ -80,13 +80,19 @@ def make_engine(
     return make
 
 
-def live_timesheets(emulator: Emulator) -> dict[str, list[dict[str, Any]]]:
-    """Intacct timesheets that are not declined, by the local id stamped on them."""
+def live_documents(emulator: Emulator, object_name: str) -> dict[str, list[dict[str, Any]]]:
+    """Intacct documents of ``object_name`` that are not declined, by the local id stamped on
+    them."""
     out: dict[str, list[dict[str, Any]]] = {}
-    for rec in emulator.company.records("TIMESHEET"):
+    for rec in emulator.company.records(object_name):
         if rec.get("STATE") != "Declined" and rec.get("TIMESYNC_ID"):
             out.setdefault(str(rec["TIMESYNC_ID"]), []).append(rec)
     return out
+
+
+def live_timesheets(emulator: Emulator) -> dict[str, list[dict[str, Any]]]:
+    """Intacct timesheets that are not declined, by the local id stamped on them."""
+    return live_documents(emulator, "TIMESHEET")
 
 
 def add_timesheets(app: ReferenceApp, count: int, *, week: date = date(2025, 1, 6)) -> list[str]:
@@ -107,11 +113,7 @@ def add_timesheets(app: ReferenceApp, count: int, *, week: date = date(2025, 1, 
 
 def live_expense_reports(emulator: Emulator) -> dict[str, list[dict[str, Any]]]:
     """Intacct expense reports that are not declined, by the local id stamped on them."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for rec in emulator.company.records("EEXPENSES"):
-        if rec.get("STATE") != "Declined" and rec.get("TIMESYNC_ID"):
-            out.setdefault(str(rec["TIMESYNC_ID"]), []).append(rec)
-    return out
+    return live_documents(emulator, "EEXPENSES")
 
 
 def expense_lines(emulator: Emulator, record_no: Any) -> list[tuple[str, str, str, str, str]]:

@@ -48,6 +48,19 @@ class Killer:
         self._kill(ctx.request_number, "after")
         return response
 
+    def kill_sync(self, cfg: Path, number: int, when: str, *extra: str) -> None:
+        """Run ``timesync sync`` on ``cfg`` and kill it at request ``number`` (``when`` as
+        above); fails the test unless it died there. The killer is disarmed after."""
+        self.at, self.when = number, when
+        proc = start_sync(cfg, *extra)
+        self.pid = proc.pid
+        try:
+            code, out = finish_sync(proc)
+        finally:
+            self.pid = None
+        assert self.fired, f"the run finished before request {number}: {out}"
+        assert code == -signal.SIGKILL
+
     def function_failure(
         self, ctx: RequestContext, function: str, object_name: str | None
     ) -> tuple[str, str] | None:

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -71,15 +70,7 @@ def test_sigkill_during_a_push_then_rerun_leaves_no_duplicate_and_nothing_lost(
     with ReferenceApp(tmp_path / "app.db") as app:
         ids = add_timesheets(app, 8)
 
-    killer.at = emulator.stats.http_requests + offset
-    killer.when = when
-    proc = start_sync(cfg, "--object", "TIMESHEET")
-    killer.pid = proc.pid
-    code, out = finish_sync(proc)
-    assert killer.fired, f"the run finished before request {offset}: {out}"
-    assert code == -signal.SIGKILL
-
-    killer.pid = None
+    killer.kill_sync(cfg, emulator.stats.http_requests + offset, when, "--object", "TIMESHEET")
     for _ in range(2):
         code, out = finish_sync(start_sync(cfg))
     assert code == 0, out
@@ -151,15 +142,7 @@ def test_sigkill_during_an_expense_report_push_then_rerun_leaves_no_duplicate_an
         app.delete_expense_report(deleted)
         created = add_expense_reports(app, 3, first=3)
 
-    killer.at = emulator.stats.http_requests + offset
-    killer.when = when
-    proc = start_sync(cfg, "--object", "EEXPENSES")
-    killer.pid = proc.pid
-    code, out = finish_sync(proc)
-    assert killer.fired, f"the run finished before request {offset}: {out}"
-    assert code == -signal.SIGKILL
-
-    killer.pid = None
+    killer.kill_sync(cfg, emulator.stats.http_requests + offset, when, "--object", "EEXPENSES")
     for _ in range(2):
         code, out = finish_sync(start_sync(cfg))
     assert code == 0, out

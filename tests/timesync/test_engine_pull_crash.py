@@ -10,7 +10,6 @@ the uninterrupted run's local state, with no duplicate local record.
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -104,13 +103,7 @@ def test_sigkill_during_a_multi_page_pull_then_rerun_converges(
     with cfg.open("a", encoding="utf-8") as f:
         f.write(f"\n[engine]\npage_size = {PAGE_SIZE}\n")
 
-    killer.at = number
-    killer.when = when
-    proc = start_sync(cfg)
-    killer.pid = proc.pid
-    code, out = finish_sync(proc)
-    assert killer.fired, f"the run finished before request {number}: {out}"
-    assert code == -signal.SIGKILL
+    killer.kill_sync(cfg, number, when)
 
     with SQLiteStateStore(tmp_path / "state.db") as store:
         for obj in PULLED:
@@ -125,7 +118,6 @@ def test_sigkill_during_a_multi_page_pull_then_rerun_converges(
             # exactly what was applied: never a cursor ahead of the data, nor data ahead
             assert _links(store, obj) == upto, obj
 
-    killer.pid = None
     code, out = finish_sync(start_sync(cfg))
     assert code == 0, out
     with (

@@ -7,8 +7,9 @@ to the start-up of test suites that never use the emulator.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from intacct_sdk._lazy import exports
 
 if TYPE_CHECKING:
     from intacct_sdk.testing._company import Company, CustomField
@@ -73,14 +74,6 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+if not TYPE_CHECKING:
+    # Hidden from type checkers: they see the imports above, and a misspelt name stays an error.
+    __getattr__, __dir__ = exports(globals(), _WHERE)

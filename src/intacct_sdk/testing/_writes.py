@@ -447,7 +447,7 @@ def _lines_of(company: Company, d: ObjectDef, record_no: str) -> list[Rec]:
     ]
 
 
-def _header_fill(call: Call, d: ObjectDef, rec: Rec, lines: list[Rec]) -> None:
+def _header_fill(d: ObjectDef, rec: Rec, lines: list[Rec]) -> None:
     if d.name == "TIMESHEET":
         begin = datetime.strptime(rec["BEGINDATE"], "%m/%d/%Y")
         rec.setdefault("ENDDATE", (begin + timedelta(days=6)).strftime("%m/%d/%Y"))
@@ -456,7 +456,6 @@ def _header_fill(call: Call, d: ObjectDef, rec: Rec, lines: list[Rec]) -> None:
         total = sum((Decimal(str(x.get("AMOUNT") or "0")) for x in lines), Decimal(0))
         rec["TOTALENTERED"] = str(total)
         rec["TOTALDUE"] = str(total)
-        rec.setdefault("WHENCREATED", call.company.stamp()[:10])
     for k, v in d.rules.defaults:
         rec.setdefault(k, v)
 
@@ -486,7 +485,7 @@ def _create_with_lines(call: Call, d: ObjectDef, raw: Rec, default_state: str = 
         rec[d.id_field] = str(rn)
     if state is not None:
         rec["STATE"] = state
-    _header_fill(call, d, rec, lines)
+    _header_fill(d, rec, lines)
     _stamp(call, d, rec, True)
     call.company.put(d, rec)
     _write_lines(call, d, rec, lines, {})
@@ -548,7 +547,7 @@ def _update_with_lines(call: Call, d: ObjectDef, raw: Rec) -> Rec:
         rec["STATE"] = state
     if "BEGINDATE" in changes and "ENDDATE" not in changes:
         rec.pop("ENDDATE", None)  # recomputed from the new BEGINDATE
-    _header_fill(call, d, rec, lines)
+    _header_fill(d, rec, lines)
     _stamp(call, d, rec, False)
     call.company.put(d, rec)
     _write_lines(call, d, rec, lines, old_lines)
