@@ -96,7 +96,7 @@ def ours_pull(args: dict[str, Any]) -> dict[str, Any]:
         n = 0
         with client:
             for name, fields in args["objects"]:
-                for _record in client.query(name, fields):
+                for _record in client.query(name, fields, prefetch=args.get("prefetch", 0)):
                     n += 1
             stats = client.stats
         return {"records": n, "client_requests": stats.http_requests}

@@ -6,6 +6,8 @@ It shares every decision with :class:`~intacct_sdk._client.Client` through the I
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
@@ -13,10 +15,15 @@ from typing import Any, Self
 import anyio
 import httpx
 
-from intacct_sdk._base import BaseClient, Prepared, Record, single
+from intacct_sdk._base import BaseClient, PagesAhead, Prepared, Record, check_prefetch, single
 from intacct_sdk._client import _timeout
 from intacct_sdk._config import ClientOptions, Credentials, RequestOptions
-from intacct_sdk._errors import AuthenticationError, GatewayError, TransportError
+from intacct_sdk._errors import (
+    AuthenticationError,
+    ConfigurationError,
+    GatewayError,
+    TransportError,
+)
 from intacct_sdk._results import Page, Response, Result
 from intacct_sdk.functions import Approve, Create, Decline, Function, Query, Update
 from intacct_sdk.query import Filter, OrderBy
@@ -194,16 +201,70 @@ class AsyncClient(BaseClient):
         order_by: Sequence[OrderBy] = (),
         page_size: int = 2000,
         case_insensitive: bool = False,
+        prefetch: int = 0,
         options: RequestOptions | None = None,
     ) -> AsyncIterator[Page]:
-        """Pages of a ``query``, lazily; see :meth:`Client.query_pages`."""
+        """Pages of a ``query``, lazily; see :meth:`Client.query_pages`.
+
+        With ``prefetch``, the pages ahead are asyncio tasks on the running loop (other
+        event loops raise :class:`ConfigurationError`).
+        """
+        check_prefetch(prefetch)
         fn: Query | None = self._plan_query(
             object, fields, where, order_by, page_size, case_insensitive
         )
+        if prefetch:
+            assert fn is not None
+            async for page in self._pages_ahead(fn, prefetch, options):
+                yield page
+            return
         while fn is not None:
-            page = self._page_of(single(await self._run([fn], options)))
+            page = await self._query_page(fn, options)
             yield page
             fn = self._next_query(fn, page)
+
+    async def _query_page(self, fn: Query, options: RequestOptions | None) -> Page:
+        return self._page_of(single(await self._run([fn], options)))
+
+    async def _pages_ahead(
+        self, fn: Query, prefetch: int, options: RequestOptions | None
+    ) -> AsyncIterator[Page]:
+        """The pages of ``fn``, up to ``prefetch`` of them requested ahead as tasks."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            raise ConfigurationError(
+                "prefetch runs the pages ahead as asyncio tasks: use it under asyncio "
+                "(or iterate with prefetch=0)"
+            ) from None
+        page = await self._query_page(fn, options)
+        plan = PagesAhead.after(fn, page)
+        if plan is None:
+            yield page
+            return
+        ahead: deque[tuple[Query, asyncio.Task[Page]]] = deque()
+        try:
+            while True:
+                while len(ahead) < prefetch and (nxt := plan.take()) is not None:
+                    task = asyncio.ensure_future(self._query_page(nxt, options))
+                    task.add_done_callback(_retrieved)
+                    ahead.append((nxt, task))
+                yield page  # the next pages are on their way meanwhile
+                if not ahead:
+                    return
+                fn, task = ahead.popleft()
+                page = await task
+                step = plan.follow(fn, page)
+                if step != "more":
+                    for _, stale in ahead:
+                        stale.cancel()
+                    ahead.clear()
+                    if step == "end":
+                        yield page
+                        return
+        finally:
+            for _, pending in ahead:
+                pending.cancel()
 
     async def query(
         self,
@@ -214,6 +275,7 @@ class AsyncClient(BaseClient):
         order_by: Sequence[OrderBy] = (),
         page_size: int = 2000,
         case_insensitive: bool = False,
+        prefetch: int = 0,
         options: RequestOptions | None = None,
     ) -> AsyncIterator[Record]:
         """Records of a ``query``, lazily; see :meth:`Client.query`."""
@@ -224,6 +286,7 @@ class AsyncClient(BaseClient):
             order_by=order_by,
             page_size=page_size,
             case_insensitive=case_insensitive,
+            prefetch=prefetch,
             options=options,
         ):
             for record in page.records:
@@ -345,3 +408,10 @@ class AsyncClient(BaseClient):
             Decline, object, record_no, entry_keys, declined_by, comment, control_id
         )
         await self._run([fn], options)
+
+
+def _retrieved(task: asyncio.Task[Page]) -> None:
+    """Mark a page task's failure as seen: a page read ahead and then not needed (the
+    caller stopped, or an earlier page failed) is not an "exception never retrieved"."""
+    if not task.cancelled():
+        task.exception()

@@ -8,9 +8,10 @@ decides *what* to send and *what an answer means* lives here, so both shells beh
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Final, Literal
 
 import attrs
 import httpx
@@ -52,7 +53,7 @@ from intacct_sdk.functions import (
 )
 from intacct_sdk.query import Filter, OrderBy
 
-__all__ = ["BaseClient", "ClientStats", "Prepared"]
+__all__ = ["MAX_PREFETCH", "BaseClient", "ClientStats", "PagesAhead", "Prepared", "check_prefetch"]
 
 log = logging.getLogger("intacct_sdk.client")
 wire_log = logging.getLogger("intacct_sdk.wire")
@@ -142,6 +143,7 @@ class BaseClient:
             [credentials.sender_password, credentials.user_password, credentials.session_id]
         )
         self._stats = ClientStats()
+        self._stats_lock = threading.Lock()  # pages fetched ahead count from worker threads
         self._closed = False  # set by close()/aclose(); checked before every attempt
 
     # ------------------------------------------------------------------ public state
@@ -241,10 +243,11 @@ class BaseClient:
                 f"this {name} is closed; create a new {name}, or make the calls inside its "
                 f"'{self._with_statement}' block"
             )
-        self._stats.http_requests += 1
-        self._stats.functions += len(prepared.functions)
-        if attempt > 1:
-            self._stats.retries += 1
+        with self._stats_lock:
+            self._stats.http_requests += 1
+            self._stats.functions += len(prepared.functions)
+            if attempt > 1:
+                self._stats.retries += 1
         if wire_log.isEnabledFor(logging.DEBUG):
             wire_log.debug(
                 "request %s (attempt %d, %s):\n%s",
@@ -482,6 +485,88 @@ class BaseClient:
         object: str, query: str, fields: Sequence[str] | None, page_size: int
     ) -> ReadByQuery:
         return ReadByQuery(object, query, fields, page_size)
+
+
+#: The most query pages a client requests ahead of the one being read (see ``prefetch``).
+MAX_PREFETCH: Final = 8
+
+
+def check_prefetch(prefetch: int) -> None:
+    """Refuse a ``prefetch`` that is not an int from 0 to :data:`MAX_PREFETCH`.
+
+    Raises:
+        ConfigurationError: Out of range or not an int; nothing is sent.
+    """
+    if isinstance(prefetch, bool) or not isinstance(prefetch, int):
+        raise ConfigurationError(f"prefetch must be an int, got {type(prefetch).__name__}")
+    if not 0 <= prefetch <= MAX_PREFETCH:
+        raise ConfigurationError(
+            f"prefetch must be from 0 to {MAX_PREFETCH} (each page requested ahead holds one "
+            f"of the company's concurrent API slots), got {prefetch}"
+        )
+
+
+@attrs.define(slots=True)
+class PagesAhead:
+    """Which ``query`` pages to request while an earlier one is being read.
+
+    Every page reports how many records follow it (``numremaining``), so after the first
+    page the offsets of all the others are known and several can be in flight at once. The
+    shells request pages from :meth:`take` and hand each answer, in offset order, to
+    :meth:`follow`. A walk to the end sends exactly the requests a one-page-at-a-time walk
+    sends; only a caller that stops early can have pages requested (and billed) that it
+    never reads.
+
+    Attributes:
+        template: The query of the next page to request (its offset is replaced).
+        next_offset: The offset of the next page :meth:`take` plans.
+        end: The offset after the last record the latest page announced.
+    """
+
+    template: Query
+    next_offset: int
+    end: int
+
+    @classmethod
+    def after(cls, fn: Query, page: Page) -> PagesAhead | None:
+        """The plan after the first page ``page`` (answer to ``fn``); None when it was the last.
+
+        Raises:
+            MalformedResponseError: The page announced more records but held none.
+        """
+        nxt = BaseClient._next_query(fn, page)
+        if nxt is None:
+            return None
+        return cls(nxt, nxt.offset, nxt.offset + (page.num_remaining or 0))
+
+    def take(self) -> Query | None:
+        """The query of the next page to request, or None when every known page is planned."""
+        if self.next_offset >= self.end:
+            return None
+        fn = attrs.evolve(self.template, offset=self.next_offset, control_id=uuid.uuid4().hex)
+        self.next_offset += fn.page_size
+        return fn
+
+    def follow(self, fn: Query, page: Page) -> Literal["more", "replan", "end"]:
+        """Take in the answer ``page`` to ``fn``, the earliest page not read yet.
+
+        Returns:
+            ``"end"``: no record follows ``page``; pages still in flight are not needed.
+            ``"replan"``: the next records do not start where the pages in flight do (a
+            short page, or the gateway moved the offset); drop them and plan again.
+            ``"more"``: the pages in flight are the right ones.
+
+        Raises:
+            MalformedResponseError: The page announced more records but held none.
+        """
+        nxt = BaseClient._next_query(fn, page)
+        if nxt is None:
+            return "end"
+        self.end = nxt.offset + (page.num_remaining or 0)
+        if nxt.offset != fn.offset + fn.page_size:
+            self.next_offset = nxt.offset
+            return "replan"
+        return "more"
 
 
 def single(results: list[Result]) -> Result:
