@@ -11,51 +11,23 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.sdk._emulated import CREDS, ENDPOINT, NO_SLEEP, calls, company_with
 
 from intacct_sdk import (
     AsyncClient,
     AuthenticationError,
     Client,
     ClientClosedError,
-    ClientOptions,
     ConfigurationError,
     Credentials,
     DuplicateControlIdError,
     F,
     IntacctError,
     ResponseLostError,
-    RetryPolicy,
     SessionExpiredError,
 )
 from intacct_sdk.functions import Create, Lookup
-from intacct_sdk.testing import DEMO_CREDENTIALS, Company, Emulator, EmulatorResponse
-
-ENDPOINT = "https://emulator.test/ia/xml/xmlgw.phtml"
-CREDS = Credentials(
-    DEMO_CREDENTIALS.sender_id,
-    DEMO_CREDENTIALS.sender_password,
-    company_id=DEMO_CREDENTIALS.company_id,
-    user_id=DEMO_CREDENTIALS.user_id,
-    user_password=DEMO_CREDENTIALS.user_password,
-    endpoint_url=ENDPOINT,
-)
-NO_SLEEP = ClientOptions(retry=RetryPolicy(jitter=0, sleep=lambda s: None))
-
-
-def company_with(employees: int) -> Company:
-    company = Company()
-    company.bulk_insert(
-        "EMPLOYEE",
-        (
-            {"EMPLOYEEID": f"E{i:05d}", "PERSONALINFO.CONTACTNAME": f"Person {i}"}
-            for i in range(1, employees + 1)
-        ),
-    )
-    return company
-
-
-def calls(emu: Emulator, function: str) -> int:
-    return sum(n for (name, _), n in emu.stats.functions.items() if name == function)
+from intacct_sdk.testing import DEMO_CREDENTIALS, Emulator, EmulatorResponse, NoFaults
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -183,25 +155,16 @@ def test_given_session_id_expiry_raises() -> None:
         assert secret not in repr(info.value)
 
 
-class LoseAnswer:
+class LoseAnswer(NoFaults):
     """Fault injector: the answer to request ``number`` is replaced by an HTTP 524."""
 
     def __init__(self, number: int) -> None:
         self.number = number
 
-    def before_request(self, ctx: Any) -> EmulatorResponse | None:
-        return None
-
     def after_request(self, ctx: Any, response: EmulatorResponse) -> EmulatorResponse:
         if ctx.request_number == self.number:
             return EmulatorResponse(524, {"Content-Type": "text/html"}, b"<html>524</html>")
         return response
-
-    def function_failure(self, ctx: Any, function: str, object_name: str | None) -> None:
-        return None
-
-    def invalidate_sessions(self, ctx: Any) -> bool:
-        return False
 
 
 def make_write(client: Client) -> Callable[[], Any]:

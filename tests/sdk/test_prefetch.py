@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.sdk._emulated import CREDS, NO_SLEEP, calls, company_with
 from tests.sdk._fake_gateway import ENDPOINT as FAKE_ENDPOINT
 from tests.sdk._fake_gateway import SENDER, USER, FakeGateway, records_xml, xml_response
 from tests.sdk._fake_gateway import control as control_block
@@ -18,34 +19,23 @@ from intacct_sdk import (
     AsyncClient,
     Client,
     ClientClosedError,
-    ClientOptions,
     ConfigurationError,
     Credentials,
     FunctionError,
     Page,
-    RetryPolicy,
 )
 from intacct_sdk._base import PagesAhead
 from intacct_sdk.functions import Query
 from intacct_sdk.testing import (
-    DEMO_CREDENTIALS,
     Company,
     Emulator,
     EmulatorResponse,
     FaultPlan,
     FaultRule,
+    NoFaults,
     RequestContext,
 )
 
-ENDPOINT = "https://emulator.test/ia/xml/xmlgw.phtml"
-CREDS = Credentials(
-    DEMO_CREDENTIALS.sender_id,
-    DEMO_CREDENTIALS.sender_password,
-    company_id=DEMO_CREDENTIALS.company_id,
-    user_id=DEMO_CREDENTIALS.user_id,
-    user_password=DEMO_CREDENTIALS.user_password,
-    endpoint_url=ENDPOINT,
-)
 FAKE_CREDS = Credentials(
     SENDER[0],
     SENDER[1],
@@ -54,25 +44,12 @@ FAKE_CREDS = Credentials(
     user_password=USER[2],
     endpoint_url=FAKE_ENDPOINT,
 )
-NO_SLEEP = ClientOptions(retry=RetryPolicy(jitter=0, sleep=lambda s: None))
 FIELDS = ["RECORDNO", "EMPLOYEEID"]
 BY_RECORDNO = [("RECORDNO", "asc")]
 
 
-def company_with(employees: int) -> Company:
-    company = Company()
-    company.bulk_insert(
-        "EMPLOYEE",
-        (
-            {"EMPLOYEEID": f"E{i:05d}", "PERSONALINFO.CONTACTNAME": f"Person {i}"}
-            for i in range(1, employees + 1)
-        ),
-    )
-    return company
-
-
 def queries(emu: Emulator) -> int:
-    return sum(n for (name, _), n in emu.stats.functions.items() if name == "query")
+    return calls(emu, "query")
 
 
 def walk(emu: Emulator, page_size: int, prefetch: int) -> list[Page]:
@@ -135,7 +112,7 @@ def anyio_backend() -> str:
 # ------------------------------------------------------------------ pages really go ahead
 
 
-class Gate:
+class Gate(NoFaults):
     """Holds every query page after the first until released, counting the ones waiting."""
 
     def __init__(self) -> None:
@@ -150,17 +127,6 @@ class Gate:
                 self.cond.notify_all()
                 self.cond.wait_for(lambda: self.open, timeout=10)
         return None
-
-    def after_request(self, ctx: RequestContext, response: EmulatorResponse) -> EmulatorResponse:
-        return response
-
-    def function_failure(
-        self, ctx: RequestContext, function: str, object_name: str | None
-    ) -> tuple[str, str] | None:
-        return None
-
-    def invalidate_sessions(self, ctx: RequestContext) -> bool:
-        return False
 
     def wait_for_waiting(self, n: int) -> bool:
         with self.cond:
@@ -192,29 +158,18 @@ def test_pages_are_requested_while_the_current_one_is_read(prefetch: int) -> Non
 # ------------------------------------------------------------------ the data moves
 
 
-class Mutate:
+class Mutate(NoFaults):
     """Runs ``change`` on the company right after the first query is answered."""
 
     def __init__(self, emu_company: Company, change: Any) -> None:
         self.company = emu_company
         self.change = change
 
-    def before_request(self, ctx: RequestContext) -> EmulatorResponse | None:
-        return None
-
     def after_request(self, ctx: RequestContext, response: EmulatorResponse) -> EmulatorResponse:
         if ctx.request_number == 2:
             with self.company.lock:
                 self.change(self.company)
         return response
-
-    def function_failure(
-        self, ctx: RequestContext, function: str, object_name: str | None
-    ) -> tuple[str, str] | None:
-        return None
-
-    def invalidate_sessions(self, ctx: RequestContext) -> bool:
-        return False
 
 
 @pytest.mark.parametrize("prefetch", [1, 2, 4])

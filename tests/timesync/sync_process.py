@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from tests.conftest import subprocess_env
 
-from intacct_sdk.testing import Emulator, EmulatorResponse, RequestContext
+from intacct_sdk.testing import Emulator, EmulatorResponse, NoFaults, RequestContext
 
 __all__ = ["Killer", "finish_sync", "start_sync", "write_sync_config"]
 
 
-class Killer:
+class Killer(NoFaults):
     """A fault injector that SIGKILLs the client process at one request.
 
     Set ``pid`` to the process, ``at`` to the request number and ``when`` to ``"before"``
@@ -60,14 +60,6 @@ class Killer:
             self.pid = None
         assert self.fired, f"the run finished before request {number}: {out}"
         assert code == -signal.SIGKILL
-
-    def function_failure(
-        self, ctx: RequestContext, function: str, object_name: str | None
-    ) -> tuple[str, str] | None:
-        return None
-
-    def invalidate_sessions(self, ctx: RequestContext) -> bool:
-        return False
 
 
 def write_sync_config(

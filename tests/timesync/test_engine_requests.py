@@ -19,7 +19,7 @@ import pytest
 from tests.timesync.engine_fixtures import FAST_RETRY, add_timesheets, credentials, live_timesheets
 
 from intacct_sdk import Client, ClientOptions
-from intacct_sdk.testing import Emulator, EmulatorResponse, RequestContext
+from intacct_sdk.testing import Emulator, EmulatorResponse, NoFaults, RequestContext
 from intacct_sdk.testing._seed import demo_company
 from timesync.engine import Engine, EngineOptions, Hooks, Progress
 from timesync.local import ReferenceApp
@@ -28,7 +28,7 @@ from timesync.store import FileLock, OutboxState, SQLiteStateStore
 PULLED = ("DEPARTMENT", "LOCATION", "CLASS", "CUSTOMER", "EMPLOYEE", "PROJECT", "TASK")
 
 
-class Recorder:
+class Recorder(NoFaults):
     """A fault injector that records which functions each request carried, and can fail
     one object's functions or refuse every request that carries several functions."""
 
@@ -42,9 +42,6 @@ class Recorder:
             return EmulatorResponse(503, {"content-type": "text/plain"}, b"busy")
         return None
 
-    def after_request(self, ctx: RequestContext, response: EmulatorResponse) -> EmulatorResponse:
-        return response
-
     def function_failure(
         self, ctx: RequestContext, function: str, object_name: str | None
     ) -> tuple[str, str] | None:
@@ -52,9 +49,6 @@ class Recorder:
         if object_name in self.fail_objects:
             return ("XL03000009", "injected failure")
         return None
-
-    def invalidate_sessions(self, ctx: RequestContext) -> bool:
-        return False
 
     def data_requests(self, since: int = 0) -> list[list[tuple[str, str | None]]]:
         """Functions of every request after ``since``, logins left out."""

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         EmulatorResponse,
         EmulatorStats,
         FaultInjector,
+        NoFaults,
         RequestContext,
     )
     from intacct_sdk.testing._faults import FaultEvent, FaultPlan, FaultRule, FaultSpecError
@@ -36,6 +37,7 @@ _WHERE = {
     "EmulatorResponse": "_emulator",
     "EmulatorStats": "_emulator",
     "FaultInjector": "_emulator",
+    "NoFaults": "_emulator",
     "RequestContext": "_emulator",
     "EmulatorTransport": "_transport",
     "FaultEvent": "_faults",
@@ -67,6 +69,7 @@ __all__ = [
     "FaultPlan",
     "FaultRule",
     "FaultSpecError",
+    "NoFaults",
     "RequestContext",
     "demo_company",
     "empty_company",

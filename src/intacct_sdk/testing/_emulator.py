@@ -52,6 +52,7 @@ __all__ = [
     "EmulatorResponse",
     "EmulatorStats",
     "FaultInjector",
+    "NoFaults",
     "RequestContext",
 ]
 
@@ -203,6 +204,77 @@ class FaultInjector(Protocol):
         Returns:
             True to drop them (a request that uses a session ID then fails authentication).
         """
+
+
+class NoFaults:
+    """A :class:`FaultInjector` that injects nothing: subclass it and override the hooks you need.
+
+    Every hook leaves the request alone: nothing answered early, sessions kept, every
+    function run, the answer passed on unchanged.
+
+    Examples:
+        >>> from intacct_sdk.testing import Emulator, NoFaults, RequestContext
+        >>> class Count(NoFaults):
+        ...     def __init__(self) -> None:
+        ...         self.seen = 0
+        ...
+        ...     def before_request(self, ctx: RequestContext) -> None:
+        ...         self.seen += 1
+        >>> counter = Count()
+        >>> emulator = Emulator(faults=counter)
+        >>> _ = emulator.handle(b"<request/>")
+        >>> counter.seen
+        1
+    """
+
+    def before_request(self, ctx: RequestContext) -> EmulatorResponse | None:
+        """Answer nothing early.
+
+        Args:
+            ctx: The request.
+
+        Returns:
+            None: the request is handled.
+        """
+        return None
+
+    def after_request(self, ctx: RequestContext, response: EmulatorResponse) -> EmulatorResponse:
+        """Pass the answer on.
+
+        Args:
+            ctx: The request.
+            response: The emulator's answer.
+
+        Returns:
+            ``response`` itself.
+        """
+        return response
+
+    def function_failure(
+        self, ctx: RequestContext, function: str, object_name: str | None
+    ) -> tuple[str, str] | None:
+        """Fail no function.
+
+        Args:
+            ctx: The request.
+            function: The function's name.
+            object_name: The object it works on, or None.
+
+        Returns:
+            None: the function runs.
+        """
+        return None
+
+    def invalidate_sessions(self, ctx: RequestContext) -> bool:
+        """Keep every session.
+
+        Args:
+            ctx: The request.
+
+        Returns:
+            False.
+        """
+        return False
 
 
 class EmulatorStats:

@@ -1,0 +1,35 @@
+"""Shared set-up for client tests against the emulator's in-process transport."""
+
+from __future__ import annotations
+
+from intacct_sdk import ClientOptions, Credentials, RetryPolicy
+from intacct_sdk.testing import DEMO_CREDENTIALS, Company, Emulator
+
+ENDPOINT = "https://emulator.test/ia/xml/xmlgw.phtml"
+CREDS = Credentials(
+    DEMO_CREDENTIALS.sender_id,
+    DEMO_CREDENTIALS.sender_password,
+    company_id=DEMO_CREDENTIALS.company_id,
+    user_id=DEMO_CREDENTIALS.user_id,
+    user_password=DEMO_CREDENTIALS.user_password,
+    endpoint_url=ENDPOINT,
+)
+NO_SLEEP = ClientOptions(retry=RetryPolicy(jitter=0, sleep=lambda s: None))
+
+
+def company_with(employees: int) -> Company:
+    """A company holding ``employees`` employees, E00001 upwards (RECORDNO 1 upwards)."""
+    company = Company()
+    company.bulk_insert(
+        "EMPLOYEE",
+        (
+            {"EMPLOYEEID": f"E{i:05d}", "PERSONALINFO.CONTACTNAME": f"Person {i}"}
+            for i in range(1, employees + 1)
+        ),
+    )
+    return company
+
+
+def calls(emu: Emulator, function: str) -> int:
+    """How many times ``emu`` ran ``function`` (billed functions, any object)."""
+    return sum(n for (name, _), n in emu.stats.functions.items() if name == function)
