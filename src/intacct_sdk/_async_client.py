@@ -15,7 +15,15 @@ from typing import Any, Self
 import anyio
 import httpx
 
-from intacct_sdk._base import BaseClient, PagesAhead, Prepared, Record, check_prefetch, single
+from intacct_sdk._base import (
+    Answer,
+    BaseClient,
+    PagesAhead,
+    Prepared,
+    Record,
+    check_prefetch,
+    single,
+)
 from intacct_sdk._client import _timeout
 from intacct_sdk._config import ClientOptions, Credentials, RequestOptions
 from intacct_sdk._errors import (
@@ -82,23 +90,48 @@ class AsyncClient(BaseClient):
 
     # ------------------------------------------------------------------ sending
 
-    async def _exchange(self, prepared: Prepared, opts: ClientOptions) -> Response:
+    async def _send(self, prepared: Prepared, opts: ClientOptions) -> Answer:
+        """One attempt on the wire; see :meth:`Client._send`."""
+        try:
+            # Streamed: see Client._send.
+            async with self._http.stream(
+                "POST", prepared.url, content=prepared.body, timeout=_timeout(opts)
+            ) as answer:
+                body = b"".join([chunk async for chunk in answer.aiter_bytes()])
+        except httpx.HTTPError as exc:
+            raise self._transport_error(exc, prepared) from None
+        return answer.status_code, answer.headers, body
+
+    async def _send_ahead(
+        self, prepared: Prepared, opts: ClientOptions, started: asyncio.Event
+    ) -> Answer:
+        """The first attempt of a page requested ahead (run as a task)."""
+        try:
+            self._start_attempt(prepared, 1)
+        finally:
+            started.set()
+        return await self._send(prepared, opts)
+
+    async def _exchange(
+        self,
+        prepared: Prepared,
+        opts: ClientOptions,
+        sent: asyncio.Task[Answer] | None = None,
+    ) -> Response:
+        """Send until an answer is worth returning; see :meth:`Client._exchange`."""
         state = opts.retry.start(replay_safe=prepared.replay_safe)
         sleep: Callable[[float], Awaitable[None]] = opts.retry.async_sleep or anyio.sleep
         while True:
-            self._start_attempt(prepared, state.attempt)
             retry_after: float | None = None
             try:
-                try:
-                    # Streamed: see Client._exchange.
-                    async with self._http.stream(
-                        "POST", prepared.url, content=prepared.body, timeout=_timeout(opts)
-                    ) as answer:
-                        body = b"".join([chunk async for chunk in answer.aiter_bytes()])
-                except httpx.HTTPError as exc:
-                    raise self._transport_error(exc, prepared) from None
-                retry_after = self._retry_after(answer.headers)
-                return self._interpret(prepared, opts, answer.status_code, answer.headers, body)
+                if sent is not None:
+                    first, sent = sent, None
+                    status, headers, body = await first
+                else:
+                    self._start_attempt(prepared, state.attempt)
+                    status, headers, body = await self._send(prepared, opts)
+                retry_after = self._retry_after(headers)
+                return self._interpret(prepared, opts, status, headers, body)
             except (TransportError, GatewayError) as exc:
                 delay = state.next_delay(exc, retry_after=retry_after)
                 self._log_retry(exc, delay, state.attempt - 1)
@@ -115,15 +148,23 @@ class AsyncClient(BaseClient):
             self._redact.add(session.session_id)
 
     async def _request(
-        self, functions: Sequence[Function], opts: ClientOptions, transaction: bool
+        self,
+        functions: Sequence[Function],
+        opts: ClientOptions,
+        transaction: bool,
+        sent: tuple[Prepared, asyncio.Task[Answer]] | None = None,
     ) -> Response:
         retried = False
         while True:
-            if self._sessions.needs_login():
-                await self._login(opts)
-            prepared = self._prepare_call(functions, opts, transaction)
+            answer: asyncio.Task[Answer] | None = None
+            if sent is not None:
+                (prepared, answer), sent = sent, None
+            else:
+                if self._sessions.needs_login():
+                    await self._login(opts)
+                prepared = self._prepare_call(functions, opts, transaction)
             try:
-                return await self._exchange(prepared, opts)
+                return await self._exchange(prepared, opts, answer)
             except AuthenticationError as exc:
                 self._sessions.rejected(prepared.session_id or "", exc, retried=retried)
                 self._stats.session_refreshes += 1
@@ -229,7 +270,8 @@ class AsyncClient(BaseClient):
     async def _pages_ahead(
         self, fn: Query, prefetch: int, options: RequestOptions | None
     ) -> AsyncIterator[Page]:
-        """The pages of ``fn``, up to ``prefetch`` of them requested ahead as tasks."""
+        """The pages of ``fn``, with up to ``prefetch`` later ones on the wire meanwhile
+        (tasks that only send and receive; see :meth:`Client._pages_ahead`)."""
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -237,33 +279,49 @@ class AsyncClient(BaseClient):
                 "prefetch runs the pages ahead as asyncio tasks: use it under asyncio "
                 "(or iterate with prefetch=0)"
             ) from None
+        opts = self._merge(options)
         page = await self._query_page(fn, options)
         plan = PagesAhead.after(fn, page)
         if plan is None:
             yield page
             return
-        ahead: deque[tuple[Query, asyncio.Task[Page]]] = deque()
+        ahead: deque[tuple[Query, Prepared, asyncio.Task[Answer]]] = deque()
+
+        async def fill() -> None:
+            while len(ahead) < prefetch and (nxt := plan.take()) is not None:
+                if self._sessions.needs_login():
+                    await self._login(opts)
+                prepared = self._prepare_call([nxt], opts, False)
+                started = asyncio.Event()
+                task = asyncio.ensure_future(self._send_ahead(prepared, opts, started))
+                task.add_done_callback(_retrieved)
+                ahead.append((nxt, prepared, task))
+                # Let the task run until its request is being sent: parsing does not yield
+                # to the event loop, and the point is to overlap with the gateway.
+                await started.wait()
+
         try:
+            await fill()
             while True:
-                while len(ahead) < prefetch and (nxt := plan.take()) is not None:
-                    task = asyncio.ensure_future(self._query_page(nxt, options))
-                    task.add_done_callback(_retrieved)
-                    ahead.append((nxt, task))
-                yield page  # the next pages are on their way meanwhile
+                yield page
                 if not ahead:
                     return
-                fn, task = ahead.popleft()
-                page = await task
+                fn, prepared, answer = ahead.popleft()
+                await asyncio.wait([answer])  # its bytes are here, or it failed
+                await fill()
+                response = await self._request([fn], opts, False, (prepared, answer))
+                page = self._page_of(single(self._route([fn], response)))
                 step = plan.follow(fn, page)
                 if step != "more":
-                    for _, stale in ahead:
+                    for _, _, stale in ahead:
                         stale.cancel()
                     ahead.clear()
                     if step == "end":
                         yield page
                         return
+                await fill()  # the page may have moved the end, or where the next records start
         finally:
-            for _, pending in ahead:
+            for _, _, pending in ahead:
                 pending.cancel()
 
     async def query(
@@ -410,7 +468,7 @@ class AsyncClient(BaseClient):
         await self._run([fn], options)
 
 
-def _retrieved(task: asyncio.Task[Page]) -> None:
+def _retrieved(task: asyncio.Task[Answer]) -> None:
     """Mark a page task's failure as seen: a page read ahead and then not needed (the
     caller stopped, or an earlier page failed) is not an "exception never retrieved"."""
     if not task.cancelled():

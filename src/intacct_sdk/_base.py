@@ -53,12 +53,22 @@ from intacct_sdk.functions import (
 )
 from intacct_sdk.query import Filter, OrderBy
 
-__all__ = ["MAX_PREFETCH", "BaseClient", "ClientStats", "PagesAhead", "Prepared", "check_prefetch"]
+__all__ = [
+    "MAX_PREFETCH",
+    "Answer",
+    "BaseClient",
+    "ClientStats",
+    "PagesAhead",
+    "Prepared",
+    "check_prefetch",
+]
 
 log = logging.getLogger("intacct_sdk.client")
 wire_log = logging.getLogger("intacct_sdk.wire")
 
 Record = dict[str, Any]
+#: One attempt's answer as it came off the wire: HTTP status, headers, body.
+Answer = tuple[int, httpx.Headers, bytes]
 
 # httpx errors raised before any byte of the request can have reached the server.
 _NOT_SENT = (

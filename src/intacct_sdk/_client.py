@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
-from intacct_sdk._base import BaseClient, PagesAhead, Prepared, Record, check_prefetch, single
+from intacct_sdk._base import (
+    Answer,
+    BaseClient,
+    PagesAhead,
+    Prepared,
+    Record,
+    check_prefetch,
+    single,
+)
 from intacct_sdk._config import ClientOptions, Credentials, RequestOptions
 from intacct_sdk._errors import AuthenticationError, GatewayError, TransportError
 from intacct_sdk._results import Page, Response, Result
@@ -23,6 +31,7 @@ from intacct_sdk.query import Filter, OrderBy
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
+    from threading import Event
 
 __all__ = ["Client"]
 
@@ -84,24 +93,52 @@ class Client(BaseClient):
 
     # ------------------------------------------------------------------ sending
 
-    def _exchange(self, prepared: Prepared, opts: ClientOptions) -> Response:
+    def _send(self, prepared: Prepared, opts: ClientOptions) -> Answer:
+        """One attempt on the wire: the answer's status, headers and body.
+
+        Raises:
+            TransportError: No answer came (the subclass says whether it was sent).
+        """
+        try:
+            # Streamed, so that the body belongs to this frame alone: httpx keeps a response
+            # in a reference cycle, which would hold a read body until the cyclic collector
+            # runs (and parsing pauses that collector).
+            with self._http.stream(
+                "POST", prepared.url, content=prepared.body, timeout=_timeout(opts)
+            ) as answer:
+                body = b"".join(answer.iter_bytes())
+        except httpx.HTTPError as exc:
+            raise self._transport_error(exc, prepared) from None
+        return answer.status_code, answer.headers, body
+
+    def _send_ahead(self, prepared: Prepared, opts: ClientOptions, started: Event) -> Answer:
+        """The first attempt of a page requested ahead (run by a worker thread)."""
+        try:
+            self._start_attempt(prepared, 1)
+        finally:
+            started.set()
+        return self._send(prepared, opts)
+
+    def _exchange(
+        self, prepared: Prepared, opts: ClientOptions, sent: Future[Answer] | None = None
+    ) -> Response:
+        """Send ``prepared`` until it gets an answer worth returning, retrying per policy.
+
+        ``sent`` is a first attempt already on its way (a page requested ahead): its answer
+        is read here, in the caller's thread, and any retry is sent from here too.
+        """
         state = opts.retry.start(replay_safe=prepared.replay_safe)
         while True:
-            self._start_attempt(prepared, state.attempt)
             retry_after: float | None = None
             try:
-                try:
-                    # Streamed, so that the body belongs to this frame alone: httpx keeps a
-                    # response in a reference cycle, which would hold a read body until the
-                    # cyclic collector runs (and parsing pauses that collector).
-                    with self._http.stream(
-                        "POST", prepared.url, content=prepared.body, timeout=_timeout(opts)
-                    ) as answer:
-                        body = b"".join(answer.iter_bytes())
-                except httpx.HTTPError as exc:
-                    raise self._transport_error(exc, prepared) from None
-                retry_after = self._retry_after(answer.headers)
-                return self._interpret(prepared, opts, answer.status_code, answer.headers, body)
+                if sent is not None:
+                    first, sent = sent, None
+                    status, headers, body = first.result()
+                else:
+                    self._start_attempt(prepared, state.attempt)
+                    status, headers, body = self._send(prepared, opts)
+                retry_after = self._retry_after(headers)
+                return self._interpret(prepared, opts, status, headers, body)
             except (TransportError, GatewayError) as exc:
                 delay = state.next_delay(exc, retry_after=retry_after)
                 self._log_retry(exc, delay, state.attempt - 1)
@@ -118,15 +155,23 @@ class Client(BaseClient):
             self._redact.add(session.session_id)
 
     def _request(
-        self, functions: Sequence[Function], opts: ClientOptions, transaction: bool
+        self,
+        functions: Sequence[Function],
+        opts: ClientOptions,
+        transaction: bool,
+        sent: tuple[Prepared, Future[Answer]] | None = None,
     ) -> Response:
         retried = False
         while True:
-            if self._sessions.needs_login():
-                self._login(opts)
-            prepared = self._prepare_call(functions, opts, transaction)
+            answer: Future[Answer] | None = None
+            if sent is not None:
+                (prepared, answer), sent = sent, None
+            else:
+                if self._sessions.needs_login():
+                    self._login(opts)
+                prepared = self._prepare_call(functions, opts, transaction)
             try:
-                return self._exchange(prepared, opts)
+                return self._exchange(prepared, opts, answer)
             except AuthenticationError as exc:
                 self._sessions.rejected(prepared.session_id or "", exc, retried=retried)
                 self._stats.session_refreshes += 1
@@ -316,37 +361,63 @@ class Client(BaseClient):
     def _pages_ahead(
         self, fn: Query, prefetch: int, options: RequestOptions | None
     ) -> Iterator[Page]:
-        """The pages of ``fn``, up to ``prefetch`` of them requested ahead by worker threads."""
-        from concurrent.futures import ThreadPoolExecutor
+        """The pages of ``fn``, with up to ``prefetch`` later ones on the wire meanwhile.
 
+        Worker threads only send and receive. Each answer is parsed (and retried, or its
+        session renewed, when it failed) in the caller's thread when its turn comes, after
+        the requests that replace it in flight are on their way: the gateway writes the
+        next pages while this thread parses the current one.
+        """
+        from concurrent.futures import ThreadPoolExecutor, wait
+        from threading import Event
+
+        opts = self._merge(options)
         page = self._query_page(fn, options)
         plan = PagesAhead.after(fn, page)
         if plan is None:
             yield page
             return
-        pool = ThreadPoolExecutor(prefetch, thread_name_prefix="intacct-query")
-        ahead: deque[tuple[Query, Future[Page]]] = deque()
+        # One thread more than pages in flight: a finished page's thread may still be
+        # winding down when the page that replaces it is handed over.
+        pool = ThreadPoolExecutor(prefetch + 1, thread_name_prefix="intacct-query")
+        ahead: deque[tuple[Query, Prepared, Future[Answer]]] = deque()
+
+        def fill() -> None:
+            while len(ahead) < prefetch and (nxt := plan.take()) is not None:
+                if self._sessions.needs_login():
+                    self._login(opts)
+                prepared = self._prepare_call([nxt], opts, False)
+                started = Event()
+                answer = pool.submit(self._send_ahead, prepared, opts, started)
+                ahead.append((nxt, prepared, answer))
+                # Hand the worker the interpreter until its request is being sent: parsing
+                # holds it for long stretches, and the point is to overlap with the gateway.
+                started.wait()
+
         try:
+            fill()
             while True:
-                while len(ahead) < prefetch and (nxt := plan.take()) is not None:
-                    ahead.append((nxt, pool.submit(self._query_page, nxt, options)))
-                yield page  # the next pages are on their way meanwhile
+                yield page
                 if not ahead:
                     return
-                fn, future = ahead.popleft()
-                page = future.result()
+                fn, prepared, answer = ahead.popleft()
+                wait([answer])  # its bytes are here, or it failed
+                fill()
+                response = self._request([fn], opts, False, (prepared, answer))
+                page = self._page_of(single(self._route([fn], response)))
                 step = plan.follow(fn, page)
                 if step != "more":
-                    for _, stale in ahead:
+                    for _, _, stale in ahead:
                         stale.cancel()
                     ahead.clear()
                     if step == "end":
                         yield page
                         return
+                fill()  # the page may have moved the end, or where the next records start
         finally:
-            for _, pending in ahead:
+            for _, _, pending in ahead:
                 pending.cancel()
-            # Pages already being fetched finish in their threads; nobody waits for them.
+            # Pages already on the wire finish in their threads; nobody waits for them.
             pool.shutdown(wait=False, cancel_futures=True)
 
     def query(

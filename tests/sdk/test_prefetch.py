@@ -159,31 +159,57 @@ def test_pages_are_requested_while_the_current_one_is_read(prefetch: int) -> Non
 
 
 class Mutate(NoFaults):
-    """Runs ``change`` on the company right after the first query is answered."""
+    """Runs ``change`` on the company right after request ``after`` is answered."""
 
-    def __init__(self, emu_company: Company, change: Any) -> None:
+    def __init__(self, emu_company: Company, change: Any, after: int = 2) -> None:
         self.company = emu_company
         self.change = change
+        self.after = after
 
     def after_request(self, ctx: RequestContext, response: EmulatorResponse) -> EmulatorResponse:
-        if ctx.request_number == 2:
+        if ctx.request_number == self.after:
             with self.company.lock:
                 self.change(self.company)
         return response
 
 
 @pytest.mark.parametrize("prefetch", [1, 2, 4])
-def test_records_added_during_the_walk_are_read_past_the_first_pages_end(prefetch: int) -> None:
+@pytest.mark.parametrize("after", [2, 3])
+def test_records_added_during_the_walk_are_read_past_the_first_pages_end(
+    prefetch: int, after: int
+) -> None:
+    # after=2: the second page already counts the new records; after=3 (with prefetch=1):
+    # only the last page the first one announced does.
     company = company_with(25)
 
     def grow(c: Company) -> None:
         for i in range(26, 33):
             c.insert("EMPLOYEE", {"EMPLOYEEID": f"E{i:05d}", "PERSONALINFO.CONTACTNAME": "New"})
 
-    emu = Emulator(company, faults=Mutate(company, grow))
+    emu = Emulator(company, faults=Mutate(company, grow, after))
     pages = walk(emu, 10, prefetch)
     assert ids(pages) == [f"E{i:05d}" for i in range(1, 33)]
     assert queries(emu) == 4  # as a one-at-a-time walk: ceil(32 / 10)
+
+
+@pytest.mark.anyio
+async def test_async_walk_reads_records_added_after_the_first_page() -> None:
+    company = company_with(25)
+
+    def grow(c: Company) -> None:
+        for i in range(26, 33):
+            c.insert("EMPLOYEE", {"EMPLOYEEID": f"E{i:05d}", "PERSONALINFO.CONTACTNAME": "New"})
+
+    emu = Emulator(company, faults=Mutate(company, grow, after=3))
+    async with AsyncClient(CREDS, options=NO_SLEEP, transport=emu.transport()) as client:
+        got = [
+            r["EMPLOYEEID"]
+            async for r in client.query(
+                "EMPLOYEE", FIELDS, order_by=BY_RECORDNO, page_size=10, prefetch=1
+            )
+        ]
+    assert got == [f"E{i:05d}" for i in range(1, 33)]
+    assert queries(emu) == 4
 
 
 @pytest.mark.parametrize("prefetch", [1, 3, 8])
