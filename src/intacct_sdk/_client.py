@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
+from itertools import chain
+from operator import attrgetter
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
     from threading import Event
 
 __all__ = ["Client"]
+
+_RECORDS_OF = attrgetter("records")
 
 
 def _timeout(opts: ClientOptions) -> httpx.Timeout:
@@ -446,8 +450,9 @@ class Client(BaseClient):
                 requested and billed but unread).
             options: Per-call options.
 
-        Yields:
-            Each record, a ``dict`` keyed by Intacct's field names.
+        Returns:
+            A lazy iterator over the records (each a ``dict`` keyed by Intacct's field
+            names); pages are fetched as it is consumed.
 
         Raises:
             ConfigurationError: A bad argument (page size, field name, prefetch); nothing
@@ -455,7 +460,7 @@ class Client(BaseClient):
             FunctionError: The function failed (unknown object or field, bad value, ...).
             IntacctError: A transport, gateway or authentication failure (see its subclasses).
         """
-        for page in self.query_pages(
+        pages = self.query_pages(
             object,
             fields,
             where=where,
@@ -464,8 +469,9 @@ class Client(BaseClient):
             case_insensitive=case_insensitive,
             prefetch=prefetch,
             options=options,
-        ):
-            yield from page.records
+        )
+        # chain hands out records in C: no generator frame to resume per record.
+        return chain.from_iterable(map(_RECORDS_OF, pages))
 
     def read_by_query_pages(
         self,
@@ -517,18 +523,19 @@ class Client(BaseClient):
             page_size: Records per request (1-1000).
             options: Per-call options.
 
-        Yields:
-            Each record, a ``dict`` keyed by Intacct's field names.
+        Returns:
+            A lazy iterator over the records (each a ``dict`` keyed by Intacct's field
+            names); pages are fetched as it is consumed.
 
         Raises:
             ConfigurationError: A bad argument (page size); nothing was sent.
             FunctionError: The function failed (unknown object or field, bad value, ...).
             IntacctError: A transport, gateway or authentication failure (see its subclasses).
         """
-        for page in self.read_by_query_pages(
+        pages = self.read_by_query_pages(
             object, query, fields=fields, page_size=page_size, options=options
-        ):
-            yield from page.records
+        )
+        return chain.from_iterable(map(_RECORDS_OF, pages))
 
     def lookup(self, object: str, *, options: RequestOptions | None = None) -> Any:
         """The object's definition: fields, types, valid values, relationships.
