@@ -723,22 +723,44 @@ Fourth round (overlap instead of less work):
 - `Client.query(..., prefetch=n)` and `query_pages` request up to n later pages while the
   current one is read: every page says how many records follow it, so after the first page
   the offsets of the others are known. Pages are still yielded in order, and a walk to the
-  end sends exactly the requests a one-page-at-a-time walk sends (the bench's request counts
+  end sends exactly the requests a one-page-at-a-time walk sends (the request counts above
   show it); only a caller that stops early can have pages requested and billed that it never
   reads, which is why it is a parameter and not the default. `Client` uses worker threads,
-  `AsyncClient` asyncio tasks. Over loopback the gateway's time to write page k+1 now
-  overlaps our parse of page k; against the real gateway, where a page takes about a second
-  to come back, two pages in flight come close to halving a long pull. The pull target is
-  judged on `prefetch=2` (two of the company's concurrent API slots); the one-page-at-a-time
-  row stays in the table. The sync engine still pages by keyset (each filter comes from the
-  last record read), so it does not use this.
+  `AsyncClient` asyncio tasks.
+- The workers only send and receive. The first version let each worker parse its own page;
+  two workers then ran in lockstep (both pages written by the gateway at once, then both
+  parsed at once) and the medium pull gained almost nothing (0.55 s to 0.50 s). Now each
+  answer is parsed in the caller's thread, after the request that replaces it in flight is
+  on the wire (the caller waits until the worker has started sending: the C parser holds
+  the interpreter for long stretches). Over loopback, a medium page then costs about 26 ms
+  instead of 35 ms: the gateway writes page k+1 while we parse page k. Against the real
+  gateway, where a page takes about a second to come back, two pages in flight come close
+  to halving a long pull. The pull target is judged on `prefetch=2` (two of the company's
+  concurrent API slots); the one-page-at-a-time row stays in the table. The sync engine
+  still pages by keyset (each filter comes from the last record read), so it does not use
+  this.
 - The column reader fills a uniform page's records a field at a time (n empty dicts, then one
   C-level `map` of `setitem` per column) instead of zipping each record's values into a new
-  dict: the record-building step is about 15% cheaper, and the small-page parse went from
-  about 1.52x to about 1.44x `ET.fromstring` on this machine.
+  dict: the record-building step is about 15% cheaper.
+- `Client.query` and `read_by_query` hand out records through `itertools.chain` instead of a
+  generator that resumed once per record (2.5% of a pull's samples in py-spy).
+- The parse comparison interleaves the parsers within each round and gives small inputs more
+  rounds (about 2 s of ET's time, 5 to 60): with five rounds, the small size's 5 ms of
+  parsing swung between 1.4x and 1.6x from run to run.
 - Tried and dropped: converting mostly-distinct columns in order instead of through a memo
   (no gain; date columns lose the shared date cache), and writing timestamps' ISO text from a
   per-day prefix (10% faster on a timestamp column, not measurable in a pull).
+- What is left, by py-spy on the medium pull: the C parser is about 40% of the client's
+  samples, reading the element texts about 9% (the first touch of each text after the tree is
+  built misses the cache; the same pass over a tree still in cache costs a quarter of that),
+  typing columns about 8%, and httpx about 7%.
+
+Spread on this machine: the same commands gave different absolute speeds at different hours
+of the same day (ET's own time on the medium pages moved between 0.17 s and 0.23 s), and the
+ratios moved with them. Runs of this round's code: the medium pull with `prefetch=2` at 2.8x,
+3.0x, 3.9x and 4.2x sageintacctsdk (one page at a time 2.5x-3.5x); the large pull 4.1x-4.5x;
+the parse 1.17x-1.45x (medium) and 1.40x-1.61x (small, the 1.61x with five rounds). The two
+slowest medium runs came before the last two changes above, under heavier load.
 """
 
 
