@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from contextlib import aclosing
 from typing import Any
 
@@ -255,6 +256,34 @@ def test_a_short_page_replans_from_where_it_ended() -> None:
     assert got == [f"E{i}" for i in range(1, 11)]
     offsets = [s.body.split(b"<offset>")[1].split(b"<")[0] for s in gw.seen if b"<query>" in s.body]
     assert offsets == [b"0", b"5", b"7"]
+
+
+class HoldUntilRefused(NoFaults):
+    """Holds request 3 (the first page ahead) until the emulator has refused another."""
+
+    def __init__(self) -> None:
+        self.emu: Emulator | None = None
+
+    def before_request(self, ctx: RequestContext) -> EmulatorResponse | None:
+        if ctx.request_number == 3:
+            deadline = time.monotonic() + 10
+            while self.emu is not None and not self.emu.stats.refused:
+                assert time.monotonic() < deadline, "no request was refused"
+                time.sleep(0.001)
+        return None
+
+
+def test_pages_over_the_companys_concurrency_limit_are_retried() -> None:
+    hold = HoldUntilRefused()
+    emu = Emulator(company_with(50), faults=hold, max_concurrent=1)
+    hold.emu = emu
+    with Client(CREDS, options=NO_SLEEP, transport=emu.transport()) as client:
+        got = [r["EMPLOYEEID"] for r in client.query("EMPLOYEE", FIELDS, page_size=10, prefetch=2)]
+        retries = client.stats.retries
+    assert got == [f"E{i:05d}" for i in range(1, 51)]
+    assert emu.stats.refused >= 1
+    assert retries >= emu.stats.refused
+    assert queries(emu) == 5  # a refused request runs nothing, and is not billed
 
 
 # ------------------------------------------------------------------ stopping and failing

@@ -189,8 +189,12 @@ def test_register_adds_the_emulator_subcommand() -> None:
     args = parser.parse_args(["emulator", "--port", "0", "--faults", "lost@3", "--entities", "2"])
     assert args.func is run
     assert (args.port, args.faults, args.entities, args.host) == (0, "lost@3", 2, "127.0.0.1")
+    assert args.max_concurrent is None
+    assert parser.parse_args(["emulator", "--max-concurrent", "2"]).max_concurrent == 2
     with pytest.raises(SystemExit):
         parser.parse_args(["emulator", "--port", "70000"])
+    with pytest.raises(SystemExit):
+        parser.parse_args(["emulator", "--max-concurrent", "0"])
 
 
 def test_credentials_from_env_fall_back_to_demo_values() -> None:

@@ -44,6 +44,13 @@ def _count(text: str) -> int:
     return value
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, not {value}")
+    return value
+
+
 def _port(text: str) -> int:
     value = int(text)
     if not 0 <= value <= 65535:
@@ -84,6 +91,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help='fault plan, e.g. "lost:0.2,http503:0.1" or "lost@3,http524@5-6"',
     )
     parser.add_argument("--fault-seed", type=int, default=0, help="seed of rate-drawn faults")
+    parser.add_argument(
+        "--max-concurrent",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="refuse a request while N others are handled (HTTP 429, GW-0010); default: no limit",
+    )
 
 
 def _description() -> str:
@@ -173,7 +187,12 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     previous = _install_signal_handlers(stop)
     try:
-        emulator = Emulator(company, credentials=credentials_from_env(), faults=faults)
+        emulator = Emulator(
+            company,
+            credentials=credentials_from_env(),
+            faults=faults,
+            max_concurrent=args.max_concurrent,
+        )
         with serve(emulator, args.host, args.port) as server:
             print(server.url, flush=True)
             while not stop.wait(0.2):

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 import attrs
 
@@ -287,11 +287,14 @@ class EmulatorStats:
             injected ``function`` fault counts; one refused as a duplicate control ID, or in
             a request that failed before its functions ran (authentication, a fault answered
             before handling), does not.
+        refused: Requests refused because ``max_concurrent`` others were being handled (also
+            in :attr:`http_requests`; Intacct does not bill them).
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.http_requests = 0
+        self.refused = 0
         self.functions: Counter[tuple[str, str | None]] = Counter()
 
     @property
@@ -304,6 +307,7 @@ class EmulatorStats:
         """Set every count back to zero."""
         with self._lock:
             self.http_requests = 0
+            self.refused = 0
             self.functions.clear()
 
     def _request(self) -> int:
@@ -315,10 +319,36 @@ class EmulatorStats:
         with self._lock:
             self.functions[(name, object_name)] += 1
 
+    def _refused(self) -> None:
+        with self._lock:
+            self.refused += 1
+
     def __repr__(self) -> str:
         return (
-            f"EmulatorStats(http_requests={self.http_requests}, functions={dict(self.functions)})"
+            f"EmulatorStats(http_requests={self.http_requests}, refused={self.refused}, "
+            f"functions={dict(self.functions)})"
         )
+
+
+_RATE_LIMIT_BODY: Final = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b"<response><control><status>failure</status></control>"
+    b"<errormessage><error><errorno>GW-0010</errorno>"
+    b"<description>Too many requests: the rate or concurrency limit was reached.</description>"
+    b"<description2>API rate limit exceeded. Wait and retry the request.</description2>"
+    b"<correction>Retry after the number of seconds in the Retry-After header.</correction>"
+    b"</error></errormessage></response>\n"
+)
+
+
+def rate_limited(retry_after: float) -> EmulatorResponse:
+    """The gateway's answer to too many requests: HTTP 429, ``Retry-After`` and ``GW-0010``."""
+    seconds = str(int(retry_after)) if retry_after == int(retry_after) else f"{retry_after:g}"
+    return EmulatorResponse(
+        status=429,
+        headers={"Content-Type": 'text/xml; encoding="UTF-8"', "Retry-After": seconds},
+        body=_RATE_LIMIT_BODY,
+    )
 
 
 @attrs.define(slots=True)
@@ -370,6 +400,10 @@ class Emulator:
             last use.
         dimension_labels: Renamed terminology that getDimensions reports for standard
             dimensions, by object name (``{"DEPARTMENT": "Cost Center"}``).
+        max_concurrent: The company's concurrent API requests; a request arriving while
+            this many are being handled is refused at once with HTTP 429 and ``GW-0010``
+            (``Retry-After: 1``), before any fault hook and without running a function. None
+            (the default) sets no limit.
 
     Attributes:
         company: The company served.
@@ -395,7 +429,16 @@ class Emulator:
         endpoint_url: str | None = None,
         result_ttl: timedelta = timedelta(minutes=15),
         dimension_labels: Mapping[str, str] | None = None,
+        max_concurrent: int | None = None,
     ) -> None:
+        if max_concurrent is not None and (
+            isinstance(max_concurrent, bool)
+            or not isinstance(max_concurrent, int)
+            or max_concurrent < 1
+        ):
+            raise ValueError(
+                f"max_concurrent must be a positive int or None, got {max_concurrent!r}"
+            )
         self.company = company if company is not None else Company(clock=clock)
         if clock is not None:
             self.company.clock = clock
@@ -409,6 +452,9 @@ class Emulator:
         self._results = ResultStore(result_ttl)
         self._sessions: dict[str, _Session] = {}
         self._lock = self.company.lock
+        self.max_concurrent = max_concurrent
+        self._handling = 0  # requests inside handle(), for max_concurrent
+        self._handling_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"Emulator(company={self.company.name!r}, sessions={len(self._sessions)})"
@@ -501,6 +547,31 @@ class Emulator:
             The answer, possibly replaced or altered by the fault injector.
         """
         number = self.stats._request()
+        if not self._enter():
+            self.stats._refused()
+            return rate_limited(1)
+        try:
+            return self._handle(number, body, method, path, headers)
+        finally:
+            with self._handling_lock:
+                self._handling -= 1
+
+    def _enter(self) -> bool:
+        """Take a request slot; False when ``max_concurrent`` requests are being handled."""
+        with self._handling_lock:
+            if self.max_concurrent is not None and self._handling >= self.max_concurrent:
+                return False
+            self._handling += 1
+            return True
+
+    def _handle(
+        self,
+        number: int,
+        body: bytes,
+        method: str,
+        path: str,
+        headers: Mapping[str, str] | None,
+    ) -> EmulatorResponse:
         root: ET.Element | None = None
         parse_error: WireError | None = None
         try:

@@ -65,7 +65,7 @@ from typing import Final, Literal, get_args
 
 import attrs
 
-from intacct_sdk.testing._emulator import EmulatorResponse, RequestContext
+from intacct_sdk.testing._emulator import EmulatorResponse, RequestContext, rate_limited
 
 __all__ = ["FaultEvent", "FaultKind", "FaultPlan", "FaultRule", "FaultSpecError"]
 
@@ -297,15 +297,6 @@ _PAGES: Final[dict[str, tuple[int, bytes]]] = {
         ),
     ),
 }
-_RATE_LIMIT_BODY: Final = (
-    b'<?xml version="1.0" encoding="UTF-8"?>\n'
-    b"<response><control><status>failure</status></control>"
-    b"<errormessage><error><errorno>GW-0010</errorno>"
-    b"<description>Too many requests: the rate or concurrency limit was reached.</description>"
-    b"<description2>API rate limit exceeded. Wait and retry the request.</description2>"
-    b"<correction>Retry after the number of seconds in the Retry-After header.</correction>"
-    b"</error></errormessage></response>\n"
-)
 
 
 class FaultPlan:
@@ -530,13 +521,7 @@ class FaultPlan:
         if rule.kind == "reset":
             return EmulatorResponse(status=500, headers={}, body=b"", disconnect=True)
         if rule.kind == "http429":
-            seconds = rule.seconds
-            retry_after = str(int(seconds)) if seconds == int(seconds) else f"{seconds:g}"
-            return EmulatorResponse(
-                status=429,
-                headers={"Content-Type": 'text/xml; encoding="UTF-8"', "Retry-After": retry_after},
-                body=_RATE_LIMIT_BODY,
-            )
+            return rate_limited(rule.seconds)
         status, body = _PAGES[rule.kind]
         return EmulatorResponse(status=status, headers=dict(_HTML_HEADERS), body=body)
 
