@@ -17,10 +17,21 @@ from xml.sax.saxutils import escape
 import attrs
 import httpx
 
+from intacct_sdk import Credentials
+
 SENDER = ("test-sender", "sender-secret-pw")
 USER = ("test-user", "test-company", "user-secret-pw")
 ENDPOINT = "https://gw.example.test/ia/xml/xmlgw.phtml"
 SESSION_ENDPOINT = "https://na99.example.test/ia/xml/xmlgw.phtml"
+#: The credentials this gateway accepts, for the client under test.
+CREDS = Credentials(
+    SENDER[0],
+    SENDER[1],
+    user_id=USER[0],
+    company_id=USER[1],
+    user_password=USER[2],
+    endpoint_url=ENDPOINT,
+)
 
 Fault = Callable[[httpx.Request], httpx.Response]
 

@@ -8,19 +8,11 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from _fake_gateway import ENDPOINT, SENDER, USER, FakeGateway
+from _fake_gateway import CREDS, SENDER, USER, FakeGateway
 
-from intacct_sdk import Client, ClientOptions, Credentials
+from intacct_sdk import Client, ClientOptions
 from intacct_sdk.testing.cassettes import intacct_vcr
 
-CREDS = Credentials(
-    SENDER[0],
-    SENDER[1],
-    user_id=USER[0],
-    company_id=USER[1],
-    user_password=USER[2],
-    endpoint_url=ENDPOINT,
-)
 SSN = "987-65-4321"
 
 

@@ -12,19 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _fake_gateway import ENDPOINT, SENDER, USER, FakeGateway, LoopbackServer
+from _fake_gateway import CREDS, ENDPOINT, SENDER, USER, FakeGateway, LoopbackServer
 from tests.conftest import subprocess_env
 
 from intacct_sdk import Client, ClientOptions, Credentials, RetryPolicy, cli
 
-CREDS = Credentials(
-    SENDER[0],
-    SENDER[1],
-    user_id=USER[0],
-    company_id=USER[1],
-    user_password=USER[2],
-    endpoint_url=ENDPOINT,
-)
 ENV = {
     "INTACCT_SENDER_ID": SENDER[0],
     "INTACCT_SENDER_PASSWORD": SENDER[1],

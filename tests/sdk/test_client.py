@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from _fake_gateway import (
+    CREDS,
     ENDPOINT,
     SENDER,
     SESSION_ENDPOINT,
@@ -38,15 +39,6 @@ from intacct_sdk import (
     TransactionAbortedError,
 )
 from intacct_sdk.functions import Create, Lookup, Raw, Read
-
-CREDS = Credentials(
-    SENDER[0],
-    SENDER[1],
-    user_id=USER[0],
-    company_id=USER[1],
-    user_password=USER[2],
-    endpoint_url=ENDPOINT,
-)
 
 
 def employees(n: int) -> list[dict[str, Any]]:

@@ -7,13 +7,12 @@ from typing import Any
 
 import httpx
 import pytest
-from _fake_gateway import ENDPOINT, SENDER, USER, FakeGateway, auth_failure, html_page
+from _fake_gateway import CREDS, FakeGateway, auth_failure, html_page
 
 from intacct_sdk import (
     AsyncClient,
     Client,
     ClientOptions,
-    Credentials,
     FunctionError,
     ResponseLostError,
     RetryPolicy,
@@ -22,15 +21,6 @@ from intacct_sdk import (
 from intacct_sdk.functions import Lookup, Raw
 
 pytestmark = pytest.mark.anyio
-
-CREDS = Credentials(
-    SENDER[0],
-    SENDER[1],
-    user_id=USER[0],
-    company_id=USER[1],
-    user_password=USER[2],
-    endpoint_url=ENDPOINT,
-)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 from _fake_gateway import (
-    ENDPOINT,
+    CREDS,
     SENDER,
     USER,
     FakeGateway,
@@ -18,7 +18,7 @@ from _fake_gateway import (
 from hypothesis import given
 from hypothesis import strategies as st
 
-from intacct_sdk import Client, ClientOptions, Credentials, IntacctError, RetryPolicy
+from intacct_sdk import Client, ClientOptions, IntacctError, RetryPolicy
 from intacct_sdk._log import REDACTED, SENSITIVE_ELEMENTS, Redactor, redact_xml
 from intacct_sdk.functions import Raw
 
@@ -85,14 +85,7 @@ def test_full_sessions_at_debug_leak_nothing(caplog: pytest.LogCaptureFixture) -
         raise httpx.ConnectError(f"cannot reach with {USER[2]}", request=request)
 
     gw.fault(7, echo_secret)
-    creds = Credentials(
-        SENDER[0],
-        SENDER[1],
-        user_id=USER[0],
-        company_id=USER[1],
-        user_password=USER[2],
-        endpoint_url=ENDPOINT,
-    )
+    creds = CREDS
     options = ClientOptions(retry=RetryPolicy(jitter=0, sleep=lambda s: None))
     errors: list[str] = []
     with Client(creds, options=options, transport=gw.transport()) as client:

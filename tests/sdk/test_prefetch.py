@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.sdk._emulated import CREDS, NO_SLEEP, calls, company_with
-from tests.sdk._fake_gateway import ENDPOINT as FAKE_ENDPOINT
-from tests.sdk._fake_gateway import SENDER, USER, FakeGateway, records_xml, xml_response
+from tests.sdk._fake_gateway import CREDS as FAKE_CREDS
+from tests.sdk._fake_gateway import FakeGateway, records_xml, xml_response
 from tests.sdk._fake_gateway import control as control_block
 
 from intacct_sdk import (
@@ -21,7 +21,6 @@ from intacct_sdk import (
     Client,
     ClientClosedError,
     ConfigurationError,
-    Credentials,
     FunctionError,
     Page,
 )
@@ -37,14 +36,6 @@ from intacct_sdk.testing import (
     RequestContext,
 )
 
-FAKE_CREDS = Credentials(
-    SENDER[0],
-    SENDER[1],
-    user_id=USER[0],
-    company_id=USER[1],
-    user_password=USER[2],
-    endpoint_url=FAKE_ENDPOINT,
-)
 FIELDS = ["RECORDNO", "EMPLOYEEID"]
 BY_RECORDNO = [("RECORDNO", "asc")]
 
