@@ -8,6 +8,7 @@ import time
 from contextlib import aclosing
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -275,6 +276,28 @@ def test_pages_over_the_companys_concurrency_limit_are_retried() -> None:
     assert emu.stats.refused >= 1
     assert retries >= emu.stats.refused
     assert queries(emu) == 5  # a refused request runs nothing, and is not billed
+
+
+def test_pages_ahead_over_loopback_survive_resets_and_server_errors() -> None:
+    # Real sockets and worker threads: a page whose connection is reset, or which gets a
+    # 503, is sent again from the caller's thread; nothing is read twice or lost.
+    plan = FaultPlan.parse("reset:0.15,http503:0.15", seed=1)
+    emu = Emulator(company_with(1000), faults=plan)
+    with emu.serve() as server:
+        creds = attrs.evolve(CREDS, endpoint_url=server.url)
+        with Client(creds, options=NO_SLEEP) as client:
+            got = [
+                r["EMPLOYEEID"]
+                for r in client.query(
+                    "EMPLOYEE", FIELDS, order_by=BY_RECORDNO, page_size=100, prefetch=3
+                )
+            ]
+            retries = client.stats.retries
+    assert got == [f"E{i:05d}" for i in range(1, 1001)]
+    counts = plan.counts()
+    assert counts["reset"] >= 1 and counts["http503"] >= 1  # this seed hits both kinds
+    assert retries == sum(counts.values())
+    assert queries(emu) == 10  # both faults answer before the gateway runs anything
 
 
 # ------------------------------------------------------------------ stopping and failing
