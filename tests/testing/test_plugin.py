@@ -33,6 +33,12 @@ def test_marker_sizes_the_company_and_adds_faults(intacct_emulator: Emulator) ->
     assert intacct_emulator.handle(envelope(COUNT)).status == 200
 
 
+@pytest.mark.intacct_emulator(employees=3, max_concurrent=2)
+def test_marker_sets_the_concurrency_limit(intacct_emulator: Emulator) -> None:
+    assert intacct_emulator.max_concurrent == 2
+    assert intacct_emulator.company.count("EMPLOYEE") == 3
+
+
 @pytest.mark.intacct_emulator(seed="empty")
 def test_marker_can_ask_for_an_empty_company(intacct_emulator: Emulator) -> None:
     assert intacct_emulator.company.count("EMPLOYEE") == 0

@@ -74,8 +74,9 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     config.addinivalue_line(
         "markers",
-        f"{_MARKER}(faults=None, **demo_company_options): options for the intacct_emulator "
-        "fixture: a fault spec or FaultPlan, and demo_company() keyword arguments "
+        f"{_MARKER}(faults=None, max_concurrent=None, **demo_company_options): options for "
+        "the intacct_emulator fixture: a fault spec or FaultPlan, the company's limit on "
+        "concurrent requests, and demo_company() keyword arguments "
         "(employees=, projects=, ...; seed='empty' for a company without records)",
     )
 
@@ -86,7 +87,8 @@ def intacct_emulator(request: pytest.FixtureRequest) -> Emulator:
 
     Options come from the ``intacct_emulator`` marker, e.g.
     ``@pytest.mark.intacct_emulator(employees=200, faults="lost@2")``: ``faults`` is a fault
-    spec (see ``FaultPlan.parse``) or a ``FaultPlan``, the others are ``demo_company()``
+    spec (see ``FaultPlan.parse``) or a ``FaultPlan``, ``max_concurrent`` the company's limit
+    on requests handled at once (see :class:`Emulator`), the others are ``demo_company()``
     keyword arguments; pass ``seed="empty"`` for a company without records (then only
     ``entities`` is used). The emulator accepts ``DEMO_CREDENTIALS``.
 
@@ -103,13 +105,14 @@ def intacct_emulator(request: pytest.FixtureRequest) -> Emulator:
     marker = request.node.get_closest_marker(_MARKER)
     options: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
     faults = options.pop("faults", None)
+    max_concurrent = options.pop("max_concurrent", None)
     if isinstance(faults, str):
         faults = FaultPlan.parse(faults)
     if options.get("seed") == "empty":
         company = empty_company(entities=options.get("entities", 0))
     else:
         company = demo_company(**options)
-    return Emulator(company, faults=faults)
+    return Emulator(company, faults=faults, max_concurrent=max_concurrent)
 
 
 @pytest.fixture
