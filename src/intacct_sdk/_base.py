@@ -153,7 +153,7 @@ class BaseClient:
             [credentials.sender_password, credentials.user_password, credentials.session_id]
         )
         self._stats = ClientStats()
-        self._stats_lock = threading.Lock()  # pages fetched ahead count from worker threads
+        self._stats_lock = threading.Lock()  # attempts are counted from several threads
         self._closed = False  # set by close()/aclose(); checked before every attempt
 
     # ------------------------------------------------------------------ public state

@@ -178,7 +178,8 @@ class Client(BaseClient):
                 return self._exchange(prepared, opts, answer)
             except AuthenticationError as exc:
                 self._sessions.rejected(prepared.session_id or "", exc, retried=retried)
-                self._stats.session_refreshes += 1
+                with self._stats_lock:  # a client may be shared by threads
+                    self._stats.session_refreshes += 1
                 retried = True
 
     # ------------------------------------------------------------------ generic
