@@ -252,14 +252,12 @@ class AsyncClient(BaseClient):
         event loops raise :class:`ConfigurationError`).
         """
         check_prefetch(prefetch)
-        fn: Query | None = self._plan_query(
-            object, fields, where, order_by, page_size, case_insensitive
-        )
+        first = self._plan_query(object, fields, where, order_by, page_size, case_insensitive)
         if prefetch:
-            assert fn is not None
-            async for page in self._pages_ahead(fn, prefetch, options):
+            async for page in self._pages_ahead(first, prefetch, options):
                 yield page
             return
+        fn: Query | None = first
         while fn is not None:
             page = await self._query_page(fn, options)
             yield page

@@ -348,13 +348,11 @@ class Client(BaseClient):
             IntacctError: A transport, gateway or authentication failure (see its subclasses).
         """
         check_prefetch(prefetch)
-        fn: Query | None = self._plan_query(
-            object, fields, where, order_by, page_size, case_insensitive
-        )
+        first = self._plan_query(object, fields, where, order_by, page_size, case_insensitive)
         if prefetch:
-            assert fn is not None
-            yield from self._pages_ahead(fn, prefetch, options)
+            yield from self._pages_ahead(first, prefetch, options)
             return
+        fn: Query | None = first
         while fn is not None:
             page = self._query_page(fn, options)
             yield page
