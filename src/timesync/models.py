@@ -30,6 +30,7 @@ __all__ = [
     "ExpenseReport",
     "FrozenMap",
     "IntacctClass",
+    "Item",
     "Location",
     "Project",
     "ProjectType",
@@ -343,6 +344,26 @@ class TimeType:
 
 
 @attrs.frozen(slots=True, kw_only=True)
+class Item:
+    """An item (Intacct ITEM; key is ITEMID), the dimension time and equipment are billed to.
+
+    Attributes:
+        gl_group: The item's GL group (``GLGROUP``), which allocation rules can route on
+            (labor versus equipment).
+    """
+
+    key: str = attrs.field(validator=_nonempty)
+    name: str | None = attrs.field(default=None, validator=_opt_str)
+    gl_group: str | None = attrs.field(default=None, validator=_opt_str)
+    status: Status = attrs.field(default=Status.ACTIVE, validator=_is_status)
+    record_no: int | None = attrs.field(default=None, validator=_record_no)
+    modified_at: datetime | None = attrs.field(default=None, validator=_aware)
+    custom_fields: Mapping[str, Any] = attrs.field(
+        factory=FrozenMap, converter=frozen_map, validator=_str_keys
+    )
+
+
+@attrs.frozen(slots=True, kw_only=True)
 class DimensionValue:
     """A value of a dimension, typically a user-defined dimension (UDD) record.
 
@@ -502,6 +523,7 @@ MODELS: Mapping[str, type] = {
         Department,
         Location,
         IntacctClass,
+        Item,
         ProjectType,
         TimeType,
         DimensionValue,

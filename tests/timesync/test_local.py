@@ -96,7 +96,7 @@ def test_timesheets_come_back_as_models_and_through_the_change_feed(app: Referen
     assert doc.model.employee_key == "E1"
     assert doc.model.begin_date == date(2024, 3, 4)
     assert [e.hours for e in doc.model.entries] == [Decimal("7.5"), Decimal("8")]
-    assert doc.model.entries[1].dimensions == {"DEPARTMENTID": "D1"}
+    assert doc.model.entries[1].dimensions == {"department": "D1"}
 
     assert app.changed_documents("TIMESHEET", batch.cursor).documents == ()
     app.update_timesheet(first, _entries()[:1])

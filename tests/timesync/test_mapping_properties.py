@@ -365,24 +365,6 @@ def custom_specs(draw: st.DrawFn) -> MappingSpec:
         )
     hints = list(get_type_hints(base.model))
     flt = draw(st.sampled_from([ACTIVE_ONLY, None]) | filters_for(candidates))
-    rules = draw(
-        st.lists(
-            st.builds(
-                AllocationRule,
-                name=LABELS,
-                priority=st.integers(-5, 500),
-                time_types=st.lists(LABELS, max_size=2).map(tuple),
-                gl_groups=st.lists(LABELS, max_size=2).map(tuple),
-                set=st.dictionaries(
-                    st.sampled_from(["project", "task", "department", "GLDIMX"]),
-                    LABELS,
-                    min_size=1,
-                    max_size=2,
-                ),
-            ),
-            max_size=2,
-        )
-    )
     return MappingSpec(
         object_name=name,
         model=base.model,
@@ -395,9 +377,26 @@ def custom_specs(draw: st.DrawFn) -> MappingSpec:
         if all(any(f.remote == r and f.pushes for f in fields) for g in base.exclusive for r in g)
         else (),
         udd_passthrough=base.udd_passthrough,
-        rules=tuple(rules),
         timezone=draw(st.sampled_from(["UTC", "Europe/Paris"])),
     )
+
+
+RULE_TABLES = st.lists(
+    st.builds(
+        AllocationRule,
+        name=LABELS,
+        priority=st.integers(-5, 500),
+        time_types=st.lists(LABELS, max_size=2).map(tuple),
+        gl_groups=st.lists(LABELS, max_size=2).map(tuple),
+        set=st.dictionaries(
+            st.sampled_from(["project", "task", "department", "GLDIMX"]),
+            LABELS,
+            min_size=1,
+            max_size=2,
+        ),
+    ),
+    max_size=3,
+)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -407,3 +406,12 @@ def test_generated_specs_round_trip_through_toml(spec: MappingSpec) -> None:
     loaded = load_specs(tomllib.loads(text), base={})
     assert loaded[spec.object_name] == spec
     assert dump_spec_toml(loaded[spec.object_name]) == text
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rules=RULE_TABLES)
+def test_rule_tables_round_trip_through_toml(rules: list[AllocationRule]) -> None:
+    spec = attrs.evolve(SPECS["TIMESHEET"], rules=tuple(rules))
+    text = dump_spec_toml(spec)
+    loaded = load_specs(tomllib.loads(text))
+    assert loaded["TIMESHEET"].rules == spec.rules

@@ -79,6 +79,30 @@ def test_link_round_trip_and_lookup_by_local_id(store: SQLiteStateStore) -> None
     assert store.links_by_key("EMPLOYEE", ["E1", "E2"]) == {"E1": link}
 
 
+def test_facts_and_lookup_by_record_no(store: SQLiteStateStore) -> None:
+    kept = Link("EMPLOYEE", "E1", "17", record_no=3, facts={"department_key": "D1"})
+    none = Link("EMPLOYEE", "E2", "18", record_no=4)
+    store.put_link(kept)
+    store.put_link(none)
+    assert store.get_link("EMPLOYEE", "E1") == kept
+    assert store.get_link("EMPLOYEE", "E1").facts == {"department_key": "D1"}  # type: ignore[union-attr]
+    assert store.get_link("EMPLOYEE", "E2").facts is None  # type: ignore[union-attr]
+    assert store.links_by_record_no("EMPLOYEE", [4, 3, 99]) == {3: kept, 4: none}
+    assert store.links_by_record_no("PROJECT", [3]) == {}
+
+
+def test_a_store_of_an_older_schema_keeps_its_links_and_gains_facts(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "s.db")
+    conn.executescript(MIGRATIONS[0] + MIGRATIONS[1])
+    conn.execute("INSERT INTO links (object_name, remote_key, local_id) VALUES ('ITEM', 'I1', '5')")
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+    with SQLiteStateStore(tmp_path / "s.db") as s:
+        assert s.schema_version == len(MIGRATIONS)
+        assert s.get_link("ITEM", "I1") == Link("ITEM", "I1", "5")
+
+
 def test_a_local_record_belongs_to_one_link(store: SQLiteStateStore) -> None:
     store.put_link(Link("EMPLOYEE", "E1", "17"))
     store.put_link(Link("EMPLOYEE", "E2", "17"))

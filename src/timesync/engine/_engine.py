@@ -13,6 +13,7 @@ from timesync.engine._options import PULL_ORDER, EngineOptions, MappingSpecLike
 from timesync.engine._pull import pull_object, start_pull
 from timesync.engine._push import push_object, start_push
 from timesync.engine._report import EngineHooks, Hooks, RunReport, stats_snapshot
+from timesync.engine._routing import check_rules
 from timesync.errors import ConfigurationError as SyncConfigurationError
 from timesync.local import LocalSystem
 from timesync.store import ErrorEntry, Link, LinkState, Lock, OutboxState, StateStore
@@ -63,6 +64,10 @@ class Engine:
         self.options = options or EngineOptions()
         self.hooks: EngineHooks = hooks or Hooks()
         self.lock = lock
+        for name in self.options.push_objects:
+            spec = self.specs.get(name)
+            if spec is not None:
+                check_rules(getattr(spec, "rules", ()), self.specs)
 
     def _objects(self, objects: Iterable[str] | None) -> tuple[list[str], list[str]]:
         opts = self.options

@@ -21,6 +21,7 @@ PULL_ORDER: Final[tuple[str, ...]] = (
     "DEPARTMENT",
     "LOCATION",
     "CLASS",
+    "ITEM",
     "PROJECTTYPE",
     "TIMETYPE",
     "CUSTOMER",

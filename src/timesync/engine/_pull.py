@@ -20,6 +20,7 @@ from timesync.engine._plan import (
     remote_key,
     start_position,
 )
+from timesync.engine._routing import facts_of
 from timesync.local import LocalRecord
 from timesync.store import Cursor, Link, LinkState
 
@@ -252,6 +253,9 @@ class _ObjectPull:
                 return
             if link.content_hash == content_hash and link.active:
                 rep.unchanged += 1
+                facts = facts_of(self.name, model)
+                if facts is not None and link.facts != facts and not ctx.dry_run:
+                    ctx.store.put_link(attrs.evolve(link, facts=facts))
                 self.want_writeback(record, link.local_id, record_no)
                 return
             self.write(
@@ -326,6 +330,7 @@ class _ObjectPull:
                 remote_modified=modified,
                 active=stored.active,
                 last_run=ctx.run_id,
+                facts=facts_of(self.name, model),
             )
         )
         ctx.store.resolve_error(self.name, rkey)

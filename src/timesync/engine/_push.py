@@ -36,8 +36,8 @@ from timesync.engine._plan import (
     control_id,
     plan_push,
 )
+from timesync.engine._routing import Router
 from timesync.local import LocalDocument
-from timesync.mapping.rules import route_timesheet
 from timesync.store import Cursor, ErrorEntry, Link, Notice, OutboxEntry, OutboxState
 
 __all__ = ["push_object", "start_push"]
@@ -84,6 +84,7 @@ class _Pusher:
         self.touched: dict[int, str] = {}
         self.uncertain = False
         self.prefetched_ids: frozenset[str] = frozenset()
+        self.router = Router(ctx, tuple(getattr(spec, "rules", ())))
 
     @property
     def rep(self) -> Any:
@@ -257,13 +258,11 @@ class _Pusher:
         return docs, batch.cursor
 
     def prepare(self, model: Any) -> Any:
-        """Route entries by the spec's allocation rules, then fill each entry's task
-        RECORDNO (TASKKEY) from the task links."""
+        """Route entries by the spec's allocation rules (with the facts :meth:`plan` loaded),
+        then fill each entry's task RECORDNO (TASKKEY) from the task links."""
         if self.name != "TIMESHEET":
             return model
-        rules = getattr(self.spec, "rules", ())
-        if rules:
-            model, _ = route_timesheet(model, rules)
+        model = self.router.route(model)
         entries = getattr(model, "entries", None)
         if not entries:
             return model
@@ -288,6 +287,8 @@ class _Pusher:
         items: list[_Item] = []
         hashes: dict[str, str | None] = {}
         records: dict[str, dict[str, Any] | None] = {}
+        if self.name == "TIMESHEET":
+            self.router.load(d.model for d in docs.values() if d.model is not None and d.approved)
         for local_id, doc in docs.items():
             if doc.model is None or not doc.approved:
                 hashes[local_id] = records[local_id] = None

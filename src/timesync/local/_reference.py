@@ -66,7 +66,7 @@ CREATE TABLE IF NOT EXISTS timesheet_entries (
     id INTEGER PRIMARY KEY, timesheet_id INTEGER NOT NULL REFERENCES timesheets(id),
     entry_date TEXT NOT NULL, hours TEXT NOT NULL, project_number TEXT, task_code TEXT,
     time_type TEXT, billable INTEGER NOT NULL DEFAULT 0, notes TEXT, department TEXT,
-    location TEXT);
+    location TEXT, item TEXT);
 """
 
 # table, key column, name column, and column <- model attribute names (first present wins)
@@ -139,6 +139,7 @@ class EntryInput:
     notes: str | None = None
     department: str | None = None
     location: str | None = None
+    item: str | None = None
 
 
 @attrs.frozen(slots=True)
@@ -167,6 +168,9 @@ class ReferenceApp:
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.executescript(_SCHEMA)
+        columns = {r["name"] for r in self._conn.execute("PRAGMA table_info(timesheet_entries)")}
+        if "item" not in columns:  # a database made before entries kept their item
+            self._conn.execute("ALTER TABLE timesheet_entries ADD COLUMN item TEXT")
 
     def __repr__(self) -> str:
         return f"ReferenceApp({self.path!r})"
@@ -348,8 +352,8 @@ class ReferenceApp:
         conn.execute("DELETE FROM timesheet_entries WHERE timesheet_id = ?", (sheet_id,))
         conn.executemany(
             "INSERT INTO timesheet_entries (timesheet_id, entry_date, hours, project_number,"
-            " task_code, time_type, billable, notes, department, location)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " task_code, time_type, billable, notes, department, location, item)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     sheet_id,
@@ -362,6 +366,7 @@ class ReferenceApp:
                     e.notes,
                     e.department,
                     e.location,
+                    e.item,
                 )
                 for e in entries
             ],
@@ -434,6 +439,7 @@ class ReferenceApp:
                 notes=r["notes"],
                 department=r["department"],
                 location=r["location"],
+                item=r["item"],
             )
             for r in rows
         ]
@@ -572,7 +578,11 @@ class ReferenceApp:
                 notes=e.notes,
                 dimensions={
                     k: v
-                    for k, v in (("DEPARTMENTID", e.department), ("LOCATIONID", e.location))
+                    for k, v in (
+                        ("department", e.department),
+                        ("location", e.location),
+                        ("item", e.item),
+                    )
                     if v is not None
                 },
             )

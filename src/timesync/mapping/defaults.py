@@ -19,6 +19,7 @@ from timesync.models import (
     ExpenseLine,
     ExpenseReport,
     IntacctClass,
+    Item,
     Location,
     Project,
     ProjectType,
@@ -350,6 +351,7 @@ def default_specs(*, stamp_field: str = DEFAULT_STAMP_FIELD) -> dict[str, Mappin
             _f("description", "DESCRIPTION"),
             _f("parent_key", "PARENTID"),
         ),
+        _simple("ITEM", Item, "ITEMID", "NAME", _f("gl_group", "GLGROUP")),
         _simple("PROJECTTYPE", ProjectType, "NAME", None, _f("parent_key", "PARENT.NAME")),
         MappingSpec(
             object_name="TIMETYPE",

@@ -20,6 +20,7 @@ entry and the rule that changed it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from fnmatch import fnmatchcase
 from typing import Any, Final
@@ -30,20 +31,34 @@ from timesync.errors import ConfigurationError
 from timesync.models import FrozenMap, Timesheet, TimesheetEntry, frozen_map
 
 __all__ = [
+    "CONTEXT_FACTS",
+    "ENTRY_TARGETS",
     "ROUTE_TARGETS",
     "AllocationRule",
     "RoutedEntry",
     "RuleContext",
     "apply_rules",
+    "context_objects",
     "route_timesheet",
+    "rule_problems",
 ]
 
-ROUTE_TARGETS: Final = frozenset(
-    {"project", "task", "task_record_no", "time_type", "department", "class", "location", "item"}
-)
-"""Names a rule may set; any other name sets that key of the entry's ``dimensions`` (a UDD)."""
+ENTRY_TARGETS: Final = frozenset({"project", "task", "task_record_no", "time_type"})
+"""Targets that set an attribute of the entry itself."""
+
+ROUTE_TARGETS: Final = ENTRY_TARGETS | {"department", "class", "location", "item"}
+"""The usual targets; any other name sets that key of the entry's ``dimensions`` (a
+user-defined dimension), which the entry's spec must map."""
 
 _DIMENSIONS: Final = frozenset({"department", "class", "location", "item"})
+
+CONTEXT_FACTS: Final = {
+    "departments": ("EMPLOYEE", "department_key"),
+    "gl_groups": ("ITEM", "gl_group"),
+}
+"""Conditions that read a fact the entry does not carry: the pulled object and the
+attribute of its model the engine keeps for routing (the employee's department, an
+item's GL group)."""
 
 
 def _patterns(value: Iterable[str] | str) -> tuple[str, ...]:
@@ -145,6 +160,48 @@ def _match(patterns: tuple[str, ...], value: str | None) -> bool:
     if value is None:
         return False
     return any(fnmatchcase(value, p) for p in patterns)
+
+
+def rule_problems(rules: Iterable[AllocationRule], dimension_keys: Iterable[str]) -> list[str]:
+    """What in a rule table could never take effect, one line each.
+
+    Args:
+        rules: The table.
+        dimension_keys: The ``dimensions`` keys the entry's spec maps (``department`` ...);
+            ``GLDIM*`` keys are always accepted as user-defined dimensions.
+
+    Returns:
+        A target the entry's spec would drop on push, or an ``items`` condition on
+        entries whose spec carries no item, is a problem: the rule would be silently
+        ignored.
+    """
+    known = frozenset(dimension_keys)
+    out: list[str] = []
+    for rule in rules:
+        for target in rule.set:
+            if target in ENTRY_TARGETS or target in known or _UDD.match(target):
+                continue
+            out.append(
+                f"rule {rule.name!r} sets {target!r}, which the entry spec does not map "
+                f"(it maps {', '.join(sorted(known)) or 'no dimensions'} and GLDIM<NAME>)"
+            )
+        if rule.items and "item" not in known:
+            out.append(f"rule {rule.name!r} matches items, but the entry spec maps no item")
+    return out
+
+
+def context_objects(rules: Iterable[AllocationRule]) -> dict[str, str]:
+    """The pulled objects a rule table needs facts from, with the condition that needs
+    each (``{"ITEM": "gl_groups"}``)."""
+    out: dict[str, str] = {}
+    for rule in rules:
+        for condition, (object_name, _attr) in CONTEXT_FACTS.items():
+            if getattr(rule, condition):
+                out.setdefault(object_name, condition)
+    return out
+
+
+_UDD: Final = re.compile(r"^GLDIM[A-Z0-9_]+$")
 
 
 @attrs.frozen(slots=True, kw_only=True)

@@ -26,7 +26,7 @@ from timesync.errors import ConfigurationError, FieldError, MappingError
 from timesync.mapping import _schema
 from timesync.mapping._values import Kind, attribute_kinds, coerce, kind_of_datatype, remote_form
 from timesync.mapping.converters import Converter, get_converter
-from timesync.mapping.rules import AllocationRule
+from timesync.mapping.rules import AllocationRule, rule_problems
 from timesync.models import FrozenMap, Status
 
 __all__ = [
@@ -324,6 +324,14 @@ class MappingSpec:
                 out.append(f"{where}: {self.model.__name__} has no attribute {child.local!r}")
             if child.direction not in _DIRECTIONS:
                 out.append(f"{where}: direction must be pull, push or both")
+        if self.rules:
+            entry = next((c.spec for c in self.children if c.spec.udd_passthrough), None)
+            if entry is None:
+                out.append(f"{name}: rules route entries, but this spec has no entries to route")
+            else:
+                out.extend(
+                    f"{name}: {p}" for p in rule_problems(self.rules, entry.dimension_keys())
+                )
         for group in self.exclusive:
             out.extend(
                 f"{name}: exclusive group field {field} is not pushed by any map"
@@ -393,6 +401,19 @@ class MappingSpec:
     def active_only(self) -> bool:
         """Whether the filter is exactly the active-only default for this object."""
         return self.filter is not None and self.filter == active_filter(self.object_name)
+
+    def dimension_keys(self) -> frozenset[str]:
+        """The keys of the ``udd_passthrough`` mapping that a field map names
+        (``dimensions.department`` -> ``department``); any other key must be a ``GLDIM*``
+        user-defined dimension."""
+        if self.udd_passthrough is None:
+            return frozenset()
+        return frozenset(
+            item
+            for fm in self.fields
+            for attr, _, item in (fm.local.partition("."),)
+            if attr == self.udd_passthrough and item
+        )
 
     def remote_fields(self) -> tuple[str, ...]:
         """The Intacct fields to request: those pulled by a map, never ``*``."""
@@ -596,8 +617,20 @@ class MappingSpec:
             if value is not None:
                 out[fm.remote] = remote_form(value)
         if self.udd_passthrough:
+            known = self.dimension_keys()
             for key, value in getattr(obj, self.udd_passthrough).items():
-                if _schema.is_udd(key) and key not in out and value is not None:
+                if key in known:
+                    continue  # sent by its field map above
+                if not _schema.is_udd(key):
+                    errors.append(
+                        FieldError(
+                            f"{base}.{self.udd_passthrough}.{key}",
+                            f"unknown dimension {key!r} (this spec maps "
+                            f"{', '.join(sorted(known)) or 'none'} and GLDIM<NAME> "
+                            "user-defined dimensions)",
+                        )
+                    )
+                elif key not in out and value is not None:
                     out[key] = remote_form(value)
         for group in self.exclusive:
             present = [f for f in group if out.get(f) is not None]

@@ -10,6 +10,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
+from timesync.models import FrozenMap
+
 __all__ = [
     "Cursor",
     "ErrorEntry",
@@ -30,6 +32,10 @@ class LinkState(enum.StrEnum):
     """Synced: changes flow between the two."""
     UNLINKED = "unlinked"
     """A user broke the link by hand: the engine leaves this remote record alone."""
+
+
+def _facts(value: Mapping[str, str] | None) -> Mapping[str, str] | None:
+    return None if value is None else FrozenMap(value)
 
 
 @attrs.frozen(slots=True)
@@ -55,6 +61,9 @@ class Link:
         state: LINKED or UNLINKED.
         active: False once inactivated locally.
         last_run: The run that last changed this link.
+        facts: What the engine keeps of the pulled record for routing pushed documents
+            (an employee's ``department_key``, an item's ``gl_group``); None when nothing is
+            kept or the record was linked before facts were kept.
     """
 
     object_name: str
@@ -69,6 +78,7 @@ class Link:
     state: LinkState = LinkState.LINKED
     active: bool = True
     last_run: int | None = None
+    facts: Mapping[str, str] | None = attrs.field(default=None, converter=_facts)
 
 
 @attrs.frozen(slots=True)
@@ -231,6 +241,9 @@ class StateStore(Protocol):
 
     def links_by_key(self, object_name: str, remote_keys: Sequence[str]) -> dict[str, Link]:
         """The links of these remote keys, by key."""
+
+    def links_by_record_no(self, object_name: str, record_nos: Sequence[int]) -> dict[int, Link]:
+        """The links of these Intacct RECORDNOs, by RECORDNO."""
 
     def put_link(self, link: Link) -> None:
         """Insert or replace the link of ``(link.object_name, link.remote_key)``."""

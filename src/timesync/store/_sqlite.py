@@ -101,6 +101,11 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         UNIQUE (object_name, local_id)
     );
     """,
+    # 3: routing facts kept from pulled records; links found by RECORDNO (deletions)
+    """
+    ALTER TABLE links ADD COLUMN facts TEXT;
+    CREATE INDEX links_record_no ON links (object_name, record_no) WHERE record_no IS NOT NULL;
+    """,
 )
 """Schema steps; step ``n`` moves ``PRAGMA user_version`` from ``n - 1`` to ``n``. Append only."""
 
@@ -223,6 +228,7 @@ class SQLiteStateStore:
             state=LinkState(row["state"]),
             active=bool(row["active"]),
             last_run=row["last_run"],
+            facts=None if row["facts"] is None else json.loads(row["facts"]),
         )
 
     def get_link(self, object_name: str, remote_key: str) -> Link | None:
@@ -263,6 +269,23 @@ class SQLiteStateStore:
                 found[link.remote_key] = link
         return found
 
+    def links_by_record_no(self, object_name: str, record_nos: Sequence[int]) -> dict[int, Link]:
+        """The links of these Intacct RECORDNOs, by RECORDNO."""
+        found: dict[int, Link] = {}
+        numbers = list(dict.fromkeys(record_nos))
+        for start in range(0, len(numbers), 500):
+            chunk = numbers[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._query(
+                f"SELECT * FROM links WHERE object_name = ? AND record_no IN ({marks})",  # noqa: S608
+                (object_name, *chunk),
+            )
+            for row in rows:
+                link = self._link(row)
+                if link.record_no is not None:
+                    found[link.record_no] = link
+        return found
+
     def put_link(self, link: Link) -> None:
         """Insert or replace the link of ``(object_name, remote_key)``.
 
@@ -278,7 +301,7 @@ class SQLiteStateStore:
             self._conn.execute(
                 "INSERT OR REPLACE INTO links (object_name, remote_key, local_id, record_no,"
                 " content_hash, local_hash, remote_modified, remote_state, revision, state,"
-                " active, last_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " active, last_run, facts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     link.object_name,
                     link.remote_key,
@@ -292,6 +315,7 @@ class SQLiteStateStore:
                     link.state.value,
                     int(link.active),
                     link.last_run,
+                    None if link.facts is None else json.dumps(dict(link.facts), sort_keys=True),
                 ),
             )
 
