@@ -199,6 +199,31 @@ def test_ambiguous_matches_are_left_alone_until_linked_by_hand(
     assert store.get_link("EMPLOYEE", emp["EMPLOYEEID"]).local_id == second  # type: ignore[union-attr]
 
 
+def test_two_intacct_records_matching_one_local_record_are_ambiguous_until_linked_by_hand(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp, store: SQLiteStateStore
+) -> None:
+    for twin in ("E9001", "E9002"):
+        emulator.company.insert(
+            "EMPLOYEE", {"EMPLOYEEID": twin, "PERSONALINFO": {"CONTACTNAME": "Lovelace, Ada"}}
+        )
+    local = app.add_record("EMPLOYEE", None, "lovelace, ada ")
+    engine = make_engine(page_size=1)  # the twins come on different pages
+    report = engine.run(["EMPLOYEE"])
+    assert report.objects["EMPLOYEE"].ambiguous == 2
+    assert sorted(f.key for f in report.failures) == ["E9001", "E9002"]
+    assert all("E9001, E9002" in f.message and local in f.message for f in report.failures)
+    assert store.get_link("EMPLOYEE", "E9001") is None
+    assert store.get_link("EMPLOYEE", "E9002") is None
+    named = [r for r in app.list_records("EMPLOYEE") if "lovelace" in (r.name or "").lower()]
+    assert [r.local_id for r in named] == [local], "neither twin linked nor imported as new"
+    engine.link("EMPLOYEE", "E9002", local)
+    engine.run(["EMPLOYEE"], full=True)
+    assert store.get_link("EMPLOYEE", "E9002").local_id == local  # type: ignore[union-attr]
+    other = store.get_link("EMPLOYEE", "E9001")
+    assert other is not None and other.local_id != local, "decided: the other one is new"
+    assert store.errors("EMPLOYEE") == []
+
+
 def test_unlinked_records_are_neither_updated_nor_reimported(
     make_engine: EngineFactory,
     client: Client,

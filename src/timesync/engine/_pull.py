@@ -11,6 +11,7 @@ import attrs
 from intacct_sdk.functions import Query, Update
 from intacct_sdk.query import F
 from timesync.engine._context import RunContext, describe, log, page_records
+from timesync.engine._match import WEAK_CRITERIA, Matcher, norm, remote_duplicates
 from timesync.engine._options import MappingSpecLike
 from timesync.engine._plan import (
     chunks,
@@ -21,21 +22,11 @@ from timesync.engine._plan import (
     start_position,
 )
 from timesync.engine._routing import facts_of
-from timesync.local import LocalRecord
 from timesync.store import Cursor, Link, LinkState
 
 __all__ = ["pull_object", "start_pull"]
 
 _ORDER = (("WHENMODIFIED", "asc"), ("RECORDNO", "asc"))
-_KEY_FIELD = {
-    "EMPLOYEE": "EMPLOYEEID",
-    "PROJECT": "PROJECTID",
-    "TASK": "TASKID",
-    "CUSTOMER": "CUSTOMERID",
-    "DEPARTMENT": "DEPARTMENTID",
-    "LOCATION": "LOCATIONID",
-    "CLASS": "CLASSID",
-}
 
 
 def _filter(spec: MappingSpecLike) -> Any:
@@ -46,13 +37,6 @@ def _filter(spec: MappingSpecLike) -> Any:
 def _is_active(model: Any) -> bool:
     status = getattr(model, "status", "active")
     return str(getattr(status, "value", status)).lower() == "active"
-
-
-def _norm(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip().casefold()
-    return text or None
 
 
 def _as_int(value: Any) -> int | None:
@@ -74,34 +58,18 @@ def _modified(record: Mapping[str, Any]) -> datetime | None:
     return None
 
 
-class _Matcher:
-    """Finds the local record an unlinked Intacct record belongs to (built once per object)."""
+@attrs.frozen(slots=True)
+class _Look:
+    """One Intacct record as read, mapped and looked up, before anything is written."""
 
-    def __init__(self, ctx: RunContext, object_name: str) -> None:
-        linked = {link.local_id for link in ctx.store.links(object_name) if link.local_id}
-        self.records = [r for r in ctx.local.list_records(object_name) if r.local_id not in linked]
-        self.order = ctx.options.match_on
-
-    def take(self, local_id: str) -> None:
-        self.records = [r for r in self.records if r.local_id != local_id]
-
-    def find(self, rkey: str, model: Any) -> tuple[list[LocalRecord], str | None]:
-        """Candidates of the first criterion that finds any, and that criterion."""
-        wanted = {
-            "intacct_key": _norm(rkey),
-            "id": _norm(rkey),
-            "email": _norm(getattr(model, "email", None)),
-            "name": _norm(getattr(model, "name", None)),
-        }
-        for criterion in self.order:
-            value = wanted.get(criterion)
-            if value is None:
-                continue
-            attr = {"intacct_key": "intacct_key", "id": "key"}.get(criterion, criterion)
-            found = [r for r in self.records if _norm(getattr(r, attr)) == value]
-            if found:
-                return found, criterion
-        return [], None
+    record: Mapping[str, Any]
+    model: Any
+    rkey: str
+    in_scope: bool
+    content_hash: str
+    record_no: int | None
+    modified: datetime | None
+    link: Link | None
 
 
 @attrs.define(slots=True)
@@ -109,7 +77,7 @@ class _ObjectPull:
     ctx: RunContext
     spec: MappingSpecLike
     full: bool
-    matcher: _Matcher | None = None
+    matcher: Matcher | None = None
     seen: dict[str, Any] = attrs.field(factory=dict)
     writebacks: list[dict[str, Any]] = attrs.field(factory=list)
     read_all: bool = False
@@ -123,9 +91,18 @@ class _ObjectPull:
     def name(self) -> str:
         return self.spec.object_name
 
-    def _matcher(self) -> _Matcher:
+    @property
+    def _key_field(self) -> str | None:
+        """The Intacct field of the record's key (its business ID)."""
+        field: str | None = getattr(self.spec, "key_field", None)
+        return field
+
+    def _matcher(self) -> Matcher:
         if self.matcher is None:
-            self.matcher = _Matcher(self.ctx, self.name)
+            store, local = self.ctx.store, self.ctx.local
+            linked = {link.local_id for link in store.links(self.name) if link.local_id}
+            free = (r for r in local.list_records(self.name) if r.local_id not in linked)
+            self.matcher = Matcher(free, self.ctx.options.match_on)
         return self.matcher
 
     def fields(self) -> list[str]:
@@ -193,9 +170,10 @@ class _ObjectPull:
                 rec_no = _as_int(record.get("RECORDNO")) or 0
                 if when is not None and (newest is None or (when, rec_no) > newest):
                     newest = (when, rec_no)
+            looks, ambiguous = self.prepare_page(records, in_scope_filter=not self.read_all)
             with store.transaction():
-                for record in records:
-                    self.apply(record, in_scope_filter=not self.read_all)
+                for look in looks:
+                    self.apply_look(look, ambiguous)
                 if newest is not None and not ctx.dry_run:
                     store.set_cursor(Cursor(self.name, newest[0], newest[1]))
             self.best = newest
@@ -220,27 +198,79 @@ class _ObjectPull:
 
     # ---------------------------------------------------------------- one record
 
+    def prepare_page(
+        self, records: Sequence[Mapping[str, Any]], *, in_scope_filter: bool
+    ) -> tuple[list[_Look], dict[tuple[str, str], list[str]]]:
+        """Map and look up one page before anything is written.
+
+        When unlinked records match local records by a weak criterion, Intacct is asked
+        (one request) whether other unlinked records share those values; the second value
+        returned holds the ones that do, for :meth:`apply_look`.
+        """
+        looks = [look for r in records if (look := self.look(r, in_scope_filter)) is not None]
+        return looks, self.reverse_ambiguity(looks)
+
     def apply(self, record: Mapping[str, Any], *, in_scope_filter: bool) -> None:
+        """Apply one record (no reverse-ambiguity check: for records read by key)."""
+        look = self.look(record, in_scope_filter)
+        if look is not None:
+            self.apply_look(look, {})
+
+    def look(self, record: Mapping[str, Any], in_scope_filter: bool) -> _Look | None:
+        """Map one record and find its link; None (reported) when it cannot be mapped."""
         ctx = self.ctx
-        rep = ctx.report.object(self.name)
         wb = ctx.options.writeback_field.get(self.name)
         mapped = {k: v for k, v in record.items() if k != wb} if wb else record
         try:
             model = self.spec.to_local(mapped)
         except Exception as exc:
-            key = str(record.get(_KEY_FIELD.get(self.name, "RECORDNO"), record.get("RECORDNO")))
+            key = str(record.get(self._key_field or "RECORDNO", record.get("RECORDNO")))
             ctx.fail(self.name, key, describe(exc))
-            return
+            return None
         rkey = remote_key(self.name, model)
         in_scope = _is_active(model) and (
             not in_scope_filter or matches(_filter(self.spec), record)
         )
+        return _Look(
+            record,
+            model,
+            rkey,
+            in_scope,
+            self.spec.content_hash(model),
+            _as_int(record.get("RECORDNO")) or getattr(model, "record_no", None),
+            _modified(record),
+            ctx.store.get_link(self.name, rkey),
+        )
+
+    def reverse_ambiguity(self, looks: Sequence[_Look]) -> dict[tuple[str, str], list[str]]:
+        """Values matched weakly on this page that several unlinked Intacct records hold."""
+        weak: dict[str, set[str]] = {}
+        for look in looks:
+            if look.link is not None or not look.in_scope:
+                continue
+            found, criterion = self._matcher().find(look.rkey, look.model)
+            if len(found) == 1 and criterion in WEAK_CRITERIA:
+                value = getattr(look.model, criterion, None)
+                if value is not None:
+                    weak.setdefault(criterion, set()).add(str(value))
+        if not weak:
+            return {}
+        return remote_duplicates(
+            ctx=self.ctx,
+            spec=self.spec,
+            key_of=self._record_key,
+            base=_filter(self.spec),
+            weak=weak,
+        )
+
+    def apply_look(self, look: _Look, ambiguous: Mapping[tuple[str, str], list[str]]) -> None:
+        ctx = self.ctx
+        rep = ctx.report.object(self.name)
+        record, model, rkey, in_scope = look.record, look.model, look.rkey, look.in_scope
         if in_scope:
             self.seen[rkey] = model
-        content_hash = self.spec.content_hash(model)
-        record_no = _as_int(record.get("RECORDNO")) or getattr(model, "record_no", None)
-        modified = _modified(record)
-        link = ctx.store.get_link(self.name, rkey)
+        content_hash, record_no, modified = look.content_hash, look.record_no, look.modified
+        link = look.link
         if link is not None and link.state is LinkState.UNLINKED:
             rep.skip("unlinked")
             return
@@ -274,13 +304,24 @@ class _ObjectPull:
                 self.name, rkey, f"ambiguous: local records {ids} match by {criterion}", "ambiguous"
             )
             return
+        if found and criterion in WEAK_CRITERIA:
+            rivals = ambiguous.get((criterion, norm(getattr(model, criterion, None)) or ""))
+            if rivals:
+                ctx.fail(
+                    self.name,
+                    rkey,
+                    f"ambiguous: Intacct records {', '.join(rivals)} all match local record "
+                    f"{found[0].local_id} by {criterion}",
+                    "ambiguous",
+                )
+                return
         allow = ctx.options.import_selected.get(self.name)
         if not found and allow is not None and rkey not in allow:
             rep.skip("not_selected")
             return
         local_id = found[0].local_id if found else None
-        if local_id is not None:
-            matcher.take(local_id)
+        if found:
+            matcher.take(found[0])
             rep.linked += 1
         new_id = self.write(
             model,
@@ -381,7 +422,7 @@ class _ObjectPull:
         ]
 
     def _pending_queries(self, pending: Sequence[str]) -> list[Query]:
-        key_field = _KEY_FIELD.get(self.name)
+        key_field = self._key_field
         if not pending or key_field is None:
             return []
         keys = sorted({rk.split("/", 1)[1] if self.name == "TASK" else rk for rk in pending})
@@ -391,7 +432,7 @@ class _ObjectPull:
         ]
 
     def _record_key(self, record: Mapping[str, Any]) -> str:
-        key = str(record.get(_KEY_FIELD.get(self.name, "RECORDNO"), ""))
+        key = str(record.get(self._key_field or "RECORDNO", ""))
         return f"{record.get('PROJECTID', '')}/{key}" if self.name == "TASK" else key
 
     def refresh_pending(self, prefetched: Sequence[Any] | None = None) -> None:
@@ -402,7 +443,7 @@ class _ObjectPull:
         """
         ctx = self.ctx
         pending = set(self._pending())
-        if not pending or _KEY_FIELD.get(self.name) is None:
+        if not pending or self._key_field is None:
             return
         if prefetched is not None and pending <= set(self.pending_keys):
             pages = [page_records(result)[0] for result in prefetched]

@@ -1,0 +1,142 @@
+"""Linking: which existing local record an unlinked Intacct record belongs to.
+
+Matching works both ways round. Several local records matching one Intacct record is
+ambiguous (the forward case); so is one local record matched by several Intacct records
+(two employees of the same name: the reverse case). Business IDs and recorded keys are
+unique in Intacct, so only the weak criteria (``email``, ``name``) can be ambiguous in
+reverse; the engine asks Intacct, in one ``query`` per page that has such matches, which
+unlinked records share each matched value, and links none of them when there are several.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final
+
+from intacct_sdk.functions import Query
+from intacct_sdk.query import F, Filter, and_
+from timesync.engine._context import RunContext, page_records
+from timesync.engine._plan import chunks
+from timesync.local import LocalRecord
+
+__all__ = ["WEAK_CRITERIA", "Matcher", "norm", "remote_duplicates"]
+
+WEAK_CRITERIA: Final = ("email", "name")
+"""Match criteria whose values Intacct does not keep unique."""
+
+_ATTR: Final = {"intacct_key": "intacct_key", "id": "key", "email": "email", "name": "name"}
+
+
+def norm(value: Any) -> str | None:
+    """The form values are matched in: stripped and case-folded; None when empty."""
+    if value is None:
+        return None
+    text = str(value).strip().casefold()
+    return text or None
+
+
+class Matcher:
+    """The unlinked local records of one object, indexed by every match criterion.
+
+    Built once per object and run; :meth:`take` removes a record once it is linked, so a
+    lookup costs the same however many local records there are.
+    """
+
+    def __init__(self, records: Iterable[LocalRecord], order: Sequence[str]) -> None:
+        self.order = tuple(order)
+        self._index: dict[str, dict[str, list[LocalRecord]]] = {c: {} for c in self.order}
+        for record in records:
+            for criterion in self.order:
+                value = norm(getattr(record, _ATTR[criterion]))
+                if value is not None:
+                    self._index[criterion].setdefault(value, []).append(record)
+
+    def take(self, local: LocalRecord) -> None:
+        """Remove a record that has just been linked from the candidates."""
+        for criterion in self.order:
+            value = norm(getattr(local, _ATTR[criterion]))
+            bucket = self._index[criterion].get(value) if value is not None else None
+            if bucket is not None:
+                bucket[:] = [r for r in bucket if r.local_id != local.local_id]
+
+    def find(self, rkey: str, model: Any) -> tuple[list[LocalRecord], str | None]:
+        """Candidates of the first criterion that finds any, and that criterion."""
+        wanted = {
+            "intacct_key": norm(rkey),
+            "id": norm(rkey),
+            "email": norm(getattr(model, "email", None)),
+            "name": norm(getattr(model, "name", None)),
+        }
+        for criterion in self.order:
+            value = wanted.get(criterion)
+            if value is None:
+                continue
+            found = self._index[criterion].get(value)
+            if found:
+                return list(found), criterion
+        return [], None
+
+
+def remote_duplicates(
+    ctx: RunContext,
+    spec: Any,
+    key_of: Any,
+    base: Filter | None,
+    weak: Mapping[str, set[str]],
+) -> dict[tuple[str, str], list[str]]:
+    """The unlinked Intacct records sharing each weakly matched value, where there are
+    several (reverse ambiguity), read in one request.
+
+    Args:
+        ctx: The run.
+        spec: The object's mapping spec (``remote_field_for`` names the Intacct field of
+            ``email`` and ``name``).
+        key_of: Gives an Intacct record's remote key (``PROJECTID/TASKID`` for tasks).
+        base: The pull's filter: records outside it are never imported, so they compete
+            for no local record.
+        weak: By criterion, the raw values matched on this page.
+
+    Returns:
+        ``(criterion, normalised value)`` -> the remote keys of every unlinked Intacct
+        record with that value, for the values held by two or more.
+    """
+    name = spec.object_name
+    key_fields = [getattr(spec, "key_field", None) or "RECORDNO"]
+    if name == "TASK":
+        key_fields.append("PROJECTID")
+    queries: list[Query] = []
+    owners: list[tuple[str, str]] = []
+    for criterion, values in weak.items():
+        field = spec.remote_field_for(criterion)
+        if field is None or not values:
+            continue
+        for batch in chunks(sorted(values), 1000):
+            where = F(field).in_(list(batch))
+            queries.append(
+                Query(
+                    name,
+                    (*key_fields, field),
+                    where if base is None else and_(base, where),
+                    page_size=2000,
+                    case_insensitive=True,
+                )
+            )
+            owners.append((criterion, field))
+    if not queries:
+        return {}
+    by_value: dict[tuple[str, str], set[str]] = {}
+    for (criterion, field), result in zip(owners, ctx.execute(queries), strict=True):
+        for record in page_records(result)[0]:
+            value = norm(record.get(field))
+            if value is not None:
+                by_value.setdefault((criterion, value), set()).add(key_of(record))
+    shared = {k: keys for k, keys in by_value.items() if len(keys) > 1}
+    if not shared:
+        return {}
+    linked = ctx.store.links_by_key(name, sorted({k for keys in shared.values() for k in keys}))
+    out: dict[tuple[str, str], list[str]] = {}
+    for held, keys in shared.items():
+        free = sorted(k for k in keys if k not in linked)  # linked or unlinked by hand: out
+        if len(free) > 1:
+            out[held] = free
+    return out
