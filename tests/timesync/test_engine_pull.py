@@ -224,6 +224,47 @@ def test_two_intacct_records_matching_one_local_record_are_ambiguous_until_linke
     assert store.errors("EMPLOYEE") == []
 
 
+def test_tasks_follow_their_project_out_of_and_back_into_use(
+    make_engine: EngineFactory, client: Client, app: ReferenceApp, store: SQLiteStateStore
+) -> None:
+    engine = make_engine()
+    engine.run()
+    tasks = {r.key: r for r in app.list_records("TASK")}
+    project = next(k for k, r in tasks.items() if r.active).partition("/")[0]  # type: ignore[union-attr]
+    own = sorted(k for k, r in tasks.items() if k.startswith(f"{project}/") and r.active)  # type: ignore[union-attr]
+    assert own
+
+    def active_tasks() -> list[str]:
+        return sorted(
+            str(r.key)
+            for r in app.list_records("TASK")
+            if r.active and str(r.key).startswith(f"{project}/")
+        )
+
+    client.update("PROJECT", [{"PROJECTID": project, "STATUS": "inactive"}])
+    closed = engine.run()
+    assert closed.objects["PROJECT"].inactivated == 1
+    assert closed.objects["TASK"].inactivated == len(own)
+    assert active_tasks() == []
+    assert any(
+        n.startswith(f"TASK: {len(own)} inactivated with PROJECT {project}") for n in closed.notes
+    )
+    assert f"note: TASK: {len(own)} inactivated" in closed.format()
+    # a task of the closed project changed in Intacct stays inactive locally
+    first = store.get_link("TASK", own[0])
+    assert first is not None and first.record_no is not None
+    client.update("TASK", [{"RECORDNO": first.record_no, "NAME": "Renamed while closed"}])
+    assert engine.run().objects["TASK"].updated == 0
+    assert active_tasks() == []
+
+    client.update("PROJECT", [{"PROJECTID": project, "STATUS": "active"}])
+    reopened = engine.run()
+    assert reopened.objects["PROJECT"].updated == 1
+    assert active_tasks() == own
+    assert any(f"made active again with reopened PROJECT {project}" in n for n in reopened.notes)
+    assert engine.run().objects["TASK"].as_dict().keys() <= {"unchanged"}
+
+
 def test_unlinked_records_are_neither_updated_nor_reimported(
     make_engine: EngineFactory,
     client: Client,

@@ -32,6 +32,14 @@ class RunContext:
     report: RunReport
     run_id: int
     dry_run: bool
+    reopened: dict[str, set[str]] = attrs.field(factory=dict)
+    """Parent records (projects) made active again this run, by object: their children
+    (tasks) are read again so they come back with them."""
+
+    def note(self, line: str) -> None:
+        """Add a line to the report's notes (things the run did that counts do not say)."""
+        self.report.notes.append(line)
+        log.info("%s", line)
 
     def execute(self, functions: Sequence[Function]) -> list[Any]:
         """Send functions in one request; returns one result per function.

@@ -27,6 +27,10 @@ from timesync.store import Cursor, Link, LinkState
 __all__ = ["pull_object", "start_pull"]
 
 _ORDER = (("WHENMODIFIED", "asc"), ("RECORDNO", "asc"))
+_PARENTS = {"TASK": "PROJECT"}
+"""Child object -> parent object: a child is active locally only while its parent is, so
+inactivating a project inactivates its tasks, and reopening it brings them back. A child's
+remote key starts with its parent's (``PROJECTID/TASKID``)."""
 
 
 def _filter(spec: MappingSpecLike) -> Any:
@@ -86,6 +90,7 @@ class _ObjectPull:
     best: tuple[datetime, int] | None = None
     pending_keys: list[str] = attrs.field(factory=list)
     started: bool = False
+    parents: dict[str, bool] = attrs.field(factory=dict)
 
     @property
     def name(self) -> str:
@@ -187,6 +192,7 @@ class _ObjectPull:
                 log.warning("%s records carry no WHENMODIFIED; stopping after one page", self.name)
                 break
             self.position = (when, _as_int(last.get("RECORDNO")) or 0)
+        self.reopen_children()
         self.flush_writebacks()
         self.refresh_pending(prefetched[1:] if prefetched else None)
         if self.read_all and complete:
@@ -228,8 +234,10 @@ class _ObjectPull:
             ctx.fail(self.name, key, describe(exc))
             return None
         rkey = remote_key(self.name, model)
-        in_scope = _is_active(model) and (
-            not in_scope_filter or matches(_filter(self.spec), record)
+        in_scope = (
+            _is_active(model)
+            and (not in_scope_filter or matches(_filter(self.spec), record))
+            and self._parent_active(model)
         )
         return _Look(
             record,
@@ -288,9 +296,11 @@ class _ObjectPull:
                     ctx.store.put_link(attrs.evolve(link, facts=facts))
                 self.want_writeback(record, link.local_id, record_no)
                 return
-            self.write(
+            written = self.write(
                 model, rkey, link.local_id, content_hash, record_no, modified, action="updated"
             )
+            if written is not None and not link.active and self.name in _PARENTS.values():
+                ctx.reopened.setdefault(self.name, set()).add(rkey)
             self.want_writeback(record, link.local_id, record_no)
             return
         if not in_scope:
@@ -387,6 +397,71 @@ class _ObjectPull:
         assert link.local_id is not None
         ctx.local.inactivate(self.name, link.local_id)
         ctx.store.put_link(attrs.evolve(link, active=False, content_hash=None, last_run=ctx.run_id))
+        for child, parent in _PARENTS.items():
+            if parent == self.name:
+                self.cascade(child, link.remote_key)
+
+    def cascade(self, child: str, parent_key: str) -> None:
+        """Inactivate the active local children (tasks) of a parent record (a project)
+        that was just inactivated; they come back when it reopens."""
+        ctx = self.ctx
+        prefix = f"{parent_key}/"
+        kids = [
+            lk
+            for lk in ctx.store.links(child)
+            if lk.remote_key.startswith(prefix)
+            and lk.active
+            and lk.local_id is not None
+            and lk.state is LinkState.LINKED
+        ]
+        for kid in kids:
+            ctx.report.object(child).inactivated += 1
+            ctx.applied(child, kid.remote_key, "inactivated")
+            if ctx.dry_run:
+                ctx.report.planned.append(f"inactivate local {child} {kid.remote_key}")
+                continue
+            assert kid.local_id is not None
+            ctx.local.inactivate(child, kid.local_id)
+            ctx.store.put_link(
+                attrs.evolve(kid, active=False, content_hash=None, last_run=ctx.run_id)
+            )
+        if kids:
+            ctx.note(
+                f"{child}: {len(kids)} inactivated with {self.name} {parent_key} "
+                f"({', '.join(k.remote_key for k in kids)})"
+            )
+
+    def _parent_active(self, model: Any) -> bool:
+        """False when the record's parent (a task's project) is linked and inactive."""
+        parent = _PARENTS.get(self.name)
+        if parent is None:
+            return True
+        key = str(getattr(model, "project_key", ""))
+        if key not in self.parents:
+            link = self.ctx.store.get_link(parent, key)
+            self.parents[key] = link is None or link.active or link.local_id is None
+        return self.parents[key]
+
+    def reopen_children(self) -> None:
+        """Read again the records (tasks) of parents (projects) that reopened this run, so
+        those that are active in Intacct become active locally again."""
+        ctx = self.ctx
+        parent = _PARENTS.get(self.name)
+        keys = sorted(ctx.reopened.get(parent, ())) if parent else []
+        if not keys:
+            return
+        before = ctx.report.object(self.name).updated
+        for batch in chunks(keys, 1000):
+            query = ctx.page_query(
+                self.name, self.fields(), F("PROJECTID").in_(list(batch)), _ORDER
+            )
+            [result] = ctx.execute([query])
+            looks, ambiguous = self.prepare_page(page_records(result)[0], in_scope_filter=True)
+            with ctx.store.transaction():
+                for look in looks:
+                    self.apply_look(look, ambiguous)
+        back = ctx.report.object(self.name).updated - before
+        ctx.note(f"{self.name}: {back} made active again with reopened {parent} {', '.join(keys)}")
 
     # ---------------------------------------------------------------- write-back
 

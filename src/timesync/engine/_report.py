@@ -116,6 +116,8 @@ class RunReport:
         functions_by_name: Functions the engine sent, by function name (first attempts).
         pending: Outbox steps still pending or in flight at the end.
         planned: In a dry run, one line per write it would make.
+        notes: One line per thing the run did that the counts do not say (tasks
+            inactivated with their project, a fallback taken).
     """
 
     run_id: int
@@ -130,6 +132,7 @@ class RunReport:
     functions_by_name: dict[str, int] = attrs.field(factory=dict)
     pending: int = 0
     planned: list[str] = attrs.field(factory=list)
+    notes: list[str] = attrs.field(factory=list)
 
     def object(self, name: str) -> ObjectReport:
         """The counts of one object (created on first use)."""
@@ -147,6 +150,7 @@ class RunReport:
             "conflicts": len(self.conflicts),
             "failures": len(self.failures),
             "repairs": len(self.repairs),
+            "notes": list(self.notes),
             "http_requests": self.http_requests,
             "api_functions": self.api_functions,
             "pending": self.pending,
@@ -179,6 +183,7 @@ class RunReport:
         lines.extend(f"  conflict: {c.object_name} {c.key}: {c.reason}" for c in self.conflicts)
         lines.extend(f"  error: {f.object_name} {f.key}: {f.message}" for f in self.failures)
         lines.extend(f"  repaired: {r}" for r in self.repairs)
+        lines.extend(f"  note: {n}" for n in self.notes)
         lines.extend(f"  would: {p}" for p in self.planned)
         lines.append(
             f"  API functions {self.api_functions}, HTTP requests {self.http_requests}"
