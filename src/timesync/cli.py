@@ -173,24 +173,16 @@ def _unlink(args: argparse.Namespace) -> int:
 
 
 def _edit_links(args: argparse.Namespace, *, unlink: bool) -> int:
-    from timesync.engine import Engine, SyncConfig
-    from timesync.store import SQLiteStateStore
+    from timesync.engine import SyncConfig, open_engine
 
     config = SyncConfig.load(args.config)
-    local = config.local_system()
-    try:
-        with SQLiteStateStore(config.state_path) as store:
-            engine = Engine(None, local, store, specs={}, options=config.options())
-            if unlink:
-                engine.unlink(args.object, args.key)
-                print(f"unlinked {args.object.upper()} {args.key}")
-            else:
-                engine.link(args.object, args.key, args.local_id)
-                print(f"linked {args.object.upper()} {args.key} -> local {args.local_id}")
-    finally:
-        close = getattr(local, "close", None)
-        if callable(close):
-            close()
+    with open_engine(config) as engine:
+        if unlink:
+            engine.unlink(args.object, args.key)
+            print(f"unlinked {args.object.upper()} {args.key}")
+        else:
+            engine.link(args.object, args.key, args.local_id)
+            print(f"linked {args.object.upper()} {args.key} -> local {args.local_id}")
     return 0
 
 

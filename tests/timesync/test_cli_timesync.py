@@ -149,6 +149,33 @@ def test_plan_sync_status_link_unlink(gateway: tuple[Emulator, str], tmp_path: P
         assert link.local_id == people[0].local_id
 
 
+@pytest.mark.slow
+def test_link_refuses_what_does_not_exist_in_one_line(
+    gateway: tuple[Emulator, str], tmp_path: Path
+) -> None:
+    emulator, url = gateway
+    cfg = str(_config(tmp_path, emulator, url))
+    assert _run("sync", "--config", cfg).returncode == 0
+    with ReferenceApp(tmp_path / "app.db") as app:
+        person = next(r for r in app.list_records("EMPLOYEE") if r.active)
+    cases = [
+        (("link", "EMPLOYEE", str(person.key), "4711"), "no local EMPLOYEE record has id '4711'"),
+        (("link", "EMPLOYEE", str(person.key), "not-a-number"), "no local EMPLOYEE record"),
+        (("link", "EMPLOYEE", "E404", person.local_id), "EMPLOYEE 'E404' does not exist"),
+        (("unlink", "EMPLOYEE", "E404"), "EMPLOYEE 'E404' is neither linked nor in Intacct"),
+    ]
+    for (command, *rest), message in cases:
+        result = _run(command, "--config", cfg, *rest)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert result.stdout == ""
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("timesync: "), result.stderr
+        assert message in lines[0]
+    with SQLiteStateStore(tmp_path / "state.db") as store:
+        link = store.get_link("EMPLOYEE", str(person.key))
+        assert link is not None and link.local_id == person.local_id, "left as it was"
+
+
 def test_a_bad_config_is_a_clear_error(tmp_path: Path) -> None:
     cfg = tmp_path / "bad.toml"
     cfg.write_text("[nonsense]\n", encoding="utf-8")

@@ -21,6 +21,7 @@ from intacct_sdk import Client
 from intacct_sdk.query import F
 from intacct_sdk.testing import Emulator
 from timesync.engine import Engine, EngineOptions, Hooks, Progress, RunReport
+from timesync.errors import ConfigurationError
 from timesync.local import ReferenceApp
 from timesync.mapping import default_specs
 from timesync.store import FileLock, LinkState, LockHeldError, SQLiteStateStore
@@ -263,6 +264,33 @@ def test_tasks_follow_their_project_out_of_and_back_into_use(
     assert active_tasks() == own
     assert any(f"made active again with reopened PROJECT {project}" in n for n in reopened.notes)
     assert engine.run().objects["TASK"].as_dict().keys() <= {"unchanged"}
+
+
+def test_linking_by_hand_checks_both_sides(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp, store: SQLiteStateStore
+) -> None:
+    emp = next(r for r in emulator.company.records("EMPLOYEE") if r["STATUS"] == "active")
+    local = app.add_record("EMPLOYEE", None, "someone")
+    engine = make_engine()
+    with pytest.raises(ConfigurationError, match=r"EMPLOYEE 'E404' does not exist in Intacct"):
+        engine.link("EMPLOYEE", "E404", local)
+    with pytest.raises(ConfigurationError, match=r"no local EMPLOYEE record has id '999'"):
+        engine.link("EMPLOYEE", emp["EMPLOYEEID"], "999")
+    with pytest.raises(ConfigurationError, match=r"no local EMPLOYEE record has id 'abc'"):
+        engine.link("EMPLOYEE", emp["EMPLOYEEID"], "abc")
+    with pytest.raises(ConfigurationError, match="TIMESHEET is not a pulled object"):
+        engine.link("TIMESHEET", "1", local)
+    with pytest.raises(ConfigurationError, match="neither linked nor in Intacct"):
+        engine.unlink("EMPLOYEE", "E404")
+    with pytest.raises(ConfigurationError, match="PROJECTID/TASKID"):
+        engine.link("TASK", "no-slash", local)
+    assert list(store.links("EMPLOYEE")) == []
+    engine.link("EMPLOYEE", emp["EMPLOYEEID"], local)
+    link = store.get_link("EMPLOYEE", emp["EMPLOYEEID"])
+    assert link is not None and link.local_id == local
+    assert link.record_no == int(emp["RECORDNO"])
+    engine.run(["EMPLOYEE"])
+    assert len([r for r in app.list_records("EMPLOYEE") if r.key == emp["EMPLOYEEID"]]) == 1
 
 
 def test_unlinked_records_are_neither_updated_nor_reimported(

@@ -148,7 +148,7 @@ def test_a_rule_needing_facts_no_spec_maps_is_refused(
     client: Client, app: ReferenceApp, store: SQLiteStateStore
 ) -> None:
     rule = AllocationRule(name="equipment", gl_groups=("Equipment",), set={"class": "EQ"})
-    with pytest.raises(ConfigurationError, match="gl_groups.*ITEM"):
+    with pytest.raises(ConfigurationError, match=r"gl_groups.*ITEM"):
         _engine(client, app, store, (rule,), pull_objects=("EMPLOYEE",), ITEM=True)
 
 

@@ -8,7 +8,9 @@ from typing import Any
 import attrs
 
 from intacct_sdk import AuthenticationError, ConfigurationError, IntacctError
-from timesync.engine._context import RunContext, describe, log
+from intacct_sdk.functions import Query
+from intacct_sdk.query import F, and_
+from timesync.engine._context import RunContext, describe, log, page_records
 from timesync.engine._options import PULL_ORDER, EngineOptions, MappingSpecLike
 from timesync.engine._pull import pull_object, start_pull
 from timesync.engine._push import push_object, start_push
@@ -178,19 +180,71 @@ class Engine:
     def link(self, object_name: str, remote_key: str, local_id: str) -> None:
         """Bind an Intacct record to a local record by hand (resolves an ambiguous match).
 
-        The record's data is applied to the local record on the next run.
+        Both must exist: the local record is looked up in the local system and the Intacct
+        record is read (one ``query``). The record's data is applied on the next run.
+
+        Raises:
+            SyncConfigurationError: An object the engine does not pull, an Intacct key that
+                does not exist, or a local id the local system does not hold.
         """
-        name = object_name.upper()
-        self.store.put_link(Link(name, remote_key, local_id, state=LinkState.LINKED))
+        name = self._pulled(object_name)
+        record_no = self._remote_record_no(name, remote_key)
+        if record_no is None:
+            raise SyncConfigurationError(f"{name} {remote_key!r} does not exist in Intacct")
+        if not any(r.local_id == local_id for r in self.local.list_records(name)):
+            raise SyncConfigurationError(f"no local {name} record has id {local_id!r}")
+        self.store.put_link(
+            Link(name, remote_key, local_id, record_no=record_no, state=LinkState.LINKED)
+        )
         self.store.resolve_error(name, remote_key)
-        self.local.record_intacct_key(name, local_id, remote_key, None)
+        self.local.record_intacct_key(name, local_id, remote_key, record_no)
 
     def unlink(self, object_name: str, remote_key: str) -> None:
         """Break a link by hand; the engine then leaves that Intacct record alone until it is
-        linked again (it is neither re-matched nor imported)."""
-        name = object_name.upper()
-        self.store.put_link(Link(name, remote_key, None, state=LinkState.UNLINKED))
+        linked again (it is neither re-matched nor imported).
+
+        Raises:
+            SyncConfigurationError: An object the engine does not pull, or a key that is
+                neither linked nor an Intacct record (one ``query`` checks Intacct when the
+                store holds no link for it).
+        """
+        name = self._pulled(object_name)
+        known = self.store.get_link(name, remote_key)
+        record_no = known.record_no if known is not None else None
+        if known is None:
+            record_no = self._remote_record_no(name, remote_key)
+            if record_no is None:
+                raise SyncConfigurationError(
+                    f"{name} {remote_key!r} is neither linked nor in Intacct"
+                )
+        self.store.put_link(
+            Link(name, remote_key, None, record_no=record_no, state=LinkState.UNLINKED)
+        )
         self.store.resolve_error(name, remote_key)
+
+    def _pulled(self, object_name: str) -> str:
+        name = object_name.upper()
+        if name not in self.options.pull_objects or name not in self.specs:
+            raise SyncConfigurationError(
+                f"{name} is not a pulled object; links are kept for "
+                f"{', '.join(o for o in self.options.pull_objects if o in self.specs)}"
+            )
+        return name
+
+    def _remote_record_no(self, name: str, remote_key: str) -> int | None:
+        """The RECORDNO of the Intacct record with this key, or None when there is none."""
+        spec = self.specs[name]
+        key_field = getattr(spec, "key_field", None) or "RECORDNO"
+        if name == "TASK":
+            project, sep, task = remote_key.partition("/")
+            if not sep or not project or not task:
+                raise SyncConfigurationError(f"a TASK key is PROJECTID/TASKID, not {remote_key!r}")
+            where = and_(F("PROJECTID") == project, F(key_field) == task)
+        else:
+            where = F(key_field) == remote_key
+        [result] = self.client.execute([Query(name, ("RECORDNO", key_field), where, page_size=2)])
+        records, _ = page_records(result)
+        return int(records[0]["RECORDNO"]) if records else None
 
     def accept_local(self, object_name: str, local_id: str) -> None:
         """Resolve a push conflict in favour of the local document: the next run overwrites
