@@ -45,7 +45,9 @@ reference = "data/app.db"
 factory = "myapp.sync:local_system"
 
 [engine]
-lookback_minutes = 7.5
+lag_minutes = 7.5
+reread_window_minutes = 180
+reread_every_minutes = 30
 page_size = 500
 match_on = ["email", "id"]
 pull = ["employee", "Project"]
@@ -108,7 +110,9 @@ def test_every_key_reaches_the_options(tmp_path: Path) -> None:
     progress = print
     options = config.options(progress)
     assert options == EngineOptions(
-        lookback=timedelta(minutes=7, seconds=30),
+        lag=timedelta(minutes=7, seconds=30),
+        reread_window=timedelta(hours=3),
+        reread_every=timedelta(minutes=30),
         page_size=500,
         match_on=("email", "id"),
         import_selected={"EMPLOYEE": frozenset({"E100", "E101"})},
@@ -158,7 +162,7 @@ def test_several_problems_are_all_reported_with_paths() -> None:
             "engine": {
                 "page_size": "many",
                 "match_on": ["id", "mail"],
-                "lookback_minutes": -1,
+                "lag_minutes": -1,
                 "import_selected": {"EMPLOYEE": ["E1", 2]},
                 "writeback_field": {"EMPLOYEE": 3},
                 "pull": "EMPLOYEE",
@@ -172,7 +176,7 @@ def test_several_problems_are_all_reported_with_paths() -> None:
     expected = {
         "engine.page_size": "expected an integer from 1 to 2000",
         "engine.match_on[1]": "must be one of intacct_key, id, email, name",
-        "engine.lookback_minutes": "0 or more",
+        "engine.lag_minutes": "0 or more",
         "engine.import_selected['EMPLOYEE'][1]": "expected a string",
         "engine.writeback_field['EMPLOYEE']": "expected a string",
         "engine.pull": "expected a list",
@@ -202,7 +206,7 @@ def test_unknown_sections_and_keys_are_refused_with_their_path() -> None:
             "unknown config section [nonsense] "
             "(known: intacct, state, local, engine, push, mapping)",
             "unknown key push.targte_state (did you mean target_state?)",
-            "unknown key engine.zzz (known: lookback_minutes, page_size, match_on, pull, push, "
+            "unknown key engine.zzz (known: lag_minutes, reread_window_minutes, reread_every_minutes, page_size, match_on, pull, push, "
             "import_selected, writeback_field)",
             "unknown key intacct.sender_pasword (did you mean sender_password?)",
         ]
@@ -222,8 +226,11 @@ def test_an_unknown_nested_table_is_an_unknown_key() -> None:
         ({"engine": {"page_size": True}}, "engine.page_size: expected an integer from 1 to 2000"),
         ({"engine": {"page_size": 2001}}, "engine.page_size: expected an integer from 1 to 2000"),
         ({"engine": {"page_size": 2.0}}, "engine.page_size: expected an integer from 1 to 2000"),
-        ({"engine": {"lookback_minutes": "5"}}, "engine.lookback_minutes: expected a number"),
-        ({"engine": {"lookback_minutes": float("inf")}}, "engine.lookback_minutes: expected"),
+        ({"engine": {"lag_minutes": "5"}}, "engine.lag_minutes: expected a number"),
+        (
+            {"engine": {"reread_every_minutes": float("inf")}},
+            "engine.reread_every_minutes: expected",
+        ),
         ({"engine": {"match_on": ["Email"]}}, "engine.match_on[0]: must be one of"),
         ({"engine": {"pull": [" "]}}, "engine.pull[0]: expected an Intacct object name"),
         ({"push": {"stamp_field": 5}}, "push.stamp_field: expected a string"),
@@ -248,7 +255,7 @@ def test_a_missing_or_broken_file(tmp_path: Path) -> None:
 
 
 _SECRET_KEYS = ("sender_password", "user_password", "session_id")
-_WRONG = st.sampled_from(["page_size", "match_on", "push", "pull", "lookback_minutes"])
+_WRONG = st.sampled_from(["page_size", "match_on", "push", "pull", "lag_minutes"])
 
 
 @given(

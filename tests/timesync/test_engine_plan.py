@@ -1,96 +1,17 @@
-"""The engine's pure rules: keyset paging, local filter checks, control ids, push plans."""
+"""The engine's pure rules: local filter checks, control ids, push plans."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from intacct_sdk.query import F
-from timesync.engine import control_id, keyset_filter, matches, plan_push
-from timesync.engine._plan import LOCKED_STATES, start_position
+from timesync.engine import control_id, matches, plan_push
+from timesync.engine._plan import LOCKED_STATES
 
 T0 = datetime(2024, 3, 1, 9, 0, 0)
-
-rows = st.lists(
-    st.tuples(st.integers(0, 5), st.integers(1, 10_000)),
-    unique_by=lambda r: r[1],
-    max_size=40,
-)
-
-
-def _page(
-    records: list[dict[str, object]], position: tuple[datetime, int] | None, size: int
-) -> list[dict[str, object]]:
-    """What the gateway returns for one keyset page: filter, order, limit."""
-    where = keyset_filter(position)
-    hits = [r for r in records if matches(where, r)]
-    hits.sort(key=lambda r: (r["WHENMODIFIED"], r["RECORDNO"]))  # type: ignore[return-value]
-    return [dict(r) for r in hits[:size]]
-
-
-@given(rows, st.integers(1, 7))
-def test_keyset_paging_reads_every_record_once_in_order(
-    data: list[tuple[int, int]], size: int
-) -> None:
-    records = [
-        {"WHENMODIFIED": T0 + timedelta(seconds=s), "RECORDNO": n, "STATUS": "active"}
-        for s, n in data
-    ]
-    seen: list[int] = []
-    position = None
-    while True:
-        page = _page(records, position, size)
-        seen.extend(int(r["RECORDNO"]) for r in page)  # type: ignore[call-overload]
-        if len(page) < size:
-            break
-        last = page[-1]
-        position = (last["WHENMODIFIED"], last["RECORDNO"])
-    expected = [n for _, n in sorted((s, n) for s, n in data)]
-    assert seen == expected
-
-
-@given(rows, st.integers(1, 5), st.data())
-def test_keyset_paging_sees_records_changed_during_the_read(
-    data: list[tuple[int, int]], size: int, draw: st.DataObject
-) -> None:
-    """A record modified between two pages gets a newer WHENMODIFIED and is read again later:
-    nothing is skipped, unlike offset paging."""
-    records = [
-        {"WHENMODIFIED": T0 + timedelta(seconds=s), "RECORDNO": n, "STATUS": "active"}
-        for s, n in data
-    ]
-    seen: set[int] = set()
-    position = None
-    clock = T0 + timedelta(seconds=100)
-    while True:
-        page = _page(records, position, size)
-        seen.update(int(r["RECORDNO"]) for r in page)  # type: ignore[call-overload]
-        if records and draw.draw(st.booleans()):
-            victim = draw.draw(st.sampled_from(records))
-            clock += timedelta(seconds=1)
-            victim["WHENMODIFIED"] = clock
-        if len(page) < size:
-            break
-        last = page[-1]
-        position = (last["WHENMODIFIED"], last["RECORDNO"])
-    assert seen == {n for _, n in data}
-
-
-def test_start_position_applies_the_lookback() -> None:
-    assert start_position(None, 0, timedelta(minutes=5)) is None
-    assert start_position(T0, 7, timedelta(0)) == (T0, 7)
-    assert start_position(T0, 7, timedelta(minutes=5)) == (T0 - timedelta(minutes=5), 0)
-
-
-def test_keyset_filter_xml_names_both_keys() -> None:
-    where = keyset_filter((T0, 42), F("STATUS") == "active")
-    assert where is not None
-    xml = where.to_xml()
-    assert "<greaterthan><field>WHENMODIFIED</field><value>03/01/2024 09:00:00</value>" in xml
-    assert "<greaterthan><field>RECORDNO</field><value>42</value>" in xml
-    assert xml.startswith("<and><equalto><field>STATUS</field>")
 
 
 def test_matches_evaluates_like_the_gateway() -> None:

@@ -68,7 +68,7 @@ def test_first_run_imports_every_active_record_in_dependency_order(
 def test_no_change_incremental_run_is_one_request(
     make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp
 ) -> None:
-    engine = make_engine(lookback=timedelta(0))
+    engine = make_engine(lag=timedelta(0))
     engine.run()
     before = dict(emulator.stats.functions)
     requests = emulator.stats.http_requests
@@ -83,10 +83,10 @@ def test_no_change_incremental_run_is_one_request(
     assert all(rep.created == rep.updated == 0 for rep in report.objects.values())
 
 
-def test_lookback_rereads_recent_records_without_writing_them(
+def test_the_periodic_pass_rereads_a_window_without_writing_what_it_read_before(
     make_engine: EngineFactory, app: ReferenceApp
 ) -> None:
-    engine = make_engine(lookback=timedelta(days=3650))
+    engine = make_engine(reread_window=timedelta(days=3650), reread_every=timedelta(0))
     engine.run()
     fingerprints = {r.local_id: r.fingerprint for r in app.list_records("EMPLOYEE")}
     report = engine.run()
@@ -425,7 +425,7 @@ def test_skipped_records_are_counted_by_reason(
         specs["PROJECT"], filter=(F("STATUS") == "active") & (F("PROJECTCATEGORY") == "Contract")
     )
     engine = Engine(
-        client, app, store, specs=specs, options=EngineOptions(lookback=timedelta(days=3650))
+        client, app, store, specs=specs, options=EngineOptions(lag=timedelta(days=3650))
     )
     engine.run(["PROJECT"])
     # new upstream, never linked: one inactive, one outside the filter
@@ -449,7 +449,7 @@ def test_skipped_records_are_counted_by_reason(
     assert len(contract) >= 1
     engine.unlink("PROJECT", sorted(contract)[0])
 
-    report = engine.run(["PROJECT"])  # the lookback re-reads every project
+    report = engine.run(["PROJECT"])  # the lag re-reads every project
     rep = report.objects["PROJECT"]
     assert rep.skip_reasons() == {
         "inactive": len(inactive),

@@ -120,14 +120,15 @@ def test_first_full_pull_of_the_demo_company_is_one_login_and_one_data_request(
         report = engine.run(full=True)
     assert report.ok
     assert emulator.stats.http_requests == 2
+    # two reads per object: its records with a WHENMODIFIED, and those without one
     assert emulator.stats.functions == {
         ("getAPISession", None): 1,
-        **{("query", obj): 1 for obj in PULLED},
+        **{("query", obj): 2 for obj in PULLED},
     }
     assert report.http_requests == 2  # the client counts its login too
     [calls] = recorder.data_requests()
     # sent in dependency order, applied in dependency order
-    assert [obj for _, obj in calls] == list(PULLED)
+    assert [obj for _, obj in calls] == [obj for obj in PULLED for _ in range(2)]
     active = [r for r in emulator.company.records("EMPLOYEE") if r["STATUS"] == "active"]
     assert report.objects["EMPLOYEE"].created == len(active) > 0
 
@@ -137,9 +138,9 @@ def test_no_change_incremental_run_with_a_new_client_is_a_login_and_one_request(
 ) -> None:
     with _engine(emulator, tmp_path) as engine:
         engine.run()
-    for lookback in (timedelta(0), timedelta(days=3650)):
+    for lag in (timedelta(0), timedelta(days=3650)):
         start = emulator.stats.http_requests
-        with _engine(emulator, tmp_path, lookback=lookback) as engine:
+        with _engine(emulator, tmp_path, lag=lag) as engine:
             report = engine.run()
         assert report.ok
         assert emulator.stats.http_requests - start == 2  # login + one data request
@@ -165,12 +166,13 @@ def test_follow_up_pages_only_for_objects_with_more_and_same_end_state(
     assert report.ok
     queries = {obj: emulator.stats.functions[("query", obj)] for obj in PULLED}
     # numremaining says when a page is the last: no empty trailing page even when the
-    # count is a multiple of the page size
-    assert queries == {obj: max(1, math.ceil(read[obj] / page_size)) for obj in PULLED}
-    extra = sum(q - 1 for q in queries.values())
+    # count is a multiple of the page size (plus one read of the records without a
+    # WHENMODIFIED: there are none)
+    assert queries == {obj: max(1, math.ceil(read[obj] / page_size)) + 1 for obj in PULLED}
+    extra = sum(q - 2 for q in queries.values())
     assert emulator.stats.http_requests == 1 + 1 + extra
     first, *rest = recorder.data_requests()
-    assert sorted(obj for _, obj in first) == sorted(PULLED)
+    assert sorted(obj for _, obj in first) == sorted(PULLED * 2)
     assert all(len(calls) == 1 for calls in rest)
 
     clean = Emulator(_company())
@@ -213,8 +215,8 @@ def test_when_the_combined_request_fails_each_object_reads_on_its_own(
         report = engine.run()
         refused = _state(engine)
     assert report.ok
-    # the per-object fallback: one request per object, each alone
-    assert recorder.data_requests() == [[("query", obj)] for obj in PULLED]
+    # the per-object fallback: one request per read, each alone
+    assert recorder.data_requests() == [[("query", obj)] for obj in PULLED for _ in range(2)]
     with _engine(Emulator(_company()), tmp_path / "clean") as engine:
         engine.run()
         assert _state(engine) == refused

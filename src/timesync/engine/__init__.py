@@ -9,7 +9,7 @@
 from timesync.engine._config import SyncConfig, open_engine
 from timesync.engine._engine import Engine
 from timesync.engine._options import PULL_ORDER, EngineOptions, MappingSpecLike, PushOptions
-from timesync.engine._plan import PushPlan, PushStep, control_id, keyset_filter, matches, plan_push
+from timesync.engine._plan import PushPlan, PushStep, control_id, matches, plan_push
 from timesync.engine._report import (
     SKIP_REASONS,
     Conflict,
@@ -41,7 +41,6 @@ __all__ = [
     "SkipReason",
     "SyncConfig",
     "control_id",
-    "keyset_filter",
     "matches",
     "open_engine",
     "plan_push",

@@ -14,7 +14,9 @@
     # factory = "myapp.sync:local_system"   # a callable returning your LocalSystem
 
     [engine]
-    lookback_minutes = 5
+    lag_minutes = 2                 # the frequent read starts this far before its cursor
+    reread_window_minutes = 120     # the periodic pass re-reads this far back
+    reread_every_minutes = 60       # how often the periodic pass runs
     page_size = 2000
     match_on = ["intacct_key", "id", "email", "name"]
     pull = ["DEPARTMENT", "LOCATION", "CLASS", "CUSTOMER", "EMPLOYEE", "PROJECT", "TASK"]
@@ -153,7 +155,9 @@ class LocalSection:
 class EngineSection:
     """``[engine]``: :class:`~timesync.engine.EngineOptions`; ``None`` keeps the default."""
 
-    lookback_minutes: Minutes | None = None
+    lag_minutes: Minutes | None = None
+    reread_window_minutes: Minutes | None = None
+    reread_every_minutes: Minutes | None = None
     page_size: PageSize | None = None
     match_on: tuple[MatchOn, ...] | None = None
     pull: tuple[ObjectName, ...] | None = None
@@ -285,9 +289,9 @@ class SyncConfig:
             "batch_size": push.batch_size,
         }
         kwargs: dict[str, Any] = {
-            "lookback": None
-            if eng.lookback_minutes is None
-            else timedelta(minutes=eng.lookback_minutes),
+            "lag": _duration(eng.lag_minutes),
+            "reread_window": _duration(eng.reread_window_minutes),
+            "reread_every": _duration(eng.reread_every_minutes),
             "page_size": eng.page_size,
             "match_on": eng.match_on,
             "pull_objects": eng.pull,
@@ -379,6 +383,10 @@ def _factory_ref(value: Any, _: Any) -> FactoryRef:
     if not module.strip() or not attr.strip():
         raise _Invalid("expected 'package.module:callable'")
     return FactoryRef(value)
+
+
+def _duration(minutes: Minutes | None) -> timedelta | None:
+    return None if minutes is None else timedelta(minutes=minutes)
 
 
 def _minutes(value: Any, _: Any) -> Minutes:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal, Protocol
 
 import attrs
@@ -30,6 +30,11 @@ PULL_ORDER: Final[tuple[str, ...]] = (
     "TASK",
 )
 """Dependency order of pulled objects: dimensions, customers, employees, projects, tasks."""
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
 
 PUSH_OBJECTS: Final[tuple[str, ...]] = ("TIMESHEET", "EEXPENSES")
 
@@ -88,8 +93,15 @@ class EngineOptions:
     """Options of an :class:`~timesync.engine.Engine`.
 
     Attributes:
-        lookback: How far back an incremental read starts before its cursor (late commits,
-            clock skew between Intacct's servers); records already applied are skipped by hash.
+        lag: How far back the frequent incremental read starts before its cursor: Intacct
+            is eventually consistent for readers, so a change committed a moment ago may
+            become visible only later. Records read again are skipped by hash.
+        reread_window: How far back the periodic pass starts (a wide re-read for changes
+            that became visible late; peers use hours).
+        reread_every: How often the periodic pass runs, per object: the wide re-read, the
+            records whose WHENMODIFIED is empty, and the whole read of objects without a
+            change cursor (TIMETYPE). Full runs always include it.
+        clock: The current time (aware UTC), for the periodic pass's cadence.
         page_size: Records per ``query`` page (1 to 2,000).
         match_on: How unlinked Intacct records are matched to existing local records, in
             order: ``intacct_key`` (the key the app recorded), ``id`` (business ID),
@@ -104,7 +116,9 @@ class EngineOptions:
         progress: Called with a :class:`Progress` as records are read and written.
     """
 
-    lookback: timedelta = timedelta(minutes=5)
+    lag: timedelta = timedelta(minutes=2)
+    reread_window: timedelta = timedelta(hours=2)
+    reread_every: timedelta = timedelta(hours=1)
     page_size: int = 2000
     match_on: tuple[str, ...] = ("intacct_key", "id", "email", "name")
     import_selected: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
@@ -121,3 +135,4 @@ class EngineOptions:
     )
     push_objects: tuple[str, ...] = ("TIMESHEET",)
     progress: Callable[[Progress], None] | None = attrs.field(default=None, eq=False)
+    clock: Callable[[], datetime] = attrs.field(default=_utc_now, eq=False)

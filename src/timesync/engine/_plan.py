@@ -1,4 +1,4 @@
-"""Pure decisions of the engine: keyset filters, control ids, push plans, local filter checks.
+"""Pure decisions of the engine: control ids, push plans, local filter checks.
 
 Nothing here does I/O, so the rules are tested directly (and by property tests).
 """
@@ -7,24 +7,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final, Literal
 
 import attrs
 
-from intacct_sdk.query import F, Filter, and_, or_
+from intacct_sdk.query import Filter
 
 __all__ = [
     "LIVE_STATES",
     "LOCKED_STATES",
     "PushStep",
     "control_id",
-    "keyset_filter",
     "matches",
     "plan_push",
     "remote_key",
-    "start_position",
 ]
 
 LOCKED_STATES: Final = frozenset({"Approved", "Partially Approved", "Partially Declined"})
@@ -59,39 +57,6 @@ def control_id(prefix: str, local_id: str, revision: str, step: str, attempt: in
     """
     base = f"{prefix}-{local_id}-v{revision}-{step}"
     return base if attempt <= 1 else f"{base}-a{attempt}"
-
-
-def start_position(
-    modified: datetime | None, record_no: int, lookback: timedelta
-) -> tuple[datetime, int] | None:
-    """Where an incremental read starts: the cursor moved back by the lookback window.
-
-    With a lookback the tie-break RECORDNO no longer applies (every record at the earlier
-    instant is read again; the content hash skips those already applied).
-    """
-    if modified is None:
-        return None
-    if lookback > timedelta(0):
-        return modified - lookback, 0
-    return modified, record_no
-
-
-def keyset_filter(
-    position: tuple[datetime, int] | None, base: Filter | None = None
-) -> Filter | None:
-    """``WHENMODIFIED > t OR (WHENMODIFIED = t AND RECORDNO > r)``, and the base filter.
-
-    Keyset paging, unlike offset paging, neither skips nor repeats rows when records change
-    while a read is under way: each page starts strictly after the last row applied.
-    """
-    if position is None:
-        return base
-    when, record_no = position
-    after = or_(
-        F("WHENMODIFIED") > when,
-        and_(F("WHENMODIFIED") == when, F("RECORDNO") > record_no),
-    )
-    return after if base is None else and_(base, after)
 
 
 # ------------------------------------------------------------------ filter evaluation

@@ -13,20 +13,22 @@ from intacct_sdk.query import F
 from timesync.engine._context import RunContext, describe, log, page_records
 from timesync.engine._match import WEAK_CRITERIA, Matcher, norm, remote_duplicates
 from timesync.engine._options import MappingSpecLike
-from timesync.engine._plan import (
-    chunks,
-    filter_fields,
-    keyset_filter,
-    matches,
-    remote_key,
-    start_position,
-)
+from timesync.engine._plan import chunks, filter_fields, matches, remote_key
 from timesync.engine._routing import facts_of
+from timesync.engine._streams import (
+    ChangeFacts,
+    StreamPlan,
+    as_timestamp,
+    change_facts,
+    periodic_due,
+    plan_streams,
+    sort_key,
+)
 from timesync.store import Cursor, Link, LinkState
 
 __all__ = ["pull_object", "start_pull"]
 
-_ORDER = (("WHENMODIFIED", "asc"), ("RECORDNO", "asc"))
+_BY_RECORDNO = (("RECORDNO", "asc"),)
 _PARENTS = {"TASK": "PROJECT"}
 """Child object -> parent object: a child is active locally only while its parent is, so
 inactivating a project inactivates its tasks, and reopening it brings them back. A child's
@@ -50,16 +52,10 @@ def _as_int(value: Any) -> int | None:
         return None
 
 
-def _modified(record: Mapping[str, Any]) -> datetime | None:
-    value = record.get("WHENMODIFIED")
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and value:
-        try:
-            return datetime.strptime(value, "%m/%d/%Y %H:%M:%S")
-        except ValueError:
-            return None
-    return None
+def _position(cursor: Cursor | None) -> tuple[datetime, int] | None:
+    if cursor is None or cursor.modified is None:
+        return None
+    return cursor.modified, cursor.record_no
 
 
 @attrs.frozen(slots=True)
@@ -84,10 +80,11 @@ class _ObjectPull:
     matcher: Matcher | None = None
     seen: dict[str, Any] = attrs.field(factory=dict)
     writebacks: list[dict[str, Any]] = attrs.field(factory=list)
-    read_all: bool = False
-    position: tuple[datetime, int] | None = None
-    base: Any = None
-    best: tuple[datetime, int] | None = None
+    streams: tuple[StreamPlan, ...] = ()
+    periodic: bool = False
+    started_at: datetime | None = None
+    best: dict[str, tuple[datetime, int] | None] = attrs.field(factory=dict)
+    read: int = 0
     pending_keys: list[str] = attrs.field(factory=list)
     started: bool = False
     parents: dict[str, bool] = attrs.field(factory=dict)
@@ -110,10 +107,15 @@ class _ObjectPull:
             self.matcher = Matcher(free, self.ctx.options.match_on)
         return self.matcher
 
+    @property
+    def facts(self) -> ChangeFacts:
+        """Which change timestamps the object has (the schema facts)."""
+        return change_facts(self.name, getattr(self.spec, "custom", {}))
+
     def fields(self) -> list[str]:
         fields = [
             "RECORDNO",
-            "WHENMODIFIED",
+            *(("WHENMODIFIED",) if self.facts.modified else ()),
             *self.spec.remote_fields(),
             *filter_fields(_filter(self.spec)),
         ]
@@ -123,80 +125,101 @@ class _ObjectPull:
         return list(dict.fromkeys(fields))
 
     def start(self) -> list[Query]:
-        """The reads this object needs before anything is applied: its first keyset page,
-        then the records of links made by hand that wait for data.
+        """The reads this object needs before anything is applied: the first page of each
+        of its keyset reads (see :func:`~timesync.engine._streams.plan_streams`), then the
+        records of links made by hand that wait for data.
 
         The engine sends every object's reads together, in one request, and hands the
         results to :meth:`run`.
         """
-        ctx = self.ctx
-        cursor = ctx.store.get_cursor(self.name)
-        self.read_all = self.full or cursor is None
-        self.position = (
-            None
-            if self.read_all or cursor is None
-            else start_position(cursor.modified, cursor.record_no, ctx.options.lookback)
+        store, opts = self.ctx.store, self.ctx.options
+        self.started_at = opts.clock()
+        marker = store.get_cursor(f"{self.name}:reread")
+        due = periodic_due(marker.modified if marker else None, self.started_at, opts.reread_every)
+        self.periodic = self.full or due
+        self.streams = plan_streams(
+            self.name,
+            self.facts,
+            spec_filter=_filter(self.spec),
+            cursor=_position(store.get_cursor(self.name)),
+            created_cursor=_position(store.get_cursor(f"{self.name}:created")),
+            full=self.full,
+            periodic=self.periodic,
+            lag=opts.lag,
+            window=opts.reread_window,
         )
-        self.base = _filter(self.spec) if self.read_all else None
-        self.best = (
-            (cursor.modified, cursor.record_no)
-            if cursor and cursor.modified and not self.full
-            else None
-        )
+        self.best = {
+            plan.cursor: None if self.full else _position(store.get_cursor(plan.cursor))
+            for plan in self.streams
+            if plan.cursor is not None
+        }
         self.pending_keys = self._pending()
         self.started = True
-        return [self._page_query(), *self._pending_queries(self.pending_keys)]
+        return [
+            *(self._page_query(plan, plan.start) for plan in self.streams),
+            *self._pending_queries(self.pending_keys),
+        ]
 
-    def _page_query(self) -> Query:
-        return self.ctx.page_query(
-            self.name, self.fields(), keyset_filter(self.position, self.base), _ORDER
-        )
+    def _page_query(self, plan: StreamPlan, position: tuple[datetime, int] | None) -> Query:
+        fields = self.fields()
+        if plan.kind == "created":
+            fields.append("WHENCREATED")
+        return self.ctx.page_query(self.name, fields, plan.where(position), plan.order)
 
     def run(self, prefetched: Sequence[Any] | None = None) -> None:
-        """Read every page (the first one from ``prefetched`` when given), apply each in one
-        store transaction with the cursor, then apply manual links and, on full runs that
-        read the whole list, sweep and true up."""
+        """Make each keyset read (its first page from ``prefetched`` when given), applying
+        every page in one store transaction with its cursor; then apply manual links and,
+        when every read saw the whole list, sweep and true up."""
         if not self.started:
             self.start()
+        ctx = self.ctx
+        count = len(self.streams)
+        firsts = list(prefetched[:count]) if prefetched else [None] * count
+        complete = True
+        for plan, first in zip(self.streams, firsts, strict=True):
+            complete = self._read(plan, first) and complete
+        self.reopen_children()
+        self.flush_writebacks()
+        self.refresh_pending(prefetched[count:] if prefetched else None)
+        if complete and self.streams and all(plan.complete_read for plan in self.streams):
+            self.sweep_and_true_up()
+        if complete and self.periodic and not ctx.dry_run:
+            ctx.store.set_cursor(Cursor(f"{self.name}:reread", self.started_at))
+
+    def _read(self, plan: StreamPlan, first: Any) -> bool:
+        """Read one keyset to its end; True when it got there."""
         ctx, store = self.ctx, self.ctx.store
-        first = prefetched[0] if prefetched else None
-        complete = False
-        read = 0
+        position = plan.start
+        best = self.best.get(plan.cursor) if plan.cursor else None
         while True:
             if first is None:
-                [result] = ctx.execute([self._page_query()])
+                [result] = ctx.execute([self._page_query(plan, position)])
             else:
                 result, first = first, None
             records, more = page_records(result)
-            read += len(records)
-            newest = self.best
+            self.read += len(records)
+            newest = best
             for record in records:
-                when = _modified(record)
-                rec_no = _as_int(record.get("RECORDNO")) or 0
-                if when is not None and (newest is None or (when, rec_no) > newest):
-                    newest = (when, rec_no)
-            looks, ambiguous = self.prepare_page(records, in_scope_filter=not self.read_all)
+                key = sort_key(plan.kind, record)
+                if key is not None and (newest is None or key > newest):
+                    newest = key
+            looks, ambiguous = self.prepare_page(records, in_scope_filter=plan.filter_locally)
             with store.transaction():
                 for look in looks:
                     self.apply_look(look, ambiguous)
-                if newest is not None and not ctx.dry_run:
-                    store.set_cursor(Cursor(self.name, newest[0], newest[1]))
-            self.best = newest
-            ctx.progress(self.name, "pull", read)
+                if plan.cursor and newest is not None and newest != best and not ctx.dry_run:
+                    store.set_cursor(Cursor(plan.cursor, newest[0], newest[1]))
+            best = newest
+            if plan.cursor:
+                self.best[plan.cursor] = best
+            ctx.progress(self.name, "pull", self.read)
             if not records or (more is False) or (more is None and len(records) < self.page_size):
-                complete = True
-                break
-            last = records[-1]
-            when = _modified(last)
-            if when is None:
-                log.warning("%s records carry no WHENMODIFIED; stopping after one page", self.name)
-                break
-            self.position = (when, _as_int(last.get("RECORDNO")) or 0)
-        self.reopen_children()
-        self.flush_writebacks()
-        self.refresh_pending(prefetched[1:] if prefetched else None)
-        if self.read_all and complete:
-            self.sweep_and_true_up()
+                return True
+            last = sort_key(plan.kind, records[-1])
+            if last is None:
+                log.warning("%s: a %s read met an empty timestamp; stopping", self.name, plan.kind)
+                return False
+            position = last
 
     @property
     def page_size(self) -> int:
@@ -246,7 +269,7 @@ class _ObjectPull:
             in_scope,
             self.spec.content_hash(model),
             _as_int(record.get("RECORDNO")) or getattr(model, "record_no", None),
-            _modified(record),
+            as_timestamp(record.get("WHENMODIFIED")),
             ctx.store.get_link(self.name, rkey),
         )
 
@@ -453,7 +476,7 @@ class _ObjectPull:
         before = ctx.report.object(self.name).updated
         for batch in chunks(keys, 1000):
             query = ctx.page_query(
-                self.name, self.fields(), F("PROJECTID").in_(list(batch)), _ORDER
+                self.name, self.fields(), F("PROJECTID").in_(list(batch)), _BY_RECORDNO
             )
             [result] = ctx.execute([query])
             looks, ambiguous = self.prepare_page(page_records(result)[0], in_scope_filter=True)
@@ -502,7 +525,9 @@ class _ObjectPull:
             return []
         keys = sorted({rk.split("/", 1)[1] if self.name == "TASK" else rk for rk in pending})
         return [
-            self.ctx.page_query(self.name, self.fields(), F(key_field).in_(list(batch)), _ORDER)
+            self.ctx.page_query(
+                self.name, self.fields(), F(key_field).in_(list(batch)), _BY_RECORDNO
+            )
             for batch in chunks(keys, 1000)
         ]
 
