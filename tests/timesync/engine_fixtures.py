@@ -15,8 +15,18 @@ from intacct_sdk import Client, ClientOptions, Credentials, RetryPolicy
 from intacct_sdk.testing import Emulator
 from intacct_sdk.testing._seed import demo_company
 from timesync.engine import Engine, EngineOptions, PushOptions
+from timesync.engine._streams import change_facts
 from timesync.local import EntryInput, ExpenseInput, ReferenceApp
 from timesync.store import FileLock, SQLiteStateStore
+
+PULLED = EngineOptions().pull_objects
+"""The objects a default engine pulls, in order."""
+FREQUENT = tuple(o for o in PULLED if not change_facts(o).snapshot_only)
+"""Those the frequent incremental pass reads (one first page each); the others have no change
+cursor and are read whole by the periodic pass."""
+FIRST_READS = {o: 1 if change_facts(o).snapshot_only else 2 for o in PULLED}
+"""Reads of each object on a first or full run: records with a WHENMODIFIED and those without
+one (an object without a change cursor: one snapshot)."""
 
 FAST_RETRY = RetryPolicy(attempts=4, initial_backoff=0.001, max_backoff=0.002, sleep=lambda _: None)
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import attrs
 import pytest
 from tests.timesync.engine_fixtures import (  # noqa: F401 - fixtures
+    FREQUENT,
+    PULLED,
     EngineFactory,
     app,
     client,
@@ -25,8 +27,6 @@ from timesync.errors import ConfigurationError
 from timesync.local import ReferenceApp
 from timesync.mapping import default_specs
 from timesync.store import FileLock, LinkState, LockHeldError, SQLiteStateStore
-
-PULLED = ("DEPARTMENT", "LOCATION", "CLASS", "CUSTOMER", "EMPLOYEE", "PROJECT", "TASK")
 
 
 def _active_remote(emulator: Emulator, obj: str) -> set[str]:
@@ -76,10 +76,10 @@ def test_no_change_incremental_run_is_one_request(
     sent = {k: v - before.get(k, 0) for k, v in emulator.stats.functions.items()}
     sent = {k: v for k, v in sent.items() if v}
     # one first-page query per object (billed one function each), all in ONE request
-    assert sent == {("query", obj): 1 for obj in PULLED}
+    assert sent == {("query", obj): 1 for obj in FREQUENT}
     assert emulator.stats.http_requests - requests == 1
     assert report.http_requests == 1
-    assert report.api_functions == len(PULLED)
+    assert report.api_functions == len(FREQUENT)
     assert all(rep.created == rep.updated == 0 for rep in report.objects.values())
 
 

@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.timesync.engine_fixtures import FAST_RETRY, add_timesheets, credentials, live_timesheets
+from tests.timesync.engine_fixtures import (
+    FAST_RETRY,
+    FIRST_READS,
+    FREQUENT,
+    PULLED,
+    add_timesheets,
+    credentials,
+    live_timesheets,
+)
 
 from intacct_sdk import Client, ClientOptions
 from intacct_sdk.testing import Emulator, EmulatorResponse, NoFaults, RequestContext
@@ -24,8 +32,6 @@ from intacct_sdk.testing._seed import demo_company
 from timesync.engine import Engine, EngineOptions, Hooks, Progress
 from timesync.local import ReferenceApp
 from timesync.store import FileLock, OutboxState, SQLiteStateStore
-
-PULLED = ("DEPARTMENT", "LOCATION", "CLASS", "CUSTOMER", "EMPLOYEE", "PROJECT", "TASK")
 
 
 class Recorder(NoFaults):
@@ -120,15 +126,16 @@ def test_first_full_pull_of_the_demo_company_is_one_login_and_one_data_request(
         report = engine.run(full=True)
     assert report.ok
     assert emulator.stats.http_requests == 2
-    # two reads per object: its records with a WHENMODIFIED, and those without one
+    # two reads per object: its records with a WHENMODIFIED, and those without one (one
+    # read of an object without a change cursor)
     assert emulator.stats.functions == {
         ("getAPISession", None): 1,
-        **{("query", obj): 2 for obj in PULLED},
+        **{("query", obj): FIRST_READS[obj] for obj in PULLED},
     }
     assert report.http_requests == 2  # the client counts its login too
     [calls] = recorder.data_requests()
     # sent in dependency order, applied in dependency order
-    assert [obj for _, obj in calls] == [obj for obj in PULLED for _ in range(2)]
+    assert [obj for _, obj in calls] == [obj for obj in PULLED for _ in range(FIRST_READS[obj])]
     active = [r for r in emulator.company.records("EMPLOYEE") if r["STATUS"] == "active"]
     assert report.objects["EMPLOYEE"].created == len(active) > 0
 
@@ -145,7 +152,7 @@ def test_no_change_incremental_run_with_a_new_client_is_a_login_and_one_request(
         assert report.ok
         assert emulator.stats.http_requests - start == 2  # login + one data request
         assert [sorted(obj for _, obj in calls) for calls in recorder.data_requests(start)] == [
-            sorted(PULLED)
+            sorted(FREQUENT)
         ]
         assert all(rep.created == rep.updated == 0 for rep in report.objects.values())
 
@@ -168,11 +175,15 @@ def test_follow_up_pages_only_for_objects_with_more_and_same_end_state(
     # numremaining says when a page is the last: no empty trailing page even when the
     # count is a multiple of the page size (plus one read of the records without a
     # WHENMODIFIED: there are none)
-    assert queries == {obj: max(1, math.ceil(read[obj] / page_size)) + 1 for obj in PULLED}
-    extra = sum(q - 2 for q in queries.values())
+    assert queries == {
+        obj: max(1, math.ceil(read[obj] / page_size)) + FIRST_READS[obj] - 1 for obj in PULLED
+    }
+    extra = sum(q - FIRST_READS[obj] for obj, q in queries.items())
     assert emulator.stats.http_requests == 1 + 1 + extra
     first, *rest = recorder.data_requests()
-    assert sorted(obj for _, obj in first) == sorted(PULLED * 2)
+    assert sorted(obj for _, obj in first) == sorted(
+        o for o in PULLED for _ in range(FIRST_READS[o])
+    )
     assert all(len(calls) == 1 for calls in rest)
 
     clean = Emulator(_company())
@@ -216,7 +227,9 @@ def test_when_the_combined_request_fails_each_object_reads_on_its_own(
         refused = _state(engine)
     assert report.ok
     # the per-object fallback: one request per read, each alone
-    assert recorder.data_requests() == [[("query", obj)] for obj in PULLED for _ in range(2)]
+    assert recorder.data_requests() == [
+        [("query", obj)] for obj in PULLED for _ in range(FIRST_READS[obj])
+    ]
     with _engine(Emulator(_company()), tmp_path / "clean") as engine:
         engine.run()
         assert _state(engine) == refused
@@ -254,6 +267,6 @@ def test_read_back_of_rows_in_flight_rides_with_the_first_pages(
     assert all(len(recs) == 1 for recs in live_timesheets(emulator).values())
     # the read-back by stamp went in the same request as every object's first page
     assert [sorted(obj or "" for _, obj in calls) for calls in recorder.data_requests(start)] == [
-        sorted((*PULLED, "TIMESHEET"))
+        sorted((*FREQUENT, "TIMESHEET"))
     ]
     assert emulator.stats.http_requests - start == 1

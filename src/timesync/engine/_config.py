@@ -19,7 +19,8 @@
     reread_every_minutes = 60       # how often the periodic pass runs
     page_size = 2000
     match_on = ["intacct_key", "id", "email", "name"]
-    pull = ["DEPARTMENT", "LOCATION", "CLASS", "CUSTOMER", "EMPLOYEE", "PROJECT", "TASK"]
+    pull = ["DEPARTMENT", "LOCATION", "CLASS", "PROJECTTYPE", "TIMETYPE", "CUSTOMER",
+            "EMPLOYEE", "PROJECT", "TASK"]
     push = ["TIMESHEET"]
     page_size = 2000                # records per query page (1 to 2000)
 

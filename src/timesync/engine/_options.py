@@ -128,6 +128,8 @@ class EngineOptions:
         "DEPARTMENT",
         "LOCATION",
         "CLASS",
+        "PROJECTTYPE",
+        "TIMETYPE",
         "CUSTOMER",
         "EMPLOYEE",
         "PROJECT",
