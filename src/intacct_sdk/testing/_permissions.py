@@ -8,8 +8,8 @@ reports (Sage's "Audit Trails" page), which many API users lack; Estuary's conne
 it with a one-row ``query`` and skips deletions when refused.
 
 The refusal is a failed result of the function that named the object; the other functions of
-the request run as usual. ``lookup`` and ``inspect`` are never refused (Estuary: they bypass
-permissions), nor ``getDimensions``.
+the request run as usual. ``lookup`` and ``inspect`` are never refused (Estuary's connector
+notes that they are not subject to permissions), nor ``getDimensions``.
 """
 
 from __future__ import annotations

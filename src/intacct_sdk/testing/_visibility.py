@@ -98,20 +98,23 @@ class Visibility:
         if not pending:
             return live
         now = self._owner.clock()
-        out: dict[int, Record] = dict(live)
-        resort = False
+        shown: dict[int, Record | None] = {}
         for rn in list(pending):
             changes = _unseen(pending, rn, now)
-            if changes is None:
-                continue
-            before = changes[0][1]
+            if changes is not None:
+                shown[rn] = changes[0][1]
+        if not pending:
+            del self._pending[object_name]
+        if not shown:
+            return live
+        out: dict[int, Record] = dict(live)
+        resort = False
+        for rn, before in shown.items():
             if before is None:
                 out.pop(rn, None)
             else:
                 resort = resort or rn not in out
                 out[rn] = before
-        if not pending:
-            del self._pending[object_name]
         return dict(sorted(out.items())) if resort else out
 
     def _sweep(self, now: datetime) -> None:
