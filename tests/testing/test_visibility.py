@@ -12,7 +12,7 @@ from tests.testing.change_helpers import client_for, small_demo, trail
 from tests.testing.emu_helpers import Clock
 
 from intacct_sdk import Client, F
-from intacct_sdk.functions import Create
+from intacct_sdk.functions import Create, Update
 from intacct_sdk.testing import Company, Emulator
 
 LAG = timedelta(minutes=10)
@@ -169,6 +169,20 @@ def test_a_rolled_back_change_leaves_nothing_behind(emu: Emulator) -> None:
         )
         assert not any(r.ok for r in results)
         assert classes(client) == before
+        # A change rolled back never happened: once the lag is off, the next change shows.
+        cid = class_ids(emu)[0]
+        rn = before[cid]["RECORDNO"]
+        failed = client.execute(
+            [
+                Update("CLASS", [{"RECORDNO": rn, "NAME": "rolled back"}]),
+                Create("CLASS", [{"NAME": "no id"}]),
+            ],
+            transaction=True,
+        )
+        assert not any(r.ok for r in failed)
+        emu.company.visibility_lag = None
+        client.update("CLASS", [{"RECORDNO": rn, "NAME": "kept"}])
+        assert classes(client)[cid]["NAME"] == "kept"
 
 
 @pytest.mark.parametrize("bad", [timedelta(seconds=-1), 600])

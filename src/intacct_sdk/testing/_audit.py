@@ -24,6 +24,7 @@ TEXT). The trail keeps the newest ``Company.audit_limit`` rows.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from datetime import UTC, tzinfo
 from itertools import islice
@@ -87,7 +88,7 @@ def audit_change(
         {
             "RECORDNO": key,  # the stored key; AUDITHISTORY has no RECORDNO field to show it
             "ID": key,
-            "OBJECTTYPE": d.name.lower(),
+            "OBJECTTYPE": sys.intern(d.name.lower()),  # one string per object, not per row
             "OBJECTKEY": f"{record_no}--REC",
             "USERID": actor[1],
             "ACCESSTIME": company.stamp(UTC),

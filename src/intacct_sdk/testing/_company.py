@@ -672,6 +672,7 @@ class Company(CompanyDefinitions):
             t.rows = dict(sorted(t.rows.items()))
         if self._db is not None:
             self._db.rollback()
+        self._late.rollback()
         self._undo = []
         self._seq_snapshot = {}
 
@@ -755,6 +756,7 @@ class Company(CompanyDefinitions):
         if self._db is not None:
             self._db.commit({name: self.table(name).seq for name in self._dirty_seq})
         self._dirty_seq.clear()
+        self._late.commit()
 
     def close(self) -> None:
         """Commit and close the SQLite file, if any (idempotent; thread-safe).

@@ -50,6 +50,7 @@ class Visibility:
         # object name -> RECORDNO -> [(visible from, the record before that change)], oldest first
         self._pending: dict[str, dict[int, list[tuple[datetime, Record | None]]]] = {}
         self._notes = 0
+        self._uncommitted: list[tuple[str, int]] = []  # notes a rollback takes back
 
     @property
     def lag(self) -> timedelta | None:
@@ -79,9 +80,24 @@ class Visibility:
         self._pending.setdefault(object_name, {}).setdefault(record_no, []).append(
             (visible, before)
         )
+        self._uncommitted.append((object_name, record_no))
         self._notes += 1
         if self._notes % _SWEEP_EVERY == 0:
             self._sweep(now)
+
+    def commit(self) -> None:
+        """Keep the notes of the changes committed."""
+        self._uncommitted.clear()
+
+    def rollback(self) -> None:
+        """Take back the notes of changes rolled back (they never happened)."""
+        for name, rn in reversed(self._uncommitted):
+            changes = self._pending.get(name, {}).get(rn)
+            if changes:
+                changes.pop()
+                if not changes:
+                    del self._pending[name][rn]
+        self._uncommitted.clear()
 
     def rows(self, object_name: str, live: Mapping[int, Record]) -> Mapping[int, Record]:
         """The records of an object as a read sees them now, in RECORDNO order.
