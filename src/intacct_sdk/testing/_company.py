@@ -151,7 +151,7 @@ class Company(CompanyDefinitions):
                 ACCESSTIME is written in UTC).
 
         Returns:
-            :meth:`now` as ``MM/DD/YYYY HH:MM:SS``.
+            :meth:`now` (or the clock's time in ``zone``) as ``MM/DD/YYYY HH:MM:SS``.
         """
         moment = self.now() if zone is None else self.clock().astimezone(zone)
         return moment.strftime("%m/%d/%Y %H:%M:%S")
