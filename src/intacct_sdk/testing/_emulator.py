@@ -479,11 +479,7 @@ class Emulator:
 
     @denied_objects.setter
     def denied_objects(self, names: Iterable[str]) -> None:
-        denied = denied_names(names)
-        unknown = sorted(n for n in denied if self.company.resolve(n) is None)
-        if unknown:
-            raise ValueError(f"denied_objects: no such object in the company: {unknown}")
-        self._denied = denied
+        self._denied = denied_names(names, self.company.resolve)
 
     # -----------------------------------------------------------------------------------------
 

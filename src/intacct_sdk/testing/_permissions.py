@@ -14,7 +14,7 @@ notes that they are not subject to permissions), nor ``getDimensions``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from intacct_sdk.testing._wire import ErrorEntry
 
@@ -38,23 +38,29 @@ _OPERATIONS = {
 }
 
 
-def denied_names(names: Iterable[str]) -> frozenset[str]:
-    """Object names to refuse, upper-cased.
+def denied_names(names: Iterable[str], resolve: Callable[[str], object | None]) -> frozenset[str]:
+    """Object names to refuse, upper-cased and checked.
 
     Args:
         names: Object names, in any case.
+        resolve: The company's object lookup (None for an object it does not know).
 
     Returns:
         The names, upper-cased.
 
     Raises:
-        ValueError: ``names`` is a single string (a common slip: it would deny letters).
+        ValueError: ``names`` is a single string (a common slip: it would deny letters), or
+            names an object the company does not know.
     """
     if isinstance(names, str):
         raise ValueError(
             f"denied_objects takes a collection of object names, not one string: {names!r}"
         )
-    return frozenset(str(n).strip().upper() for n in names)
+    denied = frozenset(str(n).strip().upper() for n in names)
+    unknown = sorted(n for n in denied if resolve(n) is None)
+    if unknown:
+        raise ValueError(f"denied_objects: no such object in the company: {unknown}")
+    return denied
 
 
 def refusal(function: str, object_name: str | None, denied: frozenset[str]) -> ErrorEntry | None:
