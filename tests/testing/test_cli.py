@@ -180,6 +180,36 @@ def test_bad_fault_spec_exits_2_with_a_reason() -> None:
     assert proc.stdout == ""
 
 
+def test_deny_and_visibility_lag_from_the_command_line() -> None:
+    create = "<create><CLASS><CLASSID>LATE</CLASSID><NAME>Late</NAME></CLASS></create>"
+    read_late = "<readByName><object>CLASS</object><keys>LATE</keys><fields>*</fields></readByName>"
+    audit = "<query><object>AUDITHISTORY</object><select><field>ID</field></select></query>"
+    with emulator_process("--deny", "AUDITHISTORY", "--visibility-lag", "3600") as (proc, line):
+        url = line.strip()
+        denied = post(url, envelope(audit)).text
+        assert "<errorno>PL04000005</errorno>" in denied
+        assert "READ_BY_QUERY on objects of type audithistory" in denied
+        assert "<status>success</status>" in post(url, envelope(create)).text
+        assert 'count="0"' in post(url, envelope(read_late)).text  # written, not yet visible
+        assert stop(proc) == 0
+
+
+def test_an_unknown_object_to_deny_exits_2_with_a_reason() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "intacct_sdk.testing", "--seed", "empty", "--deny", "NOPE"],
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        "intacct emulator: denied_objects: no such object in the company: ['NOPE']"
+    )
+    assert proc.stdout == ""
+
+
 # -- in-process pieces -------------------------------------------------------------------------
 
 
@@ -195,6 +225,12 @@ def test_register_adds_the_emulator_subcommand() -> None:
         parser.parse_args(["emulator", "--port", "70000"])
     with pytest.raises(SystemExit):
         parser.parse_args(["emulator", "--max-concurrent", "0"])
+    assert (args.deny, args.visibility_lag) == ([], 0.0)
+    more = parser.parse_args(["emulator", "--deny", "A", "--deny", "B", "--visibility-lag", "90"])
+    assert (more.deny, more.visibility_lag) == (["A", "B"], 90.0)
+    for bad in ("-1", "nan", "inf", "soon"):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["emulator", "--visibility-lag", bad])
 
 
 def test_credentials_from_env_fall_back_to_demo_values() -> None:

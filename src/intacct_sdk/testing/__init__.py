@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from intacct_sdk._lazy import exports
 
 if TYPE_CHECKING:
-    from intacct_sdk.testing._company import Company, CustomField
+    from intacct_sdk.testing._company import Company
+    from intacct_sdk.testing._definitions import CustomField
     from intacct_sdk.testing._emulator import (
         DEMO_CREDENTIALS,
         Emulator,
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 _WHERE = {
     "Company": "_company",
-    "CustomField": "_company",
+    "CustomField": "_definitions",
     "DEMO_CREDENTIALS": "_emulator",
     "Emulator": "_emulator",
     "EmulatorCredentials": "_emulator",

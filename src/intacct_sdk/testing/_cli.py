@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import signal
 import sys
 import threading
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -48,6 +50,13 @@ def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, not {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, not {text}")
     return value
 
 
@@ -97,6 +106,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="N",
         help="refuse a request while N others are handled (HTTP 429, GW-0010); default: no limit",
+    )
+    parser.add_argument(
+        "--deny",
+        action="append",
+        default=[],
+        metavar="OBJECT",
+        help="refuse OBJECT to the API user with PL04000005, e.g. AUDITHISTORY (repeatable)",
+    )
+    parser.add_argument(
+        "--visibility-lag",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="reads see a change only this long after it was made (default: at once)",
     )
 
 
@@ -192,11 +215,16 @@ def run(args: argparse.Namespace) -> int:
             credentials=credentials_from_env(),
             faults=faults,
             max_concurrent=args.max_concurrent,
+            denied_objects=args.deny,
+            visibility_lag=timedelta(seconds=args.visibility_lag) or None,
         )
         with serve(emulator, args.host, args.port) as server:
             print(server.url, flush=True)
             while not stop.wait(0.2):
                 pass
+    except ValueError as exc:  # --deny names no object of the company
+        print(f"intacct emulator: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"intacct emulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2

@@ -10,108 +10,28 @@ are O(1) and scans go in RECORDNO order without sorting.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime, tzinfo
-from decimal import Decimal
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 import attrs
 
-from intacct_sdk.testing._objects import (
-    FieldDef,
-    ObjectDef,
-    base_definition,
-    udd_definition,
-)
+from intacct_sdk.testing._audit import audit_change
+from intacct_sdk.testing._definitions import CompanyDefinitions, CustomField, _declare
+from intacct_sdk.testing._display import flatten, to_wire_value
+from intacct_sdk.testing._objects import ObjectDef
+from intacct_sdk.testing._persist import CompanyFile
+from intacct_sdk.testing._visibility import Visibility
 
 __all__ = ["Company", "CustomField", "to_wire_value"]
 
 log = logging.getLogger(__name__)
 
 Key = str | tuple[str, str]
-
-
-@attrs.frozen(slots=True)
-class CustomField:
-    """A custom field declared on an object (``lookup`` shows it with ISCUSTOM=true).
-
-    Pass these to :class:`Company` (``custom_fields=``); :meth:`Company.add_custom_field`
-    declares one on an existing company, and :attr:`Company.custom_fields` lists them.
-
-    Attributes:
-        object_name: The object the field belongs to (``TIMESHEET``).
-        field_id: The field's ID as it appears in records and queries (``TIMESYNC_ID``).
-        datatype: The field's type (``TEXT``, ``DECIMAL``, ``DATE``, ``BOOLEAN``...): ``lookup``
-            reports it, written values are checked against it, filters compare by it.
-        label: The label ``lookup`` reports; empty shows the field ID.
-    """
-
-    object_name: str
-    field_id: str
-    datatype: str = "TEXT"
-    label: str = ""
-
-
-def _declare(fields: Iterable[CustomField], cf: CustomField) -> list[CustomField]:
-    """``fields`` with ``cf`` added, or in the place of the field with its object and ID."""
-    out: list[CustomField] = []
-    placed = False
-    for old in fields:
-        if (old.object_name, old.field_id) != (cf.object_name, cf.field_id):
-            out.append(old)
-        elif not placed:
-            out.append(cf)
-            placed = True
-    if not placed:
-        out.append(cf)
-    return out
-
-
-def to_wire_value(value: Any) -> str | None:
-    """Convert a Python value to the gateway's display format (None stays None).
-
-    Args:
-        value: A bool (``true``/``false``), datetime (``MM/DD/YYYY HH:MM:SS``, its zone
-            ignored), date (``MM/DD/YYYY``), Decimal (fixed-point, no exponent), or anything
-            else (``str()``).
-
-    Returns:
-        The text the gateway would show, or None for None.
-    """
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.strftime("%m/%d/%Y %H:%M:%S")
-    if isinstance(value, date):
-        return value.strftime("%m/%d/%Y")
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(value)
-
-
-def _flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in record.items():
-        key = f"{prefix}{k.upper()}"
-        if isinstance(v, Mapping):
-            out.update(_flatten(v, key + "."))
-        elif isinstance(v, list | tuple):
-            if all(isinstance(item, Mapping) for item in v):
-                out[key] = [_flatten(item) for item in v]  # owned lines
-            else:  # a multi-select pick list
-                out[key] = "#~#".join(w for w in map(to_wire_value, v) if w is not None)
-        else:
-            w = to_wire_value(v)
-            if w is not None:
-                out[key] = w
-    return out
 
 
 class _Table:
@@ -123,7 +43,7 @@ class _Table:
         self.seq = 0
 
 
-class Company:
+class Company(CompanyDefinitions):
     """The data of one emulated Intacct company.
 
     Records live in memory, one table per object, as flat ``dict[str, str]`` keyed by the
@@ -164,6 +84,10 @@ class Company:
         clock: The clock in use (an :class:`Emulator` given a clock replaces it).
         timezone: The zone timestamps are written in.
         lock: The re-entrant lock guarding the data (see above).
+        ui_user: The USERID of the audit trail rows of changes made through :meth:`insert`,
+            :meth:`update` and :meth:`delete` (default ``Admin``).
+        audit_limit: How many audit trail rows to keep (default 100,000): past it plus a
+            tenth, the oldest are forgotten down to it; 0 keeps no trail at all.
 
     Examples:
         >>> from intacct_sdk.testing import Company
@@ -191,143 +115,22 @@ class Company:
         self.timezone = timezone
         self.lock = threading.RLock()
         self._tables: dict[str, _Table] = {}
-        self._custom: list[CustomField] = []
-        self._dimensions: dict[str, str] = {}
-        self._defs: dict[str, ObjectDef] = {}
+        super().__init__()
+        self.audit_limit = 100_000
+        self.ui_user = "Admin"
+        self._actor: tuple[str, str] | None = None  # (SOURCE, USERID) of changes being made
+        self._late = Visibility(self)
         self._undo: list[tuple[str, int, dict[str, Any] | None]] | None = None
         self._seq_snapshot: dict[str, int] = {}
         self._dirty_seq: set[str] = set()
         self._controlids: dict[str, None] = {}
-        self._db: sqlite3.Connection | None = None
+        self._db: CompanyFile | None = None
         if path is not None:
             self._open_db(os.fspath(path))
         for cf in custom_fields:
             self.add_custom_field(cf.object_name, cf.field_id, cf.datatype, cf.label)
         for d in dimensions:
             self.add_dimension(d)
-
-    # -----------------------------------------------------------------------------------------
-    # definitions
-
-    def definition(self, object_name: str) -> ObjectDef | None:
-        """The definition of a standard object in this company, with its custom fields.
-
-        Args:
-            object_name: The object's name, in any case (``employee`` or ``EMPLOYEE``).
-
-        Returns:
-            The fields and rules of the object, or None when the emulator does not implement
-            it (user-defined dimensions included: see :meth:`resolve`).
-        """
-        name = object_name.upper()
-        d = self._defs.get(name)
-        if d is not None:
-            return d
-        base = base_definition(name)
-        if base is None:
-            return None
-        d = self._with_custom(base)
-        self._defs[name] = d
-        return d
-
-    def _with_custom(self, base: ObjectDef) -> ObjectDef:
-        extra = [
-            FieldDef(cf.field_id, cf.datatype, cf.label or cf.field_id, "", False, False, True)
-            for cf in self._custom
-            if cf.object_name == base.name
-        ]
-        if base.name in ("TIMESHEETENTRY", "EEXPENSESITEM"):
-            for dim, label in self._dimensions.items():
-                extra.append(
-                    FieldDef(f"GLDIM{dim}", "TEXT", label, f"{label} dimension", custom=True)
-                )
-        return base.with_fields(extra) if extra else base
-
-    @property
-    def custom_fields(self) -> tuple[CustomField, ...]:
-        """Custom fields declared in this company, in the order declared (a copy)."""
-        return tuple(self._custom)
-
-    @property
-    def dimensions(self) -> Mapping[str, str]:
-        """User-defined dimensions: object name (upper case) -> label, as a copy."""
-        return dict(self._dimensions)
-
-    def add_custom_field(
-        self, object_name: str, field_id: str, datatype: str = "TEXT", label: str = ""
-    ) -> None:
-        """Declare a custom field on an object (writable, readable and filterable).
-
-        Names are upper-cased. Declaring a field again (the same object and field ID)
-        replaces the earlier declaration, keeping its place in :attr:`custom_fields`: the new
-        type and label apply from then on, and values already stored stay as they are. The
-        object name is not checked: a field on an object the emulator does not implement is
-        kept but never shows. With a SQLite file, the declaration is saved at once.
-
-        Args:
-            object_name: The object to add the field to (``TIMESHEET``).
-            field_id: The field's ID (``TIMESYNC_ID``).
-            datatype: The field's type (``TEXT``, ``DECIMAL``, ``DATE``...): ``lookup`` reports
-                it, written values are checked against it, filters compare by it.
-            label: The label ``lookup`` reports; empty shows the field ID.
-        """
-        with self.lock:
-            cf = CustomField(object_name.upper(), field_id.upper(), datatype.upper(), label)
-            if cf in self._custom:
-                return
-            self._custom = _declare(self._custom, cf)
-            self._defs.clear()
-            self._save_meta()
-
-    def add_dimension(self, name: str, label: str = "") -> None:
-        """Declare a user-defined dimension: an object ``name`` plus ``GLDIM<name>`` on lines.
-
-        The dimension becomes an object of its own (records with ID and NAME, read and
-        written like any other) and a ``GLDIM<name>`` field on timesheet entries and expense
-        lines that must name one of its records. ``getDimensions`` lists it. Declaring a
-        name again does nothing (its label stays). With a SQLite file, the declaration is
-        saved at once.
-
-        Args:
-            name: The dimension's object name, in any case (stored upper-cased).
-            label: Its label; empty uses ``name`` in title case.
-        """
-        with self.lock:
-            key = name.upper()
-            if key not in self._dimensions:
-                self._dimensions[key] = label or name.title()
-                self._defs.clear()
-                self._save_meta()
-
-    def udd_definition(self, object_name: str) -> ObjectDef | None:
-        """The definition of a user-defined dimension's object.
-
-        Args:
-            object_name: The dimension's name, in any case.
-
-        Returns:
-            Its fields and rules, or None when no such dimension is declared.
-        """
-        name = object_name.upper()
-        if name not in self._dimensions:
-            return None
-        d = self._defs.get(name)
-        if d is None:
-            d = self._with_custom(udd_definition(name, self._dimensions[name]))
-            self._defs[name] = d
-        return d
-
-    def resolve(self, object_name: str) -> ObjectDef | None:
-        """The definition of a standard object or user-defined dimension.
-
-        Args:
-            object_name: The object's name, in any case.
-
-        Returns:
-            Its fields and rules (a standard object first, then a dimension), or None when
-            the company knows no such object.
-        """
-        return self.definition(object_name) or self.udd_definition(object_name)
 
     # -----------------------------------------------------------------------------------------
     # time
@@ -340,13 +143,18 @@ class Company:
         """
         return self.clock().astimezone(self.timezone)
 
-    def stamp(self) -> str:
+    def stamp(self, zone: tzinfo | None = None) -> str:
         """The current time as a WHENMODIFIED value.
 
+        Args:
+            zone: Write the time in this zone instead of :attr:`timezone` (the audit trail's
+                ACCESSTIME is written in UTC).
+
         Returns:
-            :meth:`now` as ``MM/DD/YYYY HH:MM:SS``.
+            :meth:`now` (or the clock's time in ``zone``) as ``MM/DD/YYYY HH:MM:SS``.
         """
-        return self.now().strftime("%m/%d/%Y %H:%M:%S")
+        moment = self.now() if zone is None else self.clock().astimezone(zone)
+        return moment.strftime("%m/%d/%Y %H:%M:%S")
 
     # -----------------------------------------------------------------------------------------
     # public data access (seed path and tests)
@@ -370,10 +178,15 @@ class Company:
         takes the RECORDNO for objects that number their records (EMPLOYEE, PROJECT, TASK,
         CUSTOMER, EEXPENSES), STATUS is ``active`` where the object has one, a few objects
         have further defaults (a timesheet's UOM, an expense report's STATE and currency), and
-        WHENCREATED/WHENMODIFIED are :meth:`stamp`. A timesheet's ``TIMESHEETENTRIES`` (a list
-        of mappings) become TIMESHEETENTRY records linked by TIMESHEETKEY, with LINENO 1, 2,
-        ... and the timesheet's STATE unless given; likewise an expense report's
-        ``EEXPENSESITEMS``. The change is committed to the SQLite file, if any. Thread-safe.
+        WHENCREATED/WHENMODIFIED are :meth:`stamp` (``"WHENMODIFIED": None`` keeps it empty,
+        as some real records are). A timesheet's ``TIMESHEETENTRIES`` (a list of mappings)
+        become TIMESHEETENTRY records linked by TIMESHEETKEY, with LINENO 1, 2, ... and the
+        timesheet's STATE unless given; likewise an expense report's ``EEXPENSESITEMS``.
+
+        Each record stored is a change made in Intacct's UI: it gets an audit trail row
+        (ACCESSMODE ``C``, or ``M`` when it replaced a record; SOURCE ``ui``; USERID
+        :attr:`ui_user`) and is subject to :attr:`visibility_lag`. The change is committed to
+        the SQLite file, if any. Thread-safe.
 
         Args:
             object_name: The object, in any case (a standard object or a declared dimension).
@@ -410,9 +223,9 @@ class Company:
             >>> company.get("EMPLOYEE", 1)["PERSONALINFO.EMAIL1"]
             'ada@example.com'
         """
-        with self.lock:
+        with self.lock, self._acting():
             d = self._require(object_name)
-            rec = _flatten(record)
+            rec = flatten(record)
             rn = self._insert_flat(d, rec, self.stamp())
             self._commit_db()
             return rn
@@ -421,7 +234,8 @@ class Company:
         """Add many records of one object, as :meth:`insert` does, in one go.
 
         The fast path for seeding: one lock, one timestamp for every record, one SQLite
-        commit at the end. Thread-safe.
+        commit at the end. Seeded records predate the audit trail (they get no rows in it)
+        and are seen by reads at once, whatever :attr:`visibility_lag` says. Thread-safe.
 
         Args:
             object_name: The object, in any case.
@@ -434,8 +248,119 @@ class Company:
             d = self._require(object_name)
             now = self.stamp()
             for record in records:
-                self._insert_flat(d, _flatten(record), now)
+                self._insert_flat(d, flatten(record), now)
             self._commit_db()
+
+    def update(
+        self, object_name: str, record_no: int, changes: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Change a record as a person does in Intacct's UI, with no checks.
+
+        ``changes`` are written as :meth:`insert` writes values (a None clears the field);
+        WHENMODIFIED becomes :meth:`stamp` unless ``changes`` gives it. The change gets an
+        audit trail row (``M``, SOURCE ``ui``, USERID :attr:`ui_user`) and is subject to
+        :attr:`visibility_lag`. Lines are records of their own: update them one by one.
+        Thread-safe.
+
+        Args:
+            object_name: The object, in any case.
+            record_no: The record's RECORDNO.
+            changes: Field names to new values.
+
+        Returns:
+            A copy of the record as stored.
+
+        Raises:
+            ValueError: No such object or record, or ``changes`` holds a list of lines.
+        """
+        with self.lock, self._acting():
+            d = self._require(object_name)
+            old = self.table(d.name).rows.get(int(record_no))
+            if old is None:
+                raise ValueError(f"{d.name} has no record with RECORDNO {record_no}")
+            flat = flatten(changes, clear=True)
+            if any(isinstance(v, list) for v in flat.values()):
+                raise ValueError("update changes one record: update its lines one by one")
+            rec = {**old, **flat, "RECORDNO": old["RECORDNO"]}
+            if "WHENMODIFIED" not in flat:
+                rec["WHENMODIFIED"] = self.stamp()
+            self.put(d, rec)
+            self._commit_db()
+            return dict(rec)
+
+    def delete(self, object_name: str, record_no: int) -> None:
+        """Delete a record as a person does in Intacct's UI, with no checks.
+
+        A timesheet or expense report goes with its lines (and a timesheet with its approval
+        rows), as a gateway ``delete`` does. Each record removed gets an audit trail row
+        (``D``, SOURCE ``ui``, USERID :attr:`ui_user`); reads keep seeing it for
+        :attr:`visibility_lag`. Thread-safe.
+
+        Args:
+            object_name: The object, in any case.
+            record_no: The record's RECORDNO.
+
+        Raises:
+            ValueError: No such object or record.
+        """
+        with self.lock, self._acting():
+            d = self._require(object_name)
+            if int(record_no) not in self.table(d.name).rows:
+                raise ValueError(f"{d.name} has no record with RECORDNO {record_no}")
+            self.remove_with_owned(d, int(record_no))
+            self._commit_db()
+
+    @property
+    def visibility_lag(self) -> timedelta | None:
+        """How long gateway reads do not see a change after it was made (None: at once).
+
+        Set it (or give ``Emulator(visibility_lag=...)``) to reproduce Intacct's eventual
+        consistency for readers: a change made through the gateway or :meth:`insert`,
+        :meth:`update` and :meth:`delete` keeps its WHENMODIFIED, but reads show the record as
+        it was before (nothing for a new one, a deleted one still there) until the company's
+        clock passes the time of the change plus the lag; its audit row likewise.
+        :meth:`get`, :meth:`records` and :meth:`count` always show the stored data.
+        """
+        return self._late.lag
+
+    @visibility_lag.setter
+    def visibility_lag(self, lag: timedelta | None) -> None:
+        self._late.lag = lag
+
+    @contextmanager
+    def invisible_until(self, moment: datetime) -> Iterator[None]:
+        """Make the changes made inside the ``with`` block invisible to reads until ``moment``.
+
+        The per-change form of :attr:`visibility_lag`, for changes made through the gateway
+        or the helpers while the block runs (from any thread). Thread-safe.
+
+        Args:
+            moment: An aware time on the company's clock; reads from then on see the changes.
+
+        Returns:
+            A context manager.
+
+        Raises:
+            ValueError: ``moment`` is naive.
+        """
+        if moment.tzinfo is None:
+            raise ValueError("invisible_until needs an aware datetime")
+        with self.lock:
+            previous, self._late.until = self._late.until, moment
+        try:
+            yield
+        finally:
+            with self.lock:
+                self._late.until = previous
+
+    @contextmanager
+    def _acting(self) -> Iterator[None]:
+        """Changes made inside are a person's in Intacct's UI (audit SOURCE ``ui``)."""
+        previous, self._actor = self._actor, ("ui", self.ui_user)
+        try:
+            yield
+        finally:
+            self._actor = previous
 
     def get(self, object_name: str, record_no: int) -> dict[str, Any] | None:
         """A copy of one record, by RECORDNO. Thread-safe.
@@ -637,10 +562,10 @@ class Company:
         if k is not None:
             t.by_id[k] = rn
         if self._db is not None:
-            self._db.execute(
-                "INSERT OR REPLACE INTO records(object, recordno, data) VALUES (?, ?, ?)",
-                (d.name, rn, json.dumps(rec, separators=(",", ":"))),
-            )
+            self._db.put(d.name, rn, rec)
+        if self._actor is not None:
+            self._late.note(d.name, rn, old)
+            audit_change(self, self._actor, d, rn, old, rec)
 
     def remove(self, d: ObjectDef, record_no: int) -> None:
         """Delete a live record, for the emulator (not locked; no-op when it is missing).
@@ -662,20 +587,59 @@ class Company:
         if k is not None and t.by_id.get(k) == record_no:
             del t.by_id[k]
         if self._db is not None:
-            self._db.execute(
-                "DELETE FROM records WHERE object = ? AND recordno = ?", (d.name, record_no)
-            )
+            self._db.delete(d.name, record_no)
+        if self._actor is not None:
+            self._late.note(d.name, record_no, old)
+            audit_change(self, self._actor, d, record_no, old, None)
+
+    def remove_with_owned(self, d: ObjectDef, record_no: int) -> None:
+        """Delete a live record with the records it owns, for the emulator (not locked).
+
+        An object with lines loses its lines with it, a timesheet its approval rows too.
+
+        Args:
+            d: The object's definition.
+            record_no: The record's RECORDNO.
+        """
+        key = str(record_no)
+        owned = [(d.rules.line.object_name, d.rules.line.parent_key)] if d.rules.line else []
+        if d.name == "TIMESHEET":
+            owned.append(("TIMESHEETAPPROVAL", "TIMESHEETKEY"))
+        for name, parent_key in owned:
+            od = self._require(name)
+            for rn in [rn for rn, r in self.table(name).rows.items() if r.get(parent_key) == key]:
+                self.remove(od, rn)
+        self.remove(d, record_no)
+
+    def visible(self, object_name: str) -> Mapping[int, dict[str, Any]]:
+        """The records of an object as gateway reads see them now, for the emulator (not locked).
+
+        Args:
+            object_name: The object, in any case.
+
+        Returns:
+            RECORDNO -> record, in RECORDNO order: the live table's rows, except that records
+            whose changes are not visible yet (see :attr:`visibility_lag`) are as they were.
+        """
+        name = object_name.upper()
+        return self._late.rows(name, self.table(name).rows)
 
     # -----------------------------------------------------------------------------------------
     # units of work
 
-    def begin(self) -> None:
+    def begin(self, actor: tuple[str, str] | None = None) -> None:
         """Start a unit of work: log changes so :meth:`rollback` can undo them.
 
         The emulator wraps every request in ``begin`` ... :meth:`end`, holding :attr:`lock`.
+
+        Args:
+            actor: ``(SOURCE, USERID)`` of whoever makes the changes (``("api", user)`` for a
+                gateway request): each record stored or removed gets an audit trail row and
+                is subject to :attr:`visibility_lag`. None: the changes are nobody's.
         """
         self._undo = []
         self._seq_snapshot = {}
+        self._actor = actor
 
     def commit(self) -> None:
         """Keep the changes since :meth:`begin` or the last commit (and commit SQLite)."""
@@ -708,6 +672,7 @@ class Company:
             t.rows = dict(sorted(t.rows.items()))
         if self._db is not None:
             self._db.rollback()
+        self._late.rollback()
         self._undo = []
         self._seq_snapshot = {}
 
@@ -715,6 +680,7 @@ class Company:
         """End the unit of work: stop logging changes (call :meth:`commit` first to keep them)."""
         self._undo = None
         self._seq_snapshot = {}
+        self._actor = None
 
     # -----------------------------------------------------------------------------------------
     # replay protection (uniqueid=true)
@@ -743,41 +709,29 @@ class Company:
                 opened again holds the same IDs, oldest first.
         """
         self._controlids[control_id] = None
-        forgotten: list[tuple[str]] = []
+        forgotten: list[str] = []
         while len(self._controlids) > max(limit, 0):
             oldest = next(iter(self._controlids))
             del self._controlids[oldest]
-            forgotten.append((oldest,))
+            forgotten.append(oldest)
         if self._db is not None:
-            self._db.execute("INSERT OR IGNORE INTO controlids(id) VALUES (?)", (control_id,))
-            if forgotten:
-                self._db.executemany("DELETE FROM controlids WHERE id = ?", forgotten)
+            self._db.remember(control_id, forgotten)
 
     # -----------------------------------------------------------------------------------------
     # SQLite
 
     def _open_db(self, path: str) -> None:
-        db = sqlite3.connect(path, check_same_thread=False, isolation_level="DEFERRED")
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS records(object TEXT NOT NULL, recordno INTEGER NOT NULL,"
-            " data TEXT NOT NULL, PRIMARY KEY(object, recordno))"
-        )
-        db.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        db.execute("CREATE TABLE IF NOT EXISTS controlids(id TEXT PRIMARY KEY)")
-        db.commit()
-        self._db = db
-        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
-        if "definitions" in meta:
-            saved = json.loads(meta["definitions"])
+        db = self._db = CompanyFile(path)
+        saved = db.definitions()
+        if saved is not None:
             self._custom = []
             for c in saved.get("custom", []):  # files from older versions may repeat a field
                 self._custom = _declare(self._custom, CustomField(*c))
             self._dimensions = dict(saved.get("dimensions", {}))
             if "entities" in saved and not self.entities:
                 self.entities = int(saved["entities"])
-        for name, data in db.execute("SELECT object, data FROM records ORDER BY object, recordno"):
+        for name, rec in db.records():
             d = self.resolve(name)
-            rec = json.loads(data)
             t = self.table(name)
             rn = int(rec["RECORDNO"])
             t.rows[rn] = rec
@@ -786,40 +740,23 @@ class Company:
                 k = self.id_key(d, rec)
                 if k is not None:
                     t.by_id[k] = rn
-        for key, value in meta.items():
-            if key.startswith("seq:"):
-                t = self.table(key[4:])
-                t.seq = max(t.seq, int(value))
-        self._controlids = {
-            r[0]: None for r in db.execute("SELECT id FROM controlids ORDER BY rowid")
-        }  # in the order remembered: the oldest first
+        for name, seq in db.sequences():
+            t = self.table(name)
+            t.seq = max(t.seq, seq)
+        self._controlids = dict.fromkeys(db.control_ids())  # the oldest first
         log.debug("loaded company %s from SQLite (%d objects)", self.name, len(self._tables))
 
     def _save_meta(self) -> None:
-        if self._db is None:
-            return
-        payload = {
-            "custom": [attrs.astuple(c) for c in self._custom],
-            "dimensions": self._dimensions,
-            "entities": self.entities,
-        }
-        self._db.execute(
-            "INSERT OR REPLACE INTO meta(key, value) VALUES ('definitions', ?)",
-            (json.dumps(payload),),
-        )
-        self._db.commit()
+        if self._db is not None:
+            custom = [attrs.astuple(c) for c in self._custom]
+            payload = {"custom": custom, "dimensions": self._dimensions, "entities": self.entities}
+            self._db.save_definitions(payload)
 
     def _commit_db(self) -> None:
-        if self._db is None:
-            self._dirty_seq.clear()
-            return
-        rows: Sequence[tuple[str, str]] = [
-            (f"seq:{name}", str(self.table(name).seq)) for name in self._dirty_seq
-        ]
-        if rows:
-            self._db.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", rows)
+        if self._db is not None:
+            self._db.commit({name: self.table(name).seq for name in self._dirty_seq})
         self._dirty_seq.clear()
-        self._db.commit()
+        self._late.commit()
 
     def close(self) -> None:
         """Commit and close the SQLite file, if any (idempotent; thread-safe).
@@ -829,7 +766,6 @@ class Company:
         """
         with self.lock:
             if self._db is not None:
-                self._db.commit()
                 self._db.close()
                 self._db = None
 

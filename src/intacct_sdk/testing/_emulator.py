@@ -11,7 +11,7 @@ import secrets
 import threading
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Final, Protocol
 
@@ -27,6 +27,7 @@ from intacct_sdk.testing._functions import (
     ResultStore,
     object_of,
 )
+from intacct_sdk.testing._permissions import denied_names, refusal
 from intacct_sdk.testing._wire import (
     ErrorEntry,
     WireError,
@@ -404,12 +405,19 @@ class Emulator:
             this many are being handled is refused at once with HTTP 429 and ``GW-0010``
             (``Retry-After: 1``), before any fault hook and without running a function. None
             (the default) sets no limit.
+        denied_objects: Objects the API user has no permission for (``{"AUDITHISTORY"}``):
+            every function on them but ``lookup`` and ``inspect`` fails with ``PL04000005``,
+            the other functions of the request unaffected.
+        visibility_lag: How long gateway reads do not see a change after it was made
+            (Intacct's eventual consistency); sets ``company.visibility_lag`` when given.
 
     Attributes:
         company: The company served.
         credentials: The credentials accepted.
         faults: The fault injector (may be replaced between requests).
         stats: What the emulator has served so far.
+        denied_objects: The objects refused, upper-cased (assign another collection between
+            requests to change them).
 
     Examples:
         >>> from intacct_sdk.testing import Emulator, FaultPlan, demo_company
@@ -430,6 +438,8 @@ class Emulator:
         result_ttl: timedelta = timedelta(minutes=15),
         dimension_labels: Mapping[str, str] | None = None,
         max_concurrent: int | None = None,
+        denied_objects: Iterable[str] = (),
+        visibility_lag: timedelta | None = None,
     ) -> None:
         if max_concurrent is not None and (
             isinstance(max_concurrent, bool)
@@ -453,11 +463,23 @@ class Emulator:
         self._sessions: dict[str, _Session] = {}
         self._lock = self.company.lock
         self.max_concurrent = max_concurrent
+        self.denied_objects = denied_objects
+        if visibility_lag is not None:
+            self.company.visibility_lag = visibility_lag
         self._handling = 0  # requests inside handle(), for max_concurrent
         self._handling_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"Emulator(company={self.company.name!r}, sessions={len(self._sessions)})"
+
+    @property
+    def denied_objects(self) -> frozenset[str]:
+        """The objects the API user has no permission for (``PL04000005``), upper-cased."""
+        return self._denied
+
+    @denied_objects.setter
+    def denied_objects(self, names: Iterable[str]) -> None:
+        self._denied = denied_names(names, self.company.resolve)
 
     # -----------------------------------------------------------------------------------------
 
@@ -757,7 +779,7 @@ class Emulator:
         company = self.company
         done: list[tuple[str, str, Outcome]] = []
         completed_ids: list[str] = []
-        company.begin()
+        company.begin(actor=("api", auth.user_id))
         try:
             for f in functions:
                 fcid = f.get("controlid", "")
@@ -834,6 +856,9 @@ class Emulator:
             injected = self.faults.function_failure(ctx, name, obj)
             if injected is not None:
                 return Outcome(errors=(ErrorEntry(injected[0], "", injected[1], ""),))
+        refused = refusal(name, obj, self.denied_objects)
+        if refused is not None:
+            return Outcome(errors=(refused,))
         call = Call(
             self.company,
             self._results,

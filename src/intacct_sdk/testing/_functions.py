@@ -292,9 +292,7 @@ def _with_lines(company: Company, d: ObjectDef, rec: Record, fields: Sequence[st
     if line is None or line.list_tag not in fields:
         return rec
     rn = rec.get("RECORDNO")
-    lines = [
-        r for r in company.table(line.object_name).rows.values() if r.get(line.parent_key) == rn
-    ]
+    lines = [r for r in company.visible(line.object_name).values() if r.get(line.parent_key) == rn]
     out = dict(rec)
     out[line.list_tag] = lines
     return out
@@ -332,15 +330,16 @@ def _read(call: Call, by_name: bool) -> Outcome:
     fmt = (child_text(el, "returnFormat") or "xml").lower()
     if fmt != "xml":
         raise _query_error(f"returnFormat {fmt} is not supported by the emulator")
-    t = call.company.table(d.name)
+    by_id = call.company.table(d.name).by_id
+    visible = call.company.visible(d.name)
     rows: list[Record] = []
     if by_name:
         if d.id_field is None or d.rules.scope_field:
             raise _query_error(f"readByName is not available for {d.name}; use read")
-        found = (t.by_id.get(k) for k in keys)
-        rows = [t.rows[rn] for rn in found if rn is not None]
+        found = (by_id.get(k) for k in keys)
+        rows = [visible[rn] for rn in found if rn is not None and rn in visible]
     else:
-        rows = [t.rows[int(k)] for k in keys if k.isdigit() and int(k) in t.rows]
+        rows = [visible[int(k)] for k in keys if k.isdigit() and int(k) in visible]
     plan = plan_for(fields, lists=_line_plan(call.company, d))
     body = [render_record(d.name, _with_lines(call.company, d, r, fields), plan) for r in rows]
     return Outcome(data_list([("listtype", d.name), ("count", len(body))], body))
@@ -379,7 +378,7 @@ def _read_by_query(call: Call) -> Outcome:
 
     try:
         pred = compile_query_string(text, resolve)
-        matches = [rn for rn, rec in call.company.table(d.name).rows.items() if pred(rec)]
+        matches = [rn for rn, rec in call.company.visible(d.name).items() if pred(rec)]
     except QueryError as exc:
         raise _query_error(f"Invalid query: {exc}") from exc
     plan = plan_for(fields)
@@ -388,7 +387,7 @@ def _read_by_query(call: Call) -> Outcome:
 
 
 def _next_page(call: Call, rs: _ResultSet, rid: str | None) -> str:
-    rows = call.company.table(rs.object_name).rows
+    rows = call.company.visible(rs.object_name)
     chunk = rs.record_nos[rs.position : rs.position + rs.page_size]
     rs.position += len(chunk)
     remaining = len(rs.record_nos) - rs.position
@@ -499,7 +498,7 @@ def _query(call: Call) -> Outcome:
         if not offset_text.isdigit():
             raise QueryError(f"offset must be a number >= 0, got '{offset_text}'")
         offset = int(offset_text)
-        rows = company.table(d.name).rows
+        rows = company.visible(d.name)
         matches: list[Record] = (
             [rec for rec in rows.values() if pred(rec)] if filt is not None else list(rows.values())
         )

@@ -94,6 +94,7 @@ class ObjectRules:
     label: str = ""
     child_of: str | None = None  # line objects: only written through their parent
     defaults: tuple[tuple[str, str], ...] = ()
+    read_only: bool = False  # written by Intacct itself (the audit trail), never by a client
 
 
 _DIMS = (
@@ -332,6 +333,9 @@ OBJECT_RULES: dict[str, ObjectRules] = {
         defaults=(("ITEMTYPE", "Non-Inventory"),),
     ),
     "ITEMGLGROUP": ObjectRules("NAME", required=("NAME",), label="Item GL group"),
+    "AUDITHISTORY": ObjectRules(
+        None, update_by_id=False, status_field=None, label="Audit history", read_only=True
+    ),
 }
 
 # Objects missing from the lookup table: minimal field lists.
@@ -399,6 +403,16 @@ DB_CODES: dict[tuple[str, str], Mapping[str, str]] = {
     ("*", "STATUS"): _STATUS_CODES,
     ("TIMESHEET", "STATE"): _TS_STATE_CODES,
     ("TIMESHEETENTRY", "STATE"): _TS_STATE_CODES,
+    # Sage's audit trail page: query filters take the letters, readByQuery the words.
+    ("AUDITHISTORY", "ACCESSMODE"): {
+        "Access": "A",
+        "Create": "C",
+        "Modify": "M",
+        "Delete": "D",
+        "Workflow": "W",
+        "Activity": "T",
+        "User Action": "U",
+    },
     ("TASK", "TASKSTATUS"): {
         "N": "Not Started",
         "L": "Planned",

@@ -576,6 +576,7 @@ def _create_or_update(call: Call, creating: bool) -> Outcome:
     for el in objs:
         d = require_object(call.company, el.tag, call.function)
         try:
+            _refuse_read_only(d)
             if d.rules.child_of:
                 raise FunctionFailure(
                     _err(
@@ -609,7 +610,18 @@ def _create_or_update(call: Call, creating: bool) -> Outcome:
 # delete
 
 
+def _refuse_read_only(d: ObjectDef) -> None:
+    if d.rules.read_only:
+        raise FunctionFailure(
+            _err(
+                f"{d.name} is read-only: Intacct writes its records itself.",
+                f"Read {d.name} with query, readByQuery or read.",
+            )
+        )
+
+
 def _delete_one(call: Call, d: ObjectDef, key: str) -> None:
+    _refuse_read_only(d)
     t = call.company.table(d.name)
     row = t.rows.get(int(key)) if key.isdigit() else None
     if row is None:
@@ -622,18 +634,7 @@ def _delete_one(call: Call, d: ObjectDef, key: str) -> None:
         state = str(row.get("STATE", ""))
         if state not in TIMESHEET_DELETABLE:
             raise FunctionFailure(_err(f"Timesheet {key} is {state} and cannot be deleted."))
-    if d.rules.line is not None:
-        ld = call.company.resolve(d.rules.line.object_name)
-        assert ld is not None
-        for line in _lines_of(call.company, d, key):
-            call.company.remove(ld, int(line["RECORDNO"]))
-        if d.name == "TIMESHEET":
-            ad = call.company.resolve("TIMESHEETAPPROVAL")
-            assert ad is not None
-            for a in list(call.company.table("TIMESHEETAPPROVAL").rows.values()):
-                if a.get("TIMESHEETKEY") == key:
-                    call.company.remove(ad, int(a["RECORDNO"]))
-    call.company.remove(d, int(key))
+    call.company.remove_with_owned(d, int(key))
 
 
 def _delete(call: Call) -> Outcome:

@@ -74,10 +74,12 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     config.addinivalue_line(
         "markers",
-        f"{_MARKER}(faults=None, max_concurrent=None, **demo_company_options): options for "
-        "the intacct_emulator fixture: a fault spec or FaultPlan, the company's limit on "
-        "concurrent requests, and demo_company() keyword arguments "
-        "(employees=, projects=, ...; seed='empty' for a company without records)",
+        f"{_MARKER}(faults=None, max_concurrent=None, denied_objects=(), visibility_lag=None, "
+        "**demo_company_options): options for the intacct_emulator fixture: a fault spec or "
+        "FaultPlan, the company's limit on concurrent requests, objects the API user may not "
+        "use (PL04000005), a timedelta changes stay invisible to reads, and demo_company() "
+        "keyword arguments (employees=, projects=, ...; seed='empty' for a company without "
+        "records)",
     )
 
 
@@ -88,9 +90,11 @@ def intacct_emulator(request: pytest.FixtureRequest) -> Emulator:
     Options come from the ``intacct_emulator`` marker, e.g.
     ``@pytest.mark.intacct_emulator(employees=200, faults="lost@2")``: ``faults`` is a fault
     spec (see ``FaultPlan.parse``) or a ``FaultPlan``, ``max_concurrent`` the company's limit
-    on requests handled at once (see :class:`Emulator`), the others are ``demo_company()``
-    keyword arguments; pass ``seed="empty"`` for a company without records (then only
-    ``entities`` is used). The emulator accepts ``DEMO_CREDENTIALS``.
+    on requests handled at once, ``denied_objects`` the objects the API user has no permission
+    for (``{"AUDITHISTORY"}``: refused with ``PL04000005``), ``visibility_lag`` a
+    ``timedelta`` during which reads do not see a change (see :class:`Emulator`); the others
+    are ``demo_company()`` keyword arguments; pass ``seed="empty"`` for a company without
+    records (then only ``entities`` is used). The emulator accepts ``DEMO_CREDENTIALS``.
 
     Args:
         request: pytest's request for the test (it gives the marker).
@@ -106,13 +110,21 @@ def intacct_emulator(request: pytest.FixtureRequest) -> Emulator:
     options: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
     faults = options.pop("faults", None)
     max_concurrent = options.pop("max_concurrent", None)
+    denied_objects = options.pop("denied_objects", ())
+    visibility_lag = options.pop("visibility_lag", None)
     if isinstance(faults, str):
         faults = FaultPlan.parse(faults)
     if options.get("seed") == "empty":
         company = empty_company(entities=options.get("entities", 0))
     else:
         company = demo_company(**options)
-    return Emulator(company, faults=faults, max_concurrent=max_concurrent)
+    return Emulator(
+        company,
+        faults=faults,
+        max_concurrent=max_concurrent,
+        denied_objects=denied_objects,
+        visibility_lag=visibility_lag,
+    )
 
 
 @pytest.fixture
