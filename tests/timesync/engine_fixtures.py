@@ -27,6 +27,9 @@ cursor and are read whole by the periodic pass."""
 FIRST_READS = {o: 1 if change_facts(o).snapshot_only else 2 for o in PULLED}
 """Reads of each object on a first or full run: records with a WHENMODIFIED and those without
 one (an object without a change cursor: one snapshot)."""
+DELETIONS = "AUDITHISTORY"
+"""Every incremental run (a first one included) also reads the pulled objects' deletions from
+the audit trail: one more function in the same request."""
 
 FAST_RETRY = RetryPolicy(attempts=4, initial_backoff=0.001, max_backoff=0.002, sleep=lambda _: None)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from tests.timesync.engine_fixtures import (  # noqa: F401 - fixtures
+    DELETIONS,
     FAST_RETRY,
     FREQUENT,
     EngineFactory,
@@ -203,14 +204,17 @@ def test_a_periodic_pass_with_nothing_changed_is_one_request(
     assert emulator.stats.http_requests - requests == 1
     # each object with a change cursor: its wide re-read and its records without a
     # WHENMODIFIED; each object without one: its snapshot
-    assert reads() == {obj: 2 if obj in FREQUENT else 1 for obj in engine.options.pull_objects}
+    assert reads() == {
+        DELETIONS: 1,
+        **{obj: 2 if obj in FREQUENT else 1 for obj in engine.options.pull_objects},
+    }
     assert all(
         rep.created == rep.updated == rep.inactivated == 0 for rep in report.objects.values()
     )
     clock.advance(minutes=5)
     reads = _reads(emulator)
     engine.run()
-    assert reads() == dict.fromkeys(FREQUENT, 1), "the next pass is a frequent one again"
+    assert reads() == dict.fromkeys((*FREQUENT, DELETIONS), 1), "a frequent pass again"
 
 
 def test_records_without_whenmodified_are_pulled_through_whencreated(
@@ -244,3 +248,79 @@ def test_records_without_whenmodified_are_pulled_through_whencreated(
     client.update("EMPLOYEE", [{"EMPLOYEEID": "E-UNDATED-2", "TITLE": "Dated now"}])
     clock.advance(minutes=5)
     assert engine.run().objects["EMPLOYEE"].updated == 1
+
+
+def _record_no(emulator: Emulator, obj: str, field: str, key: str) -> int:
+    [row] = [r for r in emulator.company.records(obj) if r[field] == key]
+    return int(row["RECORDNO"])
+
+
+def test_deletions_are_seen_incrementally_in_the_audit_trail(
+    make_engine: EngineFactory,
+    client: Client,
+    emulator: Emulator,
+    app: ReferenceApp,
+    clock: Clock,
+) -> None:
+    engine = make_engine(clock=clock)
+    engine.run()
+    customer = sorted(_keys(app, "CUSTOMER"))[0]
+    project = sorted(_keys(app, "PROJECT"))[0]
+    tasks = {t for t in _keys(app, "TASK") if t.startswith(f"{project}/")}
+    assert tasks
+    client.delete("CUSTOMER", [_record_no(emulator, "CUSTOMER", "CUSTOMERID", customer)])
+    # deleted in Intacct's UI, with its tasks
+    for task in tasks:
+        emulator.company.delete(
+            "TASK",
+            next(
+                int(r["RECORDNO"])
+                for r in emulator.company.records("TASK")
+                if f"{r['PROJECTID']}/{r['TASKID']}" == task
+            ),
+        )
+    emulator.company.delete("PROJECT", _record_no(emulator, "PROJECT", "PROJECTID", project))
+    clock.advance(minutes=5)
+    requests = emulator.stats.http_requests
+    reads = _reads(emulator)
+    report = engine.run()
+    assert report.ok, report.failures
+    assert emulator.stats.http_requests - requests == 1, "the trail is read with the first pages"
+    assert reads()[DELETIONS] == 1
+    assert report.objects["CUSTOMER"].inactivated == 1
+    assert report.objects["PROJECT"].inactivated == 1
+    assert report.objects["TASK"].inactivated == len(tasks)
+    assert customer in _keys(app, "CUSTOMER", active=False)
+    assert project in _keys(app, "PROJECT", active=False)
+    assert tasks <= _keys(app, "TASK", active=False)
+    again = engine.run()
+    assert all(rep.inactivated == 0 for rep in again.objects.values()), "read again: no-op"
+
+
+def test_without_permission_for_the_audit_trail_the_report_says_so_once_and_full_runs_sweep(
+    make_engine: EngineFactory,
+    client: Client,
+    emulator: Emulator,
+    app: ReferenceApp,
+    clock: Clock,
+) -> None:
+    emulator.denied_objects = {"AUDITHISTORY"}
+    engine = make_engine(clock=clock)
+    first = engine.run()
+    assert first.ok, first.failures
+    [note] = [n for n in first.notes if "AUDITHISTORY" in n]
+    assert "PL04000005" in note and "full runs" in note
+    customer = sorted(_keys(app, "CUSTOMER"))[0]
+    client.delete("CUSTOMER", [_record_no(emulator, "CUSTOMER", "CUSTOMERID", customer)])
+    clock.advance(minutes=5)
+    reads = _reads(emulator)
+    later = engine.run()
+    assert DELETIONS not in reads(), "not asked again until the periodic pass"
+    assert [n for n in later.notes if "AUDITHISTORY" in n] == [note]
+    assert customer in _keys(app, "CUSTOMER")
+    assert engine.run(full=True).objects["CUSTOMER"].inactivated == 1
+    # granted later: the periodic pass tries the trail again and the note goes away
+    emulator.denied_objects = set()
+    clock.advance(hours=2)
+    granted = engine.run()
+    assert not [n for n in granted.notes if "AUDITHISTORY" in n]

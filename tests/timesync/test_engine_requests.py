@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from tests.timesync.engine_fixtures import (
+    DELETIONS,
     FAST_RETRY,
     FIRST_READS,
     FREQUENT,
@@ -152,7 +153,7 @@ def test_no_change_incremental_run_with_a_new_client_is_a_login_and_one_request(
         assert report.ok
         assert emulator.stats.http_requests - start == 2  # login + one data request
         assert [sorted(obj for _, obj in calls) for calls in recorder.data_requests(start)] == [
-            sorted(FREQUENT)
+            sorted((*FREQUENT, DELETIONS))
         ]
         assert all(rep.created == rep.updated == 0 for rep in report.objects.values())
 
@@ -172,6 +173,7 @@ def test_follow_up_pages_only_for_objects_with_more_and_same_end_state(
         paged = _state(engine)
     assert report.ok
     queries = {obj: emulator.stats.functions[("query", obj)] for obj in PULLED}
+    assert emulator.stats.functions[("query", DELETIONS)] == 1
     # numremaining says when a page is the last: no empty trailing page even when the
     # count is a multiple of the page size (plus one read of the records without a
     # WHENMODIFIED: there are none)
@@ -182,7 +184,7 @@ def test_follow_up_pages_only_for_objects_with_more_and_same_end_state(
     assert emulator.stats.http_requests == 1 + 1 + extra
     first, *rest = recorder.data_requests()
     assert sorted(obj for _, obj in first) == sorted(
-        o for o in PULLED for _ in range(FIRST_READS[o])
+        [DELETIONS, *(o for o in PULLED for _ in range(FIRST_READS[o]))]
     )
     assert all(len(calls) == 1 for calls in rest)
 
@@ -228,7 +230,8 @@ def test_when_the_combined_request_fails_each_object_reads_on_its_own(
     assert report.ok
     # the per-object fallback: one request per read, each alone
     assert recorder.data_requests() == [
-        [("query", obj)] for obj in PULLED for _ in range(FIRST_READS[obj])
+        *([("query", obj)] for obj in PULLED for _ in range(FIRST_READS[obj])),
+        [("query", DELETIONS)],
     ]
     with _engine(Emulator(_company()), tmp_path / "clean") as engine:
         engine.run()
@@ -267,6 +270,6 @@ def test_read_back_of_rows_in_flight_rides_with_the_first_pages(
     assert all(len(recs) == 1 for recs in live_timesheets(emulator).values())
     # the read-back by stamp went in the same request as every object's first page
     assert [sorted(obj or "" for _, obj in calls) for calls in recorder.data_requests(start)] == [
-        sorted((*FREQUENT, "TIMESHEET"))
+        sorted((*FREQUENT, "TIMESHEET", DELETIONS))
     ]
     assert emulator.stats.http_requests - start == 1

@@ -11,6 +11,7 @@ from intacct_sdk import AuthenticationError, ConfigurationError, IntacctError
 from intacct_sdk.functions import Query
 from intacct_sdk.query import F, and_
 from timesync.engine._context import RunContext, describe, log, page_records
+from timesync.engine._deletes import Deletions
 from timesync.engine._options import PULL_ORDER, EngineOptions, MappingSpecLike
 from timesync.engine._pull import pull_object, start_pull
 from timesync.engine._push import push_object, start_push
@@ -140,7 +141,12 @@ class Engine:
         try:
             pullers = [start_pull(ctx, self.specs[name], full=full) for name in pulls]
             pushers = [start_push(ctx, self.specs[name]) for name in pushes]
-            reads = [p.start() for p in pullers] + [p.recovery_reads() for p in pushers]
+            deletions = Deletions(ctx, tuple(pulls), full)
+            reads = [
+                *(p.start() for p in pullers),
+                *(p.recovery_reads() for p in pushers),
+                deletions.start(),
+            ]
             results = ctx.prefetch([fn for group in reads for fn in group])
             prefetched: list[list[Any] | None] = []
             for group in reads:
@@ -156,7 +162,14 @@ class Engine:
                     raise
                 except IntacctError as exc:
                     log.warning("pull of %s stopped: %s", name, describe(exc))
-            for name, pusher, first in zip(pushes, pushers, prefetched[len(pulls) :], strict=True):
+            try:
+                deletions.run(dict(zip(pulls, pullers, strict=True)), prefetched[-1])
+            except (AuthenticationError, ConfigurationError):
+                raise
+            except IntacctError as exc:
+                ctx.fail("AUDITHISTORY", "*", f"deletions not read: {describe(exc)}")
+            pushed = prefetched[len(pulls) : len(pulls) + len(pushes)]
+            for name, pusher, first in zip(pushes, pushers, pushed, strict=True):
                 try:
                     push_object(ctx, self.specs[name], pusher=pusher, prefetched=first)
                 except (AuthenticationError, ConfigurationError):

@@ -102,6 +102,9 @@ class EngineOptions:
             records whose WHENMODIFIED is empty, and the whole read of objects without a
             change cursor (TIMETYPE). Full runs always include it.
         clock: The current time (aware UTC), for the periodic pass's cadence.
+        deletions: Read the pulled objects' deletions from Intacct's audit trail on
+            incremental runs (one ``query`` per run, sent with the first pages); without it,
+            or when the API user may not read the trail, only full runs see deletions.
         page_size: Records per ``query`` page (1 to 2,000).
         match_on: How unlinked Intacct records are matched to existing local records, in
             order: ``intacct_key`` (the key the app recorded), ``id`` (business ID),
@@ -138,3 +141,4 @@ class EngineOptions:
     push_objects: tuple[str, ...] = ("TIMESHEET",)
     progress: Callable[[Progress], None] | None = attrs.field(default=None, eq=False)
     clock: Callable[[], datetime] = attrs.field(default=_utc_now, eq=False)
+    deletions: bool = True
