@@ -388,7 +388,7 @@ class AsyncClient(BaseClient):
     async def inspect(
         self, object: str, *, detail: bool = False, options: RequestOptions | None = None
     ) -> Any:
-        """The object's definition as ``inspect`` reports it."""
+        """The object's definition, or with ``"*"`` every object; see :meth:`Client.inspect`."""
         return single(await self._run([self._plan_inspect(object, detail)], options)).data
 
     async def get_dimensions(self, *, options: RequestOptions | None = None) -> Any:

@@ -555,15 +555,17 @@ class Client(BaseClient):
     def inspect(
         self, object: str, *, detail: bool = False, options: RequestOptions | None = None
     ) -> Any:
-        """The object's definition as ``inspect`` reports it.
+        """The object's definition as ``inspect`` reports it, or with ``"*"`` every object.
 
         Args:
-            object: The object, e.g. ``"TIMESHEET"``; ``"*"`` lists the objects.
+            object: The object, e.g. ``"TIMESHEET"``; ``"*"`` lists the company's objects.
             detail: Ask for per-field detail (``detail="1"``).
             options: Per-call options.
 
         Returns:
-            The definition as a ``dict`` (``Fields``: names, or one dict per field with detail).
+            The definition as a ``dict`` (``Fields``: names, or one dict per field with
+            detail); for ``"*"`` a ``dict`` of object name to label
+            (``{"EMPLOYEE": "Employee", ...}``), in the gateway's order.
 
         Raises:
             FunctionError: The function failed (unknown object or field, bad value, ...).

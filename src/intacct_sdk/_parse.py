@@ -462,6 +462,9 @@ def _dimensions(container: ET.Element | None) -> Page:
 
 
 def _definition(data: ET.Element) -> Any:
+    if len(data) and not any(len(typ) for typ in data):
+        # inspect "*": one <Type typename="OBJECT">Label</Type> per object -> {name: label}.
+        return {(t.get("typename") or t.text or "").strip(): (t.text or "").strip() for t in data}
     items = []
     for typ in data:
         out: dict[str, Any] = dict(typ.attrib)

@@ -29,6 +29,7 @@ from intacct_sdk._xml import attr, escape_text, is_xml_name, parse_xml
 from intacct_sdk.query import Filter, OrderBy
 
 __all__ = [
+    "ALL_OBJECTS",
     "MAX_CONTROL_ID_LENGTH",
     "MAX_QUERY_PAGE_SIZE",
     "MAX_READ_BY_QUERY_PAGE_SIZE",
@@ -55,6 +56,8 @@ MAX_CONTROL_ID_LENGTH: Final = 256
 MAX_READ_KEYS: Final = 100
 MAX_READ_BY_QUERY_PAGE_SIZE: Final = 1000
 MAX_QUERY_PAGE_SIZE: Final = 2000
+#: The object name ``inspect`` takes to list every object of the company.
+ALL_OBJECTS: Final = "*"
 _MAX_NESTING: Final = 32
 _AGGREGATES: Final = frozenset({"count", "avg", "min", "max", "sum"})
 
@@ -698,14 +701,22 @@ class Lookup:
         return _wrap(self.control_id, f"<lookup>{_text('object', self.object)}{doc}</lookup>")
 
 
+def _check_inspected(_: Any, __: Any, value: str) -> None:
+    if value != ALL_OBJECTS:
+        _check_object(_, __, value)
+
+
 @attrs.frozen(slots=True)
 class Inspect:
-    """``inspect``: an object's definition (field names, or details with ``detail=True``)."""
+    """``inspect``: an object's definition (field names, or details with ``detail=True``).
+
+    ``Inspect("*")`` lists every standard and custom object of the company instead.
+    """
 
     name: ClassVar[str] = "inspect"
     is_write: ClassVar[bool] = False
 
-    object: str = attrs.field(validator=_check_object)
+    object: str = attrs.field(validator=_check_inspected)
     detail: bool = False
     control_id: str = _control_id_field()
 
