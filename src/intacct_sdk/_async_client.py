@@ -234,7 +234,7 @@ class AsyncClient(BaseClient):
         fns = self._plan_read_by_name(object, names, fields)
         return self._records(await self._run(fns, options))
 
-    async def query_pages(
+    def query_pages(
         self,
         object: str,
         fields: Sequence[str],
@@ -248,11 +248,17 @@ class AsyncClient(BaseClient):
     ) -> AsyncIterator[Page]:
         """Pages of a ``query``, lazily; see :meth:`Client.query_pages`.
 
-        With ``prefetch``, the pages ahead are asyncio tasks on the running loop (other
-        event loops raise :class:`ConfigurationError`).
+        A bad argument raises from this call itself, before anything is sent. With
+        ``prefetch``, the pages ahead are asyncio tasks on the running loop (other event
+        loops raise :class:`ConfigurationError`).
         """
         check_prefetch(prefetch)
         first = self._plan_query(object, fields, where, order_by, page_size, case_insensitive)
+        return self._query_pages(first, prefetch, options)
+
+    async def _query_pages(
+        self, first: Query, prefetch: int, options: RequestOptions | None
+    ) -> AsyncIterator[Page]:
         if prefetch:
             async for page in self._pages_ahead(first, prefetch, options):
                 yield page
@@ -323,7 +329,7 @@ class AsyncClient(BaseClient):
             for _, _, pending in ahead:
                 pending.cancel()
 
-    async def query(
+    def query(
         self,
         object: str,
         fields: Sequence[str],
@@ -336,7 +342,7 @@ class AsyncClient(BaseClient):
         options: RequestOptions | None = None,
     ) -> AsyncIterator[Record]:
         """Records of a ``query``, lazily; see :meth:`Client.query`."""
-        async for page in self.query_pages(
+        pages = self.query_pages(
             object,
             fields,
             where=where,
@@ -345,11 +351,10 @@ class AsyncClient(BaseClient):
             case_insensitive=case_insensitive,
             prefetch=prefetch,
             options=options,
-        ):
-            for record in page.records:
-                yield record
+        )
+        return _records_of(pages)
 
-    async def read_by_query_pages(
+    def read_by_query_pages(
         self,
         object: str,
         query: str = "",
@@ -359,13 +364,18 @@ class AsyncClient(BaseClient):
         options: RequestOptions | None = None,
     ) -> AsyncIterator[Page]:
         """Pages of a ``readByQuery``/``readMore`` walk; see :meth:`Client.read_by_query_pages`."""
-        fn: Function | None = self._plan_read_by_query(object, query, fields, page_size)
+        fn = self._plan_read_by_query(object, query, fields, page_size)
+        return self._read_by_query_pages(fn, options)
+
+    async def _read_by_query_pages(
+        self, fn: Function | None, options: RequestOptions | None
+    ) -> AsyncIterator[Page]:
         while fn is not None:
             page = self._page_of(single(await self._run([fn], options)))
             yield page
             fn = self._next_read_more(page)
 
-    async def read_by_query(
+    def read_by_query(
         self,
         object: str,
         query: str = "",
@@ -375,11 +385,10 @@ class AsyncClient(BaseClient):
         options: RequestOptions | None = None,
     ) -> AsyncIterator[Record]:
         """Records of a ``readByQuery``, lazily; see :meth:`Client.read_by_query`."""
-        async for page in self.read_by_query_pages(
+        pages = self.read_by_query_pages(
             object, query, fields=fields, page_size=page_size, options=options
-        ):
-            for record in page.records:
-                yield record
+        )
+        return _records_of(pages)
 
     async def lookup(self, object: str, *, options: RequestOptions | None = None) -> Any:
         """The object's definition; see :meth:`Client.lookup`."""
@@ -465,6 +474,18 @@ class AsyncClient(BaseClient):
             Decline, object, record_no, entry_keys, declined_by, comment, control_id
         )
         await self._run([fn], options)
+
+
+async def _records_of(pages: AsyncIterator[Page]) -> AsyncIterator[Record]:
+    """The records of ``pages``, one by one; closing this closes ``pages`` too."""
+    try:
+        async for page in pages:
+            for record in page.records:
+                yield record
+    finally:
+        close = getattr(pages, "aclose", None)
+        if close is not None:
+            await close()
 
 
 def _retrieved(task: asyncio.Task[Answer]) -> None:

@@ -338,17 +338,22 @@ class Client(BaseClient):
             prefetch: Pages to request ahead of the one being read, 0 to 8.
             options: Per-call options.
 
-        Yields:
-            Each :class:`Page`, with the paging facts the gateway sent.
+        Returns:
+            A lazy iterator over each :class:`Page`, with the paging facts the gateway sent.
 
         Raises:
-            ConfigurationError: A bad argument (page size, field name, prefetch); nothing
-                was sent.
+            ConfigurationError: A bad argument (a page size over the gateway's 2,000, a field
+                name, prefetch), raised by this call itself: nothing was sent.
             FunctionError: The function failed (unknown object or field, bad value, ...).
             IntacctError: A transport, gateway or authentication failure (see its subclasses).
         """
         check_prefetch(prefetch)
         first = self._plan_query(object, fields, where, order_by, page_size, case_insensitive)
+        return self._query_pages(first, prefetch, options)
+
+    def _query_pages(
+        self, first: Query, prefetch: int, options: RequestOptions | None
+    ) -> Iterator[Page]:
         if prefetch:
             yield from self._pages_ahead(first, prefetch, options)
             return
@@ -454,8 +459,8 @@ class Client(BaseClient):
             names); pages are fetched as it is consumed.
 
         Raises:
-            ConfigurationError: A bad argument (page size, field name, prefetch); nothing
-                was sent.
+            ConfigurationError: A bad argument (a page size over the gateway's 2,000, a field
+                name, prefetch), raised by this call itself: nothing was sent.
             FunctionError: The function failed (unknown object or field, bad value, ...).
             IntacctError: A transport, gateway or authentication failure (see its subclasses).
         """
@@ -490,15 +495,22 @@ class Client(BaseClient):
             page_size: Records per request (1-1000).
             options: Per-call options.
 
-        Yields:
-            Each :class:`Page`, with the paging facts the gateway sent.
+        Returns:
+            A lazy iterator over each :class:`Page`, with the paging facts the gateway sent.
 
         Raises:
-            ConfigurationError: A bad argument (page size); nothing was sent.
+            ConfigurationError: A bad argument (a page size over the gateway's 1,000), raised
+                by this call itself: nothing was sent.
             FunctionError: The function failed (unknown object or field, bad value, ...).
             IntacctError: A transport, gateway or authentication failure (see its subclasses).
         """
-        fn: Function | None = self._plan_read_by_query(object, query, fields, page_size)
+        return self._read_by_query_pages(
+            self._plan_read_by_query(object, query, fields, page_size), options
+        )
+
+    def _read_by_query_pages(
+        self, fn: Function | None, options: RequestOptions | None
+    ) -> Iterator[Page]:
         while fn is not None:
             page = self._page_of(single(self._run([fn], options)))
             yield page
@@ -527,7 +539,8 @@ class Client(BaseClient):
             names); pages are fetched as it is consumed.
 
         Raises:
-            ConfigurationError: A bad argument (page size); nothing was sent.
+            ConfigurationError: A bad argument (a page size over the gateway's 1,000), raised
+                by this call itself: nothing was sent.
             FunctionError: The function failed (unknown object or field, bad value, ...).
             IntacctError: A transport, gateway or authentication failure (see its subclasses).
         """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
 
@@ -121,10 +122,17 @@ def test_junk_read_by_query_strings_get_a_clean_answer(query: str) -> None:
 @settings(max_examples=200, deadline=None)
 @given(_filter(), st.sampled_from(["EMPLOYEE", "TASK", "NOPE"]), st.text(XML_TEXT, max_size=6))
 def test_junk_query_filters_get_a_clean_answer(filt: str, obj: str, size: str) -> None:
-    _result(
+    body = (
         f"<query><object>{obj}</object><select><field>RECORDNO</field></select>"
         f"<filter>{filt}</filter><pagesize>{escape(size)}</pagesize></query>"
     )
+    if not re.fullmatch(r"\s*[+-]?[0-9]+\s*", size) or not 1 <= int(size) <= 2000:
+        # Outside the request schema's 1-2000 integer: refused before anything runs.
+        root = ET.fromstring(_EMU.handle(envelope(fn(body))).body)
+        assert root.findtext("control/status") == "failure"
+        assert root.findtext("errormessage/error/errorno") == "XL03000003"
+        return
+    _result(body)
 
 
 @settings(max_examples=100, deadline=None)

@@ -144,9 +144,13 @@ def test_read_more_by_object_and_expiry(gw: Gateway, company: Company, clock: Cl
     assert gw.fail("<readMore><object>CLASS</object></readMore>")
 
 
-def test_pagesize_above_the_maximum_is_capped(gw: Gateway, company: Company) -> None:
+def test_pagesize_above_the_maximum_is_refused_or_capped(gw: Gateway, company: Company) -> None:
     company.bulk_insert("CLASS", ({"CLASSID": f"K{i:04d}", "NAME": str(i)} for i in range(1200)))
-    data = gw.ok(rbq("CLASS", "", "CLASSID", pagesize=5000)).find("data")
+    assert gw.fail(rbq("CLASS", "", "CLASSID", pagesize=5000)) == [
+        "pagesize must be 1 to 1000, got 5000"
+    ]
+    capped = Gateway(Emulator(company, oversized_pages="cap"))
+    data = capped.ok(rbq("CLASS", "", "CLASSID", pagesize=5000)).find("data")
     assert data is not None
     assert data.get("count") == "1000"
     assert gw.fail(rbq("CLASS", "", "CLASSID", pagesize=0))

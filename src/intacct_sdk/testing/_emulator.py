@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import TYPE_CHECKING, Final, Literal, Protocol
 
 import attrs
 
@@ -26,6 +26,7 @@ from intacct_sdk.testing._functions import (
     Outcome,
     ResultStore,
     object_of,
+    schema_problem,
 )
 from intacct_sdk.testing._permissions import denied_names, refusal
 from intacct_sdk.testing._wire import (
@@ -410,6 +411,10 @@ class Emulator:
             the other functions of the request unaffected.
         visibility_lag: How long gateway reads do not see a change after it was made
             (Intacct's eventual consistency); sets ``company.visibility_lag`` when given.
+        oversized_pages: What a page size over the gateway's limit gets: ``"refuse"`` (the
+            default) fails a ``query`` pagesize above 2,000 at the control level
+            (``XL03000003``, as the request schema does) and a ``readByQuery`` pagesize above
+            1,000 as a function failure; ``"cap"`` serves the largest page allowed instead.
 
     Attributes:
         company: The company served.
@@ -440,6 +445,7 @@ class Emulator:
         max_concurrent: int | None = None,
         denied_objects: Iterable[str] = (),
         visibility_lag: timedelta | None = None,
+        oversized_pages: Literal["refuse", "cap"] = "refuse",
     ) -> None:
         if max_concurrent is not None and (
             isinstance(max_concurrent, bool)
@@ -449,6 +455,9 @@ class Emulator:
             raise ValueError(
                 f"max_concurrent must be a positive int or None, got {max_concurrent!r}"
             )
+        if oversized_pages not in ("refuse", "cap"):
+            raise ValueError(f"oversized_pages must be 'refuse' or 'cap', got {oversized_pages!r}")
+        self.oversized_pages = oversized_pages
         self.company = company if company is not None else Company(clock=clock)
         if clock is not None:
             self.company.clock = clock
@@ -708,6 +717,9 @@ class Emulator:
         for f in functions:
             if f.get("controlid") is None or len(f) != 1:
                 raise _schema_error("each <function> needs a controlid attribute and one child")
+            problem = schema_problem(f[0], cap_oversized_pages=self.oversized_pages == "cap")
+            if problem is not None:
+                raise _schema_error(problem)
         transaction = (op.get("transaction") or "false").lower()
         if transaction not in ("true", "false"):
             raise _schema_error("transaction must be true or false")
@@ -869,6 +881,7 @@ class Emulator:
             auth.location_id,
             now,
             self.dimension_labels,
+            cap_oversized_pages=self.oversized_pages == "cap",
         )
         try:
             if name == "getAPISession":

@@ -48,6 +48,7 @@ __all__ = [
     "field_access",
     "object_of",
     "require_object",
+    "schema_problem",
 ]
 
 Record = Mapping[str, Any]
@@ -129,6 +130,7 @@ class Call:
     location_id: str | None
     now: datetime
     dimension_labels: Mapping[str, str] = attrs.field(factory=dict)
+    cap_oversized_pages: bool = False  # cap a readByQuery pagesize over 1000 instead of failing
 
 
 def object_of(function: str, el: ET.Element) -> str | None:
@@ -349,7 +351,7 @@ def _read(call: Call, by_name: bool) -> Outcome:
 # readByQuery, readMore
 
 
-def _page_size(text: str | None, default: int, maximum: int) -> int:
+def _page_size(text: str | None, default: int, maximum: int, *, cap: bool = True) -> int:
     if text is None or text == "":
         return default
     try:
@@ -358,7 +360,52 @@ def _page_size(text: str | None, default: int, maximum: int) -> int:
         raise _query_error(f"pagesize must be a number, got '{text}'") from None
     if n < 1:
         raise _query_error("pagesize must be at least 1")
+    if n > maximum and not cap:
+        raise _query_error(f"pagesize must be 1 to {maximum}, got {n}")
     return min(n, maximum)
+
+
+_XSD_INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*")
+
+
+def schema_problem(element: ET.Element, *, cap_oversized_pages: bool = False) -> str | None:
+    """What the request schema refuses in one function's element, or None.
+
+    The gateway validates a request against its XSD before running anything, so a violation
+    fails the whole request at the control level (``XL03000003``). Of the schema's facets, the
+    emulator checks those of ``query``: ``pagesize`` an integer from 1 to 2,000 and ``offset``
+    an integer from 0. (``readByQuery`` types its ``pagesize`` as a plain string: its limit of
+    1,000 is the function's own.)
+
+    Args:
+        element: The function's element (the child of ``<function>``).
+        cap_oversized_pages: Let a ``query`` pagesize above 2,000 through (it is then capped).
+
+    Returns:
+        The schema error's text, in the words of the XML validator the gateway uses.
+    """
+    if element.tag != "query":
+        return None
+    for name, low, high in (("pagesize", 1, QUERY_MAX), ("offset", 0, None)):
+        text = child_text(element, name)
+        if text is None:
+            continue
+        if not _XSD_INTEGER.fullmatch(text):
+            return (
+                f"Element '{name}': '{text}' is not a valid value of the atomic type 'xs:integer'."
+            )
+        value = int(text)
+        if value < low:
+            return (
+                f"Element '{name}': [facet 'minInclusive'] The value '{value}' is less than the "
+                f"minimum value allowed ('{low}')."
+            )
+        if high is not None and value > high and not cap_oversized_pages:
+            return (
+                f"Element '{name}': [facet 'maxInclusive'] The value '{value}' is greater than "
+                f"the maximum value allowed ('{high}')."
+            )
+    return None
 
 
 def _read_by_query(call: Call) -> Outcome:
@@ -368,7 +415,9 @@ def _read_by_query(call: Call) -> Outcome:
     fmt = (child_text(el, "returnFormat") or "xml").lower()
     if fmt != "xml":
         raise _query_error(f"returnFormat {fmt} is not supported by the emulator")
-    size = _page_size(child_text(el, "pagesize"), 100, READBYQUERY_MAX)
+    size = _page_size(
+        child_text(el, "pagesize"), 100, READBYQUERY_MAX, cap=call.cap_oversized_pages
+    )
     text = child_text(el, "query") or ""
 
     def resolve(name: str) -> FieldAccess:
