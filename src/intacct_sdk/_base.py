@@ -31,7 +31,7 @@ from intacct_sdk._log import Redactor, body_text
 from intacct_sdk._parse import parse_response
 from intacct_sdk._results import Page, Response, Result
 from intacct_sdk._retry import parse_retry_after
-from intacct_sdk._session import SessionManager
+from intacct_sdk._session import SessionManager, utc_now
 from intacct_sdk._values import ValueTyping
 from intacct_sdk.functions import (
     MAX_READ_KEYS,
@@ -286,6 +286,7 @@ class BaseClient:
         body: bytes,
     ) -> Response:
         """Turn one HTTP answer into a :class:`Response`, or raise its typed error."""
+        received = utc_now()  # the session's lifetime counts from here, on our clock
         if wire_log.isEnabledFor(logging.DEBUG):
             wire_log.debug(
                 "response HTTP %d from %s:\n%s",
@@ -308,7 +309,7 @@ class BaseClient:
             retry_after=self._retry_after(headers),
         )
         if prepared.session_id is not None:
-            self._sessions.observe(response, prepared.session_id)
+            self._sessions.observe(response, prepared.session_id, now=received)
         return response
 
     @staticmethod

@@ -6,6 +6,11 @@ bound to its endpoint). Every answer reports the session's projected timeout
 (``authentication/sessiontimeout``), which slides forward with each call; the client renews
 the session a margin before that time, and once, transparently, when the gateway rejects it.
 
+Both times in an answer are on the gateway's clock, and the client's clock may be off by any
+amount. So the client takes only the *lifetime* from an answer (``sessiontimeout`` minus
+``sessiontimestamp``, both the gateway's) and counts it from the moment the answer arrived,
+on its own clock: a client whose clock is a day ahead or behind still logs in once.
+
 Credentials that hold only a session id (no user password) are used as they are: such a
 session cannot be renewed, so its rejection surfaces as :class:`SessionExpiredError`.
 
@@ -32,7 +37,7 @@ from intacct_sdk._errors import (
     SessionExpiredError,
     with_hint,
 )
-from intacct_sdk._results import Response, SessionInfo
+from intacct_sdk._results import AuthInfo, Response, SessionInfo
 from intacct_sdk.functions import GetAPISession
 
 __all__ = ["Session", "SessionManager"]
@@ -47,6 +52,35 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def session_lifetime(auth: AuthInfo | None) -> timedelta | None:
+    """How long the session lives from this answer on, by the gateway's own clock.
+
+    ``sessiontimeout - sessiontimestamp`` (never negative); None when the answer does not
+    carry both times with an offset.
+    """
+    if auth is None or auth.session_timeout is None or auth.session_timestamp is None:
+        return None
+    timeout, stamp = auth.session_timeout, auth.session_timestamp
+    if timeout.tzinfo is None or stamp.tzinfo is None:
+        return None
+    return max(timeout - stamp, timedelta(0))
+
+
+def _expiry(auth: AuthInfo | None, received: datetime) -> datetime | None:
+    """When the session expires on the client's clock, for an answer ``received`` then.
+
+    Without a timestamp, an aware timeout is taken as it is (the gateway's clock is then
+    assumed right); without an aware timeout the expiry is unknown.
+    """
+    lifetime = session_lifetime(auth)
+    if lifetime is not None:
+        return received + lifetime
+    timeout = auth.session_timeout if auth is not None else None
+    if timeout is not None and timeout.tzinfo is not None:
+        return timeout
+    return None
+
+
 @attrs.frozen
 class Session:
     """A live API session.
@@ -54,9 +88,11 @@ class Session:
     Attributes:
         session_id: The session id (hidden from ``repr``).
         endpoint: The URL the session belongs to.
-        expires_at: The projected timeout from the last answer; None when unknown.
+        expires_at: The projected timeout, on the client's clock: the lifetime the last
+            answer reported, counted from its arrival; None when unknown.
         location_id: The entity the session is bound to (None or "" for the top level).
         renewable: Whether the client can log in again to replace it.
+        issued_at: When the login answer arrived, on the client's clock.
     """
 
     session_id: str = attrs.field(repr=False)
@@ -158,13 +194,14 @@ class SessionManager:
                     "getAPISession returned an endpoint that is not an http(s) URL"
                 ) from None
         auth = response.authentication
+        received = now or utc_now()
         session = Session(
             session_id=info.session_id,
             endpoint=endpoint,
-            expires_at=auth.session_timeout if auth is not None else None,
+            expires_at=_expiry(auth, received),
             location_id=info.location_id or (auth.location_id if auth is not None else None),
             renewable=True,
-            issued_at=(auth.session_timestamp if auth is not None else None) or now or utc_now(),
+            issued_at=received,
         )
         self._session = session
         self.logins += 1
@@ -183,15 +220,22 @@ class SessionManager:
             raise SessionExpiredError("no API session")
         return session.endpoint, SessionAuth(session.session_id)
 
-    def observe(self, response: Response, session_id: str) -> None:
-        """Slide the session's expiry to the timeout reported by an answer sent on it."""
-        auth = response.authentication
+    def observe(
+        self, response: Response, session_id: str, *, now: datetime | None = None
+    ) -> None:
+        """Slide the session's expiry by an answer sent on it, which arrived at ``now``.
+
+        Args:
+            response: The answer.
+            session_id: The session the request was sent on.
+            now: When the answer arrived, on the client's clock (default: now).
+        """
         session = self._session
-        if auth is None or auth.session_timeout is None or session is None:
-            return
-        if session.session_id != session_id:
-            return  # answer to a request on a session that has since been replaced
-        self._session = attrs.evolve(session, expires_at=auth.session_timeout)
+        if session is None or session.session_id != session_id:
+            return  # no session, or one that has since been replaced
+        expires = _expiry(response.authentication, now or utc_now())
+        if expires is not None:
+            self._session = attrs.evolve(session, expires_at=expires)
 
     def rejected(self, session_id: str, error: AuthenticationError, *, retried: bool) -> None:
         """The gateway refused a request sent on ``session_id``.
