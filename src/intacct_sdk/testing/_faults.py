@@ -65,7 +65,7 @@ from typing import Final, Literal, get_args
 
 import attrs
 
-from intacct_sdk.testing._emulator import EmulatorResponse, RequestContext, rate_limited
+from intacct_sdk.testing._hooks import EmulatorResponse, RequestContext, rate_limited
 
 __all__ = ["FaultEvent", "FaultKind", "FaultPlan", "FaultRule", "FaultSpecError"]
 

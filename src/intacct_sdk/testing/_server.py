@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Final, Protocol
 
-from intacct_sdk.testing._emulator import EmulatorResponse
+from intacct_sdk.testing._hooks import EmulatorResponse
 
 __all__ = ["EmulatorServer", "serve"]
 
