@@ -33,6 +33,7 @@ from intacct_sdk._errors import (
     TransportError,
 )
 from intacct_sdk._results import Page, Response, Result
+from intacct_sdk._retry import RetryState
 from intacct_sdk.functions import Approve, Create, Decline, Function, Query, Update
 from intacct_sdk.query import Filter, OrderBy
 
@@ -121,6 +122,26 @@ class AsyncClient(BaseClient):
         """Send until an answer is worth returning; see :meth:`Client._exchange`."""
         state = opts.retry.start(replay_safe=prepared.replay_safe)
         sleep: Callable[[float], Awaitable[None]] = opts.retry.async_sleep or anyio.sleep
+        response = await self._attempts(prepared, opts, state, sleep, sent)
+        while (retry := self._reads_to_retry(prepared, response, opts)) is not None:
+            delay = state.next_function_retry()
+            if delay is None:
+                return response  # the budget is spent: the failures stand
+            self._log_function_retry(retry, delay, state.attempt)
+            await sleep(delay)
+            answer = await self._attempts(retry, opts, state, sleep)
+            response = self._merge_retried(prepared, response, retry, answer)
+        return response
+
+    async def _attempts(
+        self,
+        prepared: Prepared,
+        opts: ClientOptions,
+        state: RetryState,
+        sleep: Callable[[float], Awaitable[None]],
+        sent: asyncio.Task[Answer] | None = None,
+    ) -> Response:
+        """Attempts at ``prepared`` until one gets a usable answer; see ``Client._attempts``."""
         while True:
             retry_after: float | None = None
             try:

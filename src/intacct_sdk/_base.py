@@ -32,6 +32,7 @@ from intacct_sdk._parse import parse_response
 from intacct_sdk._results import Page, Response, Result
 from intacct_sdk._retry import parse_retry_after
 from intacct_sdk._session import SessionManager, utc_now
+from intacct_sdk._transient import transient_failure
 from intacct_sdk._values import ValueTyping
 from intacct_sdk.functions import (
     MAX_READ_KEYS,
@@ -115,6 +116,8 @@ class Prepared:
         functions: The functions it carries, in order.
         session_id: The session it authenticates with; None for a login request.
         replay_safe: Resending cannot apply a write twice (reads only, or ``uniqueid=true``).
+        retry_reads: Its functions are all reads, outside a transaction, on a session: any
+            that fail transiently may be sent again on their own.
     """
 
     url: str
@@ -122,6 +125,7 @@ class Prepared:
     functions: tuple[Function, ...]
     session_id: str | None = attrs.field(repr=False)
     replay_safe: bool
+    retry_reads: bool = False
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
@@ -237,6 +241,59 @@ class BaseClient:
             functions=functions,
             session_id=session_id,
             replay_safe=unique_id or not writes,
+            retry_reads=session_id is not None and not writes and not transaction,
+        )
+
+    def _reads_to_retry(
+        self, prepared: Prepared, response: Response, opts: ClientOptions
+    ) -> Prepared | None:
+        """The request that sends again the reads of ``prepared`` that failed transiently.
+
+        Only for a request of reads alone (no write, no transaction): its failed reads are
+        independent of everything else in it, and sending a read again changes nothing.
+        ``readMore`` is left out: the gateway may have moved its result set on before it
+        failed, and a second one could skip a page. A request that holds a write reports its
+        reads' failures as they are.
+
+        Returns:
+            A request of the failed functions (same control ids), or None when none is worth
+            sending again.
+        """
+        if not prepared.retry_reads:
+            return None
+        results = self._route(prepared.functions, response)
+        again = tuple(
+            fn
+            for fn, result in zip(prepared.functions, results, strict=True)
+            if result.status == "failure"
+            and fn.name != "readMore"
+            and transient_failure(result.errors)
+        )
+        if not again:
+            return None
+        return self._prepare_call(again, opts, False)
+
+    def _merge_retried(
+        self, prepared: Prepared, response: Response, retry: Prepared, answer: Response
+    ) -> Response:
+        """``response`` with the results of ``retry`` (its failed reads, sent again) in place."""
+        redone = dict(
+            zip(map(id, retry.functions), self._route(retry.functions, answer), strict=True)
+        )
+        results = self._route(prepared.functions, response)
+        merged = tuple(
+            redone.get(id(fn), result)
+            for fn, result in zip(prepared.functions, results, strict=True)
+        )
+        return attrs.evolve(answer, results=merged)
+
+    def _log_function_retry(self, retry: Prepared, delay: float, attempt: int) -> None:
+        log.warning(
+            "%d read function(s) failed transiently (%s); sending them again in %.2fs (attempt %d)",
+            len(retry.functions),
+            ", ".join(fn.name for fn in retry.functions),
+            delay,
+            attempt,
         )
 
     # ------------------------------------------------------------------ exchange

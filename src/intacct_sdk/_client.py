@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
     from threading import Event
 
+    from intacct_sdk._retry import RetryState
+
 __all__ = ["Client"]
 
 _RECORDS_OF = attrgetter("records")
@@ -129,9 +131,30 @@ class Client(BaseClient):
         """Send ``prepared`` until it gets an answer worth returning, retrying per policy.
 
         ``sent`` is a first attempt already on its way (a page requested ahead): its answer
-        is read here, in the caller's thread, and any retry is sent from here too.
+        is read here, in the caller's thread, and any retry is sent from here too. Reads
+        that failed transiently in a good answer are sent again on their own, under the same
+        retry budget, and their new results take their place.
         """
         state = opts.retry.start(replay_safe=prepared.replay_safe)
+        response = self._attempts(prepared, opts, state, sent)
+        while (retry := self._reads_to_retry(prepared, response, opts)) is not None:
+            delay = state.next_function_retry()
+            if delay is None:
+                return response  # the budget is spent: the failures stand
+            self._log_function_retry(retry, delay, state.attempt)
+            opts.retry.sleep(delay)
+            answer = self._attempts(retry, opts, state)
+            response = self._merge_retried(prepared, response, retry, answer)
+        return response
+
+    def _attempts(
+        self,
+        prepared: Prepared,
+        opts: ClientOptions,
+        state: RetryState,
+        sent: Future[Answer] | None = None,
+    ) -> Response:
+        """Attempts at ``prepared`` until one gets a usable answer, per ``state``."""
         while True:
             retry_after: float | None = None
             try:

@@ -13,6 +13,7 @@
     ├── GatewayError                the gateway answered, but not with a usable result
     │   ├── MalformedResponseError  not XML, HTML page, truncated, DTD/entities, oversized
     │   ├── ServerError             HTTP 5xx (not 524) or a control-level failure
+    │   │   └── ServiceOfflineError "The Service is Temporarily Off-line": nothing ran
     │   └── RateLimitError          HTTP 429 / GW-0010; ``retry_after`` seconds when known
     ├── AuthenticationError         sender or login rejected (XL03000006 and friends); ``level``
     │   │                           says whether the request (sender) or its operation was refused
@@ -48,6 +49,7 @@ __all__ = [
     "RequestNotSentError",
     "ResponseLostError",
     "ServerError",
+    "ServiceOfflineError",
     "SessionExpiredError",
     "TransactionAbortedError",
     "TransportError",
@@ -191,6 +193,14 @@ class MalformedResponseError(GatewayError):
 
 class ServerError(GatewayError):
     """HTTP 5xx (other than 524), or a control-level failure not covered by another class."""
+
+
+class ServiceOfflineError(ServerError):
+    """The gateway refused the request as "temporarily off-line" (maintenance); nothing ran.
+
+    The refusal comes before any function runs (at the control or authentication level), so
+    the request is safe to send again, writes included; the client retries it per its policy.
+    """
 
 
 class RateLimitError(GatewayError):

@@ -28,7 +28,8 @@ HTTP status: a 4xx answer with an XML body (the gateway sends 401 with a control
 failure) is read like any other; 429 is always :class:`RateLimitError`; any other non-2xx
 answer without a usable ``<response>`` is :class:`ServerError` (5xx) or
 :class:`MalformedResponseError` (others). HTTP 524 never reaches this module: the transport
-layer reports it as a lost response.
+layer reports it as a lost response. An HTML page, whatever its status, and the gateway's
+"temporarily off-line" refusal are recognised first (:mod:`intacct_sdk._transient`).
 
 Records become flat dicts keyed by Intacct field names. A nested group adds dotted keys
 (``PERSONALINFO.EMAIL1``); an element whose children all share one tag, and either repeat
@@ -71,6 +72,7 @@ from intacct_sdk._results import (
     Result,
     SessionInfo,
 )
+from intacct_sdk._transient import html_answer, offline_error
 from intacct_sdk._values import (
     Converter,
     ValueTyping,
@@ -175,6 +177,9 @@ _COLLECTOR: Final = _CollectorPause()
 def _parse(
     body: bytes, status_code: int, typing: ValueTyping, max_bytes: int, retry_after: float | None
 ) -> Response:
+    html = html_answer(body, status_code, retry_after)  # a CDN's or maintenance page
+    if html is not None:
+        raise html
     try:
         root = parse_xml(body, max_bytes=max_bytes)
         if root.tag != "response":
@@ -312,6 +317,7 @@ def _read(
     )
     if auth.status != "success":
         errors = read_errors(operation.find("errormessage"))
+        offline_error(errors, status_code)
         first = errors[0] if errors else ErrorDetail("")
         text = " ".join(e.text for e in errors)
         cls: type[AuthenticationError] = AuthenticationError
@@ -364,6 +370,7 @@ def _control_failure(
             status_code=status_code,
             level="control",
         )
+    offline_error(errors, status_code)
     raise ServerError(
         f"gateway refused the request ({control.status or 'no status'}): {summary}",
         status_code=status_code,

@@ -3,15 +3,22 @@
 The rules follow what a failure tells the caller about the request:
 
 * nothing reached Intacct (:class:`RequestNotSentError`), or Intacct refused it before running
-  it (:class:`RateLimitError`, HTTP 429 / GW-0010): always safe to send again;
+  it (:class:`RateLimitError`, HTTP 429 / GW-0010; :class:`ServiceOfflineError`, "temporarily
+  off-line"): always safe to send again;
 * the gateway answered with a 5xx or an HTML/garbled page (:class:`ServerError`,
   :class:`MalformedResponseError`), or the response was lost after sending
   (:class:`ResponseLostError`, timeouts, resets, HTTP 524): retried only when resending cannot
   apply a write twice, i.e. the request holds only reads, or it was sent with ``uniqueid=true``
   (the same body, so the same function control ids, is resent and Intacct refuses a replay).
-  For any other write the caller gets :class:`ResponseLostError` and must reconcile.
+  For any other write the caller gets :class:`ResponseLostError` and must reconcile;
+* an HTTP 4xx other than 408 and 429 (404, 403, 400, ...) is an answer a retry cannot change:
+  never retried.
 
 HTTP 524 (the CDN gave up while Intacct kept working) is therefore never retried blindly.
+
+Besides whole attempts, a good answer may hold read functions that failed transiently
+(``DL02000001``, "temporarily off-line"): the client sends those functions again, under the
+same budget of attempts and wait (:meth:`RetryState.next_function_retry`).
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from intacct_sdk._errors import (
     RequestNotSentError,
     ResponseLostError,
     ServerError,
+    ServiceOfflineError,
 )
 
 __all__ = ["RetryPolicy", "RetryState", "parse_retry_after"]
@@ -144,7 +152,7 @@ class RetryState:
 
     def retryable(self, error: IntacctError) -> bool:
         """Whether ``error`` may be answered by sending the same request again."""
-        if isinstance(error, RequestNotSentError | RateLimitError):
+        if isinstance(error, RequestNotSentError | RateLimitError | ServiceOfflineError):
             return True
         if isinstance(error, ResponseLostError):
             return self.replay_safe
@@ -180,6 +188,25 @@ class RetryState:
         self.waited += delay
         return delay
 
+    def next_function_retry(self) -> float | None:
+        """Account for an answer whose read functions failed transiently (``DL02000001``).
+
+        Those functions are sent again as a new attempt, under the same budget as whole
+        requests.
+
+        Returns:
+            The seconds to wait before sending them again, or None when the budget of
+            attempts or of total wait is spent (the failures then stand).
+        """
+        if self.attempt >= self.policy.attempts:
+            return None
+        delay = self.policy.backoff(self.attempt)
+        if self.waited + delay > self.policy.max_wait:
+            return None
+        self.attempt += 1
+        self.waited += delay
+        return delay
+
     def _surface(self, error: IntacctError) -> IntacctError:
         if (
             not self.replay_safe
@@ -199,9 +226,13 @@ def _server_side(error: GatewayError) -> bool:
     """A 5xx, or an unusable body: the gateway may or may not have run the request.
 
     A well-formed control-level failure (HTTP 200 with ``control/status`` failure) means nothing
-    ran and retrying the same bytes would fail the same way, so it is not retried.
+    ran and retrying the same bytes would fail the same way, so it is not retried; nor is an
+    HTTP 4xx (other than 408 Request Timeout): the page was not found, or the request refused,
+    and would be again.
     """
-    status = getattr(error, "status_code", None)
+    status: int | None = getattr(error, "status_code", None)
+    if status is not None and 400 <= status < 500:
+        return status == 408  # 404, 403, 400...: a retry gets the same answer
     if isinstance(error, MalformedResponseError):
         return True
     return status is None or status >= 500

@@ -220,9 +220,7 @@ class SessionManager:
             raise SessionExpiredError("no API session")
         return session.endpoint, SessionAuth(session.session_id)
 
-    def observe(
-        self, response: Response, session_id: str, *, now: datetime | None = None
-    ) -> None:
+    def observe(self, response: Response, session_id: str, *, now: datetime | None = None) -> None:
         """Slide the session's expiry by an answer sent on it, which arrived at ``now``.
 
         Args:

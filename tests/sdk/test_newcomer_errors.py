@@ -119,7 +119,8 @@ def test_library_connection_refused_names_the_host_and_port() -> None:
 def test_library_wrong_path_is_not_a_gateway(url: str) -> None:
     error = failure(url.removesuffix("/ia/xml/xmlgw.phtml") + "/", "query")
     assert type(error) is MalformedResponseError
-    assert "HTTP 404" in str(error)
+    assert "the server answered HTML (status 404)" in str(error)
+    assert error.status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from intacct_sdk import (
     ResponseLostError,
     RetryPolicy,
     ServerError,
+    ServiceOfflineError,
 )
 from intacct_sdk._retry import parse_retry_after
 
@@ -115,6 +116,11 @@ READ, UNSAFE_WRITE, SAFE_WRITE = True, False, True
         (ResponseLostError("524", status_code=524), UNSAFE_WRITE, False),
         (ServerError("control failure XL03000003", status_code=200), READ, False),
         (AuthenticationError("bad login"), READ, False),
+        (ServiceOfflineError("off-line", status_code=200), UNSAFE_WRITE, True),
+        (MalformedResponseError("HTML 404", status_code=404), READ, False),
+        (MalformedResponseError("HTML 403", status_code=403), READ, False),
+        (MalformedResponseError("408", status_code=408), READ, True),
+        (ServerError("HTML 520", status_code=520), READ, True),
     ],
 )
 def test_which_errors_are_retried(error: Exception, replay_safe: bool, retried: bool) -> None:

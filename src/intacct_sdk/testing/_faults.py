@@ -37,11 +37,25 @@ inclusive range ``N-M``; entries may repeat a kind. The kinds:
     handled normally. PARAM restricts it to one function name (``function=readByQuery``). By
     rate, each function is drawn on its own (two alike in one request too); by schedule, one
     function of the scheduled request fails: the first that runs (that PARAM names, if given).
+``readerror``
+    As ``function``, for read functions only (``read``, ``readByQuery``, ``query``,
+    ``lookup``...; never a write nor ``getAPISession``): the ``DL02000001`` that peers see on
+    reads in production and retry.
+``html``
+    An HTML error page in the style of Cloudflare's (it carries ``cf-error-details``) with
+    status PARAM (default 502; any status from 100 to 599, 200 too), before handling:
+    nothing is applied.
+``truncated``
+    The request is handled (a write commits), then the answer's XML is cut short at a point
+    drawn from the seed, as a connection closed mid-answer leaves it.
+``offline``
+    The gateway's maintenance refusal, before handling: HTTP 200 with a control-level
+    failure whose description is "The Service is Temporarily Off-line"; nothing is applied.
 
 Rates are probabilities per eligible request, drawn from a seeded generator keyed by the
 request number, so a plan with the same seed makes the same choices in every run, whatever the
 thread interleaving. The request-level kinds of one plan are mutually exclusive (their rates may
-add up to at most 1); ``function`` is drawn separately for each function.
+add up to at most 1); ``function`` and ``readerror`` are drawn separately for each function.
 
 Which requests are eligible (the choices, also listed in the docs):
 
@@ -65,21 +79,42 @@ from typing import Final, Literal, get_args
 
 import attrs
 
-from intacct_sdk.testing._hooks import EmulatorResponse, RequestContext, rate_limited
+from intacct_sdk.testing._hooks import (
+    EmulatorResponse,
+    RequestContext,
+    is_write_function,
+    rate_limited,
+)
 
 __all__ = ["FaultEvent", "FaultKind", "FaultPlan", "FaultRule", "FaultSpecError"]
 
 _log = logging.getLogger(__name__)
 
 FaultKind = Literal[
-    "http502", "http503", "http524", "http429", "slow", "reset", "lost", "session", "function"
+    "http502",
+    "http503",
+    "http524",
+    "http429",
+    "slow",
+    "reset",
+    "lost",
+    "session",
+    "function",
+    "readerror",
+    "html",
+    "truncated",
+    "offline",
 ]
 FAULT_KINDS: Final[tuple[str, ...]] = get_args(FaultKind)
 
 #: Kinds decided before the request is handled (the emulator answers with them instead).
-_BEFORE: Final = frozenset({"http502", "http503", "http429", "reset"})
+_BEFORE: Final = frozenset({"http502", "http503", "http429", "reset", "html", "offline"})
 #: Kinds applied to the response of a handled request.
-_AFTER: Final = frozenset({"http524", "lost", "slow"})
+_AFTER: Final = frozenset({"http524", "lost", "slow", "truncated"})
+#: Kinds drawn per function, apart from the request-level kinds.
+_PER_FUNCTION: Final = frozenset({"function", "readerror"})
+#: The default status of an ``html`` page.
+_HTML_STATUS: Final = 502
 #: Kinds that, drawn by rate, only hit requests containing a write.
 _WRITES_ONLY: Final = frozenset({"http524", "lost"})
 #: Kinds that take a numeric parameter, with its default.
@@ -121,10 +156,15 @@ def _check_rule(rule: FaultRule) -> None:
                 raise FaultSpecError(
                     f"fault {rule.kind!r}: parameter {rule.param!r} must be a finite number >= 0"
                 )
-        elif rule.kind == "function":
+        elif rule.kind in _PER_FUNCTION:
             if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", rule.param):
                 raise FaultSpecError(
-                    f"fault 'function': parameter {rule.param!r} is not a function name"
+                    f"fault {rule.kind!r}: parameter {rule.param!r} is not a function name"
+                )
+        elif rule.kind == "html":
+            if not (rule.param.isdigit() and 100 <= int(rule.param) <= 599):
+                raise FaultSpecError(
+                    f"fault 'html': parameter {rule.param!r} is not an HTTP status (100-599)"
                 )
         else:
             raise FaultSpecError(f"fault {rule.kind!r} takes no parameter")
@@ -143,14 +183,16 @@ class FaultRule:
 
     Attributes:
         kind: What happens: ``http502``, ``http503``, ``http524``, ``http429``, ``slow``,
-            ``reset``, ``lost``, ``session`` or ``function`` (see :meth:`FaultPlan.parse`).
+            ``reset``, ``lost``, ``session``, ``function``, ``readerror``, ``html``,
+            ``truncated`` or ``offline`` (see :meth:`FaultPlan.parse`).
         rate: Probability from 0 to 1 per eligible request (per function, for
-            ``function``), or None for a schedule.
+            ``function`` and ``readerror``), or None for a schedule.
         requests: Request numbers (from 1) the fault applies to, any iterable of ints
             (stored as a frozenset), or empty when by rate.
         param: The kind's parameter as text: seconds (a finite number >= 0) for ``http429``
             (Retry-After, default 1) and ``slow`` (delay, default 60); a function name for
-            ``function``; None for the defaults. Other kinds take none.
+            ``function`` and ``readerror``; an HTTP status (100-599) for ``html`` (default
+            502); None for the defaults. Other kinds take none.
 
     Raises:
         FaultSpecError: An unknown kind; both or neither of a rate and a schedule; a rate
@@ -299,21 +341,45 @@ _PAGES: Final[dict[str, tuple[int, bytes]]] = {
 }
 
 
+def _cdn_page(status: int) -> bytes:
+    """An HTML error page as a CDN (Cloudflare-style, with ``cf-error-details``) serves it."""
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>Error {status}</title></head>\n"
+        f'<body><div id="cf-error-details" class="cf-error-details-wrapper">'
+        f"<h1>Error {status}</h1><p>The web server reported an error.</p>"
+        "<p>Ray ID: emulator</p></div></body></html>\n"
+    ).encode()
+
+
+_XML_TYPE: Final = 'text/xml; encoding="UTF-8"'
+#: The maintenance refusal. Its errorno is not documented anywhere; clients match the text.
+_OFFLINE_BODY: Final = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b"<response><control><status>failure</status></control>"
+    b"<errormessage><error><errorno>GW-0001</errorno>"
+    b"<description>The Service is Temporarily Off-line</description>"
+    b"<description2>The Service is Temporarily Off-line [Support ID: emulator]</description2>"
+    b"<correction>Try again later.</correction></error></errormessage></response>\n"
+)
+
+
 class FaultPlan:
     """Which faults to inject into which requests (the emulator's ``FaultInjector``).
 
     Build one from rules, or with :meth:`parse` from a spec string, and give it to
     :class:`Emulator` (``faults=``). Requests are numbered from 1 in the order the emulator
     receives them, logins and faulted requests included. For each request, at most one
-    request-level fault applies (every kind but ``function``): a schedule naming the request
+    request-level fault applies (every kind but ``function`` and ``readerror``): a schedule
+    naming the request
     first, else one drawn by rate, from a generator seeded with the seed and the request
     number, so the same plan makes the same choices in every run whatever the thread
     interleaving. Rate-drawn faults spare requests whose only function is ``getAPISession``,
     and rate-drawn ``lost`` and ``http524`` hit only requests with a write (create, update,
     delete, approve, decline, a legacy write); a schedule applies to whatever request has
-    that number. ``function`` faults are decided apart: by rate each function is drawn on
-    its own; a ``function`` schedule fails one function of each request it names, the first
-    that runs (with that name, if the rule has one).
+    that number. ``function`` and ``readerror`` faults are decided apart: by rate each
+    function is drawn on its own; a schedule fails one function of each request it names,
+    the first that runs (with that name, if the rule has one; a read, for ``readerror``).
 
     The plan records every fault it injected in :attr:`events`, so a test can assert on what
     actually happened. It is thread-safe.
@@ -343,7 +409,7 @@ class FaultPlan:
         self.rules: tuple[FaultRule, ...] = tuple(rules)
         self.seed = seed
         total = sum(
-            r.rate or 0.0 for r in self.rules if r.rate is not None and r.kind != "function"
+            r.rate or 0.0 for r in self.rules if r.rate is not None and r.kind not in _PER_FUNCTION
         )
         if total > 1.0 + 1e-9:
             raise FaultSpecError(
@@ -351,7 +417,7 @@ class FaultPlan:
             )
         seen: dict[int, str] = {}
         for rule in self.rules:
-            if rule.kind == "function":
+            if rule.kind in _PER_FUNCTION:
                 continue
             for number in rule.requests:
                 if number in seen:
@@ -360,7 +426,7 @@ class FaultPlan:
                     )
                 seen[number] = rule.kind
         self._function_rules: tuple[tuple[int, FaultRule], ...] = tuple(
-            (i, r) for i, r in enumerate(self.rules) if r.kind == "function"
+            (i, r) for i, r in enumerate(self.rules) if r.kind in _PER_FUNCTION
         )
         self._lock = threading.Lock()
         self._events: list[FaultEvent] = []
@@ -394,9 +460,17 @@ class FaultPlan:
         - ``function[=NAME]``: a function (only one named NAME, if given) fails with the
           transient error ``DL02000001`` while the others run: by rate each function is
           drawn on its own; by schedule, the first such function of the request that runs.
+        - ``readerror[=NAME]``: as ``function``, but only read functions fail (never a
+          write, nor ``getAPISession``).
+        - ``html[=CODE]``: a CDN's HTML error page (with ``cf-error-details``) with status
+          CODE (default 502; 200 too), before handling (nothing applied).
+        - ``offline``: the gateway's "The Service is Temporarily Off-line" refusal (HTTP 200,
+          a control-level failure), before handling (nothing applied).
+        - ``truncated``: the request is handled (a write commits), then its answer is cut
+          short at a seeded point.
 
         S is a finite number of seconds >= 0 (``0.5`` too); NAME a function name such as
-        ``readByQuery``.
+        ``readByQuery``; CODE an HTTP status from 100 to 599.
 
         Args:
             spec: The entries; a blank spec gives a plan without faults.
@@ -472,14 +546,14 @@ class FaultPlan:
         """The request-level rule that applies to this request, if any (pure in ctx)."""
         number = ctx.request_number
         for rule in self.rules:
-            if rule.kind != "function" and number in rule.requests:
+            if rule.kind not in _PER_FUNCTION and number in rule.requests:
                 return rule
         if _is_login(ctx):
             return None
         draw = random.Random(f"{self.seed}:{number}").random()
         edge = 0.0
         for rule in self.rules:
-            if rule.rate is None or rule.kind == "function":
+            if rule.rate is None or rule.kind in _PER_FUNCTION:
                 continue
             edge += rule.rate
             if draw < edge:
@@ -510,8 +584,9 @@ class FaultPlan:
             ctx: The request.
 
         Returns:
-            For an ``http502``, ``http503``, ``http429`` or ``reset`` fault, the answer to
-            give instead of handling the request (recorded as an event); otherwise None.
+            For an ``http502``, ``http503``, ``http429``, ``html``, ``offline`` or ``reset``
+            fault, the answer to give instead of handling the request (recorded as an
+            event); otherwise None.
         """
         self._end_request(ctx)
         rule = self._request_rule(ctx)
@@ -522,6 +597,11 @@ class FaultPlan:
             return EmulatorResponse(status=500, headers={}, body=b"", disconnect=True)
         if rule.kind == "http429":
             return rate_limited(rule.seconds)
+        if rule.kind == "html":
+            status = int(rule.param) if rule.param is not None else _HTML_STATUS
+            return EmulatorResponse(status, dict(_HTML_HEADERS), _cdn_page(status))
+        if rule.kind == "offline":
+            return EmulatorResponse(200, {"Content-Type": _XML_TYPE}, _OFFLINE_BODY)
         status, body = _PAGES[rule.kind]
         return EmulatorResponse(status=status, headers=dict(_HTML_HEADERS), body=body)
 
@@ -535,7 +615,7 @@ class FaultPlan:
         Returns:
             ``response`` unchanged; or for an ``http524`` fault the CDN's 524 page, for
             ``lost`` the answer marked ``disconnect``, for ``slow`` the answer with its
-            ``delay`` (each recorded as an event).
+            ``delay``, for ``truncated`` the answer cut short (each recorded as an event).
         """
         self._end_request(ctx)
         rule = self._request_rule(ctx)
@@ -544,6 +624,13 @@ class FaultPlan:
         self._record(ctx, rule.kind)
         if rule.kind == "lost":
             return attrs.evolve(response, disconnect=True)
+        if rule.kind == "truncated":
+            # Never the whole document: at least the end of its closing tag is gone.
+            whole = len(response.body.rstrip())
+            cut = random.Random(f"{self.seed}:{ctx.request_number}:truncated").randrange(
+                1, max(whole, 2)
+            )
+            return attrs.evolve(response, body=response.body[:cut])
         if rule.kind == "slow":
             return attrs.evolve(response, delay=rule.seconds)
         status, body = _PAGES["http524"]
@@ -558,14 +645,15 @@ class FaultPlan:
     def function_failure(
         self, ctx: RequestContext, function: str, object_name: str | None
     ) -> tuple[str, str] | None:
-        """Decide whether one function fails with a transient error (a ``function`` fault).
+        """Decide whether one function fails with a transient error (``function``, ``readerror``).
 
         Call it for each function of a request in order, as the emulator does (between
         :meth:`before_request` and :meth:`after_request`, which end what the plan notes about
         the request). A rule by schedule fails one function of each request it names: the
         first it is asked about (the first named as the rule says, if it has a name). A rule
         by rate draws for each function on its own, from the seed, the request number, the
-        function, its object and how many functions alike came before it in the request.
+        function, its object and how many functions alike came before it in the request. A
+        ``readerror`` rule passes over writes and ``getAPISession``.
 
         Args:
             ctx: The request.
@@ -580,7 +668,8 @@ class FaultPlan:
             return None
         number = ctx.request_number
         login = _is_login(ctx)
-        hit = False
+        read = not is_write_function(function) and function != _LOGIN_FUNCTION
+        hit: FaultRule | None = None
         with self._lock:
             calls = self._calls.get(number)
             if calls is None:
@@ -593,23 +682,25 @@ class FaultPlan:
             for index, rule in self._function_rules:
                 if rule.param is not None and rule.param != function:
                     continue
+                if rule.kind == "readerror" and not read:
+                    continue
                 if rule.requests:
                     if number not in rule.requests or index in calls.used:
                         continue
                     calls.used.add(index)
-                    hit = True
+                    hit = rule
                     break
                 if login:
                     continue
-                key = f"{self.seed}:{number}:function:{function}:{object_name or ''}"
+                key = f"{self.seed}:{number}:{rule.kind}:{function}:{object_name or ''}"
                 if earlier:
                     key += f":{earlier}"
                 if random.Random(key).random() < (rule.rate or 0.0):
-                    hit = True
+                    hit = rule
                     break
-        if not hit:
+        if hit is None:
             return None
-        self._record(ctx, "function", function)
+        self._record(ctx, hit.kind, function)
         return _TRANSIENT_ERRORNO, _TRANSIENT_DESCRIPTION
 
 
