@@ -69,6 +69,8 @@ class AsyncClient(BaseClient):
             follow_redirects=False,
         )
         self._login_lock = anyio.Lock()
+        # First come, first served, as the sync client's RequestBudget.
+        self._budget = anyio.Semaphore(self._options.max_concurrent)
 
     async def __aenter__(self) -> Self:
         return self
@@ -93,14 +95,16 @@ class AsyncClient(BaseClient):
 
     async def _send(self, prepared: Prepared, opts: ClientOptions) -> Answer:
         """One attempt on the wire; see :meth:`Client._send`."""
-        try:
-            # Streamed: see Client._send.
-            async with self._http.stream(
-                "POST", prepared.url, content=prepared.body, timeout=_timeout(opts)
-            ) as answer:
-                body = b"".join([chunk async for chunk in answer.aiter_bytes()])
-        except httpx.HTTPError as exc:
-            raise self._transport_error(exc, prepared) from None
+        async with self._budget:  # the client's concurrency budget, shared by its tasks
+            self._check_open()
+            try:
+                # Streamed: see Client._send.
+                async with self._http.stream(
+                    "POST", prepared.url, content=prepared.body, timeout=_timeout(opts)
+                ) as answer:
+                    body = b"".join([chunk async for chunk in answer.aiter_bytes()])
+            except httpx.HTTPError as exc:
+                raise self._transport_error(exc, prepared) from None
         return answer.status_code, answer.headers, body
 
     async def _send_ahead(

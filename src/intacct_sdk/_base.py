@@ -298,18 +298,22 @@ class BaseClient:
 
     # ------------------------------------------------------------------ exchange
 
-    def _start_attempt(self, prepared: Prepared, attempt: int) -> None:
-        """Refuse a closed client, then count and log one attempt (first, retry or login).
-
-        Raises:
-            ClientClosedError: the client was closed; nothing is sent.
-        """
+    def _check_open(self) -> None:
+        """Raise :class:`ClientClosedError` when the client was closed."""
         if self._closed:
             name = type(self).__name__
             raise ClientClosedError(
                 f"this {name} is closed; create a new {name}, or make the calls inside its "
                 f"'{self._with_statement}' block"
             )
+
+    def _start_attempt(self, prepared: Prepared, attempt: int) -> None:
+        """Refuse a closed client, then count and log one attempt (first, retry or login).
+
+        Raises:
+            ClientClosedError: the client was closed; nothing is sent.
+        """
+        self._check_open()
         with self._stats_lock:
             self._stats.http_requests += 1
             self._stats.functions += len(prepared.functions)

@@ -25,6 +25,7 @@ from intacct_sdk._base import (
     check_prefetch,
     single,
 )
+from intacct_sdk._budget import RequestBudget
 from intacct_sdk._config import ClientOptions, Credentials, RequestOptions
 from intacct_sdk._errors import AuthenticationError, GatewayError, TransportError
 from intacct_sdk._results import Page, Response, Result
@@ -71,6 +72,7 @@ class Client(BaseClient):
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         super().__init__(credentials, options)
+        self._budget = RequestBudget(self._options.max_concurrent)
         self._http = httpx.Client(
             transport=transport,
             timeout=_timeout(self._options),
@@ -105,16 +107,18 @@ class Client(BaseClient):
         Raises:
             TransportError: No answer came (the subclass says whether it was sent).
         """
-        try:
-            # Streamed, so that the body belongs to this frame alone: httpx keeps a response
-            # in a reference cycle, which would hold a read body until the cyclic collector
-            # runs (and parsing pauses that collector).
-            with self._http.stream(
-                "POST", prepared.url, content=prepared.body, timeout=_timeout(opts)
-            ) as answer:
-                body = b"".join(answer.iter_bytes())
-        except httpx.HTTPError as exc:
-            raise self._transport_error(exc, prepared) from None
+        with self._budget:  # the client's concurrency budget, shared by its threads
+            self._check_open()  # it may have been closed while this waited for a slot
+            try:
+                # Streamed, so that the body belongs to this frame alone: httpx keeps a
+                # response in a reference cycle, which would hold a read body until the
+                # cyclic collector runs (and parsing pauses that collector).
+                with self._http.stream(
+                    "POST", prepared.url, content=prepared.body, timeout=_timeout(opts)
+                ) as answer:
+                    body = b"".join(answer.iter_bytes())
+            except httpx.HTTPError as exc:
+                raise self._transport_error(exc, prepared) from None
         return answer.status_code, answer.headers, body
 
     def _send_ahead(self, prepared: Prepared, opts: ClientOptions, started: Event) -> Answer:
@@ -348,7 +352,8 @@ class Client(BaseClient):
         threads) while the caller reads the current one; they are still yielded in order.
         The first page says how many records follow, so a walk to the end sends the same
         requests as without prefetching, only sooner. Each page in flight holds one of the
-        company's concurrent API slots, and a caller that stops early may already have
+        client's ``max_concurrent`` slots (and one of the company's): pages beyond what the
+        budget leaves free wait their turn. A caller that stops early may already have
         requested (and been billed for) up to ``n`` pages it never reads.
 
         Args:

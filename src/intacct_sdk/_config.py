@@ -274,6 +274,11 @@ def _positive(instance: Any, attribute: attrs.Attribute[Any], value: float) -> N
         raise ConfigurationError(f"{attribute.name} must be positive")
 
 
+def _slots(instance: Any, attribute: attrs.Attribute[Any], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(f"{attribute.name} must be an int of at least 1, got {value!r}")
+
+
 @attrs.frozen
 class ClientOptions:
     """How the client talks to the gateway; frozen, so one value can be shared.
@@ -283,6 +288,14 @@ class ClientOptions:
 
     Attributes:
         timeout: Seconds for each HTTP request (connect, read, write and pool). Always set.
+            The default, 90, outlasts the gateway's wait of about 30 seconds for a concurrency
+            slot plus a long page: a shorter read timeout turns the gateway's own refusal
+            (``GW-0010``, safe to resend) into a lost response.
+        max_concurrent: The most HTTP requests this client has in flight at once, logins
+            and pages requested ahead included, shared by every thread or task using the
+            client (default 2, a company's limit on the XML gateway by the best evidence).
+            Per client instance: other clients and processes for the same company count
+            apart. It cannot be changed per call.
         retry: The retry policy for transient failures.
         unique_id: Send ``uniqueid=true`` so Intacct refuses to run a function control id twice;
             this is what makes a write safe to resend after a lost response.
@@ -295,7 +308,8 @@ class ClientOptions:
             also bounds the memory a hostile answer can take).
     """
 
-    timeout: float = attrs.field(default=30.0, validator=_positive)
+    timeout: float = attrs.field(default=90.0, validator=_positive)
+    max_concurrent: int = attrs.field(default=2, validator=_slots)
     retry: RetryPolicy = attrs.field(factory=RetryPolicy)
     unique_id: bool = False
     max_functions_per_request: int = attrs.field(default=100, validator=_positive)
@@ -317,4 +331,9 @@ class ClientOptions:
         unknown = sorted(set(overrides) - known)
         if unknown:
             raise ConfigurationError(f"unknown option(s): {', '.join(unknown)}")
+        if "max_concurrent" in overrides:
+            raise ConfigurationError(
+                "max_concurrent is the client's budget, shared by every call: set it in the "
+                "ClientOptions the client is made with"
+            )
         return attrs.evolve(self, **overrides)

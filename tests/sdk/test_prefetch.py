@@ -135,8 +135,9 @@ class Gate(NoFaults):
 @pytest.mark.parametrize("prefetch", [1, 3])
 def test_pages_are_requested_while_the_current_one_is_read(prefetch: int) -> None:
     gate = Gate()
-    emu = Emulator(company_with(50), faults=gate)
-    with Client(CREDS, options=NO_SLEEP, transport=emu.transport()) as client:
+    emu = Emulator(company_with(50), faults=gate, max_concurrent=None)
+    budget = attrs.evolve(NO_SLEEP, max_concurrent=prefetch)
+    with Client(CREDS, options=budget, transport=emu.transport()) as client:
         pages = client.query_pages("EMPLOYEE", FIELDS, page_size=10, prefetch=prefetch)
         first = next(pages)
         assert first.count == 10
@@ -268,7 +269,7 @@ class HoldUntilRefused(NoFaults):
 
 def test_pages_over_the_companys_concurrency_limit_are_retried() -> None:
     hold = HoldUntilRefused()
-    emu = Emulator(company_with(50), faults=hold, max_concurrent=1)
+    emu = Emulator(company_with(50), faults=hold, max_concurrent=1, concurrency_wait=0)
     hold.emu = emu
     with Client(CREDS, options=NO_SLEEP, transport=emu.transport()) as client:
         got = [r["EMPLOYEEID"] for r in client.query("EMPLOYEE", FIELDS, page_size=10, prefetch=2)]

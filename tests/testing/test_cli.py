@@ -219,12 +219,15 @@ def test_register_adds_the_emulator_subcommand() -> None:
     args = parser.parse_args(["emulator", "--port", "0", "--faults", "lost@3", "--entities", "2"])
     assert args.func is run
     assert (args.port, args.faults, args.entities, args.host) == (0, "lost@3", 2, "127.0.0.1")
-    assert args.max_concurrent is None
-    assert parser.parse_args(["emulator", "--max-concurrent", "2"]).max_concurrent == 2
+    assert (args.max_concurrent, args.concurrency_wait) == (2, 30.0)
+    assert parser.parse_args(["emulator", "--max-concurrent", "3"]).max_concurrent == 3
+    assert parser.parse_args(["emulator", "--max-concurrent", "none"]).max_concurrent is None
+    assert parser.parse_args(["emulator", "--concurrency-wait", "0.5"]).concurrency_wait == 0.5
     with pytest.raises(SystemExit):
         parser.parse_args(["emulator", "--port", "70000"])
-    with pytest.raises(SystemExit):
-        parser.parse_args(["emulator", "--max-concurrent", "0"])
+    for bad in (["--max-concurrent", "0"], ["--concurrency-wait", "-1"]):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["emulator", *bad])
     assert (args.deny, args.visibility_lag) == ([], 0.0)
     more = parser.parse_args(["emulator", "--deny", "A", "--deny", "B", "--visibility-lag", "90"])
     assert (more.deny, more.visibility_lag) == (["A", "B"], 90.0)

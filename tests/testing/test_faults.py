@@ -231,7 +231,7 @@ def test_reset_disconnects_before_handling() -> None:
 
 def test_slow_delays_by_parameter() -> None:
     assert FaultPlan.parse("slow=2.5@1").after_request(ctx(1), OK).delay == 2.5
-    assert FaultPlan.parse("slow@1").after_request(ctx(1), OK).delay == 60.0
+    assert FaultPlan.parse("slow@1").after_request(ctx(1), OK).delay == 120.0
 
 
 # -- rates -------------------------------------------------------------------------------------

@@ -33,10 +33,23 @@ def test_marker_sizes_the_company_and_adds_faults(intacct_emulator: Emulator) ->
     assert intacct_emulator.handle(envelope(COUNT)).status == 200
 
 
-@pytest.mark.intacct_emulator(employees=3, max_concurrent=2)
+@pytest.mark.intacct_emulator(employees=3, max_concurrent=5, concurrency_wait=0.25)
 def test_marker_sets_the_concurrency_limit(intacct_emulator: Emulator) -> None:
-    assert intacct_emulator.max_concurrent == 2
+    assert (intacct_emulator.max_concurrent, intacct_emulator.concurrency_wait) == (5, 0.25)
     assert intacct_emulator.company.count("EMPLOYEE") == 3
+
+
+@pytest.mark.intacct_emulator(max_concurrent=None, oversized_pages="cap")
+def test_marker_lifts_the_limit_and_caps_pages(intacct_emulator: Emulator) -> None:
+    assert intacct_emulator.max_concurrent is None
+    assert intacct_emulator.oversized_pages == "cap"
+
+
+def test_without_a_marker_the_emulator_has_the_gateways_defaults(
+    intacct_emulator: Emulator,
+) -> None:
+    assert (intacct_emulator.max_concurrent, intacct_emulator.concurrency_wait) == (2, 30.0)
+    assert intacct_emulator.oversized_pages == "refuse"
 
 
 @pytest.mark.intacct_emulator(seed="empty")

@@ -53,6 +53,12 @@ def _positive(text: str) -> int:
     return value
 
 
+def _limit(text: str) -> int | None:
+    if text.strip().lower() == "none":
+        return None
+    return _positive(text)
+
+
 def _seconds(text: str) -> float:
     value = float(text)
     if not math.isfinite(value) or value < 0:
@@ -102,10 +108,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fault-seed", type=int, default=0, help="seed of rate-drawn faults")
     parser.add_argument(
         "--max-concurrent",
-        type=_positive,
-        default=None,
+        type=_limit,
+        default=2,
         metavar="N",
-        help="refuse a request while N others are handled (HTTP 429, GW-0010); default: no limit",
+        help="requests handled at once (default 2); one more waits for a slot, then is "
+        "refused (HTTP 429, GW-0010); 'none' for no limit",
+    )
+    parser.add_argument(
+        "--concurrency-wait",
+        type=_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long a request over --max-concurrent waits for a slot (default 30; 0 "
+        "refuses at once)",
     )
     parser.add_argument(
         "--deny",
@@ -217,6 +232,7 @@ def run(args: argparse.Namespace) -> int:
             max_concurrent=args.max_concurrent,
             denied_objects=args.deny,
             visibility_lag=timedelta(seconds=args.visibility_lag) or None,
+            concurrency_wait=args.concurrency_wait,
         )
         with serve(emulator, args.host, args.port) as server:
             print(server.url, flush=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -37,6 +36,12 @@ from intacct_sdk.testing._hooks import (
     rate_limited,
 )
 from intacct_sdk.testing._permissions import denied_names, refusal
+from intacct_sdk.testing._slots import (
+    DEFAULT_MAX_CONCURRENT,
+    DEFAULT_WAIT,
+    RequestSlots,
+    check_limits,
+)
 from intacct_sdk.testing._wire import (
     ErrorEntry,
     WireError,
@@ -163,10 +168,15 @@ class Emulator:
             last use.
         dimension_labels: Renamed terminology that getDimensions reports for standard
             dimensions, by object name (``{"DEPARTMENT": "Cost Center"}``).
-        max_concurrent: The company's concurrent API requests; a request arriving while
-            this many are being handled is refused at once with HTTP 429 and ``GW-0010``
-            (``Retry-After: 1``), before any fault hook and without running a function. None
-            (the default) sets no limit.
+        max_concurrent: The company's concurrent API requests (default 2, the best evidence
+            for the XML gateway). A request arriving while this many are being handled waits
+            for a slot, first come first served, up to ``concurrency_wait`` seconds, and is
+            then served as any other; when none comes it is refused with HTTP 429,
+            ``GW-0010`` and ``Retry-After: 1``, before any fault hook and without running a
+            function (counted in ``stats.refused``, never billed). None sets no limit.
+        concurrency_wait: Seconds a request over ``max_concurrent`` waits for a slot
+            (default 30, as Intacct is reported to; 0 refuses it at once). Keep it short in
+            tests that exercise the refusal.
         denied_objects: Objects the API user has no permission for (``{"AUDITHISTORY"}``):
             every function on them but ``lookup`` and ``inspect`` fails with ``PL04000005``,
             the other functions of the request unaffected.
@@ -203,19 +213,13 @@ class Emulator:
         endpoint_url: str | None = None,
         result_ttl: timedelta = timedelta(minutes=15),
         dimension_labels: Mapping[str, str] | None = None,
-        max_concurrent: int | None = None,
+        max_concurrent: int | None = DEFAULT_MAX_CONCURRENT,
+        concurrency_wait: float = DEFAULT_WAIT,
         denied_objects: Iterable[str] = (),
         visibility_lag: timedelta | None = None,
         oversized_pages: Literal["refuse", "cap"] = "refuse",
     ) -> None:
-        if max_concurrent is not None and (
-            isinstance(max_concurrent, bool)
-            or not isinstance(max_concurrent, int)
-            or max_concurrent < 1
-        ):
-            raise ValueError(
-                f"max_concurrent must be a positive int or None, got {max_concurrent!r}"
-            )
+        check_limits(max_concurrent, concurrency_wait)
         if oversized_pages not in ("refuse", "cap"):
             raise ValueError(f"oversized_pages must be 'refuse' or 'cap', got {oversized_pages!r}")
         self.oversized_pages = oversized_pages
@@ -233,11 +237,11 @@ class Emulator:
         self._sessions: dict[str, _Session] = {}
         self._lock = self.company.lock
         self.max_concurrent = max_concurrent
+        self.concurrency_wait = float(concurrency_wait)
+        self._slots = RequestSlots(self.stats._slot_taken, self.stats._waited)
         self.denied_objects = denied_objects
         if visibility_lag is not None:
             self.company.visibility_lag = visibility_lag
-        self._handling = 0  # requests inside handle(), for max_concurrent
-        self._handling_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"Emulator(company={self.company.name!r}, sessions={len(self._sessions)})"
@@ -339,22 +343,18 @@ class Emulator:
             The answer, possibly replaced or altered by the fault injector.
         """
         number = self.stats._request()
-        if not self._enter():
+        if not self._slots.enter(self.max_concurrent, self.concurrency_wait):
             self.stats._refused()
             return rate_limited(1)
         try:
             return self._handle(number, body, method, path, headers)
         finally:
-            with self._handling_lock:
-                self._handling -= 1
+            self._slots.leave()
 
-    def _enter(self) -> bool:
-        """Take a request slot; False when ``max_concurrent`` requests are being handled."""
-        with self._handling_lock:
-            if self.max_concurrent is not None and self._handling >= self.max_concurrent:
-                return False
-            self._handling += 1
-            return True
+    @property
+    def waiting(self) -> int:
+        """Requests waiting for a concurrency slot right now."""
+        return self._slots.waiting
 
     def _handle(
         self,

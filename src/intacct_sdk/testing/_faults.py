@@ -22,8 +22,8 @@ inclusive range ``N-M``; entries may repeat a kind. The kinds:
     Status 429 with a ``Retry-After`` header (PARAM seconds, default 1) and the gateway's
     ``GW-0010`` XML body, before handling.
 ``slow``
-    The request is handled, then the answer is held back PARAM seconds (default 60), long enough
-    to outlast a client's read timeout.
+    The request is handled, then the answer is held back PARAM seconds (default 120), long
+    enough to outlast a client's default read timeout (90 s).
 ``reset``
     The connection is dropped before the request is handled: nothing is applied.
 ``lost``
@@ -118,7 +118,7 @@ _HTML_STATUS: Final = 502
 #: Kinds that, drawn by rate, only hit requests containing a write.
 _WRITES_ONLY: Final = frozenset({"http524", "lost"})
 #: Kinds that take a numeric parameter, with its default.
-_NUMERIC_DEFAULTS: Final[dict[str, float]] = {"http429": 1.0, "slow": 60.0}
+_NUMERIC_DEFAULTS: Final[dict[str, float]] = {"http429": 1.0, "slow": 120.0}
 
 _LOGIN_FUNCTION: Final = "getAPISession"
 _TRANSIENT_ERRORNO: Final = "DL02000001"
@@ -190,7 +190,7 @@ class FaultRule:
         requests: Request numbers (from 1) the fault applies to, any iterable of ints
             (stored as a frozenset), or empty when by rate.
         param: The kind's parameter as text: seconds (a finite number >= 0) for ``http429``
-            (Retry-After, default 1) and ``slow`` (delay, default 60); a function name for
+            (Retry-After, default 1) and ``slow`` (delay, default 120); a function name for
             ``function`` and ``readerror``; an HTTP status (100-599) for ``html`` (default
             502); None for the defaults. Other kinds take none.
 
@@ -219,7 +219,7 @@ class FaultRule:
     def seconds(self) -> float:
         """The numeric parameter in seconds (delay or Retry-After), or the kind's default.
 
-        The defaults are 60 for ``slow``, 1 for ``http429`` and 0 for the other kinds.
+        The defaults are 120 for ``slow``, 1 for ``http429`` and 0 for the other kinds.
         """
         if self.param is not None:
             return float(self.param)
@@ -456,7 +456,7 @@ class FaultPlan:
         - ``lost``: the request is handled (a write commits), then the connection is dropped
           without an answer.
         - ``slow[=S]``: the request is handled, then the answer is held back S seconds
-          (default 60).
+          (default 120).
         - ``function[=NAME]``: a function (only one named NAME, if given) fails with the
           transient error ``DL02000001`` while the others run: by rate each function is
           drawn on its own; by schedule, the first such function of the request that runs.

@@ -216,14 +216,18 @@ class EmulatorStats:
             injected ``function`` fault counts; one refused as a duplicate control ID, or in
             a request that failed before its functions ran (authentication, a fault answered
             before handling), does not.
-        refused: Requests refused because ``max_concurrent`` others were being handled (also
-            in :attr:`http_requests`; Intacct does not bill them).
+        refused: Requests refused because ``max_concurrent`` others were being handled for
+            all of their wait (also in :attr:`http_requests`; Intacct does not bill them).
+        waited: Requests that found every slot taken and waited for one (served or refused).
+        peak_concurrent: The most requests handled at once so far.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.http_requests = 0
         self.refused = 0
+        self.waited = 0
+        self.peak_concurrent = 0
         self.functions: Counter[tuple[str, str | None]] = Counter()
 
     @property
@@ -237,6 +241,8 @@ class EmulatorStats:
         with self._lock:
             self.http_requests = 0
             self.refused = 0
+            self.waited = 0
+            self.peak_concurrent = 0
             self.functions.clear()
 
     def _request(self) -> int:
@@ -252,9 +258,18 @@ class EmulatorStats:
         with self._lock:
             self.refused += 1
 
+    def _slot_taken(self, in_use: int) -> None:
+        with self._lock:
+            self.peak_concurrent = max(self.peak_concurrent, in_use)
+
+    def _waited(self) -> None:
+        with self._lock:
+            self.waited += 1
+
     def __repr__(self) -> str:
         return (
             f"EmulatorStats(http_requests={self.http_requests}, refused={self.refused}, "
+            f"waited={self.waited}, peak_concurrent={self.peak_concurrent}, "
             f"functions={dict(self.functions)})"
         )
 

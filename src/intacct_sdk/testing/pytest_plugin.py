@@ -74,12 +74,13 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     config.addinivalue_line(
         "markers",
-        f"{_MARKER}(faults=None, max_concurrent=None, denied_objects=(), visibility_lag=None, "
+        f"{_MARKER}(faults=None, max_concurrent=2, concurrency_wait=30.0, "
+        "oversized_pages='refuse', denied_objects=(), visibility_lag=None, "
         "**demo_company_options): options for the intacct_emulator fixture: a fault spec or "
-        "FaultPlan, the company's limit on concurrent requests, objects the API user may not "
-        "use (PL04000005), a timedelta changes stay invisible to reads, and demo_company() "
-        "keyword arguments (employees=, projects=, ...; seed='empty' for a company without "
-        "records)",
+        "FaultPlan, the company's limit on concurrent requests and how long one over it "
+        "waits, what an oversized page gets, objects the API user may not use (PL04000005), "
+        "a timedelta changes stay invisible to reads, and demo_company() keyword arguments "
+        "(employees=, projects=, ...; seed='empty' for a company without records)",
     )
 
 
@@ -89,10 +90,11 @@ def intacct_emulator(request: pytest.FixtureRequest) -> Emulator:
 
     Options come from the ``intacct_emulator`` marker, e.g.
     ``@pytest.mark.intacct_emulator(employees=200, faults="lost@2")``: ``faults`` is a fault
-    spec (see ``FaultPlan.parse``) or a ``FaultPlan``, ``max_concurrent`` the company's limit
-    on requests handled at once, ``denied_objects`` the objects the API user has no permission
-    for (``{"AUDITHISTORY"}``: refused with ``PL04000005``), ``visibility_lag`` a
-    ``timedelta`` during which reads do not see a change (see :class:`Emulator`); the others
+    spec (see ``FaultPlan.parse``) or a ``FaultPlan``; ``max_concurrent`` (default 2, None for
+    no limit), ``concurrency_wait`` (seconds, default 30), ``oversized_pages`` (``"refuse"``
+    or ``"cap"``), ``denied_objects`` (the objects the API user has no permission for,
+    ``{"AUDITHISTORY"}``: refused with ``PL04000005``) and ``visibility_lag`` (a ``timedelta``
+    during which reads do not see a change) go to :class:`Emulator` as they are; the others
     are ``demo_company()`` keyword arguments; pass ``seed="empty"`` for a company without
     records (then only ``entities`` is used). The emulator accepts ``DEMO_CREDENTIALS``.
 
@@ -109,22 +111,24 @@ def intacct_emulator(request: pytest.FixtureRequest) -> Emulator:
     marker = request.node.get_closest_marker(_MARKER)
     options: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
     faults = options.pop("faults", None)
-    max_concurrent = options.pop("max_concurrent", None)
-    denied_objects = options.pop("denied_objects", ())
-    visibility_lag = options.pop("visibility_lag", None)
+    emulator_options = {
+        name: options.pop(name)
+        for name in (
+            "max_concurrent",
+            "concurrency_wait",
+            "oversized_pages",
+            "denied_objects",
+            "visibility_lag",
+        )
+        if name in options
+    }
     if isinstance(faults, str):
         faults = FaultPlan.parse(faults)
     if options.get("seed") == "empty":
         company = empty_company(entities=options.get("entities", 0))
     else:
         company = demo_company(**options)
-    return Emulator(
-        company,
-        faults=faults,
-        max_concurrent=max_concurrent,
-        denied_objects=denied_objects,
-        visibility_lag=visibility_lag,
-    )
+    return Emulator(company, faults=faults, **emulator_options)
 
 
 @pytest.fixture
