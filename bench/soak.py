@@ -2,7 +2,7 @@
 
 Usage (from the repository root, in the project's environment)::
 
-    python bench/soak.py [--size small|medium] [--log FILE] [--seed N]
+    python bench/soak.py [--size small|medium] [--log FILE] [--seed N] [--mix-runs N]
 
 Parts (each prints one line and the command exits non-zero when any fails):
 
@@ -17,6 +17,14 @@ Parts (each prints one line and the command exits non-zero when any fails):
   thread); the clean run pulls one page at a time, so both ways must end the same. A pull
   that raises may leave up to two pages requested ahead and unread, so each such error
   excuses up to two faults from the count.
+* **concurrency + transient mix**: the same pull and push under the gateway's concurrency
+  model (two requests at once per company; one over waits for a slot, then is refused with
+  GW-0010) with HTML pages (503 and 200), truncated answers, "temporarily off-line"
+  refusals and DL02000001 on reads mixed in at 20%. The pull and the push run at once on one
+  client, and two other clients (other integrations) read meanwhile, so requests wait and
+  some are refused; the gateway's work is paced at a few milliseconds a request, and the
+  wait for a slot cut to a few. Same checks, plus: never more than two requests handled at
+  once, and both waits and refusals seen. ``--mix-runs N`` repeats it with N fault seeds.
 * **hostile input**: the client's parser and the emulator's request reader fed truncated,
   oversized, deeply nested, entity-laden and random bodies; every input must end in a typed
   error (or a well-formed answer) within a time bound, without unbounded memory.
@@ -34,6 +42,7 @@ import re
 import signal
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
 from collections import Counter
@@ -58,6 +67,7 @@ from intacct_sdk import (  # noqa: E402
     RetryPolicy,
 )
 from intacct_sdk.functions import Create  # noqa: E402
+from intacct_sdk.testing import NoFaults  # noqa: E402
 
 # Small pages and batches make many requests, so each fault kind is drawn many times.
 SIZES = {
@@ -84,7 +94,20 @@ FAULT_SPECS = {
     "lost": "lost:0.2",
     "session": "session:0.2",
     "function": "function:0.2",
+    "html": "html=503:0.1,html=200:0.1",
+    "truncated": "truncated:0.2",
+    "offline": "offline:0.2",
+    "readerror": "readerror:0.2",
 }
+# The transient answers peers retry in production, mixed at 20% in all (shared reference
+# §2.9), for the run under the concurrency model.
+MIX_SPEC = "html=503:0.04,html=200:0.02,truncated:0.04,offline:0.05,readerror:0.05"
+# Seconds a request over the company's two slots waits before GW-0010 (the gateway: ~30).
+SLOT_WAIT = 0.005
+# Other integrations of the company reading meanwhile, each a client with its own budget.
+COMPETITORS = 2
+# Seconds the gateway works on each request, holding its slot, in the concurrency run.
+SERVICE_TIME = 0.003
 ROUNDS = 12  # how many times a caller re-runs what failed before giving up
 
 _log = logging.getLogger("bench.soak")
@@ -130,9 +153,25 @@ def _options(batch: int) -> ClientOptions:
 
 
 def run_sync(
-    size: str, spec: str | None, seed: int, secrets: Secrets, prefetch: int = 0
+    size: str,
+    spec: str | None,
+    seed: int,
+    secrets: Secrets,
+    prefetch: int = 0,
+    *,
+    concurrent: bool = False,
+    plan_seed: int | None = None,
 ) -> dict[str, Any]:
-    """One pull + push against a fresh emulator (faulted by ``spec``); returns its end state."""
+    """One pull + push against a fresh emulator (faulted by ``spec``); returns its end state.
+
+    The emulator has the gateway's default concurrency limit (two requests at once). With
+    ``concurrent``, the pull and the push run at the same time on one client (its budget of
+    two keeps them within the limit), while :data:`COMPETITORS` other clients, other
+    integrations of the same company, read in a loop: together they ask for more than two
+    slots, so requests wait for one and some are refused with GW-0010 (the gateway's work on
+    a request is :data:`SERVICE_TIME`, and the wait is cut to :data:`SLOT_WAIT` to keep the
+    soak short).
+    """
     from intacct_sdk.testing._emulator import Emulator
     from intacct_sdk.testing._faults import FaultPlan
     from intacct_sdk.testing._seed import demo_company
@@ -144,63 +183,42 @@ def run_sync(
         tasks_per_project=cfg["tasks_per_project"],
         seed=seed,
     )
-    plan = FaultPlan.parse(spec, seed=seed) if spec else None
-    emulator = Emulator(company, faults=plan)
+    plan = FaultPlan.parse(spec, seed=seed if plan_seed is None else plan_seed) if spec else None
+    hooks: Any = Paced(plan, SERVICE_TIME) if concurrent else plan
+    emulator = Emulator(company, faults=hooks, concurrency_wait=SLOT_WAIT)
     secrets.watch(emulator)
     creds = emulator.credentials
     secrets.values.update({creds.sender_password, creds.user_password})
     sheets = S.timesheets(company, cfg["push"], first_week=date(2031, 1, 6))
     reported: Counter[str] = Counter()
-    pull_errors = 0
+    lock = threading.Lock()
     local: dict[str, dict[Any, dict[str, Any]]] = {}
     options = _options(cfg["batch"])
-    with Client(_credentials(emulator), options=options, transport=emulator.transport()) as c:
-        for name in OBJECTS:
-            # Like a sync loop, a failed walk resumes after the last record it read.
-            rows: dict[Any, dict[str, Any]] = {}
-            last = 0
-            for _ in range(ROUNDS):
-                try:
-                    for r in c.query(
-                        name,
-                        FIELDS[name],
-                        where=F("RECORDNO") > last if last else None,
-                        order_by=[("RECORDNO", "asc")],
-                        page_size=cfg["page"],
-                        prefetch=prefetch,
-                    ):
-                        rows[r["RECORDNO"]] = r
-                        last = r["RECORDNO"]
-                    local[name] = rows
-                    break
-                except IntacctError as exc:
-                    reported[type(exc).__name__] += 1
-                    pull_errors += 1
-        pending = list(range(len(sheets)))
-        for _ in range(ROUNDS):
-            if not pending:
-                break
-            functions = [
-                Create("TIMESHEET", [sheets[i]], control_id=f"soak-ts-{seed}-{i}") for i in pending
-            ]
-            try:
-                results = c.execute(functions)
-            except IntacctError as exc:
-                reported[type(exc).__name__] += 1
-                continue  # the whole batch again: applied ones are refused as duplicates
-            still = []
-            for i, result in zip(pending, results, strict=True):
-                if result.ok:
-                    continue
-                try:
-                    result.raise_for_error()
-                except DuplicateControlIdError:
-                    reported["DuplicateControlIdError"] += 1  # it was applied before
-                except IntacctError as exc:
-                    reported[type(exc).__name__] += 1
-                    still.append(i)
-            pending = still
+    transport = emulator.transport()
+    pending: list[int] = []
+    competitors = (
+        [Competitor(_credentials(emulator), transport) for _ in range(COMPETITORS)]
+        if concurrent
+        else []
+    )
+    with Client(_credentials(emulator), options=options, transport=transport) as c:
+        if competitors:
+            for competitor in competitors:
+                competitor.start()
+            puller = threading.Thread(
+                target=lambda: local.update(_pull(c, cfg, prefetch, reported, lock))
+            )
+            puller.start()
+            pending = _push(c, sheets, seed, reported, lock)
+            puller.join()
+            for competitor in competitors:
+                competitor.stop()
+        else:
+            local = _pull(c, cfg, prefetch, reported, lock)
+            pending = _push(c, sheets, seed, reported, lock)
         stats = c.stats
+    pull_errors = sum(n for k, n in reported.items() if k.startswith("pull:"))
+    reported = Counter({k.removeprefix("pull:"): n for k, n in reported.items()})
     stored = Counter(
         (
             ts.get("EMPLOYEEID"),
@@ -213,6 +231,7 @@ def run_sync(
         (e.get("ENTRYDATE"), e.get("QTY"), e.get("PROJECTID"), e.get("TASKID"), e.get("NOTES"))
         for e in company.records("TIMESHEETENTRY")
     )
+    other: Counter[str] = sum((k.stats() for k in competitors), Counter())
     return {
         "local": local,
         "timesheets": stored,
@@ -221,24 +240,162 @@ def run_sync(
         "reported": reported,
         # A walk that raises leaves the pages already requested ahead unread: their faults
         # are neither retried nor reported (the documented cost of stopping early).
-        "unread_allowance": prefetch * pull_errors,
-        "retries": stats.retries,
-        "refreshes": stats.session_refreshes,
+        "unread_allowance": prefetch * pull_errors + other["unread"],
+        "retries": stats.retries + other["retries"],
+        "refreshes": stats.session_refreshes + other["refreshes"],
+        "other_reported": other["reported"],
         "faults": plan.counts() if plan is not None else Counter(),
+        "waited": emulator.stats.waited,
+        "refused": emulator.stats.refused,
+        "peak": emulator.stats.peak_concurrent,
     }
 
 
-def fault_soak(size: str, seed: int, secrets: Secrets) -> list[tuple[str, bool, str]]:
-    """Each fault kind at 20% against a clean run; (name, ok, detail) per kind."""
+def _pull(
+    c: Client, cfg: dict[str, int], prefetch: int, reported: Counter[str], lock: threading.Lock
+) -> dict[str, dict[Any, dict[str, Any]]]:
+    """Every record of OBJECTS; like a sync loop, a failed walk resumes after its last record."""
+    local: dict[str, dict[Any, dict[str, Any]]] = {}
+    for name in OBJECTS:
+        rows: dict[Any, dict[str, Any]] = {}
+        last = 0
+        for _ in range(ROUNDS):
+            try:
+                for r in c.query(
+                    name,
+                    FIELDS[name],
+                    where=F("RECORDNO") > last if last else None,
+                    order_by=[("RECORDNO", "asc")],
+                    page_size=cfg["page"],
+                    prefetch=prefetch,
+                ):
+                    rows[r["RECORDNO"]] = r
+                    last = r["RECORDNO"]
+                local[name] = rows
+                break
+            except IntacctError as exc:
+                with lock:
+                    reported[f"pull:{type(exc).__name__}"] += 1
+    return local
+
+
+def _push(
+    c: Client, sheets: list[Any], seed: int, reported: Counter[str], lock: threading.Lock
+) -> list[int]:
+    """Create every timesheet, idempotently; returns those never pushed."""
+    pending = list(range(len(sheets)))
+    for _ in range(ROUNDS):
+        if not pending:
+            break
+        functions = [
+            Create("TIMESHEET", [sheets[i]], control_id=f"soak-ts-{seed}-{i}") for i in pending
+        ]
+        try:
+            results = c.execute(functions)
+        except IntacctError as exc:
+            with lock:
+                reported[type(exc).__name__] += 1
+            continue  # the whole batch again: applied ones are refused as duplicates
+        still = []
+        for i, result in zip(pending, results, strict=True):
+            if result.ok:
+                continue
+            try:
+                result.raise_for_error()
+            except DuplicateControlIdError:
+                with lock:
+                    reported["DuplicateControlIdError"] += 1  # it was applied before
+            except IntacctError as exc:
+                with lock:
+                    reported[type(exc).__name__] += 1
+                still.append(i)
+        pending = still
+    return pending
+
+
+class Paced(NoFaults):
+    """A fault plan, plus the time the gateway takes over a request while it holds its slot.
+
+    The emulator answers in about a millisecond, too fast for requests to meet at its slots;
+    Intacct takes tens of milliseconds or more.
+    """
+
+    def __init__(self, plan: Any, seconds: float) -> None:
+        self.plan = plan
+        self.seconds = seconds
+
+    def before_request(self, ctx: Any) -> Any:
+        time.sleep(self.seconds)  # inside the slot, as the gateway's own work is
+        return self.plan.before_request(ctx) if self.plan is not None else None
+
+    def after_request(self, ctx: Any, response: Any) -> Any:
+        return self.plan.after_request(ctx, response) if self.plan is not None else response
+
+    def function_failure(self, ctx: Any, function: str, object_name: str | None) -> Any:
+        if self.plan is None:
+            return None
+        return self.plan.function_failure(ctx, function, object_name)
+
+    def invalidate_sessions(self, ctx: Any) -> bool:
+        return self.plan is not None and bool(self.plan.invalidate_sessions(ctx))
+
+
+class Competitor:
+    """Another integration of the same company: its own client, reading in a loop."""
+
+    def __init__(self, creds: Credentials, transport: Any) -> None:
+        self.client = Client(creds, options=_options(10), transport=transport)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="soak-competitor")
+        self.errors: Counter[str] = Counter()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                for _ in self.client.query("PROJECT", ["RECORDNO"], page_size=20, prefetch=2):
+                    pass
+            except IntacctError as exc:
+                self.errors[type(exc).__name__] += 1
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.client.close()
+
+    def stats(self) -> Counter[str]:
+        s = self.client.stats
+        failed = sum(self.errors.values())
+        return Counter(
+            retries=s.retries, refreshes=s.session_refreshes, reported=failed, unread=2 * failed
+        )
+
+
+def fault_soak(
+    size: str, seed: int, secrets: Secrets, mix_runs: int = 1
+) -> list[tuple[str, bool, str]]:
+    """Each fault kind at 20% against a clean run, then the concurrency mix; one line each.
+
+    The mix runs ``mix_runs`` times, each with another fault seed (the company is the same).
+    """
     clean = run_sync(size, None, seed, secrets)
     out = []
     n_ts = sum(clean["timesheets"].values())
     ok_clean = clean["unpushed"] == 0 and not clean["reported"] and n_ts == SIZES[size]["push"]
     out.append(("clean run", ok_clean, f"{n_ts} timesheets, {_n(clean['local'])} records"))
-    for kind, spec in FAULT_SPECS.items():
+    runs = [(f"fault {kind}", spec, False, seed) for kind, spec in FAULT_SPECS.items()]
+    runs += [
+        (f"concurrency + transient mix (fault seed {seed + i})", MIX_SPEC, True, seed + i)
+        for i in range(mix_runs)
+    ]
+    for name, spec, concurrent, plan_seed in runs:
         t0 = time.perf_counter()
-        run = run_sync(size, spec, seed, secrets, prefetch=2)
-        faults = sum(run["faults"].values())
+        run = run_sync(
+            size, spec, seed, secrets, prefetch=2, concurrent=concurrent, plan_seed=plan_seed
+        )
+        faults = sum(run["faults"].values()) + run["refused"]
         dups = sum(n - 1 for n in run["timesheets"].values() if n > 1)
         missing = sum((clean["timesheets"] - run["timesheets"]).values())
         same_local = run["local"] == clean["local"]
@@ -249,20 +406,32 @@ def fault_soak(size: str, seed: int, secrets: Secrets) -> list[tuple[str, bool, 
             run["retries"]
             + run["refreshes"]
             + sum(run["reported"].values())
+            + run["other_reported"]
             + run["unread_allowance"]
         )
         ok = same_local and same_remote and dups == 0 and missing == 0 and handled >= faults
+        if concurrent:  # the model itself must have been exercised, and held
+            ok = ok and run["peak"] <= 2 and run["waited"] > 0 and run["refused"] > 0
         allowance = run["unread_allowance"]
         unread = f" (up to {allowance} unread ahead)" if allowance else ""
+        slots = (
+            f"; slots: peak {run['peak']}, {run['waited']} waited, {run['refused']} refused "
+            f"(GW-0010)"
+            if concurrent
+            else ""
+        )
+        kinds = dict(run["faults"]) if concurrent else None
         detail = (
-            f"{faults} faults injected; {run['retries']} retried, {run['refreshes']} session "
+            f"{sum(run['faults'].values())} faults injected"
+            + (f" {kinds}" if kinds else "")
+            + f"{slots}; {run['retries']} retried, {run['refreshes']} session "
             f"refreshes, reported {dict(run['reported']) or 'nothing'}{unread}; "
             f"duplicates {dups}, "
             f"missing {missing}; local side {'identical' if same_local else 'DIFFERENT'}, "
             f"Intacct side {'identical' if same_remote else 'DIFFERENT'} "
             f"({time.perf_counter() - t0:.1f}s)"
         )
-        out.append((f"fault {kind}", ok, detail))
+        out.append((name, ok, detail))
     return out
 
 
@@ -450,6 +619,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--log", help="DEBUG log file (default: a temporary file)")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: faults,hostile")
+    parser.add_argument(
+        "--mix-runs",
+        type=int,
+        default=1,
+        help="runs of the concurrency + transient mix, each with its own fault seed (default 1)",
+    )
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
     log_path = Path(args.log or tempfile.mkstemp(prefix="soak-", suffix=".log")[1])
@@ -463,7 +638,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     try:
         if "faults" not in skip:
-            results += fault_soak(args.size, args.seed, secrets)
+            results += fault_soak(args.size, args.seed, secrets, args.mix_runs)
         if "hostile" not in skip:
             results += hostile_soak(args.seed)
     finally:

@@ -55,7 +55,8 @@ def test_faults_leave_the_clean_end_state_and_no_secret_in_the_log(
     results = soak.fault_soak("small", 1, secrets)
     failed = [(name, detail) for name, ok, detail in results if not ok]
     assert not failed
-    assert len(results) == 1 + len(soak.FAULT_SPECS)
+    assert len(results) == 1 + len(soak.FAULT_SPECS) + 1  # clean, each kind, the mix
+    assert results[-1][0].startswith("concurrency + transient mix")
     # the secrets searched for include the passwords and at least one session id
     assert len(secrets.values) > 2
     ok, detail = soak.scan_log(debug_log, secrets)
