@@ -245,6 +245,9 @@ def run_sync(
         "refreshes": stats.session_refreshes + other["refreshes"],
         "other_reported": other["reported"],
         "faults": plan.counts() if plan is not None else Counter(),
+        # A truncated answer can also hold a readerror: one attempt fails, one retry covers
+        # both. Requests hit, not faults, is what the mix's retries must cover.
+        "hit_requests": len({e.request_number for e in plan.events}) if plan is not None else 0,
         "waited": emulator.stats.waited,
         "refused": emulator.stats.refused,
         "peak": emulator.stats.peak_concurrent,
@@ -374,11 +377,14 @@ class Competitor:
 
 
 def fault_soak(
-    size: str, seed: int, secrets: Secrets, mix_runs: int = 1
+    size: str, seed: int, secrets: Secrets, mix_runs: int = 1, *, require_contention: bool = True
 ) -> list[tuple[str, bool, str]]:
     """Each fault kind at 20% against a clean run, then the concurrency mix; one line each.
 
     The mix runs ``mix_runs`` times, each with another fault seed (the company is the same).
+    Whether requests meet at the slots depends on thread timing: ``require_contention=False``
+    (the test suite) checks the end state and the peak only, not that waits and refusals
+    happened.
     """
     clean = run_sync(size, None, seed, secrets)
     out = []
@@ -395,7 +401,9 @@ def fault_soak(
         run = run_sync(
             size, spec, seed, secrets, prefetch=2, concurrent=concurrent, plan_seed=plan_seed
         )
-        faults = sum(run["faults"].values()) + run["refused"]
+        faults = (run["hit_requests"] if concurrent else sum(run["faults"].values())) + run[
+            "refused"
+        ]
         dups = sum(n - 1 for n in run["timesheets"].values() if n > 1)
         missing = sum((clean["timesheets"] - run["timesheets"]).values())
         same_local = run["local"] == clean["local"]
@@ -410,8 +418,10 @@ def fault_soak(
             + run["unread_allowance"]
         )
         ok = same_local and same_remote and dups == 0 and missing == 0 and handled >= faults
-        if concurrent:  # the model itself must have been exercised, and held
-            ok = ok and run["peak"] <= 2 and run["waited"] > 0 and run["refused"] > 0
+        if concurrent:  # the model itself must have held, and been exercised
+            ok = ok and run["peak"] <= 2
+            if require_contention:
+                ok = ok and run["waited"] > 0 and run["refused"] > 0
         allowance = run["unread_allowance"]
         unread = f" (up to {allowance} unread ahead)" if allowance else ""
         slots = (

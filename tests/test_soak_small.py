@@ -52,7 +52,9 @@ def test_faults_leave_the_clean_end_state_and_no_secret_in_the_log(
     soak: ModuleType, debug_log: Path
 ) -> None:
     secrets = soak.Secrets()
-    results = soak.fault_soak("small", 1, secrets)
+    # Whether requests meet at the emulator's slots is a matter of thread timing: the suite
+    # checks the end state and the peak, the soak command also that waits and refusals happened.
+    results = soak.fault_soak("small", 1, secrets, require_contention=False)
     failed = [(name, detail) for name, ok, detail in results if not ok]
     assert not failed
     assert len(results) == 1 + len(soak.FAULT_SPECS) + 1  # clean, each kind, the mix
