@@ -124,7 +124,7 @@ class AsyncClient(BaseClient):
         sent: asyncio.Task[Answer] | None = None,
     ) -> Response:
         """Send until an answer is worth returning; see :meth:`Client._exchange`."""
-        state = opts.retry.start(replay_safe=prepared.replay_safe)
+        state = opts.retry.start(replay_safe=prepared.replay_safe, hazard=prepared.hazard)
         sleep: Callable[[float], Awaitable[None]] = opts.retry.async_sleep or anyio.sleep
         response = await self._attempts(prepared, opts, state, sleep, sent)
         while (retry := self._reads_to_retry(prepared, response, opts)) is not None:

@@ -115,7 +115,10 @@ class Prepared:
         body: The envelope (holds secrets: never logged unredacted, hidden from ``repr``).
         functions: The functions it carries, in order.
         session_id: The session it authenticates with; None for a login request.
-        replay_safe: Resending cannot apply a write twice (reads only, or ``uniqueid=true``).
+        replay_safe: Resending cannot apply a write twice (reads only, or ``uniqueid=true``)
+            nor skip a page (a ``readMore`` moves its result set on when the gateway runs it,
+            so one whose answer was lost is never resent).
+        hazard: What a resend could do wrong, for the error raised when it is not safe.
         retry_reads: Its functions are all reads, outside a transaction, on a session: any
             that fail transiently may be sent again on their own.
     """
@@ -126,6 +129,7 @@ class Prepared:
     session_id: str | None = attrs.field(repr=False)
     replay_safe: bool
     retry_reads: bool = False
+    hazard: str = ""
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
@@ -235,13 +239,22 @@ class BaseClient:
         session_id = auth.session_id if isinstance(auth, SessionAuth) else None
         self._redact.add(session_id)
         writes = any(fn.is_write for fn in functions)
+        cursor = any(fn.name == "readMore" for fn in functions)
+        if cursor:
+            hazard = (
+                "it holds a readMore, which the gateway may have run, moving its result set "
+                "on: a resend could skip a page; read again from the readByQuery"
+            )
+        else:
+            hazard = "the writes may have been applied: check, or resend with unique_id=True"
         return Prepared(
             url=url,
             body=body,
             functions=functions,
             session_id=session_id,
-            replay_safe=unique_id or not writes,
+            replay_safe=(unique_id or not writes) and not cursor,
             retry_reads=session_id is not None and not writes and not transaction,
+            hazard=hazard,
         )
 
     def _reads_to_retry(

@@ -139,7 +139,7 @@ class Client(BaseClient):
         that failed transiently in a good answer are sent again on their own, under the same
         retry budget, and their new results take their place.
         """
-        state = opts.retry.start(replay_safe=prepared.replay_safe)
+        state = opts.retry.start(replay_safe=prepared.replay_safe, hazard=prepared.hazard)
         response = self._attempts(prepared, opts, state, sent)
         while (retry := self._reads_to_retry(prepared, response, opts)) is not None:
             delay = state.next_function_retry()

@@ -105,14 +105,15 @@ class RetryPolicy:
         base = min(self.max_backoff, self.initial_backoff * 2.0 ** max(0, retry_number - 1))
         return base * (1.0 - self.jitter) + base * self.jitter * self.random()
 
-    def start(self, *, replay_safe: bool) -> RetryState:
+    def start(self, *, replay_safe: bool, hazard: str = "") -> RetryState:
         """Begin retry bookkeeping for one request.
 
         Args:
             replay_safe: Resending cannot apply anything twice: the request holds only reads,
                 or it is sent with ``uniqueid=true`` and the same function control ids.
+            hazard: What a resend could do wrong when it is not safe (for the error).
         """
-        return RetryState(self, replay_safe=replay_safe)
+        return RetryState(self, replay_safe=replay_safe, hazard=hazard)
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -144,9 +145,12 @@ class RetryState:
     attempt, or raises the error the caller should see.
     """
 
-    def __init__(self, policy: RetryPolicy, *, replay_safe: bool) -> None:
+    def __init__(self, policy: RetryPolicy, *, replay_safe: bool, hazard: str = "") -> None:
         self.policy = policy
         self.replay_safe = replay_safe
+        self.hazard = (
+            hazard or "the writes may have been applied: check, or resend with unique_id=True"
+        )
         self.attempt = 1
         self.waited = 0.0
 
@@ -208,14 +212,20 @@ class RetryState:
         return delay
 
     def _surface(self, error: IntacctError) -> IntacctError:
+        if not self.replay_safe and isinstance(error, ResponseLostError):
+            lost = ResponseLostError(
+                f"{error}; it is not resent: {self.hazard}", status_code=error.status_code
+            )
+            lost.__cause__ = error
+            return lost
         if (
             not self.replay_safe
             and isinstance(error, ServerError | MalformedResponseError)
             and _server_side(error)
         ):
             lost = ResponseLostError(
-                f"the request holds writes and the gateway failed after it was sent ({error}); "
-                "the writes may have been applied: check, or resend with unique_id=True"
+                f"the gateway failed after the request was sent ({error}), "
+                f"and it is not resent: {self.hazard}"
             )
             lost.__cause__ = error
             return lost

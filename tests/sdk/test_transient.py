@@ -312,6 +312,20 @@ def test_a_failed_read_more_is_not_sent_again() -> None:
         assert client.stats.retries == 0
 
 
+@pytest.mark.parametrize("fault", ["lost@3", "truncated@3"])
+def test_a_read_more_whose_answer_was_lost_is_not_resent_and_skips_nothing(fault: str) -> None:
+    # the gateway ran it and moved the result set on: a resend would return the page after
+    emu = Emulator(company_with(12), faults=FaultPlan.parse(fault))
+    with Client(CREDS, options=NO_SLEEP, transport=emu.transport()) as client:
+        pages = client.read_by_query_pages("EMPLOYEE", page_size=5)
+        assert next(pages).count == 5
+        with pytest.raises(ResponseLostError, match=r"readMore.*skip a page") as info:
+            next(pages)
+        assert client.stats.retries == 0
+    assert "read again from the readByQuery" in str(info.value)
+    assert calls(emu, "readMore") == 1
+
+
 def test_failed_reads_are_retried_within_the_policy_then_stand() -> None:
     emu = Emulator(company_with(3), faults=FaultPlan.parse("readerror:1.0"))
     slept, options = sleeps()
