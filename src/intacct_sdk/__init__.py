@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         TransactionAbortedError,
         TransportError,
     )
+    from intacct_sdk._formats import DateFormat, ValueFormat
     from intacct_sdk._results import Page, Result, SessionInfo
     from intacct_sdk._retry import RetryPolicy
     from intacct_sdk._values import ValueTyping
@@ -68,6 +69,8 @@ _WHERE = {
     "SessionExpiredError": "_errors",
     "TransactionAbortedError": "_errors",
     "TransportError": "_errors",
+    "DateFormat": "_formats",
+    "ValueFormat": "_formats",
     "Page": "_results",
     "Result": "_results",
     "SessionInfo": "_results",
@@ -90,6 +93,7 @@ __all__ = [
     "ClientStats",
     "ConfigurationError",
     "Credentials",
+    "DateFormat",
     "DuplicateControlIdError",
     "ErrorDetail",
     "F",
@@ -111,6 +115,7 @@ __all__ = [
     "SessionInfo",
     "TransactionAbortedError",
     "TransportError",
+    "ValueFormat",
     "ValueTyping",
     "__version__",
     "and_",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from datetime import tzinfo
 from types import TracebackType
 from typing import Any, Self
 
@@ -32,6 +33,7 @@ from intacct_sdk._errors import (
     GatewayError,
     TransportError,
 )
+from intacct_sdk._formats import ValueFormat
 from intacct_sdk._results import Page, Response, Result
 from intacct_sdk._retry import RetryState
 from intacct_sdk.functions import Approve, Create, Decline, Function, Query, Update
@@ -71,6 +73,7 @@ class AsyncClient(BaseClient):
         self._login_lock = anyio.Lock()
         # First come, first served, as the sync client's RequestBudget.
         self._budget = anyio.Semaphore(self._options.max_concurrent)
+        self._formats_lock = anyio.Lock()  # discovery runs once, whichever task asks
 
     async def __aenter__(self) -> Self:
         return self
@@ -172,6 +175,50 @@ class AsyncClient(BaseClient):
             self._stats.logins += 1
             self._redact.add(session.session_id)
 
+    async def _discover(self, opts: ClientOptions) -> None:
+        """Read the API user's preferences once (two requests; see ``timezone``)."""
+        async with self._formats_lock:
+            if not self._formats.needs_discovery(opts):
+                return
+            plain = self._formats.plain(opts)
+            user = self._formats.user_function()
+            found = single(self._route([user], await self._request([user], plain, False)))
+            fmt = self._formats.formatting_function(found)
+            answer = await self._request([fmt], plain, False)
+            self._formats.accept(single(self._route([fmt], answer)))
+
+    async def value_format(self, *, options: RequestOptions | None = None) -> ValueFormat:
+        """The API user's time zone and date format, as this client writes and reads values.
+
+        With ``timezone="discover"`` the first use reads the preferences from Intacct (two
+        requests, once per client); otherwise nothing is sent.
+
+        Args:
+            options: Per-call options (a per-call ``timezone`` or ``date_format``).
+
+        Raises:
+            ConfigurationError: Preferences the client cannot read safely.
+            IntacctError: The discovery requests failed.
+        """
+        opts = self._merge(options)
+        if self._formats.needs_discovery(opts):
+            await self._discover(opts)
+        return self._format(opts)
+
+    async def timestamp_zone(self, *, options: RequestOptions | None = None) -> tzinfo | None:
+        """The zone ``TIMESTAMP`` values are read and written in: the API user's.
+
+        None when the zone is unknown (``timezone=None``): timestamps are then naive wall
+        time in the API user's zone. Discovers the preferences first with
+        ``timezone="discover"`` (see :meth:`value_format`). GMT fields such as
+        ``AUDITHISTORY.ACCESSTIME`` are in UTC whatever this returns.
+
+        Raises:
+            ConfigurationError: Preferences the client cannot read safely.
+            IntacctError: The discovery requests failed.
+        """
+        return (await self.value_format(options=options)).timezone
+
     async def _request(
         self,
         functions: Sequence[Function],
@@ -179,6 +226,8 @@ class AsyncClient(BaseClient):
         transaction: bool,
         sent: tuple[Prepared, asyncio.Task[Answer]] | None = None,
     ) -> Response:
+        if self._formats.needs_discovery(opts):
+            await self._discover(opts)
         retried = False
         while True:
             answer: asyncio.Task[Answer] | None = None

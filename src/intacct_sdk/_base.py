@@ -17,6 +17,7 @@ import attrs
 import httpx
 
 from intacct_sdk._config import ClientOptions, Credentials, RequestOptions
+from intacct_sdk._discovery import UserFormats
 from intacct_sdk._envelope import Control, LoginAuth, SessionAuth, build_request
 from intacct_sdk._errors import (
     ClientClosedError,
@@ -27,13 +28,13 @@ from intacct_sdk._errors import (
     ResponseLostError,
     TransportError,
 )
+from intacct_sdk._formats import ValueFormat, writing
 from intacct_sdk._log import Redactor, body_text
 from intacct_sdk._parse import parse_response
 from intacct_sdk._results import Page, Response, Result
 from intacct_sdk._retry import parse_retry_after
 from intacct_sdk._session import SessionManager, utc_now
 from intacct_sdk._transient import transient_failure
-from intacct_sdk._values import ValueTyping
 from intacct_sdk.functions import (
     MAX_READ_KEYS,
     Approve,
@@ -70,6 +71,8 @@ wire_log = logging.getLogger("intacct_sdk.wire")
 Record = dict[str, Any]
 #: One attempt's answer as it came off the wire: HTTP status, headers, body.
 Answer = tuple[int, httpx.Headers, bytes]
+
+_PLAIN: Final = ValueFormat()  # the login request carries no values
 
 # httpx errors raised before any byte of the request can have reached the server.
 _NOT_SENT = (
@@ -163,6 +166,7 @@ class BaseClient:
         self._stats = ClientStats()
         self._stats_lock = threading.Lock()  # attempts are counted from several threads
         self._closed = False  # set by close()/aclose(); checked before every attempt
+        self._formats = UserFormats(credentials)  # the API user's zone and date format
 
     # ------------------------------------------------------------------ public state
 
@@ -191,6 +195,10 @@ class BaseClient:
 
     def _merge(self, options: RequestOptions | None) -> ClientOptions:
         return self._options.merge(options)
+
+    def _format(self, opts: ClientOptions) -> ValueFormat:
+        """The API user's format for a call with ``opts`` (discovered ones once read)."""
+        return self._formats.resolve(opts)
 
     def _http_headers(self) -> dict[str, str]:
         return {
@@ -224,6 +232,7 @@ class BaseClient:
             tuple(functions),
             unique_id=writes and opts.unique_id,
             transaction=transaction,
+            value_format=self._format(opts),
         )
 
     def _prepare(
@@ -234,8 +243,10 @@ class BaseClient:
         *,
         unique_id: bool,
         transaction: bool,
+        value_format: ValueFormat = _PLAIN,
     ) -> Prepared:
-        body = build_request(self._control(unique_id), auth, functions, transaction=transaction)
+        with writing(value_format):
+            body = build_request(self._control(unique_id), auth, functions, transaction=transaction)
         session_id = auth.session_id if isinstance(auth, SessionAuth) else None
         self._redact.add(session_id)
         writes = any(fn.is_write for fn in functions)
@@ -378,7 +389,7 @@ class BaseClient:
             body,
             status_code=status_code,
             content_type=headers.get("content-type"),
-            typing=ValueTyping(typed=opts.typed, timezone=opts.timezone),
+            typing=self._formats.typing(opts),
             max_bytes=opts.max_response_bytes,
             retry_after=self._retry_after(headers),
         )

@@ -7,8 +7,10 @@ serialises logins; every decision is made by the shared core. ``AsyncClient`` (i
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import tzinfo
 from itertools import chain
 from operator import attrgetter
 from types import TracebackType
@@ -28,6 +30,7 @@ from intacct_sdk._base import (
 from intacct_sdk._budget import RequestBudget
 from intacct_sdk._config import ClientOptions, Credentials, RequestOptions
 from intacct_sdk._errors import AuthenticationError, GatewayError, TransportError
+from intacct_sdk._formats import ValueFormat
 from intacct_sdk._results import Page, Response, Result
 from intacct_sdk.functions import Approve, Create, Decline, Function, Query, Update
 from intacct_sdk.query import Filter, OrderBy
@@ -73,6 +76,7 @@ class Client(BaseClient):
     ) -> None:
         super().__init__(credentials, options)
         self._budget = RequestBudget(self._options.max_concurrent)
+        self._formats_lock = threading.Lock()  # discovery runs once, whichever thread asks
         self._http = httpx.Client(
             transport=transport,
             timeout=_timeout(self._options),
@@ -185,6 +189,49 @@ class Client(BaseClient):
             self._stats.logins += 1
             self._redact.add(session.session_id)
 
+    def _discover(self, opts: ClientOptions) -> None:
+        """Read the API user's preferences once (two requests; see ``timezone``)."""
+        with self._formats_lock:
+            if not self._formats.needs_discovery(opts):
+                return
+            plain = self._formats.plain(opts)
+            user = self._formats.user_function()
+            found = single(self._route([user], self._request([user], plain, False)))
+            fmt = self._formats.formatting_function(found)
+            self._formats.accept(single(self._route([fmt], self._request([fmt], plain, False))))
+
+    def value_format(self, *, options: RequestOptions | None = None) -> ValueFormat:
+        """The API user's time zone and date format, as this client writes and reads values.
+
+        With ``timezone="discover"`` the first use reads the preferences from Intacct (two
+        requests, once per client); otherwise nothing is sent.
+
+        Args:
+            options: Per-call options (a per-call ``timezone`` or ``date_format``).
+
+        Raises:
+            ConfigurationError: Preferences the client cannot read safely.
+            IntacctError: The discovery requests failed.
+        """
+        opts = self._merge(options)
+        if self._formats.needs_discovery(opts):
+            self._discover(opts)
+        return self._format(opts)
+
+    def timestamp_zone(self, *, options: RequestOptions | None = None) -> tzinfo | None:
+        """The zone ``TIMESTAMP`` values are read and written in: the API user's.
+
+        None when the zone is unknown (``timezone=None``): timestamps are then naive wall
+        time in the API user's zone. Discovers the preferences first with
+        ``timezone="discover"`` (see :meth:`value_format`). GMT fields such as
+        ``AUDITHISTORY.ACCESSTIME`` are in UTC whatever this returns.
+
+        Raises:
+            ConfigurationError: Preferences the client cannot read safely.
+            IntacctError: The discovery requests failed.
+        """
+        return self.value_format(options=options).timezone
+
     def _request(
         self,
         functions: Sequence[Function],
@@ -192,6 +239,8 @@ class Client(BaseClient):
         transaction: bool,
         sent: tuple[Prepared, Future[Answer]] | None = None,
     ) -> Response:
+        if self._formats.needs_discovery(opts):
+            self._discover(opts)
         retried = False
         while True:
             answer: Future[Answer] | None = None

@@ -19,12 +19,13 @@ import os
 from collections.abc import Mapping
 from datetime import timedelta, tzinfo
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, Literal, TypedDict
 from urllib.parse import urlsplit
 
 import attrs
 
 from intacct_sdk._errors import ConfigurationError
+from intacct_sdk._formats import DISCOVER, date_format, zone_of
 from intacct_sdk._retry import RetryPolicy
 from intacct_sdk._version import __version__
 
@@ -264,7 +265,8 @@ class RequestOptions(TypedDict, total=False):
     unique_id: bool
     max_functions_per_request: int
     typed: bool
-    timezone: tzinfo | None
+    timezone: tzinfo | str | None
+    date_format: str | None
     session_ttl_margin: timedelta
     max_response_bytes: int
 
@@ -277,6 +279,25 @@ def _positive(instance: Any, attribute: attrs.Attribute[Any], value: float) -> N
 def _slots(instance: Any, attribute: attrs.Attribute[Any], value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigurationError(f"{attribute.name} must be an int of at least 1, got {value!r}")
+
+
+def _timezone(value: tzinfo | str | None) -> tzinfo | Literal["discover"] | None:
+    """A ``timezone`` option: a tzinfo, an IANA name (made a zone now), or ``"discover"``."""
+    if value is None or isinstance(value, tzinfo):
+        return value
+    if isinstance(value, str):
+        name = value.strip()
+        if name == DISCOVER:
+            return DISCOVER
+        if name:
+            return zone_of(name)
+    raise ConfigurationError(
+        f"timezone must be a tzinfo, an IANA zone name or {DISCOVER!r}, got {value!r}"
+    )
+
+
+def _date_format(value: str | None) -> str | None:
+    return None if value is None else date_format(value).code
 
 
 @attrs.frozen
@@ -301,7 +322,20 @@ class ClientOptions:
             this is what makes a write safe to resend after a lost response.
         max_functions_per_request: Batch size used by ``execute``.
         typed: Convert values using the schema table (``False`` keeps every value a string).
-        timezone: The company's time zone; timestamps become aware ``datetime`` values.
+        timezone: The API user's time-zone preference, which the gateway writes and reads
+            timestamps in: a ``tzinfo``, an IANA name (``"America/New_York"``), or
+            ``"discover"`` to read the user's preferences from Intacct once (two requests of
+            one function each, before the client's first call; then cached for the
+            client's lifetime). Timestamps become aware ``datetime`` values in that zone,
+            and aware datetimes written are converted to it. A discovered zone is the
+            user's GMT offset at the time of discovery, a fixed offset with no daylight
+            saving rules; name the zone instead where it observes DST. None (the default):
+            naive datetimes exactly as the gateway wrote them, wall time in the API
+            user's zone with the zone unknown; writing an aware datetime is then refused.
+        date_format: The API user's date format (``"/mdY"``, ``"/dmY"``, ``"-Ymd"``,
+            ``".dmY"``, ...: a separator and the order of day, month and four-digit year).
+            None: ``/mdY``, or the discovered format with ``timezone="discover"`` (a
+            format given with ``"discover"`` must match the discovered one).
         session_ttl_margin: Renew a session this long before its projected timeout.
         user_agent: The ``User-Agent`` header.
         max_response_bytes: Responses larger than this are refused as malformed (the cap
@@ -314,7 +348,8 @@ class ClientOptions:
     unique_id: bool = False
     max_functions_per_request: int = attrs.field(default=100, validator=_positive)
     typed: bool = True
-    timezone: tzinfo | None = None
+    timezone: tzinfo | Literal["discover"] | None = attrs.field(default=None, converter=_timezone)
+    date_format: str | None = attrs.field(default=None, converter=_date_format)
     session_ttl_margin: timedelta = timedelta(minutes=2)
     user_agent: str = f"intacct-timesync/{__version__}"
     max_response_bytes: int = attrs.field(default=64 * 2**20, validator=_positive)

@@ -1,13 +1,22 @@
 """Values on the wire and in Python: typed reading from the schema table, and writing.
 
-Reading is the hot path of a 2,000-record page, so it is table-driven: for each object, a
-dictionary maps the field names whose ``lookup`` type is not text to one small converter
-(:func:`converters`, cached). A field missing from the table stays a ``str``; a value that
-does not parse also stays a ``str`` (the gateway is trusted more than the table), and no
-converter ever raises. Dates and timestamps are parsed by slicing, not ``strptime``.
+Reading is the hot path of a 2,000-record page, so it is table-driven: for each object, zone
+and date format, a dictionary maps the field names whose ``lookup`` type is not text to one
+small converter (:func:`converters`, cached: the per-format work is done once per table, not
+per value). A field missing from the table stays a ``str``; a value that does not parse also
+stays a ``str`` (the gateway is trusted more than the table), and no converter ever raises.
+Dates and timestamps are parsed by slicing, not ``strptime``.
 
-Writing (:func:`to_wire`) produces Intacct's formats: ``date`` -> ``MM/DD/YYYY``,
-``datetime`` -> ``MM/DD/YYYY HH:MM:SS`` (the wall-clock time of the value), ``bool`` ->
+Dates come in the API user's date format (``/mdY`` unless configured or discovered), and
+timestamps as ``<date> HH:MM:SS`` wall time in the API user's time zone: aware datetimes in
+that zone when it is known, naive ones (wall time in a zone the client does not know)
+otherwise. Fields the schema marks GMT (:data:`intacct_sdk.schema.GMT_FIELDS`) are aware in
+UTC whatever the user's zone.
+
+Writing (:func:`to_wire`) produces Intacct's formats in the format being written
+(:func:`intacct_sdk._formats.writing`, set by the client while it builds a request):
+``date`` in the user's date format, ``datetime`` as ``<date> HH:MM:SS`` (aware values
+converted to the user's zone, or UTC for GMT fields; naive values as given), ``bool`` ->
 ``true``/``false``, ``Decimal``/``int`` -> plain digits, ``None`` -> nothing.
 """
 
@@ -17,7 +26,7 @@ import math
 import operator
 import re
 from collections.abc import Callable
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, Final
@@ -26,6 +35,7 @@ import attrs
 
 from intacct_sdk import schema
 from intacct_sdk._errors import ConfigurationError
+from intacct_sdk._formats import MDY, DateFormat, current_format, date_format
 
 __all__ = [
     "MULTI_SELECT_GLUE",
@@ -55,13 +65,18 @@ class ValueTyping:
     Attributes:
         typed: Convert values by their ``lookup`` type (dates, numbers, booleans); when
             False every value stays the string the gateway sent (empty elements as ``""``).
-        timezone: The company's time zone. When set, timestamps (``WHENMODIFIED`` and
-            friends, which the gateway sends without a zone) become aware datetimes in it;
-            otherwise they are naive.
+        timezone: The API user's time-zone preference. When set, timestamps
+            (``WHENMODIFIED`` and friends, which the gateway sends as wall time in that
+            zone) become aware datetimes in it; otherwise they are naive: wall time in the
+            API user's zone, the zone unknown. GMT fields are aware in UTC either way.
+        date_format: The API user's date format (``/mdY``, ``/dmY``, ``-Ymd``, ...; see
+            :data:`intacct_sdk._formats.DATE_FORMATS`), for dates and the date part of
+            timestamps.
     """
 
     typed: bool = True
     timezone: tzinfo | None = None
+    date_format: DateFormat = attrs.field(default=MDY, converter=date_format)
 
 
 _DEC: Final = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?").fullmatch
@@ -91,30 +106,58 @@ def parse_date(text: str) -> date | str:
     return value
 
 
-def _datetime(text: str, tz: tzinfo | None) -> datetime | str:
-    if (
-        len(text) == 19
-        and text[2] == "/"
-        and text[5] == "/"
-        and text[10] == " "
-        and text[13] == ":"
-        and text[16] == ":"
-    ):
-        try:
-            value = datetime.fromisoformat(f"{text[6:10]}-{text[:2]}-{text[3:5]}T{text[11:]}")
-        except ValueError:
-            return text
-        return value if tz is None else value.replace(tzinfo=tz)
-    return text
+class _Dates:
+    """The DATE converter of a format other than ``/mdY``, with a cache of its own (the
+    same text is another date in another format)."""
+
+    __slots__ = ("cache", "fmt")
+
+    def __init__(self, fmt: DateFormat) -> None:
+        self.fmt = fmt
+        self.cache: dict[str, date | str] = {}
+
+    def __call__(self, text: str) -> date | str:
+        value = self.cache.get(text)
+        if value is None:
+            iso = self.fmt.iso_date(text)
+            value = text
+            if iso is not None:
+                try:
+                    value = _date_fromisoformat(iso)
+                except ValueError:
+                    value = text
+            if len(self.cache) >= _CACHE_LIMIT:
+                self.cache.clear()
+            self.cache[text] = value
+        return value
 
 
-def parse_datetime(text: str, tz: tzinfo | None = None) -> datetime | str:
-    """``MM/DD/YYYY HH:MM:SS`` to a datetime (aware in ``tz`` when given); else unchanged."""
-    return _datetime(text, tz)
+def _datetime(text: str, tz: tzinfo | None, fmt: DateFormat = MDY) -> datetime | str:
+    iso = fmt.iso_datetime(text)
+    if iso is None:
+        return text
+    try:
+        value = _fromisoformat(iso)
+    except ValueError:
+        return text
+    return value if tz is None else value.replace(tzinfo=tz)
+
+
+def parse_datetime(
+    text: str, tz: tzinfo | None = None, date_format: str | DateFormat = MDY
+) -> datetime | str:
+    """``<date> HH:MM:SS`` to a datetime (aware in ``tz`` when given); else unchanged.
+
+    Args:
+        text: The timestamp as the gateway wrote it.
+        tz: The zone the wall time is in; None gives a naive datetime.
+        date_format: The order of the date part (default ``/mdY``).
+    """
+    return _datetime(text, tz, _date_format(date_format))
 
 
 def _naive_datetime(text: str) -> datetime | str:
-    # _datetime without the time zone, inlined: it runs for every WHENMODIFIED of a page.
+    # _datetime for /mdY without a zone, inlined: it runs for every WHENMODIFIED of a page.
     if (
         len(text) == 19
         and text[2] == "/"
@@ -131,6 +174,7 @@ def _naive_datetime(text: str) -> datetime | str:
 
 
 _fromisoformat: Final = datetime.fromisoformat
+_date_format: Final = date_format
 
 
 def parse_int(text: str) -> int | str:
@@ -164,17 +208,20 @@ def parse_bool(text: str) -> bool | str:
 
 
 @attrs.frozen(slots=True)
-class _AwareDatetime:
-    """The TIMESTAMP converter of a table with a time zone (bulk conversion knows it)."""
+class _Stamps:
+    """The TIMESTAMP converter of a table in a known zone or another date format (bulk
+    conversion knows it)."""
 
-    tz: tzinfo
+    fmt: DateFormat
+    tz: tzinfo | None
 
     def __call__(self, text: str) -> datetime | str:
-        return _datetime(text, self.tz)
+        return _datetime(text, self.tz, self.fmt)
 
+
+_NAIVE_MDY: Final = _Stamps(MDY, None)
 
 _BY_TYPE: Final[dict[str, Converter]] = {
-    "DATE": parse_date,
     "INTEGER": parse_int,
     "DECIMAL": parse_decimal,
     "CURRENCY": parse_decimal,
@@ -183,22 +230,47 @@ _BY_TYPE: Final[dict[str, Converter]] = {
 }
 
 
-@lru_cache(maxsize=512)
-def converters(object_name: str, tz: tzinfo | None = None) -> dict[str, Converter]:
+@lru_cache(maxsize=64)
+def _date_converter(fmt: DateFormat) -> Converter:
+    return parse_date if fmt is MDY else _Dates(fmt)
+
+
+def _stamp_converter(fmt: DateFormat, tz: tzinfo | None) -> Converter:
+    return _naive_datetime if fmt is MDY and tz is None else _Stamps(fmt, tz)
+
+
+def converters(
+    object_name: str, tz: tzinfo | None = None, date_format: str | DateFormat = MDY
+) -> dict[str, Converter]:
     """The converter table of one object: field name -> converter, for non-text fields only.
 
     Field names are exactly as ``lookup`` spells them, including dotted group paths
     (``PERSONALINFO.EMAIL1``). Unknown objects get an empty table (all values strings).
     Callers must not mutate the returned dict: it is shared.
+
+    Args:
+        object_name: The object (upper case, as the schema table names it).
+        tz: The API user's zone: timestamps become aware in it (naive when None). GMT
+            fields are aware in UTC either way.
+        date_format: The API user's date format.
     """
+    return _table(object_name, tz, _date_format(date_format))
+
+
+@lru_cache(maxsize=512)
+def _table(object_name: str, tz: tzinfo | None, fmt: DateFormat) -> dict[str, Converter]:
     info = schema.get_schema(object_name)
     if info is None:
         return {}
-    ts: Converter = _AwareDatetime(tz) if tz is not None else _naive_datetime
+    ts = _stamp_converter(fmt, tz)
+    gmt = _stamp_converter(fmt, UTC)
+    dates = _date_converter(fmt)
     table: dict[str, Converter] = {}
     for name, field in info.fields.items():
         if field.datatype == "TIMESTAMP":
-            table[name] = ts
+            table[name] = gmt if field.gmt else ts
+        elif field.datatype == "DATE":
+            table[name] = dates
         else:
             conv = _BY_TYPE.get(field.datatype)
             if conv is not None:
@@ -233,10 +305,14 @@ def convert_column(conv: Converter, column: list[str | None]) -> list[Any]:
 def _bulk_values(conv: Converter, items: list[str]) -> list[Any] | None:
     """The bulk conversion of ``items`` in order, or None where ``conv`` has none (or the
     texts do not all have the shape it converts in bulk)."""
-    if conv is _naive_datetime or isinstance(conv, _AwareDatetime):
+    if conv is _naive_datetime:
+        return _datetime_values(items, _NAIVE_MDY)
+    if isinstance(conv, _Stamps):
         return _datetime_values(items, conv)
     if conv is parse_date:
-        return _date_values(items)
+        return _date_values(items, MDY)
+    if isinstance(conv, _Dates):
+        return _date_values(items, conv.fmt)
     if conv is parse_int:
         joined = "".join(items)
         if joined.isascii() and joined.isdigit():
@@ -256,16 +332,20 @@ def convert_many(conv: Converter, texts: set[str]) -> dict[str, Any]:
     """
     items = list(texts)
     bulk: dict[str, Any] | None = None
-    if conv is parse_date:
-        # Dates recur across pages: the shared cache answers most of them in one C map.
-        cached = list(map(_date_cache.get, items))
+    if conv is parse_date or isinstance(conv, _Dates):
+        # Dates recur across pages: the format's cache answers most of them in one C map.
+        if isinstance(conv, _Dates):
+            fmt, cache = conv.fmt, conv.cache
+        else:
+            fmt, cache = MDY, _date_cache
+        cached = list(map(cache.get, items))
         if None not in cached:
             return dict(zip(items, cached, strict=True))
-        values = _date_values(items)
+        values = _date_values(items, fmt)
         if values is not None:
             bulk = dict(zip(items, values, strict=True))
-            if len(_date_cache) + len(bulk) <= _CACHE_LIMIT:
-                _date_cache.update(bulk)
+            if len(cache) + len(bulk) <= _CACHE_LIMIT:
+                cache.update(bulk)
     else:
         values = _bulk_values(conv, items)
         if values is not None:
@@ -275,39 +355,31 @@ def convert_many(conv: Converter, texts: set[str]) -> dict[str, Any]:
     return bulk
 
 
-# The fixed positions of MM/DD/YYYY HH:MM:SS, and its parts in ISO order.
-_TS_MARKS: Final = operator.itemgetter(2, 5, 10, 13, 16)
-_TS_SHAPE: Final = {("/", "/", " ", ":", ":")}
-_TS_PARTS: Final = operator.itemgetter(slice(6, 10), slice(0, 2), slice(3, 5), slice(11, 19))
-_DATE_MARKS: Final = operator.itemgetter(2, 5)
-_DATE_SHAPE: Final = {("/", "/")}
-_DATE_PARTS: Final = operator.itemgetter(slice(6, 10), slice(0, 2), slice(3, 5))
-
-
-def _datetime_values(items: list[str], conv: Converter) -> list[Any] | None:
+def _datetime_values(items: list[str], conv: _Stamps) -> list[Any] | None:
     """Timestamps in C-level maps when every text has the wire shape; else None.
 
     The rearranged strings are exactly those :func:`_datetime` builds one by one, and
     ``fromisoformat`` checks the digits; any failure leaves the column to the caller's
     one-by-one conversion.
     """
-    if set(map(len, items)) != {19} or set(map(_TS_MARKS, items)) != _TS_SHAPE:
+    fmt = conv.fmt
+    if set(map(len, items)) != {19} or set(map(fmt.stamp_marks, items)) != {fmt.stamp_shape}:
         return None
     try:
-        values = list(map(_fromisoformat, map("%s-%s-%sT%s".__mod__, map(_TS_PARTS, items))))
+        values = list(map(_fromisoformat, map("%s-%s-%sT%s".__mod__, map(fmt.stamp_parts, items))))
     except ValueError:
         return None
-    if isinstance(conv, _AwareDatetime):
+    if conv.tz is not None:
         values = list(map(operator.methodcaller("replace", tzinfo=conv.tz), values))
     return values
 
 
-def _date_values(items: list[str]) -> list[Any] | None:
+def _date_values(items: list[str], fmt: DateFormat) -> list[Any] | None:
     """Dates in C-level maps when every text has the wire shape; else None (as above)."""
-    if set(map(len, items)) != {10} or set(map(_DATE_MARKS, items)) != _DATE_SHAPE:
+    if set(map(len, items)) != {10} or set(map(fmt.date_marks, items)) != {fmt.date_shape}:
         return None
     try:
-        return list(map(_date_fromisoformat, map("%s-%s-%s".__mod__, map(_DATE_PARTS, items))))
+        return list(map(_date_fromisoformat, map("%s-%s-%s".__mod__, map(fmt.date_parts, items))))
     except ValueError:
         return None
 
@@ -315,17 +387,14 @@ def _date_values(items: list[str]) -> list[Any] | None:
 _date_fromisoformat: Final = date.fromisoformat
 
 
-def format_date(value: date) -> str:
-    """A date in Intacct's ``MM/DD/YYYY``."""
-    return f"{value.month:02d}/{value.day:02d}/{value.year:04d}"
+def format_date(value: date, date_format: str | DateFormat = MDY) -> str:
+    """A date in one of Intacct's date formats (default ``MM/DD/YYYY``)."""
+    return _date_format(date_format).format_date(value)
 
 
-def format_datetime(value: datetime) -> str:
-    """A datetime in Intacct's ``MM/DD/YYYY HH:MM:SS`` (its own wall-clock time)."""
-    return (
-        f"{value.month:02d}/{value.day:02d}/{value.year:04d} "
-        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
-    )
+def format_datetime(value: datetime, date_format: str | DateFormat = MDY) -> str:
+    """A datetime as ``<date> HH:MM:SS`` (its own wall-clock time, whatever its zone)."""
+    return _date_format(date_format).format_datetime(value)
 
 
 def _decimal_text(value: Decimal) -> str:
@@ -335,15 +404,21 @@ def _decimal_text(value: Decimal) -> str:
     return "0" if text in ("-0", "+0") else text
 
 
-def to_wire(value: Any) -> str | None:
+def to_wire(value: Any, *, gmt: bool = False) -> str | None:
     """Render a Python value in Intacct's wire format; None means "omit the element".
+
+    Dates and datetimes are written in the format being written
+    (:func:`~intacct_sdk._formats.current_format`): the API user's date format, and aware
+    datetimes converted to the user's zone (to UTC when ``gmt``); naive datetimes as given.
 
     Args:
         value: ``str``, ``bool``, ``int``, ``Decimal``, ``float``, ``date``, ``datetime``,
             None, or a list/tuple of such scalars (a multi-select value, joined by ``#~#``).
+        gmt: The value is for a field the gateway keeps in GMT.
 
     Raises:
-        ConfigurationError: A type with no wire format, or a NaN/infinite number.
+        ConfigurationError: A type with no wire format, a NaN/infinite number, or an aware
+            datetime while the user's zone is unknown.
     """
     if value is None:
         return None
@@ -356,9 +431,9 @@ def to_wire(value: Any) -> str | None:
     if isinstance(value, Decimal):
         return _decimal_text(value)
     if isinstance(value, datetime):
-        return format_datetime(value)
+        return current_format().stamp(value, gmt=gmt)
     if isinstance(value, date):
-        return format_date(value)
+        return current_format().date_format.format_date(value)
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ConfigurationError("NaN and infinite numbers cannot be sent to Intacct")

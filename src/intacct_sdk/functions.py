@@ -7,7 +7,8 @@ value is built, so a bad argument raises :class:`~intacct_sdk.ConfigurationError
 anything is sent.
 
 Records for :class:`Create` and :class:`Update` are mappings keyed by Intacct field names.
-Values are written in wire format (see :func:`intacct_sdk._values.to_wire`); ``None`` is
+Values are written in wire format (see :func:`intacct_sdk._values.to_wire`), dates and
+datetimes in the API user's format when the client builds the request; ``None`` is
 left out. Nested groups are written from dotted keys (``"PERSONALINFO.EMAIL1"``) or nested
 mappings; a list of mappings under a plural key (``"TIMESHEETENTRIES"``) becomes repeated
 children named by its singular (``TIMESHEETENTRY``: ``IES`` -> ``Y``, else the trailing
@@ -23,6 +24,7 @@ from typing import Any, ClassVar, Final, Protocol, runtime_checkable
 
 import attrs
 
+from intacct_sdk import schema
 from intacct_sdk._errors import ConfigurationError, MalformedResponseError
 from intacct_sdk._values import to_wire
 from intacct_sdk._xml import attr, escape_text, is_xml_name, parse_xml
@@ -49,6 +51,7 @@ __all__ = [
     "ReadByName",
     "ReadByQuery",
     "ReadMore",
+    "ReadUserFormatting",
     "Update",
 ]
 
@@ -392,7 +395,7 @@ class Query:
         if self.docparid is not None:
             parts.append(_text("docparid", self.docparid))
         if self.where is not None:
-            parts.append(f"<filter>{self.where.to_xml()}</filter>")
+            parts.append(f"<filter>{self.where.to_xml(self.object)}</filter>")
         if self.order_by:
             parts.append("<orderby>")
             for field, direction in self.order_by:
@@ -456,7 +459,9 @@ def _is_records(value: Any) -> bool:
     return isinstance(value, list | tuple) and all(isinstance(v, Mapping) for v in value)
 
 
-def _write_fields(record: Mapping[str, Any], out: list[str], depth: int) -> None:
+def _write_fields(
+    record: Mapping[str, Any], out: list[str], depth: int, gmt: frozenset[str] = frozenset()
+) -> None:
     if depth > _MAX_NESTING:
         raise ConfigurationError(f"records nest deeper than {_MAX_NESTING} levels")
     for key, value in _nest(record).items():
@@ -480,7 +485,7 @@ def _write_fields(record: Mapping[str, Any], out: list[str], depth: int) -> None
                 )
             _write_list(tag, child, value, out, depth)
         else:
-            text = to_wire(value)
+            text = to_wire(value, gmt=tag in gmt)
             out.append(f"<{tag}>{escape_text(text)}</{tag}>" if text else f"<{tag}></{tag}>")
 
 
@@ -500,7 +505,7 @@ def write_record(object_name: str, record: Mapping[str, Any]) -> str:
     if not isinstance(record, Mapping):
         raise ConfigurationError(f"records are mappings, got {type(record).__name__}")
     out = [f"<{object_name}>"]
-    _write_fields(record, out, 0)
+    _write_fields(record, out, 0, schema.gmt_fields(object_name))
     out.append(f"</{object_name}>")
     return "".join(out)
 
@@ -738,6 +743,36 @@ class GetDimensions:
     def to_xml(self) -> str:
         """The ``<function>`` element."""
         return _wrap(self.control_id, "<getDimensions/>")
+
+
+@attrs.frozen(slots=True)
+class ReadUserFormatting:
+    """``readUserFormatting``: a user's locale, date format, GMT offset and clock.
+
+    The answer's one record holds ``locale`` (``en_US``), ``dateformat`` (``/mdY``),
+    ``gmtoffset`` (``-0500``) and ``clock`` (``24``), the preferences the gateway writes and
+    reads values in (as Estuary's Intacct connector reads them).
+
+    Attributes:
+        user_key: The user's USERINFO RECORDNO (``readByName USERINFO`` gives it).
+    """
+
+    name: ClassVar[str] = "readUserFormatting"
+    is_write: ClassVar[bool] = False
+
+    user_key: str = attrs.field(converter=str)
+    control_id: str = _control_id_field()
+
+    def __attrs_post_init__(self) -> None:
+        if not self.user_key.isdigit():
+            raise ConfigurationError(f"{self.user_key!r} is not a USERINFO RECORDNO")
+
+    def to_xml(self) -> str:
+        """The ``<function>`` element."""
+        return _wrap(
+            self.control_id,
+            f"<readUserFormatting>{_text('key', self.user_key)}</readUserFormatting>",
+        )
 
 
 @attrs.frozen(slots=True)

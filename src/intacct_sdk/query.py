@@ -10,15 +10,20 @@ Build a filter from field references and combine them with ``&`` and ``|``::
     where.to_xml()   # the content of <filter>
 
 A :class:`Filter` is a frozen value: hashable, compared by value, safe to share. Values are
-rendered in Intacct's wire formats when the filter is built (dates ``MM/DD/YYYY``, booleans
-``true``/``false``, decimals as plain digits).
+rendered in Intacct's wire formats when the filter is built (booleans ``true``/``false``,
+decimals as plain digits), except dates and datetimes: they are kept as given and written
+when the request is built, in the API user's date format, aware datetimes converted to the
+API user's time zone (UTC for the fields the schema marks GMT, such as
+``AUDITHISTORY.ACCESSTIME``); naive datetimes are written as given.
 
 Python evaluates ``a and b`` and chained comparisons (``1 < F("X") < 5``) by truth value,
 which cannot be intercepted: always combine filters with ``&``, ``|``, :func:`and_`,
 :func:`or_` or :meth:`F.between`.
 
 For the older ``readByQuery`` function, whose query is a SQL-like string, :func:`quote`
-and :func:`query_string` write values with the escaping that function expects.
+and :func:`query_string` write values with the escaping that function expects; pass
+``format=client.value_format()`` so that dates and aware datetimes are written the way the
+API user's preferences read them.
 """
 
 from __future__ import annotations
@@ -30,7 +35,9 @@ from typing import Final, Literal
 
 import attrs
 
+from intacct_sdk import schema
 from intacct_sdk._errors import ConfigurationError
+from intacct_sdk._formats import ValueFormat, writing
 from intacct_sdk._values import to_wire
 from intacct_sdk._xml import escape_text
 
@@ -69,12 +76,20 @@ _NULL_OPS: Final = frozenset({"isnull", "isnotnull"})
 _LOGIC_OPS: Final = frozenset({"and", "or"})
 
 
-def _wire(value: Value) -> str:
+def _wire(value: Value, *, gmt: bool = False) -> str:
     if value is None:
         raise ConfigurationError("a filter value cannot be None; use is_null() instead")
-    text = to_wire(value)
+    text = to_wire(value, gmt=gmt)
     assert text is not None
     return text
+
+
+def _held(value: Value) -> str | date:
+    """A condition's value as the filter keeps it: dates and datetimes as they are (written
+    when the request is built), everything else in wire format now."""
+    if isinstance(value, date):
+        return value
+    return _wire(value)
 
 
 def _check_field(name: str) -> str:
@@ -93,13 +108,14 @@ class Filter:
     Attributes:
         op: The gateway operator element (``equalto``, ``in``, ``and``, ...).
         field: The field of a condition; None for ``and``/``or``.
-        values: Wire-format values of a condition.
+        values: The values of a condition: wire-format text, or ``date``/``datetime``
+            values, which are written in the API user's format when the request is built.
         children: The operands of ``and``/``or``.
     """
 
     op: str
     field: str | None = None
-    values: tuple[str, ...] = ()
+    values: tuple[str | date, ...] = ()
     children: tuple[Filter, ...] = ()
 
     def __attrs_post_init__(self) -> None:
@@ -136,22 +152,36 @@ class Filter:
             return NotImplemented
         return or_(self, other)
 
-    def to_xml(self) -> str:
-        """The XML of this filter, as the content of a ``<filter>`` element."""
+    def to_xml(self, object_name: str | None = None) -> str:
+        """The XML of this filter, as the content of a ``<filter>`` element.
+
+        Dates and datetimes are written in the format being written (the client sets the
+        API user's while it builds a request; ``MM/DD/YYYY`` and no zone otherwise).
+
+        Args:
+            object_name: The object queried: its GMT fields (see
+                :data:`intacct_sdk.schema.GMT_FIELDS`) get aware datetimes in UTC.
+
+        Raises:
+            ConfigurationError: An aware datetime while the API user's zone is unknown.
+        """
         parts: list[str] = []
-        self._write(parts)
+        self._write(parts, schema.gmt_fields(object_name) if object_name else frozenset())
         return "".join(parts)
 
-    def _write(self, out: list[str]) -> None:
+    def _write(self, out: list[str], gmt: frozenset[str]) -> None:
         op = self.op
         out.append(f"<{op}>")
         if self.children:
             for child in self.children:
-                child._write(out)
+                child._write(out, gmt)
         else:
             assert self.field is not None
             out.append(f"<field>{escape_text(self.field)}</field>")
-            out.extend(f"<value>{escape_text(value)}</value>" for value in self.values)
+            in_gmt = self.field.upper() in gmt
+            for value in self.values:
+                text = value if isinstance(value, str) else _wire(value, gmt=in_gmt)
+                out.append(f"<value>{escape_text(text)}</value>")
         out.append(f"</{op}>")
 
 
@@ -203,7 +233,7 @@ class F:
         return f"F({self.name!r})"
 
     def _cond(self, op: str, *values: Value) -> Filter:
-        return Filter(op, self.name, tuple(_wire(v) for v in values))
+        return Filter(op, self.name, tuple(_held(v) for v in values))
 
     def __eq__(self, value: Value) -> Filter:  # type: ignore[override]
         return self._cond("equalto", value)
@@ -252,16 +282,26 @@ class F:
         return Filter("isnotnull", self.name)
 
 
-def quote(value: Value) -> str:
+def quote(value: Value, *, format: ValueFormat | None = None) -> str:
     """Write ``value`` as a ``readByQuery`` literal.
 
     Strings, dates and booleans are single-quoted with backslash escapes (``'Jane\\'s'``);
     booleans become the database codes ``'T'``/``'F'`` that ``readByQuery`` compares
     against; numbers are written bare.
 
+    Args:
+        value: The value.
+        format: The API user's format (``client.value_format()``): dates in its date
+            format, aware datetimes converted to its zone. Default: the format being
+            written, ``MM/DD/YYYY`` with no zone outside a request.
+
     Raises:
-        ConfigurationError: None or a type with no wire format.
+        ConfigurationError: None, a type with no wire format, or an aware datetime while
+            the zone is unknown.
     """
+    if format is not None:
+        with writing(format):
+            return quote(value)
     if isinstance(value, bool):
         return "'T'" if value else "'F'"
     if isinstance(value, int | Decimal):
@@ -270,8 +310,11 @@ def quote(value: Value) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def query_string(template: str, *values: Value) -> str:
+def query_string(template: str, *values: Value, format: ValueFormat | None = None) -> str:
     """Fill each ``?`` of ``template`` with the next of ``values``, quoted by :func:`quote`.
+
+    ``format`` is passed to :func:`quote` (give ``client.value_format()`` when a value is a
+    date or an aware datetime).
 
     Example: ``query_string("EMPLOYEEID = ? AND STATUS = ?", "E'1", "T")`` gives
     ``EMPLOYEEID = 'E\\'1' AND STATUS = 'T'``.
@@ -286,6 +329,6 @@ def query_string(template: str, *values: Value) -> str:
         )
     out = [pieces[0]]
     for value, piece in zip(values, pieces[1:], strict=True):
-        out.append(quote(value))
+        out.append(quote(value, format=format))
         out.append(piece)
     return "".join(out)

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from intacct_sdk import ConfigurationError, F, Filter, and_, or_
+from intacct_sdk._values import to_wire
 from intacct_sdk.query import query_string, quote
 
 # ------------------------------------------------------------ an independent reader
@@ -34,7 +35,8 @@ def parse_filter_xml(xml: str) -> Any:
 def expected(f: Filter) -> Any:
     if f.op in ("and", "or"):
         return (f.op, [expected(c) for c in f.children])
-    return (f.op, f.field, list(f.values))
+    # Dates are kept as values and written when the XML is built (in the user's format).
+    return (f.op, f.field, [v if isinstance(v, str) else to_wire(v) for v in f.values])
 
 
 # ------------------------------------------------------------ strategies

@@ -116,7 +116,9 @@ def matches(where: Filter | None, record: Mapping[str, Any]) -> bool:
         return value not in (None, "")
     if value is None:
         return False
-    values = where.values
+    # A filter keeps dates and datetimes as values (the client writes them in the API
+    # user's format); compare them as the texts records are compared by.
+    values = tuple(v if isinstance(v, str) else _text(v) or "" for v in where.values)
     if op == "equalto":
         return value == values[0]
     if op == "notequalto":
