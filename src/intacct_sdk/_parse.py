@@ -508,6 +508,7 @@ def _records(data: ET.Element, typing: ValueTyping) -> list[dict[str, Any]]:
     append = out.append
     typed = typing.typed
     tz = typing.timezone
+    fmt = typing.date_format
     last_tag: Any = None
     table = _EMPTY_TABLE
     shape: list[str] = []
@@ -520,7 +521,7 @@ def _records(data: ET.Element, typing: ValueTyping) -> list[dict[str, Any]]:
         tag = rec.tag
         if tag != last_tag:
             last_tag = tag
-            table = converters(str(tag).upper(), tz) if typed else _EMPTY_TABLE
+            table = converters(str(tag).upper(), tz, fmt) if typed else _EMPTY_TABLE
             shape = []
             group_tags = []
         elems = list(rec.iter())
@@ -596,7 +597,11 @@ def _uniform_records(data: ET.Element, typing: ValueTyping) -> list[dict[str, An
     if len(set(keys)) != len(keys):
         return None  # a repeated tag: the general path keeps it as a list
     texts = list(map(_TEXT_OF, elems))
-    table = converters(str(first.tag).upper(), typing.timezone) if typing.typed else None
+    table = (
+        converters(str(first.tag).upper(), typing.timezone, typing.date_format)
+        if typing.typed
+        else None
+    )
     # The records are filled a column at a time: n empty dicts, then one C-level map of
     # setitem per field (faster than zipping each record's values into a new dict).
     records: list[dict[str, Any]] = [{} for _ in range(n)]
@@ -775,7 +780,9 @@ def _fill_child(
         if all(complex_items):
             # A list of records, typed by the item's own object when the table knows it.
             item_table = (
-                converters(item_tag.upper(), typing.timezone) if typing.typed else _EMPTY_TABLE
+                converters(item_tag.upper(), typing.timezone, typing.date_format)
+                if typing.typed
+                else _EMPTY_TABLE
             )
             items = []
             for c in child:

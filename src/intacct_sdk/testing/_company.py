@@ -1,7 +1,9 @@
 """The emulated company's data: records per object, in memory, optionally backed by SQLite.
 
 Records are flat ``dict[str, str]`` keyed by the gateway's field names (dotted keys for nested
-groups such as ``PERSONALINFO.EMAIL1``), values in the gateway's display formats. Line records
+groups such as ``PERSONALINFO.EMAIL1``), values in one canonical form: the gateway's display
+formats for a UTC, ``/mdY`` user (timestamps ``MM/DD/YYYY HH:MM:SS`` in UTC, dates
+``MM/DD/YYYY``). The emulator shows them to each API user in that user's preferences. Line records
 (timesheet entries, expense lines) live in their own object tables, linked to the parent by key.
 
 Each object table keeps its rows in RECORDNO order and an index by business ID, so reads by key
@@ -69,8 +71,8 @@ class Company(CompanyDefinitions):
         name: The company ID (``DEMO``); it names the company in logs and reprs, while the
             emulator's credentials decide which company ID a login accepts.
         clock: Returns the current aware time; WHENCREATED/WHENMODIFIED come from it
-            (default: the system clock, in UTC).
-        timezone: The zone WHENCREATED/WHENMODIFIED are written in (default UTC).
+            (default: the system clock). They are stored in UTC; each API user sees them in
+            their own time zone (``Emulator(user_timezone=...)``).
         custom_fields: Custom fields to declare (see :meth:`add_custom_field`).
         dimensions: Names of user-defined dimensions to declare, each labelled with its name
             in title case (see :meth:`add_dimension`).
@@ -82,7 +84,6 @@ class Company(CompanyDefinitions):
         name: The company ID given.
         entities: The number of entities.
         clock: The clock in use (an :class:`Emulator` given a clock replaces it).
-        timezone: The zone timestamps are written in.
         lock: The re-entrant lock guarding the data (see above).
         ui_user: The USERID of the audit trail rows of changes made through :meth:`insert`,
             :meth:`update` and :meth:`delete` (default ``Admin``).
@@ -105,14 +106,12 @@ class Company(CompanyDefinitions):
         entities: int = 0,
         name: str = "DEMO",
         clock: Callable[[], datetime] | None = None,
-        timezone: tzinfo = UTC,
         custom_fields: Iterable[CustomField] = (),
         dimensions: Iterable[str] = (),
     ) -> None:
         self.name = name
         self.entities = entities
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
-        self.timezone = timezone
         self.lock = threading.RLock()
         self._tables: dict[str, _Table] = {}
         super().__init__()
@@ -136,19 +135,22 @@ class Company(CompanyDefinitions):
     # time
 
     def now(self) -> datetime:
-        """The current time from :attr:`clock`, in the company's zone.
+        """The current time from :attr:`clock`, in UTC.
 
         Returns:
-            An aware datetime in :attr:`timezone`.
+            An aware datetime in UTC.
         """
-        return self.clock().astimezone(self.timezone)
+        return self.clock().astimezone(UTC)
 
     def stamp(self, zone: tzinfo | None = None) -> str:
-        """The current time as a WHENMODIFIED value.
+        """The current time as a stored WHENMODIFIED value (UTC).
+
+        Every stored timestamp is UTC; the emulator shows each API user their own zone and
+        format, and GMT fields (``AUDITHISTORY.ACCESSTIME``) in UTC.
 
         Args:
-            zone: Write the time in this zone instead of :attr:`timezone` (the audit trail's
-                ACCESSTIME is written in UTC).
+            zone: Write the time in this zone instead of UTC (stored values are UTC: kept
+                for callers that need a wall time elsewhere).
 
         Returns:
             :meth:`now` (or the clock's time in ``zone``) as ``MM/DD/YYYY HH:MM:SS``.

@@ -8,7 +8,7 @@ upper-case field names, dotted for nested groups (``PERSONALINFO.EMAIL1``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,9 +21,9 @@ def to_wire_value(value: Any) -> str | None:
     """Convert a Python value to the gateway's display format (None stays None).
 
     Args:
-        value: A bool (``true``/``false``), datetime (``MM/DD/YYYY HH:MM:SS``, its zone
-            ignored), date (``MM/DD/YYYY``), Decimal (fixed-point, no exponent), or anything
-            else (``str()``).
+        value: A bool (``true``/``false``), datetime (``MM/DD/YYYY HH:MM:SS``: an aware one
+            converted to UTC, a naive one taken as UTC), date (``MM/DD/YYYY``), Decimal
+            (fixed-point, no exponent), or anything else (``str()``).
 
     Returns:
         The text the gateway would show, or None for None.
@@ -33,7 +33,10 @@ def to_wire_value(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
-        return value.strftime("%m/%d/%Y %H:%M:%S")
+        moment: datetime = value
+        if moment.tzinfo is not None and moment.utcoffset() is not None:
+            moment = moment.astimezone(UTC)
+        return moment.strftime("%m/%d/%Y %H:%M:%S")
     if isinstance(value, date):
         return value.strftime("%m/%d/%Y")
     if isinstance(value, Decimal):

@@ -10,7 +10,7 @@ import logging
 import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Literal
 
 import attrs
@@ -36,12 +36,14 @@ from intacct_sdk.testing._hooks import (
     rate_limited,
 )
 from intacct_sdk.testing._permissions import denied_names, refusal
+from intacct_sdk.testing._prefs import UserPreferences, ensure_user
 from intacct_sdk.testing._slots import (
     DEFAULT_MAX_CONCURRENT,
     DEFAULT_WAIT,
     RequestSlots,
     check_limits,
 )
+from intacct_sdk.testing._userinfo import USER_FUNCTIONS
 from intacct_sdk.testing._wire import (
     ErrorEntry,
     WireError,
@@ -186,6 +188,13 @@ class Emulator:
             default) fails a ``query`` pagesize above 2,000 at the control level
             (``XL03000003``, as the request schema does) and a ``readByQuery`` pagesize above
             1,000 as a function failure; ``"cap"`` serves the largest page allowed instead.
+        preferences: The API user's preferences (time zone, date format, clock, locale):
+            timestamps and dates are shown to the user, and read from their filters and
+            writes, in them; ``readUserFormatting`` reports them. Default: UTC, ``/mdY``,
+            24-hour clock, ``en_US`` (values exactly as stored).
+        user_timezone: Shorthand for ``preferences`` with this time zone (a ``tzinfo`` or
+            an IANA name such as ``"America/New_York"``).
+        date_format: Shorthand for ``preferences`` with this date format (``"/dmY"``).
 
     Attributes:
         company: The company served.
@@ -194,6 +203,7 @@ class Emulator:
         stats: What the emulator has served so far.
         denied_objects: The objects refused, upper-cased (assign another collection between
             requests to change them).
+        preferences: The API user's preferences (may be replaced between requests).
 
     Examples:
         >>> from intacct_sdk.testing import Emulator, FaultPlan, demo_company
@@ -218,6 +228,9 @@ class Emulator:
         denied_objects: Iterable[str] = (),
         visibility_lag: timedelta | None = None,
         oversized_pages: Literal["refuse", "cap"] = "refuse",
+        preferences: UserPreferences | None = None,
+        user_timezone: tzinfo | str | None = None,
+        date_format: str | None = None,
     ) -> None:
         check_limits(max_concurrent, concurrency_wait)
         if oversized_pages not in ("refuse", "cap"):
@@ -228,6 +241,8 @@ class Emulator:
             self.company.clock = clock
         self.clock: Callable[[], datetime] = clock or self.company.clock
         self.credentials = credentials
+        self.preferences = _preferences(preferences, user_timezone, date_format)
+        ensure_user(self.company, credentials.user_id)  # readByName USERINFO finds the user
         self.faults = faults
         self.session_duration = session_duration
         self.endpoint_url = endpoint_url
@@ -643,6 +658,7 @@ class Emulator:
             now,
             self.dimension_labels,
             cap_oversized_pages=self.oversized_pages == "cap",
+            prefs=self.preferences,
         )
         try:
             if name == "getAPISession":
@@ -651,6 +667,7 @@ class Emulator:
                 READ_FUNCTIONS.get(name)
                 or WRITE_FUNCTIONS.get(name)
                 or APPROVAL_FUNCTIONS.get(name)
+                or USER_FUNCTIONS.get(name)
             )
             if handler is None:
                 return Outcome(
@@ -700,6 +717,17 @@ class Emulator:
             f"<locationid>{esc(location or '')}</locationid></api></data>"
         )
         return Outcome(payload)
+
+
+def _preferences(
+    preferences: UserPreferences | None, zone: tzinfo | str | None, date_format: str | None
+) -> UserPreferences:
+    prefs = preferences if preferences is not None else UserPreferences()
+    if zone is not None:
+        prefs = attrs.evolve(prefs, timezone=zone)
+    if date_format is not None:
+        prefs = attrs.evolve(prefs, date_format=date_format)
+    return prefs
 
 
 def _context(number: int, root: ET.Element | None) -> RequestContext:

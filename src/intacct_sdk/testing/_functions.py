@@ -20,6 +20,7 @@ import attrs
 from intacct_sdk.schema import get_schema
 from intacct_sdk.testing._company import Company
 from intacct_sdk.testing._objects import DB_CODES, OBJECT_RULES, ObjectDef
+from intacct_sdk.testing._prefs import DEFAULT_PREFERENCES, UserPreferences, presenter, reading
 from intacct_sdk.testing._query import (
     FieldAccess,
     Predicate,
@@ -131,6 +132,12 @@ class Call:
     now: datetime
     dimension_labels: Mapping[str, str] = attrs.field(factory=dict)
     cap_oversized_pages: bool = False  # cap a readByQuery pagesize over 1000 instead of failing
+    prefs: UserPreferences = DEFAULT_PREFERENCES  # the API user's: how values show and read
+
+    def filter_field(self, d: ObjectDef, acc: FieldAccess, name: str) -> FieldAccess:
+        """``acc`` reading filter values in this user's date format and zone."""
+        f = d.fields.get(name.upper())
+        return reading(self.prefs, acc, f is not None and f.gmt)
 
 
 def object_of(function: str, el: ET.Element) -> str | None:
@@ -343,7 +350,11 @@ def _read(call: Call, by_name: bool) -> Outcome:
     else:
         rows = [visible[int(k)] for k in keys if k.isdigit() and int(k) in visible]
     plan = plan_for(fields, lists=_line_plan(call.company, d))
-    body = [render_record(d.name, _with_lines(call.company, d, r, fields), plan) for r in rows]
+    records = [_with_lines(call.company, d, r, fields) for r in rows]
+    show = presenter(call.prefs, call.company, d)
+    if show is not None:
+        records = list(map(show, records))
+    body = [render_record(d.name, r, plan) for r in records]
     return Outcome(data_list([("listtype", d.name), ("count", len(body))], body))
 
 
@@ -423,7 +434,7 @@ def _read_by_query(call: Call) -> Outcome:
     def resolve(name: str) -> FieldAccess:
         if "." in name:
             raise QueryError(f"Invalid field {name}: readByQuery reaches no related fields")
-        return field_access(call.company, d, name, related=False)
+        return call.filter_field(d, field_access(call.company, d, name, related=False), name)
 
     try:
         pred = compile_query_string(text, resolve)
@@ -440,7 +451,13 @@ def _next_page(call: Call, rs: _ResultSet, rid: str | None) -> str:
     chunk = rs.record_nos[rs.position : rs.position + rs.page_size]
     rs.position += len(chunk)
     remaining = len(rs.record_nos) - rs.position
-    body = [render_record(rs.tag, rows[rn], rs.plan) for rn in chunk if rn in rows]
+    d = call.company.resolve(rs.object_name)
+    show = presenter(call.prefs, call.company, d) if d is not None else None
+    body = [
+        render_record(rs.tag, rows[rn] if show is None else show(rows[rn]), rs.plan)
+        for rn in chunk
+        if rn in rows
+    ]
     if rid is None and remaining > 0:
         rid = call.results.add(rs)
     if rid is not None:
@@ -525,7 +542,7 @@ def _query(call: Call) -> Outcome:
                 raise QueryError(f"unknown select element <{s.tag}>")
 
         def resolve(name: str) -> FieldAccess:
-            return field_access(company, d, name, related=True)
+            return call.filter_field(d, field_access(company, d, name, related=True), name)
 
         filt = el.find("filter")
         pred: Predicate = lambda rec: True  # noqa: E731
@@ -560,7 +577,12 @@ def _query(call: Call) -> Outcome:
         view: Callable[[Record], Record] = lambda rec: rec  # noqa: E731
     else:
         out_fields = fields
-        view = _getters(company, d, fields, {f for f in fields if f not in d.fields})
+        related = {f for f in fields if f not in d.fields}
+        view = _getters(company, d, fields, related)
+        extra = {f: field_access(company, d, f, related=True).datatype for f in related}
+        show = presenter(call.prefs, company, d, extra)
+        if show is not None:
+            view = _then(view, show)
     total = len(matches)
     page = _order_page(matches, orders, offset, size, ci)
     plan = plan_for(out_fields, flat=flat)
@@ -578,6 +600,12 @@ def _query(call: Call) -> Outcome:
             body,
         )
     )
+
+
+def _then(
+    first: Callable[[Record], Record], second: Callable[[Record], Record]
+) -> Callable[[Record], Record]:
+    return lambda rec: second(first(rec))
 
 
 def _order_page(

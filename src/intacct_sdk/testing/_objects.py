@@ -44,6 +44,7 @@ class FieldDef:
     readonly: bool = False
     custom: bool = False
     valid_values: tuple[str, ...] = ()
+    gmt: bool = False  # a TIMESTAMP kept in GMT whatever the user's zone (schema.GMT_FIELDS)
 
 
 @attrs.frozen(slots=True)
@@ -336,6 +337,8 @@ OBJECT_RULES: dict[str, ObjectRules] = {
     "AUDITHISTORY": ObjectRules(
         None, update_by_id=False, status_field=None, label="Audit history", read_only=True
     ),
+    # The API users; readByName by LOGINID gives the RECORDNO readUserFormatting takes.
+    "USERINFO": ObjectRules("LOGINID", required=("LOGINID",), label="User", generic_write=False),
 }
 
 # Objects missing from the lookup table: minimal field lists.
@@ -474,6 +477,7 @@ def base_definition(name: str) -> ObjectDef | None:
                 f.readonly,
                 False,
                 f.valid_values,
+                f.gmt,
             )
     else:
         for fid, dt in _EXTRA_OBJECTS.get(name, ()):

@@ -36,11 +36,17 @@ class QueryError(Exception):
 
 @attrs.frozen(slots=True)
 class FieldAccess:
-    """How to read one field of a record: a getter, its datatype and its DB codes."""
+    """How to read one field of a record: a getter, its datatype and its DB codes.
+
+    ``literal`` turns a filter value as the API user wrote it (their date format and zone)
+    into the stored form, or gives None when it is not in the user's format; None (the
+    default) compares the value as written.
+    """
 
     getter: Callable[[Record], Any]
     datatype: str = "TEXT"
     codes: Mapping[str, str] = attrs.field(factory=dict)
+    literal: Callable[[str], str | None] | None = None
 
 
 Resolver = Callable[[str], FieldAccess]
@@ -89,6 +95,11 @@ def comparable(datatype: str, value: Any, case_insensitive: bool = False) -> Any
 
 
 def _literal(acc: FieldAccess, raw: str, ci: bool) -> Any:
+    if acc.literal is not None and raw != "":
+        stored = acc.literal(raw)
+        if stored is None:
+            raise QueryError(f"'{raw}' is not a {acc.datatype.lower()} in the user's format")
+        raw = stored
     value = acc.codes.get(raw, raw)
     out = comparable(acc.datatype, value, ci)
     if out is None and raw != "":

@@ -15,6 +15,7 @@ from typing import Any
 from intacct_sdk.testing._company import Company
 from intacct_sdk.testing._functions import Call, FunctionFailure, Outcome, require_object
 from intacct_sdk.testing._objects import LineRule, ObjectDef
+from intacct_sdk.testing._prefs import DEFAULT_PREFERENCES, UserPreferences
 from intacct_sdk.testing._wire import ErrorEntry, child_text, data_list, esc
 
 __all__ = ["TIMESHEET_DELETABLE", "TIMESHEET_UPDATABLE", "WRITE_FUNCTIONS"]
@@ -103,8 +104,35 @@ def _check_value(
     return value, None
 
 
-def _clean(d: ObjectDef, rec: Rec, creating: bool, errors: list[ErrorEntry]) -> Rec:
-    """Known, writable, well-typed fields of ``rec`` (errors for the rest)."""
+def _check_moment(
+    f_type: str, gmt: bool, key: str, value: str, prefs: UserPreferences
+) -> tuple[str, str | None]:
+    """A date or timestamp written in the user's format, as stored, and an error text."""
+    if f_type == "DATE" and prefs.canonical:
+        return _check_value(f_type, (), key, value)
+    if f_type == "DATE":
+        stored = prefs.read_date(value)
+        shape = prefs.date_format
+    else:
+        stored = prefs.read_stamp(value, gmt)
+        shape = f"{prefs.date_format} and a {prefs.clock}-hour time"
+    if stored is None:
+        return value, f"{key}: '{value}' is not a {f_type.lower()} in the user's format ({shape})"
+    return stored, None
+
+
+def _clean(
+    d: ObjectDef,
+    rec: Rec,
+    creating: bool,
+    errors: list[ErrorEntry],
+    prefs: UserPreferences = DEFAULT_PREFERENCES,
+) -> Rec:
+    """Known, writable, well-typed fields of ``rec`` (errors for the rest).
+
+    Dates and timestamps are read in the API user's format and zone (``prefs``) and kept
+    in the stored form (``MM/DD/YYYY``, timestamps in UTC).
+    """
     out: Rec = {}
     line = d.rules.line
     for key, value in rec.items():
@@ -125,7 +153,10 @@ def _clean(d: ObjectDef, rec: Rec, creating: bool, errors: list[ErrorEntry]) -> 
             if not creating:
                 out[key] = ""
             continue
-        norm, problem = _check_value(f.datatype, f.valid_values, key, value)
+        if f.datatype in ("DATE", "TIMESTAMP"):
+            norm, problem = _check_moment(f.datatype, f.gmt, key, value, prefs)
+        else:
+            norm, problem = _check_value(f.datatype, f.valid_values, key, value)
         if problem:
             errors.append(_err(f"Invalid value for {problem}"))
         else:
@@ -218,7 +249,7 @@ def _stamp(call: Call, d: ObjectDef, rec: Rec, creating: bool) -> None:
 
 def _create_plain(call: Call, d: ObjectDef, raw: Rec) -> Rec:
     errors: list[ErrorEntry] = []
-    rec = _clean(d, raw, True, errors)
+    rec = _clean(d, raw, True, errors, call.prefs)
     rec.pop("RECORDNO", None)
     errors.extend(
         _err(f"{req} is required.", f"Provide a value for {req}.")
@@ -290,7 +321,7 @@ def _find_for_update(call: Call, d: ObjectDef, raw: Rec) -> Rec:
 def _update_plain(call: Call, d: ObjectDef, raw: Rec) -> Rec:
     old = _find_for_update(call, d, raw)
     errors: list[ErrorEntry] = []
-    changes = _clean(d, raw, False, errors)
+    changes = _clean(d, raw, False, errors, call.prefs)
     changes.pop("RECORDNO", None)
     if d.id_field and d.id_field in changes and changes[d.id_field] != old.get(d.id_field):
         if d.rules.update_by_id and not raw.get("RECORDNO"):
@@ -350,7 +381,7 @@ def _check_lines(
         )
     for i, raw in enumerate(items, start=1):
         n = len(errors)
-        rec = _clean(ld, raw, True, errors)
+        rec = _clean(ld, raw, True, errors, call.prefs)
         errors.extend(
             _err(f"Line {i}: {req} is required.") for req in line.required if not rec.get(req)
         )
@@ -468,7 +499,7 @@ def _create_with_lines(call: Call, d: ObjectDef, raw: Rec, default_state: str = 
         items = []
     state = _state_action(raw, default_state) if d.name == "TIMESHEET" else None
     errors: list[ErrorEntry] = []
-    rec = _clean(d, raw, True, errors)
+    rec = _clean(d, raw, True, errors, call.prefs)
     rec.pop("RECORDNO", None)
     errors.extend(
         _err(f"{req} is required.", f"Provide a value for {req}.")
@@ -515,7 +546,7 @@ def _update_with_lines(call: Call, d: ObjectDef, raw: Rec) -> Rec:
     if d.name == "TIMESHEET":
         state = _state_action(raw, "Draft" if current in ("Draft", "Saved") else "Submitted")
     errors: list[ErrorEntry] = []
-    changes = _clean(d, raw, False, errors)
+    changes = _clean(d, raw, False, errors, call.prefs)
     changes.pop("RECORDNO", None)
     rec = dict(old)
     rec.update(changes)

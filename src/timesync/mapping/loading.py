@@ -232,13 +232,12 @@ def filter_from_dict(value: Any, where: str) -> Filter:
         raise ConfigurationError(f"{where}: {exc}") from None
 
 
-def _wire(value: Any) -> str:
+def _wire(value: Any) -> str | date:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.strftime("%m/%d/%Y %H:%M:%S")
     if isinstance(value, date):
-        return value.strftime("%m/%d/%Y")
+        # Kept as a value: the client writes it in the API user's date format and zone.
+        return value
     return str(value)
 
 
