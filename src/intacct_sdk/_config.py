@@ -31,9 +31,11 @@ from intacct_sdk._version import __version__
 
 __all__ = [
     "DEFAULT_ENDPOINT",
+    "FORMAT_ENV_VARS",
     "ClientOptions",
     "Credentials",
     "RequestOptions",
+    "format_settings",
     "validate_endpoint",
 ]
 
@@ -51,6 +53,11 @@ ENV_VARS: dict[str, str] = {
     "endpoint_url": "INTACCT_ENDPOINT_URL",
     "client_id": "INTACCT_CLIENT_ID",
     "session_id": "INTACCT_SESSION_ID",
+}
+#: Value-format setting -> environment variable (read by :func:`format_settings`).
+FORMAT_ENV_VARS: dict[str, str] = {
+    "timezone": "INTACCT_TIMEZONE",
+    "date_format": "INTACCT_DATE_FORMAT",
 }
 PROFILE_ENV = "INTACCT_PROFILE"
 DEFAULT_PROFILE = "default"
@@ -237,6 +244,38 @@ def _from_env(environ: Mapping[str, str]) -> dict[str, str]:
 def _from_profile(
     name: str, path: str | os.PathLike[str] | None, *, required: bool
 ) -> dict[str, str]:
+    return _profile_keys(name, path, ENV_VARS, required=required)
+
+
+def format_settings(
+    *,
+    profile: str | None = None,
+    profile_path: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The API user's ``timezone`` and ``date_format`` from the environment or a profile.
+
+    ``INTACCT_TIMEZONE`` / ``INTACCT_DATE_FORMAT`` win over the profile's ``timezone`` /
+    ``date_format`` keys (the same profile as :meth:`Credentials.resolve` reads). Values
+    are given as written (``"America/New_York"``, ``"discover"``, ``"/dmY"``): pass them to
+    :class:`ClientOptions`, which checks them.
+
+    Raises:
+        ConfigurationError: A profile named explicitly is missing, or the file is invalid.
+    """
+    env = os.environ if environ is None else environ
+    explicit = profile or env.get(PROFILE_ENV)
+    name = explicit or DEFAULT_PROFILE
+    out = _profile_keys(name, profile_path, FORMAT_ENV_VARS, required=explicit is not None)
+    out.update(
+        {key: value for key, var in FORMAT_ENV_VARS.items() if (value := env.get(var, "").strip())}
+    )
+    return out
+
+
+def _profile_keys(
+    name: str, path: str | os.PathLike[str] | None, keys: Mapping[str, str], *, required: bool
+) -> dict[str, str]:
     file = Path(path) if path is not None else default_profile_path()
     if not file.is_file():
         if required or path is not None:
@@ -254,7 +293,7 @@ def _from_profile(
             raise ConfigurationError(f"profile {name!r} not found in {file}")
         return {}
     section = parser[name]
-    return {key: value.strip() for key in _FIELDS if (value := section.get(key, "").strip())}
+    return {key: value for key in keys if (value := section.get(key, "").strip())}
 
 
 class RequestOptions(TypedDict, total=False):

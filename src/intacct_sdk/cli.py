@@ -8,11 +8,17 @@
     intacct emulator ...          (provided by intacct_sdk.testing)
 
 Credentials come from the ``INTACCT_*`` environment variables and the credentials profile
-(``--profile`` or ``INTACCT_PROFILE``); ``--endpoint`` overrides the URL.
+(``--profile`` or ``INTACCT_PROFILE``); ``--endpoint`` overrides the URL. The API user's time
+zone and date format come from ``--timezone`` / ``--date-format``, else ``INTACCT_TIMEZONE`` /
+``INTACCT_DATE_FORMAT``, else the profile's ``timezone`` / ``date_format`` keys
+(``--timezone discover`` reads them from Intacct: two more requests).
 
 ``query`` always uses ``readByQuery`` and follows ``readMore`` to the last page: it is the one
 gateway function that takes a query string (``--where``), returns every field when none are
-named, and pages by result id. Values are printed as the gateway sent them (strings).
+named, and pages by result id. Values are printed as the gateway sent them (strings), except
+that with a time zone or date format set, timestamps and dates print as ISO 8601
+(timestamps with the user's UTC offset; GMT fields such as ``AUDITHISTORY.ACCESSTIME`` in
+UTC).
 
 Errors print one line on stderr. Exit codes: 0 success, 1 gateway or function failure,
 2 usage or configuration error, 130 interrupted.
@@ -54,6 +60,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--timeout", type=float, default=None, help="seconds per HTTP request")
     parser.add_argument(
         "--retries", type=int, default=None, help="retries of transient failures (default 3)"
+    )
+    parser.add_argument(
+        "--timezone",
+        default=None,
+        metavar="ZONE",
+        help="the API user's time zone (IANA name, or 'discover'); default: $INTACCT_TIMEZONE",
+    )
+    parser.add_argument(
+        "--date-format",
+        default=None,
+        metavar="FORMAT",
+        help="the API user's date format (/mdY, /dmY, -Ymd, ...); default: $INTACCT_DATE_FORMAT",
     )
     parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="log to stderr (-vv: wire, redacted)"
@@ -187,12 +205,17 @@ def _configure_logging(verbose: int) -> None:
 
 def _client(args: argparse.Namespace) -> Client:
     from intacct_sdk._client import Client
-    from intacct_sdk._config import ClientOptions, Credentials
+    from intacct_sdk._config import ClientOptions, Credentials, format_settings
     from intacct_sdk._errors import ConfigurationError
     from intacct_sdk._retry import RetryPolicy
 
     credentials = Credentials.resolve(profile=args.profile, endpoint_url=args.endpoint)
-    options = ClientOptions(typed=False)
+    formats = format_settings(profile=args.profile)
+    for key in ("timezone", "date_format"):
+        if getattr(args, key, None):
+            formats[key] = getattr(args, key)
+    args.iso_times = bool(formats)  # print timestamps and dates as ISO 8601
+    options = ClientOptions(typed=False, **formats)  # type: ignore[arg-type]
     if args.timeout is not None:
         options = options.merge({"timeout": args.timeout})
     if args.retries is not None:
@@ -204,7 +227,35 @@ def _client(args: argparse.Namespace) -> Client:
 
 def _records(client: Client, args: argparse.Namespace) -> Iterator[dict[str, Any]]:
     fields = [f.strip() for f in args.fields.split(",") if f.strip()] if args.fields else None
-    return client.read_by_query(args.object, args.where, fields=fields, page_size=args.page_size)
+    records = client.read_by_query(args.object, args.where, fields=fields, page_size=args.page_size)
+    if not getattr(args, "iso_times", False):
+        return records
+    return map(_iso_times(client, args.object), records)
+
+
+def _iso_times(client: Client, object_name: str) -> Any:
+    """A function giving a record with its timestamps and dates in ISO 8601."""
+    from intacct_sdk import schema
+    from intacct_sdk._values import converters
+
+    fmt = client.value_format()
+    info = schema.get_schema(object_name)
+    table = converters(object_name.upper(), fmt.timezone, fmt.date_format)
+    temporal = {
+        name: table[name]
+        for name, f in (info.fields.items() if info is not None else ())
+        if f.datatype in ("DATE", "TIMESTAMP") and name in table
+    }
+
+    def convert(record: dict[str, Any]) -> dict[str, Any]:
+        for name, conv in temporal.items():
+            text = record.get(name)
+            if text:
+                value = conv(text)
+                record[name] = value.isoformat() if hasattr(value, "isoformat") else value
+        return record
+
+    return convert
 
 
 def _query(client: Client, args: argparse.Namespace, out: TextIO) -> None:

@@ -136,6 +136,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="reads see a change only this long after it was made (default: at once)",
     )
+    prefs = parser.add_argument_group("the API user's preferences")
+    prefs.add_argument(
+        "--user-timezone",
+        default=None,
+        metavar="ZONE",
+        help="time zone timestamps are shown and read in (IANA name; default: UTC)",
+    )
+    prefs.add_argument(
+        "--date-format",
+        default=None,
+        metavar="FORMAT",
+        help="date format, e.g. /dmY or -Ymd (default: /mdY)",
+    )
+    prefs.add_argument(
+        "--clock", choices=("24", "12"), default="24", help="time format (default: 24)"
+    )
 
 
 def _description() -> str:
@@ -199,6 +215,19 @@ def _company(args: argparse.Namespace) -> Any:
     )
 
 
+def _preferences(args: argparse.Namespace) -> Any:
+    from intacct_sdk.testing._prefs import UserPreferences
+
+    try:
+        return UserPreferences(
+            timezone=getattr(args, "user_timezone", None) or "UTC",
+            date_format=getattr(args, "date_format", None) or "/mdY",
+            clock=getattr(args, "clock", "24"),
+        )
+    except KeyError:
+        raise ValueError(f"--user-timezone: unknown time zone {args.user_timezone!r}") from None
+
+
 def run(args: argparse.Namespace) -> int:
     """Serve the emulator until Ctrl-C or SIGTERM; return the exit code.
 
@@ -218,6 +247,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"intacct emulator: --faults: {exc}", file=sys.stderr)
         return 2
     try:
+        prefs = _preferences(args)
+    except (ValueError, KeyError) as exc:  # an unknown zone is a KeyError
+        print(f"intacct emulator: {exc}", file=sys.stderr)
+        return 2
+    try:
         company = _company(args)
     except (ValueError, OSError) as exc:
         print(f"intacct emulator: {exc}", file=sys.stderr)
@@ -233,6 +267,7 @@ def run(args: argparse.Namespace) -> int:
             denied_objects=args.deny,
             visibility_lag=timedelta(seconds=args.visibility_lag) or None,
             concurrency_wait=args.concurrency_wait,
+            preferences=prefs,
         )
         with serve(emulator, args.host, args.port) as server:
             print(server.url, flush=True)

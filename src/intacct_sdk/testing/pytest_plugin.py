@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from intacct_sdk import AsyncClient, Client, Credentials
+    from intacct_sdk import AsyncClient, Client, ClientOptions, Credentials
     from intacct_sdk.testing._emulator import Emulator
     from intacct_sdk.testing._server import EmulatorServer
 
@@ -76,10 +76,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{_MARKER}(faults=None, max_concurrent=2, concurrency_wait=30.0, "
         "oversized_pages='refuse', denied_objects=(), visibility_lag=None, "
+        "user_timezone=None, date_format=None, preferences=None, "
         "**demo_company_options): options for the intacct_emulator fixture: a fault spec or "
         "FaultPlan, the company's limit on concurrent requests and how long one over it "
         "waits, what an oversized page gets, objects the API user may not use (PL04000005), "
-        "a timedelta changes stay invisible to reads, and demo_company() keyword arguments "
+        "a timedelta changes stay invisible to reads, the API user's time zone and date "
+        "format (or a UserPreferences), and demo_company() keyword arguments "
         "(employees=, projects=, ...; seed='empty' for a company without records)",
     )
 
@@ -94,7 +96,9 @@ def intacct_emulator(request: pytest.FixtureRequest) -> Emulator:
     no limit), ``concurrency_wait`` (seconds, default 30), ``oversized_pages`` (``"refuse"``
     or ``"cap"``), ``denied_objects`` (the objects the API user has no permission for,
     ``{"AUDITHISTORY"}``: refused with ``PL04000005``) and ``visibility_lag`` (a ``timedelta``
-    during which reads do not see a change) go to :class:`Emulator` as they are; the others
+    during which reads do not see a change), ``user_timezone`` and ``date_format`` (or
+    ``preferences``, a ``UserPreferences``: the API user's preferences that timestamps and
+    dates are shown and read in) go to :class:`Emulator` as they are; the others
     are ``demo_company()`` keyword arguments; pass ``seed="empty"`` for a company without
     records (then only ``entities`` is used). The emulator accepts ``DEMO_CREDENTIALS``.
 
@@ -119,6 +123,9 @@ def intacct_emulator(request: pytest.FixtureRequest) -> Emulator:
             "oversized_pages",
             "denied_objects",
             "visibility_lag",
+            "preferences",
+            "user_timezone",
+            "date_format",
         )
         if name in options
     }
@@ -147,6 +154,16 @@ def intacct_emulator_server(intacct_emulator: Emulator) -> Iterator[EmulatorServ
         yield server
 
 
+def _client_options(emulator: Emulator) -> ClientOptions | None:
+    """The emulated user's zone and date format, when they are not the defaults."""
+    from intacct_sdk import ClientOptions
+
+    prefs = emulator.preferences
+    if prefs.canonical:
+        return None
+    return ClientOptions(timezone=prefs.timezone, date_format=prefs.date_format)
+
+
 def _client_credentials(emulator: Emulator) -> Credentials:
     from intacct_sdk import Credentials
 
@@ -164,7 +181,9 @@ def _client_credentials(emulator: Emulator) -> Credentials:
 def intacct_client(intacct_emulator: Emulator) -> Iterator[Client]:
     """An ``intacct_sdk.Client`` wired to ``intacct_emulator`` by the in-process transport.
 
-    It logs in with the emulator's credentials; it is closed after the test.
+    It logs in with the emulator's credentials; it is closed after the test. When the
+    marker gives the API user a time zone or date format, the client is configured with
+    them (``ClientOptions(timezone=..., date_format=...)``, no discovery requests).
 
     Args:
         intacct_emulator: The ``intacct_emulator`` fixture.
@@ -175,7 +194,9 @@ def intacct_client(intacct_emulator: Emulator) -> Iterator[Client]:
     from intacct_sdk import Client
 
     with Client(
-        _client_credentials(intacct_emulator), transport=intacct_emulator.transport()
+        _client_credentials(intacct_emulator),
+        options=_client_options(intacct_emulator),
+        transport=intacct_emulator.transport(),
     ) as client:
         yield client
 
@@ -184,8 +205,9 @@ def intacct_client(intacct_emulator: Emulator) -> Iterator[Client]:
 async def intacct_async_client(intacct_emulator: Emulator) -> AsyncIterator[AsyncClient]:
     """An ``intacct_sdk.AsyncClient`` wired to ``intacct_emulator`` (needs an async test runner).
 
-    It logs in with the emulator's credentials; it is closed after the test. An async
-    fixture: the test suite needs a plugin that runs them (pytest-asyncio, anyio's...).
+    It logs in with the emulator's credentials, with the emulated user's zone and date
+    format as ``intacct_client`` has them; it is closed after the test. An async fixture:
+    the test suite needs a plugin that runs them (pytest-asyncio, anyio's...).
 
     Args:
         intacct_emulator: The ``intacct_emulator`` fixture.
@@ -196,7 +218,9 @@ async def intacct_async_client(intacct_emulator: Emulator) -> AsyncIterator[Asyn
     from intacct_sdk import AsyncClient
 
     async with AsyncClient(
-        _client_credentials(intacct_emulator), transport=intacct_emulator.transport()
+        _client_credentials(intacct_emulator),
+        options=_client_options(intacct_emulator),
+        transport=intacct_emulator.transport(),
     ) as client:
         yield client
 
