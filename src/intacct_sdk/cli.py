@@ -71,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--date-format",
         default=None,
         metavar="FORMAT",
-        help="the API user's date format (/mdY, /dmY, -Ymd, ...); default: $INTACCT_DATE_FORMAT",
+        help="the API user's date format (/mdY, /dmY, .dmY, --date-format=-Ymd, ...); "
+        "default: $INTACCT_DATE_FORMAT",
     )
     parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="log to stderr (-vv: wire, redacted)"

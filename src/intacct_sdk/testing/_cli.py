@@ -147,7 +147,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--date-format",
         default=None,
         metavar="FORMAT",
-        help="date format, e.g. /dmY or -Ymd (default: /mdY)",
+        help="date format, e.g. /dmY or .dmY (default: /mdY; write --date-format=-Ymd for a dash)",
     )
     prefs.add_argument(
         "--clock", choices=("24", "12"), default="24", help="time format (default: 24)"
