@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from intacct_sdk._async_client import AsyncClient
     from intacct_sdk._base import ClientStats
     from intacct_sdk._client import Client
-    from intacct_sdk._config import ClientOptions, Credentials, RequestOptions
+    from intacct_sdk._config import ClientOptions, Credentials, RequestOptions, format_settings
     from intacct_sdk._errors import (
         AuthenticationError,
         ClientClosedError,
@@ -52,6 +52,7 @@ _WHERE = {
     "ClientOptions": "_config",
     "Credentials": "_config",
     "RequestOptions": "_config",
+    "format_settings": "_config",
     "AuthenticationError": "_errors",
     "ClientClosedError": "_errors",
     "ConfigurationError": "_errors",
@@ -119,6 +120,7 @@ __all__ = [
     "ValueTyping",
     "__version__",
     "and_",
+    "format_settings",
     "functions",
     "or_",
 ]

@@ -12,8 +12,7 @@ import pytest
 from _emulated import CREDS, NO_SLEEP, calls
 
 from intacct_sdk import AsyncClient, Client, ConfigurationError, Credentials, F
-from intacct_sdk.testing import Company, Emulator
-from intacct_sdk.testing._prefs import UserPreferences
+from intacct_sdk.testing import Company, Emulator, UserPreferences
 
 NY = ZoneInfo("America/New_York")
 # The US spring-forward of 2024: 07:00 UTC on March 10 (02:00 EST became 03:00 EDT).

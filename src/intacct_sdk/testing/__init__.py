@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         RequestContext,
     )
     from intacct_sdk.testing._faults import FaultEvent, FaultPlan, FaultRule, FaultSpecError
+    from intacct_sdk.testing._prefs import UserPreferences
     from intacct_sdk.testing._seed import CUSTOM_FIELD, DIMENSION, demo_company, empty_company
     from intacct_sdk.testing._server import EmulatorServer, serve
     from intacct_sdk.testing._transport import EmulatorTransport
@@ -45,6 +46,7 @@ _WHERE = {
     "FaultPlan": "_faults",
     "FaultRule": "_faults",
     "FaultSpecError": "_faults",
+    "UserPreferences": "_prefs",
     "CUSTOM_FIELD": "_seed",
     "DIMENSION": "_seed",
     "demo_company": "_seed",
@@ -72,6 +74,7 @@ __all__ = [
     "FaultSpecError",
     "NoFaults",
     "RequestContext",
+    "UserPreferences",
     "demo_company",
     "empty_company",
     "serve",

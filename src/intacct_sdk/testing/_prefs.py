@@ -117,7 +117,14 @@ class UserPreferences:
         return f"{self.date_pattern} {clock}"
 
     def gmt_offset(self, at: datetime) -> str:
-        """The zone's offset from GMT at ``at`` as ``readUserFormatting`` writes it (``-0500``)."""
+        """The zone's offset from GMT at a moment, as ``readUserFormatting`` writes it.
+
+        Args:
+            at: The moment (aware); daylight saving time applies.
+
+        Returns:
+            ``-0500``, ``+0530``, ``+0000``...
+        """
         offset = at.astimezone(self.timezone).utcoffset()
         minutes = int(offset.total_seconds() // 60) if offset is not None else 0
         sign = "-" if minutes < 0 else "+"
@@ -125,15 +132,39 @@ class UserPreferences:
         return f"{sign}{hours:02d}{mins:02d}"
 
     def show_stamp(self, stored: str, gmt: bool = False) -> str:
-        """A stored timestamp (UTC) as this user sees it (``gmt``: kept in UTC)."""
+        """A stored timestamp as this user sees it.
+
+        Args:
+            stored: The stored value (``MM/DD/YYYY HH:MM:SS`` in UTC).
+            gmt: The field is GMT whatever the user's zone: keep UTC, take the format only.
+
+        Returns:
+            The text in the user's zone and format (``stored`` itself when it is not a
+            stored timestamp).
+        """
         return _show_stamp(self, stored, gmt)
 
     def show_date(self, stored: str) -> str:
-        """A stored date as this user sees it."""
+        """A stored date as this user sees it.
+
+        Args:
+            stored: The stored value (``MM/DD/YYYY``).
+
+        Returns:
+            The date in the user's format (``stored`` itself when it is not a date).
+        """
         return _show_date(self, stored)
 
     def read_stamp(self, text: str, gmt: bool = False) -> str | None:
-        """A timestamp this user wrote, as stored (UTC); None when it is not in their format."""
+        """A timestamp this user wrote, as it is stored.
+
+        Args:
+            text: The value as written, in the user's format and zone.
+            gmt: The field is GMT: the wall time is UTC already.
+
+        Returns:
+            ``MM/DD/YYYY HH:MM:SS`` in UTC, or None when ``text`` is not in the user's format.
+        """
         try:
             moment = datetime.strptime(text.strip(), self.stamp_pattern)
         except ValueError:
@@ -142,15 +173,30 @@ class UserPreferences:
         return moment.replace(tzinfo=zone).astimezone(UTC).strftime(CANONICAL)
 
     def read_date(self, text: str) -> str | None:
-        """A date this user wrote, as stored; None when it is not in their format."""
+        """A date this user wrote, as it is stored.
+
+        Args:
+            text: The value as written, in the user's date format.
+
+        Returns:
+            ``MM/DD/YYYY``, or None when ``text`` is not in the user's format.
+        """
         try:
             return datetime.strptime(text.strip(), self.date_pattern).strftime(_CANONICAL_DATE)
         except ValueError:
             return None
 
     def read_moment(self, text: str, gmt: bool = False) -> str | None:
-        """A filter value for a timestamp field, as stored: a timestamp, or a date alone
-        (midnight of that day in the user's zone, or in UTC when ``gmt``)."""
+        """A filter value for a timestamp field, as it is stored.
+
+        Args:
+            text: A timestamp in the user's format, or a date alone (midnight of that day
+                in the user's zone).
+            gmt: The field is GMT: the wall time is UTC already.
+
+        Returns:
+            ``MM/DD/YYYY HH:MM:SS`` in UTC, or None when ``text`` fits neither shape.
+        """
         stamp = self.read_stamp(text, gmt)
         if stamp is not None:
             return stamp
