@@ -38,7 +38,7 @@ def test_gateway_writes_leave_one_row_each(emu: Emulator, clock: Clock) -> None:
         ("M", f"{rn}--REC"),
         ("D", f"{rn}--REC"),
     ]
-    start = datetime(2024, 3, 4, 9, 30)
+    start = datetime(2024, 3, 4, 9, 30, tzinfo=UTC)  # a GMT field: the client knows its zone
     assert [r["ACCESSTIME"] for r in rows] == [start + timedelta(minutes=m) for m in (0, 1, 2)]
     assert {(r["SOURCE"], r["USERID"]) for r in rows} == {("api", "demo-user")}
     ids = [r["ID"] for r in rows]
@@ -335,4 +335,4 @@ def test_a_write_is_audited_where_the_clock_says(clock: Clock) -> None:
     with client_for(emu) as client:
         client.create("CLASS", [{"CLASSID": "NY", "NAME": "New year"}])
         [row] = trail(client)
-    assert row["ACCESSTIME"] == datetime(2031, 12, 31, 23, 59, 59)
+    assert row["ACCESSTIME"] == datetime(2031, 12, 31, 23, 59, 59, tzinfo=UTC)

@@ -16,7 +16,7 @@ deletions are then seen by full runs (mark and sweep) only; the read is tried ag
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final, Protocol
 
 import attrs
@@ -45,6 +45,15 @@ class _Inactivator(Protocol):
 
     def inactivate(self, link: Link) -> None:
         """Inactivate the linked local record (and its children)."""
+
+
+def _gmt(value: Any) -> datetime | None:
+    """An ACCESSTIME as the trail's cursor keeps it: naive GMT wall time (the client types
+    this GMT field aware in UTC; an untyped read gives the gateway's text)."""
+    when = as_timestamp(value)
+    if when is not None and when.tzinfo is not None:
+        when = when.astimezone(UTC).replace(tzinfo=None)
+    return when
 
 
 def _record_no(object_key: Any) -> int | None:
@@ -149,7 +158,7 @@ class Deletions:
             ):
                 break
             last = records[-1]
-            when = as_timestamp(last.get("ACCESSTIME"))
+            when = _gmt(last.get("ACCESSTIME"))
             if when is None:
                 break
             position = (when, str(last.get("ID") or ""))
@@ -180,7 +189,7 @@ class Deletions:
         names = {name.lower(): name for name in self.objects}
         best = self.best
         for record in records:
-            when = as_timestamp(record.get("ACCESSTIME"))
+            when = _gmt(record.get("ACCESSTIME"))
             if when is not None and (best is None or (when, str(record.get("ID") or "")) > best):
                 best = (when, str(record.get("ID") or ""))
             name = names.get(str(record.get("OBJECTTYPE") or "").lower())
