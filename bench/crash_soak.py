@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,7 @@ def sync_once(workdir: Path, url: str) -> int:
         endpoint_url=url,
     )
     # Small batches make the push a series of requests, so a kill can land between them.
-    options = ClientOptions(unique_id=True, timeout=30.0, max_functions_per_request=2)
+    options = ClientOptions(unique_id=True, timeout=30.0, max_functions_per_request=2, timezone=UTC)
     with (
         Client(creds, options=options) as client,
         ReferenceApp(workdir / "app.db") as app,

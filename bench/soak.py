@@ -47,7 +47,7 @@ import time
 import tracemalloc
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 from typing import Any
 
@@ -149,7 +149,9 @@ def _credentials(emulator: Any) -> Credentials:
 
 def _options(batch: int) -> ClientOptions:
     retry = RetryPolicy(attempts=6, initial_backoff=0.0, max_backoff=0.05, jitter=0.5, max_wait=5)
-    return ClientOptions(timeout=5.0, retry=retry, unique_id=True, max_functions_per_request=batch)
+    return ClientOptions(
+        timeout=5.0, retry=retry, unique_id=True, max_functions_per_request=batch, timezone=UTC
+    )
 
 
 def run_sync(

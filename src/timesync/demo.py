@@ -135,7 +135,7 @@ def run_demo(
         options: Sizes, weeks, seed and target state.
         out: Where the reports go.
     """
-    from intacct_sdk import Client, ClientOptions, Credentials
+    from intacct_sdk import Client, ClientOptions, Credentials, format_settings
 
     opts = options or DemoOptions()
     folder = Path(workdir)
@@ -159,13 +159,17 @@ def run_demo(
                 user_password=emulator.credentials.user_password,
             )
             transport = emulator.transport()
+            prefs = emulator.preferences  # the emulated API user's, known here
+            formats = {"timezone": prefs.timezone, "date_format": prefs.date_format}
             out.write(f"emulated company in {folder / 'intacct.db'}\n")
         else:
             creds = Credentials.resolve(endpoint_url=endpoint)
             transport = None
+            # INTACCT_TIMEZONE / INTACCT_DATE_FORMAT or the profile, else ask Intacct
+            formats = {"timezone": "discover", **format_settings()}
             out.write(f"gateway {endpoint}\n")
         client = stack.enter_context(
-            Client(creds, options=ClientOptions(unique_id=True), transport=transport)
+            Client(creds, options=ClientOptions(unique_id=True, **formats), transport=transport)
         )
         app = stack.enter_context(ReferenceApp(folder / "app.db"))
         store = stack.enter_context(SQLiteStateStore(folder / "state.db"))

@@ -4,7 +4,7 @@ the local documents (timesheets, expense reports) to push."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -55,7 +55,7 @@ def emulator() -> Emulator:
 def client(emulator: Emulator) -> Iterator[Client]:
     with Client(
         credentials(emulator),
-        options=ClientOptions(unique_id=True, retry=FAST_RETRY),
+        options=ClientOptions(unique_id=True, retry=FAST_RETRY, timezone=UTC),
         transport=emulator.transport(),
     ) as c:
         yield c

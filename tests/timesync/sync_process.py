@@ -80,6 +80,7 @@ sender_password = "{c.sender_password}"
 company_id = "{c.company_id}"
 user_id = "{c.user_id}"
 user_password = "{c.user_password}"
+timezone = "UTC"
 
 [state]
 path = "state.db"

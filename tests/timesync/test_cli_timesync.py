@@ -101,7 +101,7 @@ def _config(folder: Path, emulator: Emulator, url: str) -> Path:
     cfg.write_text(
         f'[intacct]\nendpoint_url = "{url}"\nsender_id = "{c.sender_id}"\n'
         f'sender_password = "{c.sender_password}"\ncompany_id = "{c.company_id}"\n'
-        f'user_id = "{c.user_id}"\nuser_password = "{c.user_password}"\n'
+        f'user_id = "{c.user_id}"\nuser_password = "{c.user_password}"\ntimezone = "UTC"\n'
         '[state]\npath = "state.db"\n[local]\nreference = "app.db"\n'
         '[push]\ntarget_state = "Submitted"\n',
         encoding="utf-8",

@@ -147,7 +147,9 @@ def test_absolute_paths_stay_absolute(tmp_path: Path) -> None:
 
 def test_the_credential_keys_are_the_sdks() -> None:
     keys = {a.name for a in attrs.fields(IntacctSection)} - {"profile", "profile_path"}
-    assert keys == set(ENV_VARS)
+    # besides the credentials, the client's own settings: the API user's zone and date
+    # format, and the concurrency budget
+    assert keys == set(ENV_VARS) | {"timezone", "date_format", "max_concurrent"}
 
 
 def test_secrets_stay_out_of_the_repr(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from tests.timesync.engine_fixtures import (  # noqa: F401 - fixtures
@@ -26,8 +27,9 @@ from intacct_sdk import Client, ClientOptions
 from intacct_sdk.testing import Emulator
 from intacct_sdk.testing._seed import demo_company
 from timesync.engine import Engine, EngineOptions
+from timesync.errors import ConfigurationError
 from timesync.local import ReferenceApp
-from timesync.store import SQLiteStateStore
+from timesync.store import Cursor, SQLiteStateStore
 
 
 class Clock:
@@ -159,7 +161,7 @@ def test_a_commit_hidden_by_eventual_consistency_is_caught_by_the_periodic_pass(
     with (
         Client(
             credentials(emulator),
-            options=ClientOptions(unique_id=True, retry=FAST_RETRY),
+            options=ClientOptions(unique_id=True, retry=FAST_RETRY, timezone=UTC),
             transport=emulator.transport(),
         ) as client,
         ReferenceApp(tmp_path / "app.db") as app,
@@ -324,3 +326,69 @@ def test_without_permission_for_the_audit_trail_the_report_says_so_once_and_full
     clock.advance(hours=2)
     granted = engine.run()
     assert not [n for n in granted.notes if "AUDITHISTORY" in n]
+
+
+def _zoned_engine(
+    emulator: Emulator, folder: Path, timezone: Any, **options: Any
+) -> tuple[Engine, Client]:
+    client = Client(
+        credentials(emulator),
+        options=ClientOptions(unique_id=True, retry=FAST_RETRY, timezone=timezone),
+        transport=emulator.transport(),
+    )
+    app = ReferenceApp(folder / "app.db")
+    store = SQLiteStateStore(folder / "state.db")
+    return Engine(client, app, store, options=EngineOptions(**options)), client
+
+
+def test_the_engine_refuses_to_guess_the_api_users_time_zone(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    engine, client = _zoned_engine(emulator, tmp_path, None)
+    with client, pytest.raises(ConfigurationError, match=r"time zone is unknown.*timezone"):
+        engine.run()
+    assert engine.store.runs() == [], "refused before anything is recorded"
+    assert emulator.stats.http_requests == 0
+
+
+@pytest.mark.parametrize("timezone", ["America/New_York", "discover"])
+def test_cursors_are_stored_in_utc_for_a_user_in_another_zone(
+    tmp_path: Path, clock: Clock, timezone: str
+) -> None:
+    emulator = Emulator(_company(), clock=clock, user_timezone="America/New_York")
+    engine, client = _zoned_engine(emulator, tmp_path, timezone, clock=clock, lag=timedelta(0))
+    with client:
+        assert engine.run().ok
+        newest = _newest(emulator, "EMPLOYEE").replace(tzinfo=UTC)  # the company keeps UTC
+        cursor = engine.store.get_cursor("EMPLOYEE")
+        assert cursor is not None and cursor.modified is not None
+        assert cursor.modified.utcoffset() == timedelta(0)
+        assert cursor.modified == newest
+        # a change right after the cursor is read, and only it (the filter was written in
+        # the user's zone: five hours off, it would read everything or nothing)
+        clock.now = newest + timedelta(seconds=1)
+        emp = next(r for r in emulator.company.records("EMPLOYEE") if r["STATUS"] == "active")
+        client.update("EMPLOYEE", [{"EMPLOYEEID": emp["EMPLOYEEID"], "TITLE": "Zoned"}])
+        clock.advance(minutes=1)
+        report = engine.run()
+        assert report.objects["EMPLOYEE"].updated == 1
+        assert report.objects["EMPLOYEE"].unchanged == 0
+
+
+def test_a_cursor_stored_naive_is_read_as_the_users_wall_time(tmp_path: Path, clock: Clock) -> None:
+    """Cursors stored before they were kept in UTC held the gateway's text: wall time in the
+    API user's zone."""
+    emulator = Emulator(_company(), clock=clock, user_timezone="America/New_York")
+    engine, client = _zoned_engine(
+        emulator, tmp_path, "America/New_York", clock=clock, lag=timedelta(0)
+    )
+    with client:
+        engine.run()
+        newest = _newest(emulator, "EMPLOYEE").replace(tzinfo=UTC)
+        wall = newest.astimezone(ZoneInfo("America/New_York")).replace(tzinfo=None)
+        engine.store.set_cursor(Cursor("EMPLOYEE", wall, 10**9))
+        clock.advance(minutes=5)
+        report = engine.run()
+        assert report.object("EMPLOYEE").unchanged == 0, "read from the same instant"
+        stored = engine.store.get_cursor("EMPLOYEE")
+        assert stored is not None and stored.modified == newest

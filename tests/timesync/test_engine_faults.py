@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -194,7 +194,7 @@ def _settling(
     with (
         Client(
             credentials(emulator),
-            options=ClientOptions(unique_id=True, retry=FAST_RETRY),
+            options=ClientOptions(unique_id=True, retry=FAST_RETRY, timezone=UTC),
             transport=emulator.transport(),
         ) as client,
         ReferenceApp(folder / "app.db") as app,

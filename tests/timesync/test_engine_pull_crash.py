@@ -11,7 +11,7 @@ the uninterrupted run's local state, with no duplicate local record.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ def _position(emulator: Emulator, obj: str) -> dict[int, tuple[datetime, int]]:
     """(WHENMODIFIED, RECORDNO) of every Intacct record, by RECORDNO: the keyset order."""
     return {
         int(r["RECORDNO"]): (
-            datetime.strptime(str(r["WHENMODIFIED"]), "%m/%d/%Y %H:%M:%S"),
+            datetime.strptime(str(r["WHENMODIFIED"]), "%m/%d/%Y %H:%M:%S").replace(tzinfo=UTC),
             int(r["RECORDNO"]),
         )
         for r in emulator.company.records(obj)
@@ -62,7 +62,7 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     with (
         Client(
             credentials(emulator),
-            options=ClientOptions(unique_id=True, retry=FAST_RETRY),
+            options=ClientOptions(unique_id=True, retry=FAST_RETRY, timezone=UTC),
             transport=emulator.transport(),
         ) as client,
         ReferenceApp(folder / "app.db") as app,

@@ -11,7 +11,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +74,7 @@ def _engine(emulator: Emulator, folder: Path, **options: Any) -> Iterator[Engine
         client = stack.enter_context(
             Client(
                 credentials(emulator),
-                options=ClientOptions(unique_id=True, retry=FAST_RETRY),
+                options=ClientOptions(unique_id=True, retry=FAST_RETRY, timezone=UTC),
                 transport=emulator.transport(),
             )
         )

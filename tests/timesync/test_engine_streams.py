@@ -44,7 +44,7 @@ def _page(
     """What the gateway returns for one keyset page: filter, order, limit."""
     where = keyset_after(kind, position, None)
     hits = [r for r in records if matches(where, r)]
-    hits.sort(key=lambda r: sort_key(kind, r))  # type: ignore[arg-type, return-value]
+    hits.sort(key=lambda r: sort_key(kind, r, UTC))  # type: ignore[arg-type, return-value]
     return [dict(r) for r in hits[:size]]
 
 
@@ -61,7 +61,7 @@ def test_keyset_paging_reads_every_record_once_in_order(
         seen.extend(int(r["RECORDNO"]) for r in page)
         if len(page) < size:
             break
-        position = sort_key(kind, page[-1])
+        position = sort_key(kind, page[-1], UTC)
     expected = sorted(data) if kind != "snapshot" else sorted(data, key=lambda r: r[1])
     assert seen == [n for _, n in expected]
 
@@ -85,7 +85,7 @@ def test_keyset_paging_sees_records_changed_during_the_read(
             victim["WHENMODIFIED"] = clock
         if len(page) < size:
             break
-        position = sort_key("modified", page[-1])
+        position = sort_key("modified", page[-1], UTC)
     assert seen == {n for _, n in data}
 
 

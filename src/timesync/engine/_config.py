@@ -5,6 +5,9 @@
     [intacct]                       # credentials: these keys, else INTACCT_* variables / profile
     endpoint_url = "https://api.intacct.com/ia/xml/xmlgw.phtml"
     profile = "acme"                # optional INI profile
+    timezone = "America/New_York"   # the API user's time zone (or "discover"); required
+    date_format = "/mdY"            # the API user's date format (default /mdY)
+    max_concurrent = 2              # requests at once to this company (default 2)
 
     [state]
     path = "timesync-state.db"      # relative paths are relative to the config file
@@ -127,14 +130,24 @@ class IntacctSection:
     user_id: str | None = None
     user_password: str | None = attrs.field(default=None, repr=False)
     session_id: str | None = attrs.field(default=None, repr=False)
+    timezone: str | None = None
+    date_format: str | None = None
+    max_concurrent: BatchSize | None = None
 
     def credential_fields(self) -> dict[str, str]:
-        """The credential keys given in the file (``profile*`` excluded)."""
+        """The credential keys given in the file (``profile*`` and the client's own
+        settings excluded)."""
         return {
             a.name: value
             for a in attrs.fields(IntacctSection)
-            if not a.name.startswith("profile") and (value := getattr(self, a.name)) is not None
+            if not a.name.startswith("profile")
+            and a.name not in _CLIENT_KEYS
+            and (value := getattr(self, a.name)) is not None
         }
+
+
+_CLIENT_KEYS: Final = frozenset({"timezone", "date_format", "max_concurrent"})
+"""``[intacct]`` keys that configure the client rather than name credentials."""
 
 
 @attrs.frozen(slots=True)
@@ -572,7 +585,7 @@ def open_engine(
         environ: Where INTACCT_* variables come from (default ``os.environ``).
         transport: An httpx transport for the client (tests, the in-process emulator).
     """
-    from intacct_sdk import Client, ClientOptions, Credentials
+    from intacct_sdk import Client, ClientOptions, Credentials, format_settings
 
     creds = Credentials.resolve(
         profile=config.intacct.profile,
@@ -580,10 +593,18 @@ def open_engine(
         environ=environ,
         **config.intacct.credential_fields(),
     )
+    formats = format_settings(
+        profile=config.intacct.profile, profile_path=config.profile_path, environ=environ
+    )
+    options = ClientOptions(
+        unique_id=True,
+        timezone=config.intacct.timezone or formats.get("timezone"),
+        date_format=config.intacct.date_format or formats.get("date_format"),
+    )
+    if config.intacct.max_concurrent is not None:
+        options = attrs.evolve(options, max_concurrent=config.intacct.max_concurrent)
     with ExitStack() as stack:
-        client = stack.enter_context(
-            Client(creds, options=ClientOptions(unique_id=True), transport=transport)
-        )
+        client = stack.enter_context(Client(creds, options=options, transport=transport))
         local = config.local_system()
         close = getattr(local, "close", None)
         if callable(close):

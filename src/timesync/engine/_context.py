@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from datetime import UTC, tzinfo
 from typing import Any
 
 import attrs
@@ -32,6 +33,8 @@ class RunContext:
     report: RunReport
     run_id: int
     dry_run: bool
+    zone: tzinfo = UTC
+    """The API user's time zone: timestamps Intacct writes are that user's wall time."""
     reopened: dict[str, set[str]] = attrs.field(factory=dict)
     """Parent records (projects) made active again this run, by object: their children
     (tasks) are read again so they come back with them."""

@@ -48,12 +48,8 @@ class _Inactivator(Protocol):
 
 
 def _gmt(value: Any) -> datetime | None:
-    """An ACCESSTIME as the trail's cursor keeps it: naive GMT wall time (the client types
-    this GMT field aware in UTC; an untyped read gives the gateway's text)."""
-    when = as_timestamp(value)
-    if when is not None and when.tzinfo is not None:
-        when = when.astimezone(UTC).replace(tzinfo=None)
-    return when
+    """An ACCESSTIME (GMT whatever the user's preferences) as an aware instant in UTC."""
+    return as_timestamp(value, UTC)
 
 
 def _record_no(object_key: Any) -> int | None:
@@ -111,10 +107,10 @@ class Deletions:
             ctx.note(self._denied_note())
             return []
         cursor = store.get_cursor(AUDIT_CURSOR)
-        since = cursor.modified if cursor and cursor.modified else None
+        since = _gmt(cursor.modified) if cursor is not None else None
         if since is not None and cursor is not None:
             self.best = (since, cursor.token or "")
-        start = (since if since is not None else self.now.replace(tzinfo=None)) - opts.reread_window
+        start = (since if since is not None else self.now) - opts.reread_window
         self.start_at = (start, "")
         self.skipped = False
         return [self._query(self.start_at)]
@@ -167,7 +163,7 @@ class Deletions:
         # read to the end: the trail is known up to when the read began (the next read
         # starts a window before that, which covers commits seen late)
         assert self.now is not None
-        began = (self.now.replace(tzinfo=None), "")
+        began = (self.now.astimezone(UTC), "")
         if self.best is None or began > self.best:
             ctx.store.set_cursor(Cursor(AUDIT_CURSOR, began[0], token=began[1]))
         if ctx.store.get_cursor(DENIED) is not None:
@@ -179,7 +175,7 @@ class Deletions:
         if ctx.dry_run or not self.full or self.now is None or not ctx.options.deletions:
             return
         if ctx.store.get_cursor(AUDIT_CURSOR) is None:
-            ctx.store.set_cursor(Cursor(AUDIT_CURSOR, self.now.replace(tzinfo=None), token=""))
+            ctx.store.set_cursor(Cursor(AUDIT_CURSOR, self.now.astimezone(UTC), token=""))
 
     def _apply(
         self, records: Sequence[Mapping[str, Any]], pulls: Mapping[str, _Inactivator]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import tzinfo
 from typing import Any
 
 import attrs
@@ -109,7 +110,8 @@ class Engine:
 
         Raises:
             LockHeldError: Another run for this company is in progress.
-            SyncConfigurationError: Unknown objects or missing specs.
+            SyncConfigurationError: Unknown objects or missing specs, or the client does not
+                know the API user's time zone.
             intacct_sdk.AuthenticationError: Credentials were refused.
         """
         pulls, pushes = self._objects(objects)
@@ -121,7 +123,22 @@ class Engine:
             if self.lock is not None:
                 self.lock.release()
 
+    def _zone(self) -> tzinfo:
+        """The API user's time zone, from the client (which may discover it): Intacct writes
+        WHENMODIFIED and every timestamp in that user's zone, so without it the cursors would
+        be guesses."""
+        ask = getattr(self.client, "timestamp_zone", None)
+        zone = ask() if callable(ask) else None
+        if not isinstance(zone, tzinfo):
+            raise SyncConfigurationError(
+                "the API user's time zone is unknown, so Intacct's timestamps cannot be read: "
+                "set ClientOptions(timezone=...) to the zone of the Intacct user's preferences "
+                "(an IANA name, or 'discover'; config file: [intacct] timezone)"
+            )
+        return zone
+
     def _run(self, pulls: list[str], pushes: list[str], *, dry_run: bool, full: bool) -> RunReport:
+        zone = self._zone()
         run_id = self.store.start_run("full" if full else "incremental", dry_run=dry_run)
         report = RunReport(run_id=run_id, dry_run=dry_run, full=full)
         ctx = RunContext(
@@ -134,6 +151,7 @@ class Engine:
             report=report,
             run_id=run_id,
             dry_run=dry_run,
+            zone=zone,
         )
         before = stats_snapshot(self.client)
         self.hooks.run_started(run_id, (*pulls, *pushes), dry_run=dry_run)

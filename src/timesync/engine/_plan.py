@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final, Literal
 
@@ -74,17 +74,31 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def _order_key(text: str) -> tuple[int, Any]:
+def _order_key(value: Any, zone: tzinfo | None) -> tuple[int, Any]:
+    """A value's place among the values it can be compared with: numbers, instants, dates or
+    text. Timestamps compare as instants: aware ones as they are, naive ones (texts, and
+    filter values written as wall time) in the API user's ``zone`` when it is known."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None and zone is not None:
+            value = value.replace(tzinfo=zone)
+        if value.tzinfo is not None:
+            return (1, value.astimezone(UTC).replace(tzinfo=None))
+        return (1, value)
+    if isinstance(value, date):
+        return (2, value)
+    text = str(value)
     try:
         return (0, Decimal(text))
     except InvalidOperation:
         pass
-    for fmt in ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y"):
-        try:
-            return (1, datetime.strptime(text, fmt))
-        except ValueError:
-            continue
-    return (2, text)
+    try:
+        return _order_key(datetime.strptime(text, "%m/%d/%Y %H:%M:%S"), zone)
+    except ValueError:
+        pass
+    try:
+        return (2, datetime.strptime(text, "%m/%d/%Y").date())
+    except ValueError:
+        return (3, text)
 
 
 def _like(pattern: str, value: str) -> bool:
@@ -92,46 +106,44 @@ def _like(pattern: str, value: str) -> bool:
     return re.fullmatch(regex, value, flags=re.DOTALL) is not None
 
 
-def matches(where: Filter | None, record: Mapping[str, Any]) -> bool:
+def matches(where: Filter | None, record: Mapping[str, Any], zone: tzinfo | None = None) -> bool:
     """Evaluate a ``query`` filter against one record, as the gateway would.
 
     Used on incremental reads, which ask for every changed record (so that records leaving
     the filter are seen and inactivated) and apply the filter locally. Fields the record
-    does not carry count as matching.
+    does not carry count as matching. Dates and timestamps compare as dates and instants
+    (``zone``, the API user's, places naive ones), whatever form either side holds them in.
     """
     if where is None:
         return True
     op = where.op
     if op == "and":
-        return all(matches(child, record) for child in where.children)
+        return all(matches(child, record, zone) for child in where.children)
     if op == "or":
-        return any(matches(child, record) for child in where.children)
+        return any(matches(child, record, zone) for child in where.children)
     assert where.field is not None
     if where.field not in record:
         return True
-    value = _text(record[where.field])
+    raw = record[where.field]
+    value = _text(raw)
     if op == "isnull":
         return value in (None, "")
     if op == "isnotnull":
         return value not in (None, "")
     if value is None:
         return False
-    # A filter keeps dates and datetimes as values (the client writes them in the API
-    # user's format); compare them as the texts records are compared by.
-    values = tuple(v if isinstance(v, str) else _text(v) or "" for v in where.values)
-    if op == "equalto":
-        return value == values[0]
-    if op == "notequalto":
-        return value != values[0]
-    if op == "in":
-        return value in values
-    if op == "notin":
-        return value not in values
-    if op == "like":
-        return _like(values[0], value)
-    if op == "notlike":
-        return not _like(values[0], value)
-    left, *rights = (_order_key(v) for v in (value, *values))
+    if op in ("like", "notlike"):
+        found = _like(str(where.values[0]), value)
+        return found if op == "like" else not found
+    left = _order_key(raw if raw != "" else value, zone)
+    rights = [_order_key(v, zone) for v in where.values]
+    if op in ("equalto", "notequalto", "in", "notin"):
+        if any(left[0] != r[0] for r in rights):  # a number against text: compare texts
+            texts = [_text(v) or "" for v in where.values]
+            hit = value in texts
+        else:
+            hit = left in rights
+        return hit if op in ("equalto", "in") else not hit
     if any(left[0] != r[0] for r in rights):
         return True
     if op == "lessthan":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 import attrs
@@ -52,10 +52,11 @@ def _as_int(value: Any) -> int | None:
         return None
 
 
-def _position(cursor: Cursor | None) -> tuple[datetime, int] | None:
-    if cursor is None or cursor.modified is None:
-        return None
-    return cursor.modified, cursor.record_no
+def _position(cursor: Cursor | None, zone: tzinfo) -> tuple[datetime, int] | None:
+    """A stored cursor as an instant in UTC (one stored naive, before cursors were kept in
+    UTC, was the API user's wall time)."""
+    when = as_timestamp(cursor.modified, zone) if cursor is not None else None
+    return None if when is None or cursor is None else (when, cursor.record_no)
 
 
 @attrs.frozen(slots=True)
@@ -141,15 +142,15 @@ class _ObjectPull:
             self.name,
             self.facts,
             spec_filter=_filter(self.spec),
-            cursor=_position(store.get_cursor(self.name)),
-            created_cursor=_position(store.get_cursor(f"{self.name}:created")),
+            cursor=self._cursor(self.name),
+            created_cursor=self._cursor(f"{self.name}:created"),
             full=self.full,
             periodic=self.periodic,
             lag=opts.lag,
             window=opts.reread_window,
         )
         self.best = {
-            plan.cursor: None if self.full else _position(store.get_cursor(plan.cursor))
+            plan.cursor: None if self.full else self._cursor(plan.cursor)
             for plan in self.streams
             if plan.cursor is not None
         }
@@ -159,6 +160,17 @@ class _ObjectPull:
             *(self._page_query(plan, plan.start) for plan in self.streams),
             *self._pending_queries(self.pending_keys),
         ]
+
+    def _cursor(self, name: str) -> tuple[datetime, int] | None:
+        """A stored keyset position as an instant in UTC; one stored naive (before cursors
+        were kept in UTC: the API user's wall time) is stored again in UTC."""
+        ctx = self.ctx
+        stored = ctx.store.get_cursor(name)
+        position = _position(stored, ctx.zone)
+        moved = stored is not None and position is not None and stored.modified != position[0]
+        if moved and stored is not None and position is not None and not ctx.dry_run:
+            ctx.store.set_cursor(attrs.evolve(stored, modified=position[0]))
+        return position
 
     def _page_query(self, plan: StreamPlan, position: tuple[datetime, int] | None) -> Query:
         fields = self.fields()
@@ -200,7 +212,7 @@ class _ObjectPull:
             self.read += len(records)
             newest = best
             for record in records:
-                key = sort_key(plan.kind, record)
+                key = sort_key(plan.kind, record, ctx.zone)
                 if key is not None and (newest is None or key > newest):
                     newest = key
             looks, ambiguous = self.prepare_page(records, in_scope_filter=plan.filter_locally)
@@ -215,7 +227,7 @@ class _ObjectPull:
             ctx.progress(self.name, "pull", self.read)
             if not records or (more is False) or (more is None and len(records) < self.page_size):
                 return True
-            last = sort_key(plan.kind, records[-1])
+            last = sort_key(plan.kind, records[-1], ctx.zone)
             if last is None:
                 log.warning("%s: a %s read met an empty timestamp; stopping", self.name, plan.kind)
                 return False
@@ -259,7 +271,7 @@ class _ObjectPull:
         rkey = remote_key(self.name, model)
         in_scope = (
             _is_active(model)
-            and (not in_scope_filter or matches(_filter(self.spec), record))
+            and (not in_scope_filter or matches(_filter(self.spec), record, ctx.zone))
             and self._parent_active(model)
         )
         return _Look(
@@ -269,7 +281,7 @@ class _ObjectPull:
             in_scope,
             self.spec.content_hash(model),
             _as_int(record.get("RECORDNO")) or getattr(model, "record_no", None),
-            as_timestamp(record.get("WHENMODIFIED")),
+            as_timestamp(record.get("WHENMODIFIED"), ctx.zone),
             ctx.store.get_link(self.name, rkey),
         )
 

@@ -10,7 +10,7 @@ stamped on every pushed record before anything is written again.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 import attrs
@@ -37,6 +37,7 @@ from timesync.engine._plan import (
     plan_push,
 )
 from timesync.engine._routing import Router
+from timesync.engine._streams import as_timestamp
 from timesync.local import LocalDocument
 from timesync.store import Cursor, ErrorEntry, Link, Notice, OutboxEntry, OutboxState
 
@@ -52,15 +53,11 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _when(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and value:
-        try:
-            return datetime.strptime(value, "%m/%d/%Y %H:%M:%S")
-        except ValueError:
-            return None
-    return None
+def _changed_since(when: datetime | None, stored: datetime | None, zone: tzinfo) -> bool:
+    """Whether a record's WHENMODIFIED differs from the one stored after our last write (a
+    stored value kept naive, before timestamps were kept in UTC, is the user's wall time)."""
+    before = as_timestamp(stored, zone)
+    return bool(when and before and when != before)
 
 
 @attrs.define(slots=True)
@@ -204,18 +201,15 @@ class _Pusher:
                 content_hash=row.payload_hash,
                 revision=row.revision,
                 remote_state=rec.get("STATE"),
-                remote_modified=_when(rec.get("WHENMODIFIED")),
+                remote_modified=as_timestamp(rec.get("WHENMODIFIED"), self.ctx.zone),
                 last_run=self.ctx.run_id,
             )
         if row.step == "update":
             if current is None:
                 return False, link
-            when = _when(current.get("WHENMODIFIED"))
-            if (
-                base.remote_modified is not None
-                and when is not None
-                and when > base.remote_modified
-            ):
+            when = as_timestamp(current.get("WHENMODIFIED"), self.ctx.zone)
+            before = as_timestamp(base.remote_modified, self.ctx.zone)
+            if before is not None and when is not None and when > before:
                 return True, attrs.evolve(
                     base,
                     content_hash=row.payload_hash,
@@ -229,7 +223,7 @@ class _Pusher:
                 return True, attrs.evolve(
                     base,
                     remote_state="Approved",
-                    remote_modified=_when(current.get("WHENMODIFIED")),
+                    remote_modified=as_timestamp(current.get("WHENMODIFIED"), self.ctx.zone),
                 )
             return False, link
         # decline / delete: done once the record is gone or no longer live
@@ -323,7 +317,7 @@ class _Pusher:
                 else None
             )
             checked = pushed and link is not None and link.record_no in need
-            when = _when(rec.get("WHENMODIFIED")) if rec else None
+            when = as_timestamp(rec.get("WHENMODIFIED"), self.ctx.zone) if rec else None
             plan = plan_push(
                 deleted=doc.deleted,
                 approved=doc.approved,
@@ -331,9 +325,8 @@ class _Pusher:
                 pushed=pushed,
                 remote_state=(rec.get("STATE") if rec else link.remote_state if link else None),
                 remote_exists=rec is not None or not checked,
-                remote_changed=bool(
-                    rec and link and link.remote_modified and when and when != link.remote_modified
-                ),
+                remote_changed=bool(rec and link)
+                and _changed_since(when, link.remote_modified if link else None, ctx.zone),
                 target=self.target,
                 on_delete=self.opts.on_delete,
             )
@@ -610,7 +603,7 @@ class _Pusher:
                     continue
                 fresh = attrs.evolve(
                     link,
-                    remote_modified=_when(rec.get("WHENMODIFIED")),
+                    remote_modified=as_timestamp(rec.get("WHENMODIFIED"), self.ctx.zone),
                     remote_state=rec.get("STATE") or link.remote_state,
                 )
                 store.put_link(fresh)

@@ -17,7 +17,7 @@ not written.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Final, Literal
 
 import attrs
@@ -132,30 +132,43 @@ def keyset_after(kind: StreamKind, position: Position | None, base: Filter | Non
     return after if base is None else and_(base, after)
 
 
-def sort_key(kind: StreamKind, record: Mapping[str, Any]) -> Position | None:
-    """A record's place in the stream's order; None when its timestamp is empty."""
+def sort_key(kind: StreamKind, record: Mapping[str, Any], zone: tzinfo) -> Position | None:
+    """A record's place in the stream's order (its timestamp as an instant in UTC); None when
+    its timestamp is empty."""
     try:
         record_no = int(record.get("RECORDNO") or 0)
     except (TypeError, ValueError):
         record_no = 0
     field = _TIME_FIELD[kind]
     if field is None:
-        return datetime.min, record_no
-    when = as_timestamp(record.get(field))
+        return _EPOCH, record_no
+    when = as_timestamp(record.get(field), zone)
     return None if when is None else (when, record_no)
 
 
-def as_timestamp(value: Any) -> datetime | None:
-    """A timestamp field's value as a ``datetime`` (a typed client gives one already; an
-    untyped one gives the gateway's ``MM/DD/YYYY HH:MM:SS``); None when empty or unreadable."""
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def as_timestamp(value: Any, zone: tzinfo) -> datetime | None:
+    """A timestamp field's value as an aware instant in UTC; None when empty or unreadable.
+
+    A typed client gives an aware ``datetime`` already. A naive one, or the gateway's text
+    (``MM/DD/YYYY HH:MM:SS``, from an untyped client or a cursor stored before cursors were
+    kept in UTC), is wall time in ``zone``: the API user's zone, or UTC for GMT fields.
+    """
+    when: datetime
     if isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and value:
+        when = value
+    elif isinstance(value, str) and value:
         try:
-            return datetime.strptime(value, "%m/%d/%Y %H:%M:%S")
+            when = datetime.strptime(value, "%m/%d/%Y %H:%M:%S")
         except ValueError:
             return None
-    return None
+    else:
+        return None
+    if when.tzinfo is None or when.utcoffset() is None:
+        when = when.replace(tzinfo=zone)
+    return when.astimezone(UTC)
 
 
 def periodic_due(last: datetime | None, now: datetime, every: timedelta) -> bool:
