@@ -358,7 +358,10 @@ def test_cursors_are_stored_in_utc_for_a_user_in_another_zone(
     emulator = Emulator(_company(), clock=clock, user_timezone="America/New_York")
     engine, client = _zoned_engine(emulator, tmp_path, timezone, clock=clock, lag=timedelta(0))
     with client:
-        assert engine.run().ok
+        first = engine.run()
+        assert first.ok
+        # the login, then (when discovering) the user's preferences: two requests, counted
+        assert first.http_requests == (4 if timezone == "discover" else 2)
         newest = _newest(emulator, "EMPLOYEE").replace(tzinfo=UTC)  # the company keeps UTC
         cursor = engine.store.get_cursor("EMPLOYEE")
         assert cursor is not None and cursor.modified is not None

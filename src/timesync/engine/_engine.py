@@ -138,6 +138,7 @@ class Engine:
         return zone
 
     def _run(self, pulls: list[str], pushes: list[str], *, dry_run: bool, full: bool) -> RunReport:
+        before = stats_snapshot(self.client)  # a discovery of the zone counts as the run's
         zone = self._zone()
         run_id = self.store.start_run("full" if full else "incremental", dry_run=dry_run)
         report = RunReport(run_id=run_id, dry_run=dry_run, full=full)
@@ -153,7 +154,6 @@ class Engine:
             dry_run=dry_run,
             zone=zone,
         )
-        before = stats_snapshot(self.client)
         self.hooks.run_started(run_id, (*pulls, *pushes), dry_run=dry_run)
         status = "failed"
         try:
