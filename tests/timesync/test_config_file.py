@@ -333,3 +333,38 @@ def test_the_documented_config_file_is_valid() -> None:
     config = SyncConfig.from_dict(tomllib.loads(text), base=BASE)
     assert config.options().push.target_state == "Submitted"
     assert config.mapping_file == BASE / "mapping.toml"
+
+
+def test_the_client_settings_reach_the_engines_client(tmp_path: Path) -> None:
+    from zoneinfo import ZoneInfo
+
+    from intacct_sdk.testing import Emulator
+    from timesync.engine import open_engine
+
+    emulator = Emulator()
+    c = emulator.credentials
+    config = _load(
+        tmp_path,
+        f'[intacct]\nsender_id = "{c.sender_id}"\nsender_password = "{c.sender_password}"\n'
+        f'company_id = "{c.company_id}"\nuser_id = "{c.user_id}"\n'
+        f'user_password = "{c.user_password}"\n'
+        'timezone = "Europe/Paris"\ndate_format = "/dmY"\nmax_concurrent = 1\n',
+    )
+    with open_engine(config, environ={}, transport=emulator.transport()) as engine:
+        options = engine.client.options
+        assert options.timezone == ZoneInfo("Europe/Paris")
+        assert options.date_format == "/dmY"
+        assert options.max_concurrent == 1
+        assert options.unique_id
+    # from the environment when the file does not say
+    bare = _load(tmp_path, "[state]\npath = 'state.db'\n")
+    env = {
+        "INTACCT_SENDER_ID": c.sender_id,
+        "INTACCT_SENDER_PASSWORD": c.sender_password,
+        "INTACCT_COMPANY_ID": c.company_id,
+        "INTACCT_USER_ID": c.user_id,
+        "INTACCT_USER_PASSWORD": c.user_password,
+        "INTACCT_TIMEZONE": "discover",
+    }
+    with open_engine(bare, environ=env, transport=emulator.transport()) as engine:
+        assert engine.client.options.timezone == "discover"
