@@ -51,13 +51,21 @@ def emulator() -> Emulator:
     return Emulator(demo_company(employees=12, projects=4, tasks_per_project=3, customers=4))
 
 
+def engine_client(emulator: Emulator, **options: Any) -> Client:
+    """A client on the emulator as the engine tests use it: ``uniqueid=true``, fast retries,
+    the emulated user's zone (UTC); ``options`` override."""
+    return Client(
+        credentials(emulator),
+        options=ClientOptions(
+            **{"unique_id": True, "retry": FAST_RETRY, "timezone": UTC, **options}
+        ),
+        transport=emulator.transport(),
+    )
+
+
 @pytest.fixture
 def client(emulator: Emulator) -> Iterator[Client]:
-    with Client(
-        credentials(emulator),
-        options=ClientOptions(unique_id=True, retry=FAST_RETRY, timezone=UTC),
-        transport=emulator.transport(),
-    ) as c:
+    with engine_client(emulator) as c:
         yield c
 
 

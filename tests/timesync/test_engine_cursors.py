@@ -17,13 +17,13 @@ from tests.timesync.engine_fixtures import (  # noqa: F401 - fixtures
     EngineFactory,
     app,
     client,
-    credentials,
     emulator,
+    engine_client,
     make_engine,
     store,
 )
 
-from intacct_sdk import Client, ClientOptions
+from intacct_sdk import Client
 from intacct_sdk.testing import Emulator
 from intacct_sdk.testing._seed import demo_company
 from timesync.engine import Engine, EngineOptions
@@ -159,11 +159,7 @@ def test_a_commit_hidden_by_eventual_consistency_is_caught_by_the_periodic_pass(
     frequent pass moves its cursor past the hidden one; the periodic pass finds it."""
     emulator = Emulator(_company(), clock=clock)
     with (
-        Client(
-            credentials(emulator),
-            options=ClientOptions(unique_id=True, retry=FAST_RETRY, timezone=UTC),
-            transport=emulator.transport(),
-        ) as client,
+        engine_client(emulator) as client,
         ReferenceApp(tmp_path / "app.db") as app,
         SQLiteStateStore(tmp_path / "state.db") as store,
     ):
@@ -331,11 +327,7 @@ def test_without_permission_for_the_audit_trail_the_report_says_so_once_and_full
 def _zoned_engine(
     emulator: Emulator, folder: Path, timezone: Any, **options: Any
 ) -> tuple[Engine, Client]:
-    client = Client(
-        credentials(emulator),
-        options=ClientOptions(unique_id=True, retry=FAST_RETRY, timezone=timezone),
-        transport=emulator.transport(),
-    )
+    client = engine_client(emulator, timezone=timezone)
     app = ReferenceApp(folder / "app.db")
     store = SQLiteStateStore(folder / "state.db")
     return Engine(client, app, store, options=EngineOptions(**options)), client

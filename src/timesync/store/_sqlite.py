@@ -253,38 +253,26 @@ class SQLiteStateStore:
         )
         return (self._link(row) for row in rows)
 
-    def links_by_key(self, object_name: str, remote_keys: Sequence[str]) -> dict[str, Link]:
-        """The links of these remote keys, by key."""
-        found: dict[str, Link] = {}
-        keys = list(dict.fromkeys(remote_keys))
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
+    def _links_in(self, object_name: str, column: str, values: Sequence[Any]) -> Iterator[Link]:
+        """The links whose ``column`` holds one of ``values`` (asked 500 at a time)."""
+        wanted = list(dict.fromkeys(values))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = self._query(
-                f"SELECT * FROM links WHERE object_name = ? AND remote_key IN ({marks})",  # noqa: S608
+                f"SELECT * FROM links WHERE object_name = ? AND {column} IN ({marks})",  # noqa: S608
                 (object_name, *chunk),
             )
-            for row in rows:
-                link = self._link(row)
-                found[link.remote_key] = link
-        return found
+            yield from (self._link(row) for row in rows)
+
+    def links_by_key(self, object_name: str, remote_keys: Sequence[str]) -> dict[str, Link]:
+        """The links of these remote keys, by key."""
+        return {lk.remote_key: lk for lk in self._links_in(object_name, "remote_key", remote_keys)}
 
     def links_by_record_no(self, object_name: str, record_nos: Sequence[int]) -> dict[int, Link]:
         """The links of these Intacct RECORDNOs, by RECORDNO."""
-        found: dict[int, Link] = {}
-        numbers = list(dict.fromkeys(record_nos))
-        for start in range(0, len(numbers), 500):
-            chunk = numbers[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self._query(
-                f"SELECT * FROM links WHERE object_name = ? AND record_no IN ({marks})",  # noqa: S608
-                (object_name, *chunk),
-            )
-            for row in rows:
-                link = self._link(row)
-                if link.record_no is not None:
-                    found[link.record_no] = link
-        return found
+        links = self._links_in(object_name, "record_no", record_nos)
+        return {lk.record_no: lk for lk in links if lk.record_no is not None}
 
     def put_link(self, link: Link) -> None:
         """Insert or replace the link of ``(object_name, remote_key)``.
