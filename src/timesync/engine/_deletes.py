@@ -156,7 +156,7 @@ class Deletions:
             last = records[-1]
             when = _gmt(last.get("ACCESSTIME"))
             if when is None:
-                break
+                return  # no position to go on from: the next run reads again
             position = (when, str(last.get("ID") or ""))
         if ctx.dry_run:
             return
