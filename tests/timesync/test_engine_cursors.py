@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from tests.testing.emu_helpers import Clock
 from tests.timesync.engine_fixtures import (  # noqa: F401 - fixtures
     DELETIONS,
     FAST_RETRY,
@@ -32,26 +33,15 @@ from timesync.local import ReferenceApp
 from timesync.store import Cursor, SQLiteStateStore
 
 
-class Clock:
-    """The engine's clock, moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
 def _company() -> Any:
     return demo_company(employees=12, projects=4, tasks_per_project=3, customers=4)
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    moving = Clock()
+    moving.now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # after every seeded change
+    return moving
 
 
 def _keys(app: ReferenceApp, obj: str, *, active: bool = True) -> set[str]:
