@@ -26,7 +26,7 @@ import attrs
 
 from timesync.engine import Engine, EngineOptions, PushOptions, RunReport
 from timesync.local import EntryInput, ReferenceApp
-from timesync.store import FileLock, SQLiteStateStore
+from timesync.store import SQLiteStateStore
 
 __all__ = ["DemoOptions", "generate_timesheets", "run_demo"]
 
@@ -178,7 +178,6 @@ def run_demo(
             app,
             store,
             options=EngineOptions(push=PushOptions(target_state=opts.target_state)),
-            lock=FileLock(folder / "state.db.lock"),
         )
         ok = True
         first = engine.run(full=not done.get("pulled"))

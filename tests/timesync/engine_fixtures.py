@@ -17,7 +17,7 @@ from intacct_sdk.testing._seed import demo_company
 from timesync.engine import Engine, EngineOptions, PushOptions
 from timesync.engine._streams import change_facts
 from timesync.local import EntryInput, ExpenseInput, ReferenceApp
-from timesync.store import FileLock, SQLiteStateStore
+from timesync.store import SQLiteStateStore
 
 PULLED = EngineOptions().pull_objects
 """The objects a default engine pulls, in order."""
@@ -95,7 +95,6 @@ def make_engine(
             app,
             store,
             options=EngineOptions(push=push, **options),
-            lock=FileLock(tmp_path / "state.db.lock"),
         )
 
     return make

@@ -27,7 +27,7 @@ from timesync.engine import Engine, EngineOptions, Hooks, Progress, RunReport
 from timesync.errors import ConfigurationError
 from timesync.local import ReferenceApp
 from timesync.mapping import default_specs
-from timesync.store import FileLock, LinkState, LockHeldError, SQLiteStateStore
+from timesync.store import LinkState, LockHeldError, SQLiteStateStore
 
 
 def _active_remote(emulator: Emulator, obj: str) -> set[str]:
@@ -363,7 +363,12 @@ def test_dry_run_writes_nothing(
 
 
 def test_two_runs_never_overlap(make_engine: EngineFactory, tmp_path: Path) -> None:
-    with FileLock(tmp_path / "state.db.lock"), pytest.raises(LockHeldError):
+    # a second store on the same file (another process, in real life) holds the run lock
+    with (
+        SQLiteStateStore(tmp_path / "state.db") as other,
+        other.run_lock(),
+        pytest.raises(LockHeldError),
+    ):
         make_engine().run()
     assert make_engine().run().ok
 

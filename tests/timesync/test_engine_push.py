@@ -391,7 +391,6 @@ def test_the_local_app_hears_of_every_push_even_after_it_missed_the_call(
     emulator: Emulator, client: Client, store: SQLiteStateStore, tmp_path: Path
 ) -> None:
     from timesync.engine import Engine, EngineOptions, PushOptions
-    from timesync.store import FileLock
 
     def engine(app: ReferenceApp) -> Engine:
         return Engine(
@@ -399,7 +398,6 @@ def test_the_local_app_hears_of_every_push_even_after_it_missed_the_call(
             app,
             store,
             options=EngineOptions(push=PushOptions(target_state="Submitted")),
-            lock=FileLock(tmp_path / "state.db.lock"),
         )
 
     with _Deaf(tmp_path / "app.db") as deaf:

@@ -32,7 +32,7 @@ from intacct_sdk.testing import Emulator, EmulatorResponse, NoFaults, RequestCon
 from intacct_sdk.testing._seed import demo_company
 from timesync.engine import Engine, EngineOptions, Hooks, Progress
 from timesync.local import ReferenceApp
-from timesync.store import FileLock, OutboxState, SQLiteStateStore
+from timesync.store import OutboxState, SQLiteStateStore
 
 
 class Recorder(NoFaults):
@@ -85,7 +85,6 @@ def _engine(emulator: Emulator, folder: Path, **options: Any) -> Iterator[Engine
             app,
             store,
             options=EngineOptions(**options),
-            lock=FileLock(folder / "state.db.lock"),
         )
 
 

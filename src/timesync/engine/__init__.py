@@ -2,7 +2,7 @@
 
 ::
 
-    engine = Engine(client, local, SQLiteStateStore("state.db"), lock=FileLock("state.db.lock"))
+    engine = Engine(client, local, SQLiteStateStore("state.db"))  # runs lock state.db itself
     report = engine.run()            # incremental; run(full=True) reconciles; dry_run=True plans
 """
 

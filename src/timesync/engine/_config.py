@@ -72,7 +72,7 @@ from timesync.engine._options import PUSH_OBJECTS, EngineOptions, PushOptions
 from timesync.engine._report import EngineHooks
 from timesync.errors import ConfigurationError
 from timesync.local import LocalSystem, ReferenceApp
-from timesync.store import FileLock, SQLiteStateStore
+from timesync.store import SQLiteStateStore
 
 if TYPE_CHECKING:
     import cattrs
@@ -152,7 +152,7 @@ _CLIENT_KEYS: Final = frozenset({"timezone", "date_format", "max_concurrent"})
 
 @attrs.frozen(slots=True)
 class StateSection:
-    """``[state]``: where the SQLite state store lives (its lock is ``PATH.lock``)."""
+    """``[state]``: where the SQLite state store lives (runs lock the database file itself)."""
 
     path: FilePath = FilePath("timesync-state.db")
 
@@ -611,7 +611,6 @@ def open_engine(
             stack.callback(close)
         store = SQLiteStateStore(config.state_path)
         stack.callback(store.close)
-        lock = FileLock(f"{config.state_path}.lock")
         yield Engine(
             client,
             local,
@@ -619,5 +618,4 @@ def open_engine(
             specs=config.specs(),
             options=config.options(progress),
             hooks=hooks,
-            lock=lock,
         )

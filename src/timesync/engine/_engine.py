@@ -47,7 +47,8 @@ class Engine:
         specs: Mapping specs by Intacct object name; default ``timesync.mapping.default_specs()``.
         options: See :class:`EngineOptions`.
         hooks: Instrumentation callbacks.
-        lock: Held for the whole run so two runs for one company never overlap.
+        lock: Held for the whole run so two runs for one company never overlap; by default
+            the store's own (:meth:`~timesync.store.StateStore.run_lock`).
     """
 
     def __init__(
@@ -67,7 +68,7 @@ class Engine:
         self.specs: Mapping[str, MappingSpecLike] = specs if specs is not None else _default_specs()
         self.options = options or EngineOptions()
         self.hooks: EngineHooks = hooks or Hooks()
-        self.lock = lock
+        self.lock: Lock = lock if lock is not None else _store_lock(store)
         for name in self.options.push_objects:
             spec = self.specs.get(name)
             if spec is not None:
@@ -115,13 +116,11 @@ class Engine:
             intacct_sdk.AuthenticationError: Credentials were refused.
         """
         pulls, pushes = self._objects(objects)
-        if self.lock is not None:
-            self.lock.acquire()
+        self.lock.acquire()
         try:
             return self._run(pulls, pushes, dry_run=dry_run, full=full)
         finally:
-            if self.lock is not None:
-                self.lock.release()
+            self.lock.release()
 
     def _zone(self) -> tzinfo:
         """The API user's time zone, from the client (which may discover it): Intacct writes
@@ -289,3 +288,15 @@ class Engine:
             self.store.record_error(
                 ErrorEntry(name, local_id, "retry", "conflict settled in favour of the local side")
             )
+
+
+def _store_lock(store: StateStore) -> Lock:
+    """The store's own run lock; a store without one needs an explicit ``lock=``."""
+    run_lock = getattr(store, "run_lock", None)
+    if not callable(run_lock):
+        raise SyncConfigurationError(
+            f"{type(store).__name__} has no run_lock(): give Engine(lock=...) a lock that keeps "
+            "two runs for one company apart"
+        )
+    lock: Lock = run_lock()
+    return lock

@@ -4,7 +4,7 @@ Bring your own database by implementing :class:`StateStore` (and :class:`Lock`);
 uses nothing else.
 """
 
-from timesync.store._errors import LockHeldError, StateStoreError
+from timesync.store._errors import LockHeldError, LockLostError, StateStoreError
 from timesync.store._lock import FileLock
 from timesync.store._protocol import (
     Cursor,
@@ -29,6 +29,7 @@ __all__ = [
     "LinkState",
     "Lock",
     "LockHeldError",
+    "LockLostError",
     "Notice",
     "OutboxEntry",
     "OutboxState",

@@ -205,9 +205,11 @@ class RunRecord:
 class Lock(Protocol):
     """Mutual exclusion for runs of one company.
 
-    The default :class:`~timesync.store.FileLock` is released by the operating system when
-    the process dies; a database-backed lock must offer the same guarantee (an advisory
-    lock tied to the session, for example).
+    A store's own lock (:meth:`StateStore.run_lock`) is the default: SQLite's is a ``flock``
+    on the database file, released by the operating system when the process dies; a
+    database-backed lock must offer the same guarantee (an advisory lock tied to the
+    session, for example). A lock is reentrant in its holder: every ``acquire`` has its
+    ``release``.
     """
 
     def acquire(self) -> None:
@@ -228,6 +230,16 @@ class StateStore(Protocol):
 
     def transaction(self) -> AbstractContextManager[None]:
         """A transaction; nested calls join the outer one. Rolls back on an exception."""
+
+    def run_lock(self) -> Lock:
+        """The lock a run holds from start to end, kept by the store itself (never a file
+        an operator could delete while the state lives on); the same object every call."""
+
+    def get_meta(self, key: str) -> str | None:
+        """A fact about the store itself, such as ``installation_id``."""
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a fact about the store itself."""
 
     # links
     def get_link(self, object_name: str, remote_key: str) -> Link | None:
@@ -266,7 +278,9 @@ class StateStore(Protocol):
 
     # runs
     def start_run(self, mode: str, *, dry_run: bool = False) -> int:
-        """Record the start of a run and return its id."""
+        """Record the start of a run and return its id. A run that is not a dry run becomes
+        the store's writer: from then on :meth:`put_outbox` refuses an in-flight row of any
+        earlier run (raising :class:`~timesync.store.LockLostError`)."""
 
     def finish_run(self, run_id: int, status: str, summary: Mapping[str, Any]) -> None:
         """Record how a run ended."""
@@ -276,7 +290,8 @@ class StateStore(Protocol):
 
     # outbox
     def put_outbox(self, entry: OutboxEntry) -> None:
-        """Insert or replace the row of ``entry.control_id``."""
+        """Insert or replace the row of ``entry.control_id``; an in-flight row of a run that
+        is no longer the writer is refused (see :meth:`start_run`)."""
 
     def get_outbox(self, control_id: str) -> OutboxEntry | None:
         """One outbox row by control id."""

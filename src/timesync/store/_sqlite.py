@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from timesync.store._errors import StateStoreError
+from timesync.store._errors import LockLostError, StateStoreError
+from timesync.store._lock import FileLock, MemoryLock
 from timesync.store._protocol import (
     Cursor,
     ErrorEntry,
@@ -106,8 +107,19 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     ALTER TABLE links ADD COLUMN facts TEXT;
     CREATE INDEX links_record_no ON links (object_name, record_no) WHERE record_no IS NOT NULL;
     """,
+    # 4: facts about the store itself (installation id, the run allowed to write)
+    """
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 )
 """Schema steps; step ``n`` moves ``PRAGMA user_version`` from ``n - 1`` to ``n``. Append only."""
+
+
+_WRITER: Final = "writer_run"
+"""Meta key: the latest run allowed to send writes."""
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -138,7 +150,8 @@ class SQLiteStateStore:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
+        self._memory = self.path == ":memory:"
+        if not self._memory:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
         self._conn.row_factory = sqlite3.Row
@@ -151,6 +164,27 @@ class SQLiteStateStore:
         except BaseException:
             self._conn.close()
             raise
+        self._identity = None if self._memory else self._file_identity()
+        self._lock: FileLock | MemoryLock = (
+            MemoryLock(self.path) if self._memory else FileLock(self.path, write_pid=False)
+        )
+
+    def _file_identity(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    def run_lock(self) -> FileLock | MemoryLock:
+        """The lock held for a whole run: an exclusive ``flock`` on the database file itself.
+
+        Nothing an operator can delete besides the state itself stands between two runs,
+        and the kernel drops the lock when the holding process dies. The same object is
+        returned on every call and is reentrant, so a job can hold it around
+        :meth:`~timesync.engine.Engine.run`.
+        """
+        return self._lock
 
     def __repr__(self) -> str:
         return f"SQLiteStateStore({self.path!r})"
@@ -348,13 +382,37 @@ class SQLiteStateStore:
     # ------------------------------------------------------------------- runs
 
     def start_run(self, mode: str, *, dry_run: bool = False) -> int:
-        """Record the start of a run and return its id."""
-        cur = self._exec(
-            "INSERT INTO runs (started_at, status, mode, dry_run) VALUES (?, 'running', ?, ?)",
-            (_now(), mode, int(dry_run)),
-        )
-        assert cur.lastrowid is not None
-        return int(cur.lastrowid)
+        """Record the start of a run and return its id.
+
+        A run that may write (not a dry run) becomes the store's writer: from then on an
+        in-flight outbox row of any earlier run is refused (:meth:`put_outbox`), so two
+        runs that overlap despite the lock never both send writes.
+        """
+        with self.transaction():
+            cur = self._conn.execute(
+                "INSERT INTO runs (started_at, status, mode, dry_run) VALUES (?, 'running', ?, ?)",
+                (_now(), mode, int(dry_run)),
+            )
+            assert cur.lastrowid is not None
+            run_id = int(cur.lastrowid)
+            if not dry_run:
+                self.set_meta(_WRITER, str(run_id))
+        return run_id
+
+    def _check_writer(self, run_id: int) -> None:
+        """Refuse an in-flight row of a run that is no longer the store's writer, or of a
+        store whose file was deleted or replaced since it was opened."""
+        if self._identity is not None and self._file_identity() != self._identity:
+            raise LockLostError(
+                self.path, f"the state database {self.path} was deleted or replaced during the run"
+            )
+        writer = self.get_meta(_WRITER)
+        if writer is not None and writer != str(run_id):
+            raise LockLostError(
+                self.path,
+                f"run {writer} started on the state store {self.path} while run {run_id} "
+                "was writing",
+            )
 
     def finish_run(self, run_id: int, status: str, summary: Mapping[str, Any]) -> None:
         """Record how a run ended, with a JSON summary."""
@@ -398,8 +456,15 @@ class SQLiteStateStore:
         )
 
     def put_outbox(self, entry: OutboxEntry) -> None:
-        """Insert the row of ``entry.control_id``, or update it in place (keeping its order)."""
+        """Insert the row of ``entry.control_id``, or update it in place (keeping its order).
+
+        Raises:
+            LockLostError: ``entry`` is in flight for a run that is no longer the store's
+                writer (see :meth:`start_run`); nothing is written.
+        """
         with self.transaction():
+            if entry.state is OutboxState.IN_FLIGHT and entry.run_id is not None:
+                self._check_writer(entry.run_id)
             values = (
                 entry.object_name,
                 entry.local_id,
@@ -531,9 +596,21 @@ class SQLiteStateStore:
             (notice.object_name, notice.local_id, notice.record_no, notice.state),
         )
 
+    # ------------------------------------------------------------------- meta
+
+    def get_meta(self, key: str) -> str | None:
+        """A fact about the store itself (such as ``installation_id``), if set."""
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(rows[0]["value"]) if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a fact about the store itself."""
+        self._exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
     def close(self) -> None:
-        """Close the database connection."""
+        """Close the database connection (and give back the run lock, if held)."""
         self._conn.close()
+        self._lock.close()
 
     def __enter__(self) -> SQLiteStateStore:
         return self
