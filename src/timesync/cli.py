@@ -133,6 +133,9 @@ def _status(args: argparse.Namespace) -> int:
         print(f"no state yet ({config.state_path.name} does not exist)")
         return 0
     with SQLiteStateStore(config.state_path) as store:
+        installation = store.get_meta("installation_id")
+        pinned = " (set in the config)" if config.state.installation_id else ""
+        print(f"installation: {installation or 'none yet (set on the first run)'}{pinned}")
         print("runs:")
         for run in store.runs(args.runs):
             summary = run.summary

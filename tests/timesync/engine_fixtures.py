@@ -100,13 +100,19 @@ def make_engine(
     return make
 
 
+def local_of(stamp: Any) -> str:
+    """The local id in a pushed record's stamp (``INSTALLATION:LOCAL_ID``)."""
+    owner, sep, local_id = str(stamp).partition(":")
+    return local_id if sep else owner
+
+
 def live_documents(emulator: Emulator, object_name: str) -> dict[str, list[dict[str, Any]]]:
     """Intacct documents of ``object_name`` that are not declined, by the local id stamped on
     them."""
     out: dict[str, list[dict[str, Any]]] = {}
     for rec in emulator.company.records(object_name):
         if rec.get("STATE") != "Declined" and rec.get("TIMESYNC_ID"):
-            out.setdefault(str(rec["TIMESYNC_ID"]), []).append(rec)
+            out.setdefault(local_of(rec["TIMESYNC_ID"]), []).append(rec)
     return out
 
 

@@ -27,6 +27,7 @@ from tests.timesync.engine_fixtures import (
     expense_lines,
     live_expense_reports,
     live_timesheets,
+    local_of,
 )
 from tests.timesync.sync_process import Killer, finish_sync, start_sync, write_sync_config
 
@@ -150,7 +151,9 @@ def test_sigkill_during_an_expense_report_push_then_rerun_leaves_no_duplicate_an
     live = live_expense_reports(emulator)
     assert sorted(live, key=int) == sorted([corrected, kept, *created], key=int)  # nothing lost
     assert all(len(recs) == 1 for recs in live.values()), live  # no duplicate
-    assert deleted not in {str(r.get("TIMESYNC_ID")) for r in emulator.company.records("EEXPENSES")}
+    assert deleted not in {
+        local_of(r.get("TIMESYNC_ID")) for r in emulator.company.records("EEXPENSES")
+    }
     assert {recs[0]["STATE"] for recs in live.values()} == {"Submitted"}
     assert live[corrected][0]["RECORDNO"] == before[corrected][0]["RECORDNO"]  # updated in place
     assert live[kept][0]["RECORDNO"] == before[kept][0]["RECORDNO"]

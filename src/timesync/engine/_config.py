@@ -11,6 +11,7 @@
 
     [state]
     path = "timesync-state.db"      # relative paths are relative to the config file
+    installation_id = "shop-prod"   # optional: who this app pushes as (else the store's own)
 
     [local]
     reference = "app.db"            # the reference app, or:
@@ -152,9 +153,11 @@ _CLIENT_KEYS: Final = frozenset({"timezone", "date_format", "max_concurrent"})
 
 @attrs.frozen(slots=True)
 class StateSection:
-    """``[state]``: where the SQLite state store lives (runs lock the database file itself)."""
+    """``[state]``: where the SQLite state store lives (runs lock the database file itself),
+    and the installation id this app pushes as (default: the one the store holds)."""
 
     path: FilePath = FilePath("timesync-state.db")
+    installation_id: str | None = None
 
 
 @attrs.frozen(slots=True)
@@ -317,6 +320,7 @@ class SyncConfig:
             writeback_field={str(k): v for k, v in eng.writeback_field.items()},
             push=PushOptions(**{k: v for k, v in push_kwargs.items() if v is not None}),
             progress=progress,
+            installation_id=self.state.installation_id,
         )
 
     def local_system(self) -> LocalSystem:

@@ -5,19 +5,25 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, tzinfo
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
 from intacct_sdk import AuthenticationError, ConfigurationError, FunctionError, IntacctError
 from intacct_sdk.functions import Function, Query
 from intacct_sdk.query import Filter
+from timesync.engine._installation import Installation
 from timesync.engine._options import EngineOptions, MappingSpecLike
 from timesync.engine._report import Conflict, EngineHooks, Progress, RecordFailure, RunReport
 from timesync.local import LocalSystem
 from timesync.store import ErrorEntry, StateStore
 
 log = logging.getLogger("timesync.engine")
+
+
+UNSTAMPED: Final = Installation("", new=False, configured=False)
+"""No installation id: stamps are bare local ids (only for code that builds a context
+without an engine)."""
 
 
 @attrs.define(slots=True)
@@ -35,6 +41,8 @@ class RunContext:
     dry_run: bool
     zone: tzinfo = UTC
     """The API user's time zone: timestamps Intacct writes are that user's wall time."""
+    installation: Installation = UNSTAMPED
+    """Who the run pushes as (stamps and control ids)."""
     reopened: dict[str, set[str]] = attrs.field(factory=dict)
     """Parent records (projects) made active again this run, by object: their children
     (tasks) are read again so they come back with them."""

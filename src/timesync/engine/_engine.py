@@ -13,6 +13,7 @@ from intacct_sdk.functions import Query
 from intacct_sdk.query import F, and_
 from timesync.engine._context import RunContext, describe, log, page_records
 from timesync.engine._deletes import Deletions
+from timesync.engine._installation import resolve_installation
 from timesync.engine._options import PULL_ORDER, EngineOptions, MappingSpecLike
 from timesync.engine._pull import pull_object, start_pull
 from timesync.engine._push import push_object, start_push
@@ -139,6 +140,9 @@ class Engine:
     def _run(self, pulls: list[str], pushes: list[str], *, dry_run: bool, full: bool) -> RunReport:
         before = stats_snapshot(self.client)  # a discovery of the zone counts as the run's
         zone = self._zone()
+        installation = resolve_installation(
+            self.store, self.options.installation_id, dry_run=dry_run
+        )
         run_id = self.store.start_run("full" if full else "incremental", dry_run=dry_run)
         report = RunReport(run_id=run_id, dry_run=dry_run, full=full)
         ctx = RunContext(
@@ -152,6 +156,7 @@ class Engine:
             run_id=run_id,
             dry_run=dry_run,
             zone=zone,
+            installation=installation,
         )
         self.hooks.run_started(run_id, (*pulls, *pushes), dry_run=dry_run)
         status = "failed"
@@ -161,7 +166,7 @@ class Engine:
             deletions = Deletions(ctx, tuple(pulls), full)
             reads = [
                 *(p.start() for p in pullers),
-                *(p.recovery_reads() for p in pushers),
+                *(p.first_reads() for p in pushers),
                 deletions.start(),
             ]
             results = ctx.prefetch([fn for group in reads for fn in group])

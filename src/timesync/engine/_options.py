@@ -8,6 +8,7 @@ from typing import Any, Final, Literal, Protocol
 
 import attrs
 
+from timesync.engine._installation import check_installation_id
 from timesync.engine._report import Progress
 
 __all__ = [
@@ -117,6 +118,10 @@ class EngineOptions:
         pull_objects: Objects pulled, in this order.
         push_objects: Objects pushed.
         progress: Called with a :class:`Progress` as records are read and written.
+        installation_id: Who this engine pushes as: stamped on every pushed record and in
+            every write's control id, so apps sharing a company never adopt each other's
+            records. None: the id the state store holds, generated on its first run. Set it
+            to keep the identity when the store is lost or moved (see "Installations").
     """
 
     lag: timedelta = timedelta(minutes=2)
@@ -142,3 +147,9 @@ class EngineOptions:
     progress: Callable[[Progress], None] | None = attrs.field(default=None, eq=False)
     clock: Callable[[], datetime] = attrs.field(default=_utc_now, eq=False)
     deletions: bool = True
+    installation_id: str | None = attrs.field(default=None)
+
+    @installation_id.validator
+    def _check_installation(self, _: Any, value: str | None) -> None:
+        if value is not None:
+            check_installation_id(value)

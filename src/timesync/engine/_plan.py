@@ -23,6 +23,8 @@ __all__ = [
     "matches",
     "plan_push",
     "remote_key",
+    "stamp_owner",
+    "stamp_value",
 ]
 
 LOCKED_STATES: Final = frozenset({"Approved", "Partially Approved", "Partially Declined"})
@@ -48,15 +50,39 @@ def remote_key(object_name: str, model: Any) -> str:
     return key
 
 
-def control_id(prefix: str, local_id: str, revision: str, step: str, attempt: int = 1) -> str:
+def control_id(
+    prefix: str,
+    local_id: str,
+    revision: str,
+    step: str,
+    attempt: int = 1,
+    *,
+    installation: str = "",
+) -> str:
     """The deterministic function control id of one outbox step.
 
     The same document revision and step always give the same id, so a replay after a crash
     is refused by the gateway (``uniqueid=true``) instead of applied twice. A step that
-    definitely failed is retried under a new attempt number.
+    definitely failed is retried under a new attempt number. The installation id comes
+    first, so two apps whose local ids overlap never send the same control id.
     """
     base = f"{prefix}-{local_id}-v{revision}-{step}"
+    if installation:
+        base = f"{installation}.{base}"
     return base if attempt <= 1 else f"{base}-a{attempt}"
+
+
+def stamp_value(installation: str, local_id: str) -> str:
+    """What the stamp field of a pushed record holds: ``INSTALLATION:LOCAL_ID`` (an
+    installation id never contains ``:``; an empty one gives the bare local id, as stores
+    written before installation ids did)."""
+    return f"{installation}:{local_id}" if installation else local_id
+
+
+def stamp_owner(value: str) -> str | None:
+    """The installation that wrote a stamp (None for a bare local id)."""
+    owner, sep, _ = value.partition(":")
+    return owner if sep and owner else None
 
 
 # ------------------------------------------------------------------ filter evaluation

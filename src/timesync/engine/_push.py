@@ -25,6 +25,7 @@ from intacct_sdk import (
 )
 from intacct_sdk.functions import Approve, Create, Decline, Delete, Function, Query, Update
 from intacct_sdk.query import F
+from timesync.engine._adopt import ForeignCheck, adopted_link
 from timesync.engine._context import RunContext, describe, log, page_records
 from timesync.engine._options import MappingSpecLike
 from timesync.engine._plan import (
@@ -35,6 +36,7 @@ from timesync.engine._plan import (
     chunks,
     control_id,
     plan_push,
+    stamp_value,
 )
 from timesync.engine._routing import Router
 from timesync.engine._streams import as_timestamp
@@ -78,9 +80,17 @@ class _Pusher:
         self.prefix = _PREFIX.get(self.name, self.name.lower())
         self.opts = ctx.options.push
         self.stamp = self.opts.stamp_field
+        self.inst = ctx.installation.id
         self.touched: dict[int, str] = {}
         self.uncertain = False
         self.prefetched_ids: frozenset[str] = frozenset()
+        self.collected: tuple[dict[str, LocalDocument], str | None] | None = None
+        self.early_stamps: frozenset[str] = frozenset()
+        self.early_count = 0
+        self.early_probe = False
+        self.early_results: Sequence[Any] | None = None
+        self.adopted: frozenset[str] = frozenset()
+        self.held: frozenset[str] = frozenset()
         self.router = Router(ctx, tuple(getattr(spec, "rules", ())))
 
     @property
@@ -89,26 +99,40 @@ class _Pusher:
 
     # ------------------------------------------------------------ read-backs
 
-    def _read(self, where: Any) -> list[dict[str, Any]]:
-        fields = ["RECORDNO", "STATE", "WHENMODIFIED", self.stamp]
-        return self.ctx.query_page(self.name, fields, where, (("RECORDNO", "asc"),), 2000)
+    def _stamp_of(self, local_id: str) -> str:
+        """The stamp this installation puts on the record of a local document."""
+        return stamp_value(self.inst, local_id)
 
-    def _stamp_queries(self, local_ids: Sequence[str]) -> list[Query]:
+    def _row_stamp(self, row: OutboxEntry) -> str:
+        """The stamp an outbox row's write carried: a row written before installation ids
+        (its control id has no installation prefix) stamped the bare local id."""
+        if self.inst and not row.control_id.startswith(f"{self.inst}."):
+            return row.local_id
+        return self._stamp_of(row.local_id)
+
+    def _queries(self, field: str, values: Sequence[Any]) -> list[Query]:
         fields = ["RECORDNO", "STATE", "WHENMODIFIED", self.stamp]
         return [
             self.ctx.page_query(
-                self.name, fields, F(self.stamp).in_(list(batch)), (("RECORDNO", "asc"),), 2000
+                self.name, fields, F(field).in_(list(batch)), (("RECORDNO", "asc"),), 2000
             )
-            for batch in chunks(sorted(set(local_ids)), 1000)
+            for batch in chunks(sorted(set(values)), 1000)
         ]
 
+    def _stamp_queries(self, stamps: Sequence[str]) -> list[Query]:
+        return self._queries(self.stamp, stamps)
+
+    def _send_reads(self, queries: Sequence[Query]) -> list[Any]:
+        """Send reads together, in one request."""
+        return self.ctx.execute(queries) if queries else []
+
     def read_by_stamp(
-        self, local_ids: Sequence[str], results: Sequence[Any] | None = None
+        self, stamps: Sequence[str], results: Sequence[Any] | None = None
     ) -> dict[str, list[dict[str, Any]]]:
-        """Intacct records carrying these local ids: one ``query`` per 1,000 ids (or the
+        """Intacct records carrying these stamps, by stamp: one ``query`` per 1,000 (or the
         results of those queries, already sent)."""
         if results is None:
-            results = [r for q in self._stamp_queries(local_ids) for r in self.ctx.execute([q])]
+            results = self._send_reads(self._stamp_queries(stamps))
         found: dict[str, list[dict[str, Any]]] = {}
         for result in results:
             for rec in page_records(result)[0]:
@@ -127,18 +151,124 @@ class _Pusher:
         if self.ctx.dry_run:
             return []
         rows = self.ctx.store.outbox(object_name=self.name, states=[OutboxState.IN_FLIGHT])
-        self.prefetched_ids = frozenset(r.local_id for r in rows)
+        self.prefetched_ids = frozenset(self._row_stamp(r) for r in rows)
         return self._stamp_queries(sorted(self.prefetched_ids))
 
-    def read_by_record_no(self, record_nos: Sequence[int]) -> dict[int, dict[str, Any]]:
-        """Intacct records by RECORDNO: one ``query`` per 1,000."""
+    def first_reads(self) -> list[Query]:
+        """Every read this push can name before the pulls, for the run's first request:
+        the read-back of rows left in flight, the read by stamp of the documents about to
+        be created (what this installation may already have written), and the one-time
+        check for other installations' stamps."""
+        recovery = self.recovery_reads()
+        self.early_count = len(recovery)
+        try:
+            self.collected = self.collect()
+        except Exception:  # the push collects again at its turn, and reports it there
+            log.debug("%s: early collect failed; collecting at push time", self.name, exc_info=True)
+            return recovery
+        docs = self.collected[0]
+        links = self.ctx.store.links_by_key(self.name, list(docs))
+        creating = [
+            lid
+            for lid, doc in docs.items()
+            if doc.model is not None
+            and doc.approved
+            and not doc.deleted
+            and (links.get(lid) is None or links[lid].record_no is None)
+        ]
+        self.early_stamps = frozenset(self._stamp_of(i) for i in creating)
+        # one read by stamp serves the recovery and the creates
+        self.prefetched_ids |= self.early_stamps
+        reads = self._stamp_queries(sorted(self.prefetched_ids))
+        self.early_count = len(reads)
+        check = ForeignCheck(self.ctx, self.name, self.stamp)
+        if creating and check.needed():
+            reads.append(check.query())
+            self.early_probe = True
+        return reads
+
+    def read_by_record_no(
+        self, record_nos: Sequence[int], results: Sequence[Any] | None = None
+    ) -> dict[int, dict[str, Any]]:
+        """Intacct records by RECORDNO: one ``query`` per 1,000 (or their results)."""
+        if results is None:
+            results = self._send_reads(self._queries("RECORDNO", record_nos))
         found: dict[int, dict[str, Any]] = {}
-        for batch in chunks(sorted(set(record_nos)), 1000):
-            for rec in self._read(F("RECORDNO").in_(list(batch))):
+        for result in results:
+            for rec in page_records(result)[0]:
                 rn = _int(rec.get("RECORDNO"))
                 if rn is not None:
                     found[rn] = rec
         return found
+
+    def _read_before_writes(
+        self,
+        record_nos: Sequence[int],
+        creating: Sequence[str],
+        links: dict[str, Link],
+        hashes: Mapping[str, str | None],
+    ) -> dict[int, dict[str, Any]]:
+        """One request before the writes: the pushed records that may have changed (by
+        RECORDNO), the records this installation may already have written for the documents
+        about to be created (by stamp), and, on a store that never pushed this object,
+        whether another installation's stamps are there. Adopted records join ``links``."""
+        early = self.early_results
+        if early is None:
+            self.early_stamps = frozenset()
+        late = [i for i in creating if self._stamp_of(i) not in self.early_stamps]
+        by_no = self._queries("RECORDNO", record_nos)
+        by_stamp = self._stamp_queries([self._stamp_of(i) for i in late])
+        check = ForeignCheck(self.ctx, self.name, self.stamp)
+        early_probe = self.early_probe and early is not None
+        probe = [check.query()] if creating and not early_probe and check.needed() else []
+        results = self._send_reads([*by_no, *by_stamp, *probe])
+        remote = self.read_by_record_no(record_nos, results[: len(by_no)])
+        stamp_results = list(results[len(by_no) : len(by_no) + len(by_stamp)])
+        probe_result = results[-1] if probe else None
+        if early is not None:
+            stamp_results.extend(early[: self.early_count])
+            if early_probe:
+                probe_result = early[self.early_count]
+        found = self.read_by_stamp([], stamp_results)
+        if probe_result is not None and creating:
+            owners = check.owners(probe_result)
+            if owners:
+                check.hold(owners, len(creating))
+                self.held = frozenset(creating)
+            else:
+                check.passed()
+        adopted: list[Link] = []
+        for local_id in creating:
+            got = adopted_link(
+                self.ctx,
+                self.name,
+                local_id,
+                found.get(self._stamp_of(local_id), []),
+                hashes.get(local_id),
+            )
+            if got is None:
+                continue
+            link, note = got
+            adopted.append(link)
+            links[local_id] = link
+            if link.record_no is not None:
+                remote[link.record_no] = next(
+                    r
+                    for r in found[self._stamp_of(local_id)]
+                    if _int(r.get("RECORDNO")) == link.record_no
+                )
+            self.ctx.note(
+                f"{self.name} local {local_id}: linked to record {link.record_no} that this "
+                f"installation had already written{f' ({note})' if note else ''}"
+            )
+        if adopted:
+            self.adopted = frozenset(lk.local_id or "" for lk in adopted)
+            self.rep.recovered += len(adopted)
+            if not self.ctx.dry_run:
+                with self.ctx.store.transaction():
+                    for link in adopted:
+                        self.ctx.store.put_link(link)
+        return remote
 
     # -------------------------------------------------------------- recovery
 
@@ -155,14 +285,14 @@ class _Pusher:
         if ctx.dry_run:
             ctx.report.planned.extend(f"resolve in-flight {r.control_id}" for r in rows)
             return
-        ids = [r.local_id for r in rows]
-        if prefetched is not None and set(ids) <= self.prefetched_ids:
-            remote = self.read_by_stamp(ids, prefetched)
+        stamps = [self._row_stamp(r) for r in rows]
+        if prefetched is not None and set(stamps) <= self.prefetched_ids:
+            remote = self.read_by_stamp(stamps, prefetched)
         else:
-            remote = self.read_by_stamp(ids)
+            remote = self.read_by_stamp(stamps)
         with store.transaction():
             for row in rows:
-                recs = remote.get(row.local_id, [])
+                recs = remote.get(self._row_stamp(row), [])
                 link = store.get_link(self.name, row.local_id)
                 done, link = self._resolve(row, recs, link)
                 state = OutboxState.DONE if done else OutboxState.PENDING
@@ -240,10 +370,11 @@ class _Pusher:
         cursor = store.get_cursor(f"local:{self.name}")
         batch = ctx.local.changed_documents(self.name, cursor.token if cursor else None)
         docs = {d.local_id: d for d in batch.documents}
-        retry = {e.key for e in store.errors(self.name)} | {
+        retry = {e.key for e in store.errors(self.name) if not e.key.startswith("*")} | {
             r.local_id
             for r in store.outbox(
-                object_name=self.name, states=[OutboxState.PENDING, OutboxState.FAILED]
+                object_name=self.name,
+                states=[OutboxState.PENDING, OutboxState.FAILED, OutboxState.IN_FLIGHT],
             )
         }
         missing = sorted(retry - set(docs))
@@ -305,7 +436,20 @@ class _Pusher:
                 or (self.target == "Approved" and lk.remote_state != "Approved")
             )
         ]
-        remote = self.read_by_record_no(need) if need else {}
+        creating = [
+            lid
+            for lid, rec in records.items()
+            if rec is not None
+            and lid in docs
+            and not docs[lid].deleted
+            and (links.get(lid) is None or links[lid].record_no is None)
+        ]
+        remote = self._read_before_writes(need, creating, links, hashes)
+        need.extend(
+            lk.record_no
+            for lid, lk in links.items()
+            if lid in self.adopted and lk.record_no is not None
+        )
         for local_id, doc in docs.items():
             if local_id not in records:
                 continue
@@ -333,6 +477,8 @@ class _Pusher:
             if plan.conflict:
                 ctx.conflict(self.name, local_id, plan.conflict)
                 continue
+            if local_id in self.held and any(st.step == "create" for st in plan.steps):
+                continue
             if not plan.steps:
                 self.rep.unchanged += 1
                 if not ctx.dry_run:
@@ -346,7 +492,9 @@ class _Pusher:
     def _control_id(self, doc: LocalDocument, step: str) -> tuple[str, int]:
         attempt = 1
         while True:
-            cid = control_id(self.prefix, doc.local_id, doc.revision, step, attempt)
+            cid = control_id(
+                self.prefix, doc.local_id, doc.revision, step, attempt, installation=self.inst
+            )
             row = self.ctx.store.get_outbox(cid)
             if row is None or row.state in (OutboxState.PENDING, OutboxState.IN_FLIGHT):
                 return cid, row.attempts if row else 0
@@ -356,7 +504,7 @@ class _Pusher:
         record_no = item.link.record_no if item.link else None
         if step.step == "create":
             assert item.record is not None
-            rec = {**item.record, self.stamp: item.doc.local_id}
+            rec = {**item.record, self.stamp: self._stamp_of(item.doc.local_id)}
             rec.pop("RECORDNO", None)
             rec.pop("STATE", None)
             if self.name == "TIMESHEET":
@@ -365,7 +513,11 @@ class _Pusher:
         assert record_no is not None
         if step.step == "update":
             assert item.record is not None
-            rec = {**item.record, self.stamp: item.doc.local_id, "RECORDNO": record_no}
+            rec = {
+                **item.record,
+                self.stamp: self._stamp_of(item.doc.local_id),
+                "RECORDNO": record_no,
+            }
             rec.pop("STATE", None)
             return Update(self.name, [rec], control_id=cid)
         if step.step == "approve":
@@ -614,16 +766,19 @@ class _Pusher:
     def run(self, prefetched: Sequence[Any] | None = None) -> None:
         ctx = self.ctx
         ctx.report.object(self.name)
-        self.recover(prefetched)
+        if prefetched is not None:
+            self.early_results = prefetched
+        self.recover(None if prefetched is None else prefetched[: self.early_count])
         self.notify_local()  # notices a killed run left behind
-        docs, cursor = self.collect()
+        docs, cursor = self.collected or self.collect()
         ctx.progress(self.name, "push", 0, len(docs))
         items = self.plan(docs)
         self.execute(items)
         self.refresh_touched()
         if self.uncertain:
             self.recover()
-        if not ctx.dry_run and cursor is not None:
+        if not ctx.dry_run and cursor is not None and not self.held:
+            # (held creates keep the cursor where it was, so the next run sees them again)
             ctx.store.set_cursor(Cursor(f"local:{self.name}", token=cursor))
         ctx.progress(self.name, "push", len(docs), len(docs))
 
