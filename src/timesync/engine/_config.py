@@ -608,13 +608,13 @@ def open_engine(
     if config.intacct.max_concurrent is not None:
         options = attrs.evolve(options, max_concurrent=config.intacct.max_concurrent)
     with ExitStack() as stack:
+        store = SQLiteStateStore(config.state_path)  # first: a store that cannot be used
+        stack.callback(store.close)  # stops the run before anything else is opened
         client = stack.enter_context(Client(creds, options=options, transport=transport))
         local = config.local_system()
         close = getattr(local, "close", None)
         if callable(close):
             stack.callback(close)
-        store = SQLiteStateStore(config.state_path)
-        stack.callback(store.close)
         yield Engine(
             client,
             local,

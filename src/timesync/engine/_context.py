@@ -141,6 +141,15 @@ class RunContext:
                 )
             )
 
+    def settled(self, object_name: str, key: str = "*") -> None:
+        """An object-level step (``*``: its pull, push or deletions; ``write-back``) went
+        through: its entry leaves the error queue, unless this run failed it again."""
+        if self.dry_run:
+            return
+        if any(f.object_name == object_name and f.key == key for f in self.report.failures):
+            return
+        self.store.resolve_error(object_name, key)
+
     def fail(self, object_name: str, key: str, message: str, kind: str = "error") -> None:
         """Report and queue a record failure."""
         failure = RecordFailure(object_name, key, message)

@@ -168,6 +168,7 @@ class Deletions:
             ctx.store.set_cursor(Cursor(AUDIT_CURSOR, began[0], token=began[1]))
         if ctx.store.get_cursor(DENIED) is not None:
             ctx.store.reset_cursor(DENIED)  # the permission was granted meanwhile
+        ctx.settled("AUDITHISTORY")
 
     def _first_cursor(self) -> None:
         """On a full run, start the trail where the run started, when it has no position."""

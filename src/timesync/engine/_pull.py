@@ -520,6 +520,7 @@ class _ObjectPull:
             if not result.ok:
                 ctx.fail(self.name, "write-back", describe_result(result))
         self.writebacks.clear()
+        ctx.settled(self.name, "write-back")
 
     # ---------------------------------------------- manual links waiting for data
 
@@ -648,3 +649,4 @@ def pull_object(
         log.exception("pull of %s stopped", spec.object_name)
         ctx.fail(spec.object_name, "*", f"pull stopped: {describe(exc)}")
         raise
+    ctx.settled(spec.object_name)

@@ -305,6 +305,7 @@ class _Pusher:
                     )
                 )
                 if done:
+                    self._close_superseded(row)
                     self.rep.recovered += 1
                     ctx.applied(self.name, row.local_id, f"recovered {row.step}")
                     if link is not None:
@@ -627,6 +628,22 @@ class _Pusher:
                 ctx.fail(self.name, it.doc.local_id, f"{step.step}: {message}")
         self.notify_local()
 
+    def _close_superseded(self, landed: OutboxEntry) -> None:
+        """Once a step lands, the document's earlier failed or pending attempts at the same
+        step, and those of its other revisions, are closed as superseded (they would
+        otherwise read as work left to do)."""
+        store = self.ctx.store
+        open_rows = store.outbox(
+            object_name=self.name,
+            states=[OutboxState.FAILED, OutboxState.PENDING],
+            local_id=landed.local_id,
+        )
+        for other in open_rows:
+            if other.control_id != landed.control_id and (
+                other.revision != landed.revision or other.step == landed.step
+            ):
+                store.put_outbox(attrs.evolve(other, state=OutboxState.SUPERSEDED))
+
     def _unknown(self, it: _Item, why: str) -> None:
         """A write whose outcome is unknown: stop this document's steps for this run and
         queue it, so the next run reads it back and carries on."""
@@ -705,6 +722,7 @@ class _Pusher:
             )
         )
         store.put_link(link)
+        self._close_superseded(row)
         store.resolve_error(self.name, it.doc.local_id)
         self._count(step.step)
         ctx.applied(self.name, it.doc.local_id, step.step)
@@ -804,3 +822,4 @@ def push_object(
         prefetched: The results of ``pusher.recovery_reads()``, in order.
     """
     (pusher or _Pusher(ctx, spec)).run(prefetched)
+    ctx.settled(spec.object_name)

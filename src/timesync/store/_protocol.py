@@ -297,9 +297,13 @@ class StateStore(Protocol):
         """One outbox row by control id."""
 
     def outbox(
-        self, *, object_name: str | None = None, states: Sequence[OutboxState] | None = None
+        self,
+        *,
+        object_name: str | None = None,
+        states: Sequence[OutboxState] | None = None,
+        local_id: str | None = None,
     ) -> list[OutboxEntry]:
-        """Outbox rows, oldest first, optionally filtered."""
+        """Outbox rows, oldest first, optionally filtered by object, state and document."""
 
     # error queue
     def record_error(self, entry: ErrorEntry) -> None:

@@ -118,6 +118,13 @@ MIGRATIONS: Final[tuple[str, ...]] = (
 """Schema steps; step ``n`` moves ``PRAGMA user_version`` from ``n - 1`` to ``n``. Append only."""
 
 
+_TABLES: Final = {
+    1: ("links", "cursors", "runs", "outbox", "errors"),
+    2: ("notices",),
+    4: ("meta",),
+}
+"""The tables each schema version adds."""
+
 _WRITER: Final = "writer_run"
 """Meta key: the latest run allowed to send writes."""
 
@@ -153,14 +160,24 @@ class SQLiteStateStore:
         self._memory = self.path == ":memory:"
         if not self._memory:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+        if not self._memory and Path(self.path).is_dir():
+            raise self._unusable("it is a directory")
+        try:
+            self._conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+        except sqlite3.Error as exc:
+            raise self._unusable(str(exc)) from None
         self._conn.row_factory = sqlite3.Row
         self._depth = 0
         try:
+            self._check()
+            self._check_tables()
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            raise self._unusable(str(exc)) from None
         except BaseException:
             self._conn.close()
             raise
@@ -168,6 +185,31 @@ class SQLiteStateStore:
         self._lock: FileLock | MemoryLock = (
             MemoryLock(self.path) if self._memory else FileLock(self.path, write_pid=False)
         )
+
+    def _unusable(self, why: str) -> StateStoreError:
+        return StateStoreError(
+            f"state store {self.path} cannot be used ({why}): restore it from a backup, or "
+            "move it aside to start a new one (see 'Installations' in the docs before you do)"
+        )
+
+    def _check(self) -> None:
+        """Read the whole file's structure before anything is written to it (a file that is
+        not a database, or was truncated, fails here)."""
+        [(verdict,)] = self._conn.execute("PRAGMA quick_check(1)").fetchall()
+        if verdict != "ok":
+            raise self._unusable(f"damaged: {verdict}")
+
+    def _check_tables(self) -> None:
+        """Every table the file's schema version promises is there (one dropped by hand
+        fails here, before anything is written)."""
+        version = self.schema_version
+        if version > len(MIGRATIONS):
+            return  # a newer version's file: _migrate says so
+        expected = {t for since, tables in _TABLES.items() if since <= version for t in tables}
+        rows = self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        missing = sorted(expected - {r[0] for r in rows})
+        if missing:
+            raise self._unusable(f"table(s) {', '.join(missing)} missing")
 
     def _file_identity(self) -> tuple[int, int] | None:
         try:
@@ -499,14 +541,21 @@ class SQLiteStateStore:
         return self._entry(rows[0]) if rows else None
 
     def outbox(
-        self, *, object_name: str | None = None, states: Sequence[OutboxState] | None = None
+        self,
+        *,
+        object_name: str | None = None,
+        states: Sequence[OutboxState] | None = None,
+        local_id: str | None = None,
     ) -> list[OutboxEntry]:
-        """Outbox rows, oldest first, optionally filtered by object and state."""
+        """Outbox rows, oldest first, optionally filtered by object, state and document."""
         sql = "SELECT * FROM outbox WHERE 1 = 1"
         params: list[Any] = []
         if object_name is not None:
             sql += " AND object_name = ?"
             params.append(object_name)
+        if local_id is not None:
+            sql += " AND local_id = ?"
+            params.append(local_id)
         if states is not None:
             sql += f" AND state IN ({','.join('?' * len(states))})"
             params.extend(s.value for s in states)
