@@ -133,17 +133,6 @@ def _a_date(_inst: object, attribute: attrs.Attribute[Any], value: date | None) 
         raise TypeError("must be a date")
 
 
-def _non_negative(_inst: object, attribute: attrs.Attribute[Any], value: Decimal | None) -> None:
-    if value is None:
-        return
-    if not isinstance(value, Decimal):
-        raise TypeError("must be a Decimal")
-    if not value.is_finite():
-        raise ValueError("must be a finite number")
-    if value < 0:
-        raise ValueError("must be >= 0")
-
-
 def _finite(_inst: object, attribute: attrs.Attribute[Any], value: Decimal | None) -> None:
     if value is None:
         return
@@ -388,6 +377,9 @@ class TimesheetEntry:
     """One line of a timesheet: hours on a day, routed to a project, task and dimensions.
 
     Attributes:
+        hours: The quantity (QTY), any finite number: a negative one is kept, not refused,
+            so that the app can always be read; the push refuses it as a rule of its own
+            (see ``timesync.engine.check_document``).
         task_key: TASKID (unique only within the project).
         task_record_no: TASKKEY, the task's RECORDNO; preferred when pushing.
         dimensions: Dimension values by name (``department``, ``location``, ``class``,
@@ -395,7 +387,7 @@ class TimesheetEntry:
     """
 
     entry_date: date = attrs.field(validator=_a_date)
-    hours: Decimal = attrs.field(validator=_non_negative)
+    hours: Decimal = attrs.field(validator=_finite)
     project_key: str | None = attrs.field(default=None, validator=_opt_str)
     task_key: str | None = attrs.field(default=None, validator=_opt_str)
     task_record_no: int | None = attrs.field(default=None, validator=_record_no)

@@ -6,6 +6,8 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,7 @@ from intacct_sdk.testing import Emulator
 from intacct_sdk.testing._seed import demo_company
 from intacct_sdk.testing._server import serve
 from timesync.cli import build_parser
-from timesync.local import ReferenceApp
+from timesync.local import EntryInput, ReferenceApp
 from timesync.store import SQLiteStateStore
 
 
@@ -191,3 +193,36 @@ def test_mapping_tools_are_reachable() -> None:
     result = _run("mapping", "show", "TIMESHEET")
     assert result.returncode == 0, result.stderr
     assert "TIMESYNC_ID" in result.stdout
+
+
+@pytest.mark.slow
+def test_a_bad_timesheet_is_one_line_and_exit_1_and_the_others_land(
+    gateway: tuple[Emulator, str], tmp_path: Path
+) -> None:
+    emulator, url = gateway
+    cfg = str(_config(tmp_path, emulator, url))
+    assert _run("sync", "--config", cfg).returncode == 0
+    with ReferenceApp(tmp_path / "app.db") as app:
+        good = add_timesheets(app, 2)
+        task = next(r for r in app.list_records("TASK") if r.active)
+        project, _, code = str(task.key).partition("/")
+        week = date(2025, 1, 6)
+        bad = app.create_timesheet(
+            str(app.list_records("EMPLOYEE")[0].key),
+            week,
+            [
+                EntryInput(week, Decimal(3), project, code, notes="ok"),
+                EntryInput(week, Decimal(1), project, code, notes="beep\x07"),
+            ],
+        )
+
+    sync = _run("sync", "--config", cfg, "--object", "TIMESHEET")
+
+    assert sync.returncode == 1, sync.stdout + sync.stderr
+    assert "Traceback" not in sync.stderr
+    lines = [line.strip() for line in sync.stdout.splitlines()]
+    assert f"error: TIMESHEET {bad}: entries[1].notes: holds U+0007" in "\n".join(lines)
+    assert sorted(live_timesheets(emulator), key=int) == good
+    status = _run("status", "--config", cfg)
+    assert f"TIMESHEET {bad} error: entries[1].notes: holds U+0007" in status.stdout
+    assert "outbox: 0 step(s) not done" in status.stdout

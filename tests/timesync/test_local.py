@@ -131,3 +131,20 @@ def test_expense_reports_are_deleted_as_tombstones_and_remember_their_push(
     assert app.pushed_state(kept) == (None, None)  # the timesheet of the same id was not pushed
     with pytest.raises(ConfigurationError):
         app.pushed_state(kept, "PROJECT")
+
+
+def test_a_timesheet_the_models_refuse_comes_back_with_its_problem(app: ReferenceApp) -> None:
+    week = date(2025, 1, 6)
+    good = app.create_timesheet("E1", week, [EntryInput(week, Decimal("-1"))])
+    bad = app.create_timesheet(
+        "E1", week, [EntryInput(week, Decimal(1)), EntryInput(week, Decimal("NaN"))]
+    )
+    batch = app.changed_documents("TIMESHEET", None)
+    docs = {d.local_id: d for d in batch.documents}
+    assert docs[good].problem is None  # negative hours are a push rule, not the model's
+    assert docs[good].model.entries[0].hours == Decimal(-1)
+    assert docs[bad].model is None
+    assert docs[bad].problem == "entries[1].hours: must be a finite number"
+    assert docs[bad].approved
+    assert not docs[bad].deleted
+    assert app.get_documents("TIMESHEET", [bad]) == [docs[bad]]

@@ -107,7 +107,7 @@ def test_sample_messages_in_the_docs_are_real(doc: str, tmp_path: Path) -> None:
                 "BEGINDATE": "2024-13-45",
                 "TIMESHEETENTRIES": [
                     {"ENTRYDATE": "07/01/2024", "QTY": "1"},
-                    {"ENTRYDATE": "07/01/2024", "QTY": "-1"},
+                    {"ENTRYDATE": "07/01/2024", "QTY": "NaN"},
                     {"QTY": "2"},
                 ],
             }

@@ -56,10 +56,14 @@ def test_models_are_frozen_values() -> None:
     assert a.status is Status.ACTIVE
 
 
+def test_negative_hours_are_a_valid_entry() -> None:
+    # a reversing entry is a negative quantity: the model keeps it, the push decides
+    assert entry(hours=Decimal("-0.25")).hours == Decimal("-0.25")
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"hours": Decimal("-0.25")}, ">= 0"),
         ({"hours": Decimal("NaN")}, "finite"),
         ({"hours": 1.5}, "Decimal"),
         ({"entry_date": datetime(2024, 7, 1, tzinfo=UTC)}, "date"),

@@ -21,11 +21,14 @@ from timesync.engine._report import (
     RunReport,
     SkipReason,
 )
+from timesync.engine._validate import MAX_HOURS_A_DAY, DocumentProblem, check_document
 
 __all__ = [
+    "MAX_HOURS_A_DAY",
     "PULL_ORDER",
     "SKIP_REASONS",
     "Conflict",
+    "DocumentProblem",
     "Engine",
     "EngineHooks",
     "EngineOptions",
@@ -40,6 +43,7 @@ __all__ = [
     "RunReport",
     "SkipReason",
     "SyncConfig",
+    "check_document",
     "control_id",
     "matches",
     "open_engine",

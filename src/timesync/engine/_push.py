@@ -40,6 +40,12 @@ from timesync.engine._plan import (
 )
 from timesync.engine._routing import Router
 from timesync.engine._streams import as_timestamp
+from timesync.engine._validate import (
+    check_record,
+    describe_problems,
+    normalise_line_endings,
+    refusal,
+)
 from timesync.local import LocalDocument
 from timesync.store import Cursor, ErrorEntry, Link, Notice, OutboxEntry, OutboxState
 
@@ -416,16 +422,25 @@ class _Pusher:
         if self.name == "TIMESHEET":
             self.router.load(d.model for d in docs.values() if d.model is not None and d.approved)
         for local_id, doc in docs.items():
-            if doc.model is None or not doc.approved:
+            if doc.deleted or not doc.approved:
                 hashes[local_id] = records[local_id] = None
                 continue
             try:
-                model = self.prepare(doc.model)
-                records[local_id] = self.spec.to_remote(model)
-                hashes[local_id] = self.spec.content_hash(model)
+                # checked before any outbox row is written: a document Intacct would refuse
+                # or mangle is this record's error, never the batch's
+                problem = refusal(self.name, doc)
+                if problem is None:
+                    model = self.prepare(doc.model)
+                    record = self.spec.to_remote(normalise_line_endings(model))
+                    problem = describe_problems(check_record(self.name, record)) or None
+                    if problem is None:
+                        records[local_id] = record
+                        hashes[local_id] = self.spec.content_hash(model)
+                        continue
             except Exception as exc:
-                ctx.fail(self.name, local_id, describe(exc))
-                docs = {k: v for k, v in docs.items() if k != local_id}
+                problem = describe(exc)
+            ctx.fail(self.name, local_id, problem)
+            docs = {k: v for k, v in docs.items() if k != local_id}
         need = [
             lk.record_no
             for lid, lk in links.items()

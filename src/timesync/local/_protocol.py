@@ -50,19 +50,26 @@ class LocalDocument:
         local_id: The app's id; it is stamped on the Intacct record.
         revision: Changes whenever the document changes (a counter or a version string).
         model: The document as a ``timesync.models`` object (``Timesheet`` or
-            ``ExpenseReport``); None when the document was deleted locally.
+            ``ExpenseReport``); None when the document was deleted locally, or when it
+            could not be built (see ``problem``).
         approved: Only approved documents are pushed.
+        problem: Why the app could not build the document's model, naming the field
+            (``entries[2].hours: ...``), with ``model`` None. The engine reports an approved
+            document with a problem as that record's error, queues it and asks for it again
+            on later runs until it can be built; every other document goes through. Never
+            a deletion.
     """
 
     local_id: str
     revision: str
     model: Any | None
     approved: bool = True
+    problem: str | None = None
 
     @property
     def deleted(self) -> bool:
-        """Whether the app deleted the document."""
-        return self.model is None
+        """Whether the app deleted the document (a document it could not build is not)."""
+        return self.model is None and self.problem is None
 
 
 @attrs.frozen(slots=True)
@@ -108,7 +115,11 @@ class LocalSystem(Protocol):
         """Remember the Intacct key and RECORDNO the engine linked this record to."""
 
     def changed_documents(self, object_name: str, since: str | None) -> DocumentBatch:
-        """Timesheets or expense reports changed after ``since`` (None: all)."""
+        """Timesheets or expense reports changed after ``since`` (None: all).
+
+        A document the app cannot turn into a model is handed back with ``problem`` set
+        rather than raised: one bad record must not stop the others.
+        """
 
     def get_documents(self, object_name: str, local_ids: Sequence[str]) -> list[LocalDocument]:
         """The current state of these documents (deleted ones with ``model=None``)."""

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -26,6 +26,7 @@ from timesync.local._protocol import DocumentBatch, LocalDocument, LocalRecord
 __all__ = ["EntryInput", "ExpenseInput", "ReferenceApp"]
 
 _DOCS: Final = {"TIMESHEET": "timesheets", "EEXPENSES": "expense_reports"}
+_M = TypeVar("_M", bound=attrs.AttrsInstance)
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS people (
@@ -114,6 +115,29 @@ def _attr(model: Any, names: tuple[str, ...]) -> Any:
 def _is_active(model: Any) -> bool:
     status = getattr(model, "status", "active")
     return str(getattr(status, "value", status)).lower() == "active"
+
+
+class _Unbuildable(Exception):
+    """A stored row the app cannot turn into a model; the message names the field."""
+
+
+def _build(cls: type[_M], path: str, **values: Any) -> _M:
+    """``cls(**values)``, or :class:`_Unbuildable` naming the field a validator refused
+    (``entries[2].hours: must be a finite number``)."""
+    try:
+        return cls(**values)
+    except (TypeError, ValueError) as exc:
+        for field in attrs.fields(cls):
+            if field.name not in values or field.validator is None:
+                continue
+            value = values[field.name]
+            try:
+                if field.converter is not None:
+                    value = field.converter(value)
+                field.validator(None, field, value)
+            except (TypeError, ValueError) as inner:
+                raise _Unbuildable(f"{path}{field.name}: {inner}") from None
+        raise _Unbuildable(f"{path.rstrip('.') or cls.__name__}: {exc}") from None
 
 
 def _jsonable(value: Any) -> Any:
@@ -539,36 +563,61 @@ class ReferenceApp:
         rows = self._conn.execute(
             "SELECT * FROM expense_lines WHERE report_id = ? ORDER BY id", (row["id"],)
         ).fetchall()
-        model = ExpenseReport(
-            local_id=local_id,
-            employee_key=row["person_number"],
-            report_date=date.fromisoformat(row["report_date"]),
-            description=row["description"],
-            lines=tuple(
-                ExpenseLine(
-                    entry_date=date.fromisoformat(r["entry_date"]),
-                    amount=Decimal(r["amount"]),
-                    expense_type=r["expense_type"],
-                    project_key=r["project_number"],
-                    notes=r["notes"],
-                )
-                for r in rows
-            ),
-        )
-        return LocalDocument(
-            local_id, str(row["revision"]), model, approved=row["status"] == "approved"
-        )
+        approved = row["status"] == "approved"
+        try:
+            model = _build(
+                ExpenseReport,
+                "",
+                local_id=local_id,
+                employee_key=row["person_number"],
+                report_date=date.fromisoformat(row["report_date"]),
+                description=row["description"],
+                lines=tuple(
+                    _build(
+                        ExpenseLine,
+                        f"lines[{i}].",
+                        entry_date=date.fromisoformat(r["entry_date"]),
+                        amount=Decimal(r["amount"]),
+                        expense_type=r["expense_type"],
+                        project_key=r["project_number"],
+                        notes=r["notes"],
+                    )
+                    for i, r in enumerate(rows)
+                ),
+            )
+        except _Unbuildable as exc:
+            return LocalDocument(
+                local_id, str(row["revision"]), None, approved=approved, problem=str(exc)
+            )
+        return LocalDocument(local_id, str(row["revision"]), model, approved=approved)
 
     # ----------------------------------------------------- documents (push)
 
     def _document(self, row: sqlite3.Row) -> LocalDocument:
-        from timesync.models import Timesheet, TimesheetEntry
-
         local_id = str(row["id"])
         if row["deleted"]:
             return LocalDocument(local_id, str(row["revision"]), None, approved=False)
+        approved = row["status"] == "approved"
+        try:
+            model = self._timesheet(row)
+        except _Unbuildable as exc:
+            problem = str(exc)
+        except (ValueError, ArithmeticError) as exc:  # a row edited outside the app
+            problem = f"a stored value cannot be read ({type(exc).__name__})"
+        else:
+            return LocalDocument(local_id, str(row["revision"]), model, approved=approved)
+        return LocalDocument(
+            local_id, str(row["revision"]), None, approved=approved, problem=problem
+        )
+
+    def _timesheet(self, row: sqlite3.Row) -> Any:
+        from timesync.models import Timesheet, TimesheetEntry
+
+        local_id = str(row["id"])
         entries = tuple(
-            TimesheetEntry(
+            _build(
+                TimesheetEntry,
+                f"entries[{i}].",
                 entry_date=e.entry_date,
                 hours=e.hours,
                 project_key=e.project_number,
@@ -586,16 +635,15 @@ class ReferenceApp:
                     if v is not None
                 },
             )
-            for e in self.timesheet_entries(local_id)
+            for i, e in enumerate(self.timesheet_entries(local_id))
         )
-        model = Timesheet(
+        return _build(
+            Timesheet,
+            "",
             local_id=local_id,
             employee_key=row["person_number"],
             begin_date=date.fromisoformat(row["week_start"]),
             entries=entries,
-        )
-        return LocalDocument(
-            local_id, str(row["revision"]), model, approved=row["status"] == "approved"
         )
 
     def changed_documents(self, object_name: str, since: str | None) -> DocumentBatch:
