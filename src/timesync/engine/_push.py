@@ -23,13 +23,12 @@ from intacct_sdk import (
     IntacctError,
     RequestNotSentError,
 )
-from intacct_sdk.functions import Approve, Create, Decline, Delete, Function, Query, Update
+from intacct_sdk.functions import Function, Query
 from intacct_sdk.query import F
 from timesync.engine._adopt import ForeignCheck, adopted_link
 from timesync.engine._context import RunContext, describe, log, page_records
 from timesync.engine._options import MappingSpecLike
 from timesync.engine._plan import (
-    DEAD_STATES,
     PushPlan,
     PushStep,
     TargetState,
@@ -39,6 +38,7 @@ from timesync.engine._plan import (
     stamp_value,
 )
 from timesync.engine._routing import Router
+from timesync.engine._steps import resolve_row, step_function
 from timesync.engine._streams import as_timestamp
 from timesync.engine._validate import (
     check_record,
@@ -300,7 +300,7 @@ class _Pusher:
             for row in rows:
                 recs = remote.get(self._row_stamp(row), [])
                 link = store.get_link(self.name, row.local_id)
-                done, link = self._resolve(row, recs, link)
+                done, link = resolve_row(row, recs, link, self.ctx.zone, self.ctx.run_id)
                 state = OutboxState.DONE if done else OutboxState.PENDING
                 store.put_outbox(
                     attrs.evolve(
@@ -319,56 +319,6 @@ class _Pusher:
                         self._queue_notice(link)
         log.info("%s: resolved %d in-flight outbox row(s)", self.name, len(rows))
         self.notify_local()
-
-    def _resolve(
-        self, row: OutboxEntry, recs: list[dict[str, Any]], link: Link | None
-    ) -> tuple[bool, Link | None]:
-        live = [r for r in recs if r.get("STATE") not in DEAD_STATES]
-        by_no = {_int(r.get("RECORDNO")): r for r in recs}
-        base = link or Link(self.name, row.local_id, row.local_id)
-        current = by_no.get(base.record_no) if base.record_no is not None else None
-        if row.step == "create":
-            if not live:
-                return False, link
-            rec = live[-1]
-            rn = _int(rec.get("RECORDNO"))
-            return True, attrs.evolve(
-                base,
-                record_no=rn,
-                content_hash=row.payload_hash,
-                revision=row.revision,
-                remote_state=rec.get("STATE"),
-                remote_modified=as_timestamp(rec.get("WHENMODIFIED"), self.ctx.zone),
-                last_run=self.ctx.run_id,
-            )
-        if row.step == "update":
-            if current is None:
-                return False, link
-            when = as_timestamp(current.get("WHENMODIFIED"), self.ctx.zone)
-            before = as_timestamp(base.remote_modified, self.ctx.zone)
-            if before is not None and when is not None and when > before:
-                return True, attrs.evolve(
-                    base,
-                    content_hash=row.payload_hash,
-                    revision=row.revision,
-                    remote_state=current.get("STATE"),
-                    remote_modified=when,
-                )
-            return False, link
-        if row.step == "approve":
-            if current is not None and current.get("STATE") == "Approved":
-                return True, attrs.evolve(
-                    base,
-                    remote_state="Approved",
-                    remote_modified=as_timestamp(current.get("WHENMODIFIED"), self.ctx.zone),
-                )
-            return False, link
-        # decline / delete: done once the record is gone or no longer live
-        if current is None or current.get("STATE") in DEAD_STATES:
-            return True, attrs.evolve(
-                base, record_no=None, remote_state="Declined" if current else None
-            )
-        return False, link
 
     # --------------------------------------------------------------- collect
 
@@ -517,42 +467,15 @@ class _Pusher:
             attempt += 1
 
     def _function(self, item: _Item, step: PushStep, cid: str) -> Function:
-        record_no = item.link.record_no if item.link else None
-        if step.step == "create":
-            assert item.record is not None
-            rec = {**item.record, self.stamp: self._stamp_of(item.doc.local_id)}
-            rec.pop("RECORDNO", None)
-            rec.pop("STATE", None)
-            if self.name == "TIMESHEET":
-                rec["STATE"] = step.create_state
-            return Create(self.name, [rec], control_id=cid)
-        assert record_no is not None
-        if step.step == "update":
-            assert item.record is not None
-            rec = {
-                **item.record,
-                self.stamp: self._stamp_of(item.doc.local_id),
-                "RECORDNO": record_no,
-            }
-            rec.pop("STATE", None)
-            return Update(self.name, [rec], control_id=cid)
-        if step.step == "approve":
-            return Approve(
-                self.name,
-                record_no,
-                approved_by=self.opts.approved_by,
-                comment=self.opts.approval_comment,
-                control_id=cid,
-            )
-        if step.step == "decline":
-            return Decline(
-                self.name,
-                record_no,
-                declined_by=self.opts.approved_by,
-                comment="replaced or withdrawn by the time-tracking app",
-                control_id=cid,
-            )
-        return Delete(self.name, [record_no], control_id=cid)
+        return step_function(
+            self.name,
+            step,
+            cid,
+            record=item.record,
+            record_no=item.link.record_no if item.link else None,
+            stamp=(self.stamp, self._stamp_of(item.doc.local_id)),
+            options=self.opts,
+        )
 
     def execute(self, items: list[_Item]) -> None:
         ctx = self.ctx
