@@ -29,7 +29,7 @@ from intacct_sdk._errors import (
     TransportError,
 )
 from intacct_sdk._formats import ValueFormat, writing
-from intacct_sdk._log import Redactor, body_text
+from intacct_sdk._log import Redactor, body_text, redact_error
 from intacct_sdk._parse import parse_response
 from intacct_sdk._results import Page, Response, Result
 from intacct_sdk._retry import parse_retry_after
@@ -385,14 +385,21 @@ class BaseClient:
                 "processing the request",
                 status_code=524,
             )
-        response = parse_response(
-            body,
-            status_code=status_code,
-            content_type=headers.get("content-type"),
-            typing=self._formats.typing(opts),
-            max_bytes=opts.max_response_bytes,
-            retry_after=self._retry_after(headers),
-        )
+        try:
+            response = parse_response(
+                body,
+                status_code=status_code,
+                content_type=headers.get("content-type"),
+                typing=self._formats.typing(opts),
+                max_bytes=opts.max_response_bytes,
+                retry_after=self._retry_after(headers),
+                redact=self._redact,
+            )
+        except IntacctError as exc:
+            # The gateway's text may quote a secret (a password it refused, say): the
+            # message and every text attribute are redacted before the error leaves.
+            redact_error(exc, self._redact)
+            raise
         if prepared.session_id is not None:
             self._sessions.observe(response, prepared.session_id, now=received)
         return response

@@ -76,14 +76,24 @@ def validate_endpoint(url: str, *, what: str = "endpoint_url") -> str:
     Any host is accepted (unlike the official SDKs, which insist on ``*.intacct.com``) so that the
     client can talk to the emulator on loopback.
 
+    A URL with user information (``https://user:password@host/...``) is refused: the gateway
+    takes its credentials in the request body, and a password in the URL would travel into
+    logs, error messages and reports with it.
+
     Raises:
-        ConfigurationError: the URL is empty, relative, or not http/https.
+        ConfigurationError: the URL is empty, relative, not http/https, or holds user
+            information (the message never repeats the URL).
     """
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(
             f"{what} must be an absolute http(s) URL, such as {DEFAULT_ENDPOINT}"
+        )
+    if "@" in parts.netloc:
+        raise ConfigurationError(
+            f"{what} must not hold a user name or password ('user:password@' before the "
+            "host): credentials go in the sender and user settings"
         )
     return url
 

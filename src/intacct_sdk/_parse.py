@@ -47,6 +47,7 @@ import threading
 import urllib.parse
 import xml.etree.ElementTree as ET
 from collections import deque
+from collections.abc import Callable
 from datetime import datetime
 from itertools import compress, repeat
 from typing import Any, Final
@@ -91,6 +92,7 @@ _STATUSES: Final[frozenset[str]] = frozenset({"success", "failure", "aborted"})
 _EMPTY_TABLE: Final[dict[str, Converter]] = {}
 _WHITESPACE: Final = " \t\r\n"
 _UNTYPED: Final = ValueTyping(typed=False)
+Redact = Callable[[str], str]
 
 _TAG: Final = re.compile(r"<[^>]*>")
 _SUPPORT_ID: Final = re.compile(r"\[Support ID: ([^\]]*)\]")
@@ -108,6 +110,7 @@ def parse_response(
     typing: ValueTyping = _DEFAULT_TYPING,
     max_bytes: int = DEFAULT_MAX_BYTES,
     retry_after: float | None = None,
+    redact: Redact | None = None,
 ) -> Response:
     """Parse a gateway answer.
 
@@ -120,6 +123,9 @@ def parse_response(
         max_bytes: Refuse bodies larger than this.
         retry_after: Seconds from a ``Retry-After`` header, passed on to
             :class:`RateLimitError`.
+        redact: Applied to every error text of the answer, before and after it is cleaned
+            (cleaning strips tags, which could leave a secret unrecognisable): a client
+            passes its redactor, so no error built from the answer quotes a secret.
 
     Returns:
         The response, with one result per function.
@@ -132,9 +138,9 @@ def parse_response(
     """
     del content_type  # the body decides; see the docstring
     if not _COLLECTOR.pause():
-        return _parse(body, status_code, typing, max_bytes, retry_after)
+        return _parse(body, status_code, typing, max_bytes, retry_after, redact)
     try:
-        return _parse(body, status_code, typing, max_bytes, retry_after)
+        return _parse(body, status_code, typing, max_bytes, retry_after, redact)
     finally:
         _COLLECTOR.resume()
 
@@ -175,7 +181,12 @@ _COLLECTOR: Final = _CollectorPause()
 
 
 def _parse(
-    body: bytes, status_code: int, typing: ValueTyping, max_bytes: int, retry_after: float | None
+    body: bytes,
+    status_code: int,
+    typing: ValueTyping,
+    max_bytes: int,
+    retry_after: float | None,
+    redact: Redact | None,
 ) -> Response:
     html = html_answer(body, status_code, retry_after)  # a CDN's or maintenance page
     if html is not None:
@@ -202,7 +213,7 @@ def _parse(
                 status_code=status_code,
             ) from None
         raise MalformedResponseError(str(exc), status_code=status_code) from None
-    return _read(root, status_code, typing, retry_after)
+    return _read(root, status_code, typing, retry_after, redact)
 
 
 def _safe_tag(tag: Any) -> str:
@@ -213,10 +224,13 @@ def _safe_tag(tag: Any) -> str:
 # --------------------------------------------------------------------------- errors
 
 
-def _clean(text: str | None) -> str:
-    """Error text as the official SDKs show it: entities decoded, tags stripped."""
+def _clean(text: str | None, redact: Redact | None = None) -> str:
+    """Error text as the official SDKs show it: entities decoded, tags stripped (and
+    ``redact`` applied before and after)."""
     if not text:
         return ""
+    if redact is not None:
+        return redact(_clean(redact(text)))
     if "&" in text:
         text = html.unescape(text)
     if "<" in text:
@@ -226,16 +240,23 @@ def _clean(text: str | None) -> str:
     return " ".join(text.split())
 
 
-def read_errors(errormessage: ET.Element | None) -> tuple[ErrorDetail, ...]:
-    """The cleaned entries of an ``<errormessage>`` element (empty for None)."""
+def read_errors(
+    errormessage: ET.Element | None, redact: Redact | None = None
+) -> tuple[ErrorDetail, ...]:
+    """The cleaned entries of an ``<errormessage>`` element (empty for None).
+
+    Args:
+        errormessage: The element, or None.
+        redact: Applied to each text before and after cleaning (see :func:`parse_response`).
+    """
     if errormessage is None:
         return ()
     return tuple(
         ErrorDetail(
-            errorno=_clean(e.findtext("errorno")),
-            description=_clean(e.findtext("description")),
-            description2=_clean(e.findtext("description2")),
-            correction=_clean(e.findtext("correction")),
+            errorno=_clean(e.findtext("errorno"), redact),
+            description=_clean(e.findtext("description"), redact),
+            description2=_clean(e.findtext("description2"), redact),
+            correction=_clean(e.findtext("correction"), redact),
         )
         for e in errormessage.iterfind("error")
     )
@@ -276,7 +297,11 @@ def _int(text: str | None) -> int | None:
 
 
 def _read(
-    root: ET.Element, status_code: int, typing: ValueTyping, retry_after: float | None
+    root: ET.Element,
+    status_code: int,
+    typing: ValueTyping,
+    retry_after: float | None,
+    redact: Redact | None,
 ) -> Response:
     control_el = root.find("control")
     if control_el is None:
@@ -289,7 +314,7 @@ def _read(
         dtd_version=_opt(control_el, "dtdversion"),
     )
     if control.status != "success" or status_code == 429:
-        errors = read_errors(root.find("errormessage"))
+        errors = read_errors(root.find("errormessage"), redact)
         _control_failure(control, errors, status_code, retry_after)
 
     ack = root.find("acknowledgement")
@@ -316,7 +341,7 @@ def _read(
         session_timeout=_iso(auth_el.findtext("sessiontimeout")),
     )
     if auth.status != "success":
-        errors = read_errors(operation.find("errormessage"))
+        errors = read_errors(operation.find("errormessage"), redact)
         offline_error(errors, status_code)
         first = errors[0] if errors else ErrorDetail("")
         text = " ".join(e.text for e in errors)
@@ -335,7 +360,7 @@ def _read(
             status_code=status_code,
             level="operation",
         )
-    results = tuple(_result(r, typing) for r in operation.iterfind("result"))
+    results = tuple(_result(r, typing, redact) for r in operation.iterfind("result"))
     return Response(control=control, authentication=auth, results=results)
 
 
@@ -382,13 +407,13 @@ def _control_failure(
 # --------------------------------------------------------------------------- results
 
 
-def _result(elem: ET.Element, typing: ValueTyping) -> Result:
+def _result(elem: ET.Element, typing: ValueTyping, redact: Redact | None) -> Result:
     status = (elem.findtext("status") or "").strip()
     if status not in _STATUSES:
         raise MalformedResponseError("a function result has no valid <status>")
     function = (elem.findtext("function") or "").strip()
     control_id = elem.findtext("controlid") or ""
-    errors = read_errors(elem.find("errormessage"))
+    errors = read_errors(elem.find("errormessage"), redact)
     page: Page | None = None
     payload: Any = None
     data = elem.find("data")
