@@ -314,6 +314,7 @@ class RequestOptions(TypedDict, total=False):
     unique_id: bool
     max_functions_per_request: int
     typed: bool
+    strict_types: bool
     timezone: tzinfo | str | None
     date_format: str | None
     session_ttl_margin: timedelta
@@ -371,6 +372,11 @@ class ClientOptions:
             this is what makes a write safe to resend after a lost response.
         max_functions_per_request: Batch size used by ``execute``.
         typed: Convert values using the schema table (``False`` keeps every value a string).
+        strict_types: With ``typed``, a value the schema table types (an integer, decimal,
+            date, timestamp or boolean field) that does not parse as that type raises
+            :class:`~intacct_sdk.ValueTypeError` naming the object, field, value and record
+            position (default). False keeps such a value as the string the gateway sent
+            and logs the first one of each object and field at WARNING.
         timezone: The API user's time-zone preference, which the gateway writes and reads
             timestamps in: a ``tzinfo``, an IANA name (``"America/New_York"``), or
             ``"discover"`` to read the user's preferences from Intacct once (two requests of
@@ -397,6 +403,7 @@ class ClientOptions:
     unique_id: bool = False
     max_functions_per_request: int = attrs.field(default=100, validator=_positive)
     typed: bool = True
+    strict_types: bool = True
     timezone: tzinfo | Literal["discover"] | None = attrs.field(default=None, converter=_timezone)
     date_format: str | None = attrs.field(default=None, converter=_date_format)
     session_ttl_margin: timedelta = timedelta(minutes=2)
