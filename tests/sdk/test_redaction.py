@@ -28,7 +28,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.conftest import subprocess_env
 
-from intacct_sdk import Client, ConfigurationError, Credentials, IntacctError
+from intacct_sdk import AsyncClient, Client, ConfigurationError, Credentials, IntacctError
 from intacct_sdk._log import MIN_SECRET_LENGTH, REDACTED, Redactor, redact_text
 from intacct_sdk.functions import Raw
 
@@ -241,3 +241,36 @@ def test_cli_vv_log_and_error_line_hide_every_form() -> None:
     assert "response HTTP 200" in proc.stderr  # the wire log ran
     assert "Sign-in information is incorrect" in proc.stderr
     assert_clean(proc.stderr + proc.stdout, [PASSWORD])
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_the_async_client_raises_redacted_errors_too(anyio_backend: str) -> None:
+    gw = FakeGateway()
+    gw.fault(1, _quoting(" ".join(forms(PASSWORD).values()), "operation"))
+    async with AsyncClient(_creds(), transport=gw.transport()) as client:
+        with pytest.raises(IntacctError) as info:
+            await client.lookup("EMPLOYEE")
+    assert REDACTED in str(info.value)
+    for text in _error_texts(info.value):
+        assert_clean(text, [PASSWORD])
+
+
+def test_redact_error_covers_attributes_details_and_the_chain() -> None:
+    from intacct_sdk import ErrorDetail, FunctionError
+    from intacct_sdk._log import redact_error
+
+    secret = "chain-secret-1"
+    cause = ValueError(f"low level {secret}")
+    err = FunctionError(
+        function="create",
+        control_id="c1",
+        errors=[ErrorDetail("E1", f"bad {secret}", correction=f"use {secret}")],
+    )
+    err.__cause__ = cause
+    assert redact_error(err, Redactor([secret])) is err
+    assert secret not in str(err) and secret not in repr(err.args)
+    assert err.description == f"bad {REDACTED}"
+    assert err.correction == f"use {REDACTED}"
+    assert err.errors[0].correction == f"use {REDACTED}"
+    assert cause.args == (f"low level {REDACTED}",)
