@@ -349,7 +349,7 @@ FOREIGN = {
     "MappingSpec",
     "LocalSystem",
 }
-LOGGERS = {"intacct_sdk.wire", "intacct_sdk.client", "intacct_sdk._session"}
+LOGGERS = {"intacct_sdk.wire", "intacct_sdk.client", "intacct_sdk._session", "intacct_sdk.parse"}
 
 
 def public_namespaces() -> dict[str, Any]:

@@ -32,11 +32,13 @@ if TYPE_CHECKING:
         RateLimitError,
         RequestNotSentError,
         ResponseLostError,
+        ResultMismatchError,
         ServerError,
         ServiceOfflineError,
         SessionExpiredError,
         TransactionAbortedError,
         TransportError,
+        ValueTypeError,
     )
     from intacct_sdk._formats import DateFormat, ValueFormat
     from intacct_sdk._results import Page, Result, SessionInfo
@@ -65,6 +67,8 @@ _WHERE = {
     "RateLimitError": "_errors",
     "RequestNotSentError": "_errors",
     "ResponseLostError": "_errors",
+    "ResultMismatchError": "_errors",
+    "ValueTypeError": "_errors",
     "ServerError": "_errors",
     "ServiceOfflineError": "_errors",
     "SessionExpiredError": "_errors",
@@ -109,6 +113,7 @@ __all__ = [
     "RequestOptions",
     "ResponseLostError",
     "Result",
+    "ResultMismatchError",
     "RetryPolicy",
     "ServerError",
     "ServiceOfflineError",
@@ -117,6 +122,7 @@ __all__ = [
     "TransactionAbortedError",
     "TransportError",
     "ValueFormat",
+    "ValueTypeError",
     "ValueTyping",
     "__version__",
     "and_",

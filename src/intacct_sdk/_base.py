@@ -26,12 +26,13 @@ from intacct_sdk._errors import (
     MalformedResponseError,
     RequestNotSentError,
     ResponseLostError,
+    ResultMismatchError,
     TransportError,
 )
 from intacct_sdk._formats import ValueFormat, writing
-from intacct_sdk._log import Redactor, body_text
+from intacct_sdk._log import Redactor, body_text, redact_error
 from intacct_sdk._parse import parse_response
-from intacct_sdk._results import Page, Response, Result
+from intacct_sdk._results import Page, Response, Result, mismatch
 from intacct_sdk._retry import parse_retry_after
 from intacct_sdk._session import SessionManager, utc_now
 from intacct_sdk._transient import transient_failure
@@ -385,14 +386,21 @@ class BaseClient:
                 "processing the request",
                 status_code=524,
             )
-        response = parse_response(
-            body,
-            status_code=status_code,
-            content_type=headers.get("content-type"),
-            typing=self._formats.typing(opts),
-            max_bytes=opts.max_response_bytes,
-            retry_after=self._retry_after(headers),
-        )
+        try:
+            response = parse_response(
+                body,
+                status_code=status_code,
+                content_type=headers.get("content-type"),
+                typing=self._formats.typing(opts),
+                max_bytes=opts.max_response_bytes,
+                retry_after=self._retry_after(headers),
+                redact=self._redact,
+            )
+        except IntacctError as exc:
+            # The gateway's text may quote a secret (a password it refused, say): the
+            # message and every text attribute are redacted before the error leaves.
+            redact_error(exc, self._redact)
+            raise
         if prepared.session_id is not None:
             self._sessions.observe(response, prepared.session_id, now=received)
         return response
@@ -424,21 +432,34 @@ class BaseClient:
 
     @staticmethod
     def _route(functions: Sequence[Function], response: Response) -> list[Result]:
-        """Pair each function with its result, in the order the functions were given."""
+        """Pair each function with its result, by control id.
+
+        The gateway answers one result per function, in request order, each echoing its
+        function's control id (the batch and transaction answers of shared reference §3
+        and §3.5): the answer must agree on both. One
+        that does not (a control id missing, repeated, unknown or out of place) is refused,
+        never paired by position.
+
+        Raises:
+            MalformedResponseError: An offline acknowledgement holds no results.
+            ResultMismatchError: The results do not pair with the functions.
+        """
         results = response.results
         if response.acknowledged:
             raise MalformedResponseError(
                 "the gateway only acknowledged the request (offline processing); "
                 "online clients need the results"
             )
-        by_id = {r.control_id: r for r in results}
-        if len(by_id) == len(results) and all(fn.control_id in by_id for fn in functions):
-            return [by_id[fn.control_id] for fn in functions]
-        if len(results) == len(functions):
-            return list(results)
-        raise MalformedResponseError(
-            f"the gateway answered {len(results)} results for {len(functions)} functions"
-        )
+        expected = [fn.control_id for fn in functions]
+        received = [r.control_id.strip() for r in results]
+        if received != expected:
+            raise ResultMismatchError(
+                f"the gateway's results do not pair with the request's functions by control "
+                f"id: {mismatch(expected, received)}; the functions may have run",
+                expected=expected,
+                received=received,
+            )
+        return list(results)
 
     @staticmethod
     def _first_error(results: Sequence[Result]) -> None:

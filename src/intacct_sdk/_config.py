@@ -76,14 +76,24 @@ def validate_endpoint(url: str, *, what: str = "endpoint_url") -> str:
     Any host is accepted (unlike the official SDKs, which insist on ``*.intacct.com``) so that the
     client can talk to the emulator on loopback.
 
+    A URL with user information (``https://user:password@host/...``) is refused: the gateway
+    takes its credentials in the request body, and a password in the URL would travel into
+    logs, error messages and reports with it.
+
     Raises:
-        ConfigurationError: the URL is empty, relative, or not http/https.
+        ConfigurationError: the URL is empty, relative, not http/https, or holds user
+            information (the message never repeats the URL).
     """
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(
             f"{what} must be an absolute http(s) URL, such as {DEFAULT_ENDPOINT}"
+        )
+    if "@" in parts.netloc:
+        raise ConfigurationError(
+            f"{what} must not hold a user name or password ('user:password@' before the "
+            "host): credentials go in the sender and user settings"
         )
     return url
 
@@ -304,6 +314,7 @@ class RequestOptions(TypedDict, total=False):
     unique_id: bool
     max_functions_per_request: int
     typed: bool
+    strict_types: bool
     timezone: tzinfo | str | None
     date_format: str | None
     session_ttl_margin: timedelta
@@ -361,6 +372,11 @@ class ClientOptions:
             this is what makes a write safe to resend after a lost response.
         max_functions_per_request: Batch size used by ``execute``.
         typed: Convert values using the schema table (``False`` keeps every value a string).
+        strict_types: With ``typed``, a value the schema table types (an integer, decimal,
+            date, timestamp or boolean field) that does not parse as that type raises
+            :class:`~intacct_sdk.ValueTypeError` naming the object, field, value and record
+            position (default). False keeps such a value as the string the gateway sent
+            and logs the first one of each object and field at WARNING.
         timezone: The API user's time-zone preference, which the gateway writes and reads
             timestamps in: a ``tzinfo``, an IANA name (``"America/New_York"``), or
             ``"discover"`` to read the user's preferences from Intacct once (two requests of
@@ -387,6 +403,7 @@ class ClientOptions:
     unique_id: bool = False
     max_functions_per_request: int = attrs.field(default=100, validator=_positive)
     typed: bool = True
+    strict_types: bool = True
     timezone: tzinfo | Literal["discover"] | None = attrs.field(default=None, converter=_timezone)
     date_format: str | None = attrs.field(default=None, converter=_date_format)
     session_ttl_margin: timedelta = timedelta(minutes=2)

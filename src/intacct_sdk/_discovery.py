@@ -73,9 +73,14 @@ class UserFormats:
         """How answers to a call with ``opts`` are typed."""
         if self.needs_discovery(opts):
             # Only the login answer is read before discovery: it holds no record values.
-            return ValueTyping(typed=opts.typed)
+            return ValueTyping(typed=opts.typed, strict=opts.strict_types)
         fmt = self.resolve(opts)
-        return ValueTyping(typed=opts.typed, timezone=fmt.timezone, date_format=fmt.date_format)
+        return ValueTyping(
+            typed=opts.typed,
+            timezone=fmt.timezone,
+            date_format=fmt.date_format,
+            strict=opts.strict_types,
+        )
 
     def user_function(self) -> ReadByName:
         """The first discovery function: the API user's USERINFO RECORDNO by login ID.

@@ -12,6 +12,8 @@
     │                               applied; reconcile before writing again
     ├── GatewayError                the gateway answered, but not with a usable result
     │   ├── MalformedResponseError  not XML, HTML page, truncated, DTD/entities, oversized
+    │   │   └── ResultMismatchError the results' control ids do not pair with the functions
+    │   ├── ValueTypeError          a value the schema types (integer, date...) does not parse
     │   ├── ServerError             HTTP 5xx (not 524) or a control-level failure
     │   │   └── ServiceOfflineError "The Service is Temporarily Off-line": nothing ran
     │   └── RateLimitError          HTTP 429 / GW-0010; ``retry_after`` seconds when known
@@ -48,11 +50,13 @@ __all__ = [
     "RateLimitError",
     "RequestNotSentError",
     "ResponseLostError",
+    "ResultMismatchError",
     "ServerError",
     "ServiceOfflineError",
     "SessionExpiredError",
     "TransactionAbortedError",
     "TransportError",
+    "ValueTypeError",
 ]
 
 
@@ -189,6 +193,64 @@ class GatewayError(IntacctError):
 
 class MalformedResponseError(GatewayError):
     """The answer is not a usable gateway response (not XML, HTML, truncated, DTD, too big)."""
+
+
+class ResultMismatchError(MalformedResponseError):
+    """The answer's results cannot be paired with the request's functions by control id.
+
+    Each function is sent with its own control id and the gateway answers one result per
+    function, in request order, echoing it. An answer whose control ids are missing,
+    repeated, unknown or out of order is refused rather than paired by position: a result
+    given to the wrong function would report another function's outcome (a write's keys,
+    or its failure). The functions may have run: a write in the request is not resent.
+
+    Args:
+        message: What went wrong.
+        expected: The control ids sent, in order.
+        received: The control ids answered, in order.
+    """
+
+    def __init__(
+        self, message: str, *, expected: Iterable[str] = (), received: Iterable[str] = ()
+    ) -> None:
+        super().__init__(message)
+        self.expected: tuple[str, ...] = tuple(expected)
+        self.received: tuple[str, ...] = tuple(received)
+
+
+class ValueTypeError(GatewayError):
+    """A record value that the schema facts type does not parse as that type.
+
+    Raised while an answer is read, with ``strict_types=True`` (the default): the value is
+    not turned into a string silently. ``ClientOptions(strict_types=False)`` keeps such
+    values as the strings the gateway sent (logged once per object and field at WARNING).
+
+    Args:
+        message: What went wrong.
+        object_name: The object of the record (``TIMESHEET``).
+        field: The field, dotted for groups (``PERSONALINFO.EMAIL1``); a list item is named
+            by its index (``TIMESHEETENTRIES[2].QTY``).
+        value: The text the gateway sent (record values are not secrets).
+        datatype: The schema type the value should have (``INTEGER``, ``DATE``...).
+        position: The record's position in its page, from 0.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        object_name: str,
+        field: str,
+        value: str,
+        datatype: str,
+        position: int,
+    ) -> None:
+        super().__init__(message)
+        self.object_name = object_name
+        self.field = field
+        self.value = value
+        self.datatype = datatype
+        self.position = position
 
 
 class ServerError(GatewayError):

@@ -31,24 +31,21 @@ answer without a usable ``<response>`` is :class:`ServerError` (5xx) or
 layer reports it as a lost response. An HTML page, whatever its status, and the gateway's
 "temporarily off-line" refusal are recognised first (:mod:`intacct_sdk._transient`).
 
-Records become flat dicts keyed by Intacct field names. A nested group adds dotted keys
-(``PERSONALINFO.EMAIL1``); an element whose children all share one tag, and either repeat
-or are named by the element's singular (``TIMESHEETENTRIES``/``TIMESHEETENTRY``), becomes
-a list (of records, or of values). Values are typed by :mod:`intacct_sdk._values`.
+Records are read by :mod:`intacct_sdk._read_records` (flat dicts keyed by Intacct field
+names, values typed by :mod:`intacct_sdk._values`, a value that does not type refused as
+:class:`ValueTypeError` unless typing is lenient).
 """
 
 from __future__ import annotations
 
 import gc
 import html
-import operator
 import re
 import threading
 import urllib.parse
 import xml.etree.ElementTree as ET
-from collections import deque
+from collections.abc import Callable
 from datetime import datetime
-from itertools import compress, repeat
 from typing import Any, Final
 
 from intacct_sdk._errors import (
@@ -64,6 +61,7 @@ from intacct_sdk._errors import (
     SessionExpiredError,
     with_hint,
 )
+from intacct_sdk._read_records import EMPTY_TABLE, UNTYPED, fill, read_records, singular
 from intacct_sdk._results import (
     AuthInfo,
     ControlInfo,
@@ -73,24 +71,17 @@ from intacct_sdk._results import (
     SessionInfo,
 )
 from intacct_sdk._transient import html_answer, offline_error
-from intacct_sdk._values import (
-    Converter,
-    ValueTyping,
-    convert_column,
-    converters,
-)
+from intacct_sdk._values import ValueTyping
 from intacct_sdk._xml import DEFAULT_MAX_BYTES, parse_xml
 
 __all__ = ["parse_response", "read_errors"]
 
+
 RATE_LIMIT_ERRORNOS: Final = frozenset({"GW-0010"})
 AUTH_ERRORNOS: Final = frozenset({"XL03000006", "XMLGW_JPP0002"})
-_MAX_DEPTH: Final = 64
 _DEFAULT_TYPING: Final = ValueTyping()
 _STATUSES: Final[frozenset[str]] = frozenset({"success", "failure", "aborted"})
-_EMPTY_TABLE: Final[dict[str, Converter]] = {}
-_WHITESPACE: Final = " \t\r\n"
-_UNTYPED: Final = ValueTyping(typed=False)
+Redact = Callable[[str], str]
 
 _TAG: Final = re.compile(r"<[^>]*>")
 _SUPPORT_ID: Final = re.compile(r"\[Support ID: ([^\]]*)\]")
@@ -108,6 +99,7 @@ def parse_response(
     typing: ValueTyping = _DEFAULT_TYPING,
     max_bytes: int = DEFAULT_MAX_BYTES,
     retry_after: float | None = None,
+    redact: Redact | None = None,
 ) -> Response:
     """Parse a gateway answer.
 
@@ -120,6 +112,9 @@ def parse_response(
         max_bytes: Refuse bodies larger than this.
         retry_after: Seconds from a ``Retry-After`` header, passed on to
             :class:`RateLimitError`.
+        redact: Applied to every error text of the answer, before and after it is cleaned
+            (cleaning strips tags, which could leave a secret unrecognisable): a client
+            passes its redactor, so no error built from the answer quotes a secret.
 
     Returns:
         The response, with one result per function.
@@ -132,9 +127,9 @@ def parse_response(
     """
     del content_type  # the body decides; see the docstring
     if not _COLLECTOR.pause():
-        return _parse(body, status_code, typing, max_bytes, retry_after)
+        return _parse(body, status_code, typing, max_bytes, retry_after, redact)
     try:
-        return _parse(body, status_code, typing, max_bytes, retry_after)
+        return _parse(body, status_code, typing, max_bytes, retry_after, redact)
     finally:
         _COLLECTOR.resume()
 
@@ -175,7 +170,12 @@ _COLLECTOR: Final = _CollectorPause()
 
 
 def _parse(
-    body: bytes, status_code: int, typing: ValueTyping, max_bytes: int, retry_after: float | None
+    body: bytes,
+    status_code: int,
+    typing: ValueTyping,
+    max_bytes: int,
+    retry_after: float | None,
+    redact: Redact | None,
 ) -> Response:
     html = html_answer(body, status_code, retry_after)  # a CDN's or maintenance page
     if html is not None:
@@ -202,7 +202,7 @@ def _parse(
                 status_code=status_code,
             ) from None
         raise MalformedResponseError(str(exc), status_code=status_code) from None
-    return _read(root, status_code, typing, retry_after)
+    return _read(root, status_code, typing, retry_after, redact)
 
 
 def _safe_tag(tag: Any) -> str:
@@ -213,10 +213,13 @@ def _safe_tag(tag: Any) -> str:
 # --------------------------------------------------------------------------- errors
 
 
-def _clean(text: str | None) -> str:
-    """Error text as the official SDKs show it: entities decoded, tags stripped."""
+def _clean(text: str | None, redact: Redact | None = None) -> str:
+    """Error text as the official SDKs show it: entities decoded, tags stripped (and
+    ``redact`` applied before and after)."""
     if not text:
         return ""
+    if redact is not None:
+        return redact(_clean(redact(text)))
     if "&" in text:
         text = html.unescape(text)
     if "<" in text:
@@ -226,16 +229,23 @@ def _clean(text: str | None) -> str:
     return " ".join(text.split())
 
 
-def read_errors(errormessage: ET.Element | None) -> tuple[ErrorDetail, ...]:
-    """The cleaned entries of an ``<errormessage>`` element (empty for None)."""
+def read_errors(
+    errormessage: ET.Element | None, redact: Redact | None = None
+) -> tuple[ErrorDetail, ...]:
+    """The cleaned entries of an ``<errormessage>`` element (empty for None).
+
+    Args:
+        errormessage: The element, or None.
+        redact: Applied to each text before and after cleaning (see :func:`parse_response`).
+    """
     if errormessage is None:
         return ()
     return tuple(
         ErrorDetail(
-            errorno=_clean(e.findtext("errorno")),
-            description=_clean(e.findtext("description")),
-            description2=_clean(e.findtext("description2")),
-            correction=_clean(e.findtext("correction")),
+            errorno=_clean(e.findtext("errorno"), redact),
+            description=_clean(e.findtext("description"), redact),
+            description2=_clean(e.findtext("description2"), redact),
+            correction=_clean(e.findtext("correction"), redact),
         )
         for e in errormessage.iterfind("error")
     )
@@ -276,7 +286,11 @@ def _int(text: str | None) -> int | None:
 
 
 def _read(
-    root: ET.Element, status_code: int, typing: ValueTyping, retry_after: float | None
+    root: ET.Element,
+    status_code: int,
+    typing: ValueTyping,
+    retry_after: float | None,
+    redact: Redact | None,
 ) -> Response:
     control_el = root.find("control")
     if control_el is None:
@@ -289,7 +303,7 @@ def _read(
         dtd_version=_opt(control_el, "dtdversion"),
     )
     if control.status != "success" or status_code == 429:
-        errors = read_errors(root.find("errormessage"))
+        errors = read_errors(root.find("errormessage"), redact)
         _control_failure(control, errors, status_code, retry_after)
 
     ack = root.find("acknowledgement")
@@ -316,7 +330,7 @@ def _read(
         session_timeout=_iso(auth_el.findtext("sessiontimeout")),
     )
     if auth.status != "success":
-        errors = read_errors(operation.find("errormessage"))
+        errors = read_errors(operation.find("errormessage"), redact)
         offline_error(errors, status_code)
         first = errors[0] if errors else ErrorDetail("")
         text = " ".join(e.text for e in errors)
@@ -335,7 +349,7 @@ def _read(
             status_code=status_code,
             level="operation",
         )
-    results = tuple(_result(r, typing) for r in operation.iterfind("result"))
+    results = tuple(_result(r, typing, redact) for r in operation.iterfind("result"))
     return Response(control=control, authentication=auth, results=results)
 
 
@@ -382,13 +396,13 @@ def _control_failure(
 # --------------------------------------------------------------------------- results
 
 
-def _result(elem: ET.Element, typing: ValueTyping) -> Result:
+def _result(elem: ET.Element, typing: ValueTyping, redact: Redact | None) -> Result:
     status = (elem.findtext("status") or "").strip()
     if status not in _STATUSES:
         raise MalformedResponseError("a function result has no valid <status>")
     function = (elem.findtext("function") or "").strip()
     control_id = elem.findtext("controlid") or ""
-    errors = read_errors(elem.find("errormessage"))
+    errors = read_errors(elem.find("errormessage"), redact)
     page: Page | None = None
     payload: Any = None
     data = elem.find("data")
@@ -421,7 +435,7 @@ def _result(elem: ET.Element, typing: ValueTyping) -> Result:
 
 
 def _page(data: ET.Element, legacy: ET.Element | None, typing: ValueTyping) -> Page:
-    records = _records(data, typing)
+    records = read_records(data, typing)
     get = data.attrib.get
     if legacy is not None:
         # get_list: <listtype start end total>object</listtype> beside <data>
@@ -455,7 +469,7 @@ def _unwrap(data: ET.Element) -> ET.Element:
     """
     if len(data) == 1 and not data.attrib:
         wrapper = data[0]
-        item = _singular(str(wrapper.tag))
+        item = singular(str(wrapper.tag))
         if item and len(wrapper) and all(c.tag == item and len(c) for c in wrapper):
             return wrapper
     return data
@@ -464,7 +478,7 @@ def _unwrap(data: ET.Element) -> ET.Element:
 def _dimensions(container: ET.Element | None) -> Page:
     if container is None:
         return Page(records=[], listtype="dimension")
-    records = _records(_unwrap(container), _UNTYPED)
+    records = read_records(_unwrap(container), UNTYPED)
     return Page(records=records, listtype="dimension", count=len(records))
 
 
@@ -475,331 +489,6 @@ def _definition(data: ET.Element) -> Any:
     items = []
     for typ in data:
         out: dict[str, Any] = dict(typ.attrib)
-        _fill(typ, "", _EMPTY_TABLE, _UNTYPED, out, 1)
+        fill(typ, "", EMPTY_TABLE, UNTYPED, out, 1, "")
         items.append(out)
     return items[0] if len(items) == 1 else items
-
-
-# --------------------------------------------------------------------------- records
-
-
-def _records(data: ET.Element, typing: ValueTyping) -> list[dict[str, Any]]:
-    """Every child of ``data`` as a record dict (the hot path of big pages).
-
-    The records of one page share one shape, so the work of reading a shape is done once:
-
-    * A flat record (its subtree is itself plus its children, checked in C) is built by
-      one dict comprehension over its children; a repeated tag shows as fewer keys than
-      children.
-    * A record with nested groups (``PERSONALINFO/EMAIL1``) is read by a plan made once
-      per shape (tags and child counts in document order): the dotted key of each leaf,
-      zipped with the leaves' texts.
-    * Values are typed afterwards, a column at a time over the records of one shape
-      (:func:`_type_columns`): each distinct text is converted once.
-
-    Anything else (lists such as ``TIMESHEETENTRIES``, repeated tags) takes
-    :func:`_record`, the general per-child loop, which types as it goes.
-    """
-    if len(data) > 1:
-        uniform = _uniform_records(data, typing)
-        if uniform is not None:
-            return uniform
-    out: list[dict[str, Any]] = []
-    append = out.append
-    typed = typing.typed
-    tz = typing.timezone
-    fmt = typing.date_format
-    last_tag: Any = None
-    table = _EMPTY_TABLE
-    shape: list[str] = []
-    batch: list[dict[str, Any]] = []
-    batches: list[tuple[dict[str, Converter], list[str], list[dict[str, Any]]]] = []
-    group_tags: list[Any] = []
-    group_lens: list[int] = []
-    group: _GroupPlan | None = None
-    for rec in data:
-        tag = rec.tag
-        if tag != last_tag:
-            last_tag = tag
-            table = converters(str(tag).upper(), tz, fmt) if typed else _EMPTY_TABLE
-            shape = []
-            group_tags = []
-        elems = list(rec.iter())
-        n = len(rec)
-        if len(elems) == n + 1:
-            record = {c.tag: c.text for c in rec}
-            if len(record) != n:
-                append(_record(rec, table, typing))
-                continue
-        else:
-            tags = [e.tag for e in elems]
-            lens = list(map(len, elems))
-            if tags != group_tags or lens != group_lens:
-                group_tags, group_lens = tags, lens
-                group = _group_plan(rec)
-            if group is None:
-                append(_record(rec, table, typing))
-                continue
-            keys, leaves = group
-            record = dict(zip(keys, compress([e.text for e in elems], leaves), strict=True))
-            if len(record) != len(keys):
-                append(_record(rec, table, typing))
-                continue
-        if typed:
-            names = list(record)
-            if names != shape:  # tags are shared strings: equal shapes compare by identity
-                shape = names
-                batch = []
-                batches.append((table, names, batch))
-            batch.append(record)
-        elif None in record.values():
-            for name, text in record.items():
-                if text is None:
-                    record[name] = ""
-        append(record)
-    for conv_table, names, records in batches:
-        _type_columns(records, names, conv_table)
-    return out
-
-
-def _uniform_records(data: ET.Element, typing: ValueTyping) -> list[dict[str, Any]] | None:
-    """A page whose records all have one shape, read a column at a time; else None.
-
-    The shape of a record is its subtree in document order: every element's tag and child
-    count (together they fix the tree). When ``data.iter()`` is the record tag's shape
-    repeated once per record (checked with C-level list comparisons, see below), the texts
-    of one field are a slice of the page's texts: each column is typed as a whole, and the
-    records are filled from the columns, a field at a time.
-    """
-    first = data[0]
-    head = list(first.iter())
-    period = len(head)
-    elems = list(data.iter())
-    n = len(data)
-    if len(elems) != period * n + 1:
-        return None
-    del elems[0]  # <data> itself
-    # Element by element, in C: the page's tags are the first record's, repeated (tag
-    # strings are shared by the parser, so most comparisons are by identity).
-    if list(map(_TAG_OF, elems)) != list(map(_TAG_OF, head)) * n:
-        return None
-    # Child counts need checking only where the first record has children: the counts of a
-    # tree's elements add up to its size less one, which the length check above fixes, so
-    # when every such position matches, every other one holds no child either.
-    for j, elem in enumerate(head):
-        size = len(elem)
-        if size and list(map(len, elems[j::period])).count(size) != n:
-            return None
-    plan = _group_plan(first)
-    if plan is None:
-        return None
-    keys, leaves = plan
-    if len(set(keys)) != len(keys):
-        return None  # a repeated tag: the general path keeps it as a list
-    texts = list(map(_TEXT_OF, elems))
-    table = (
-        converters(str(first.tag).upper(), typing.timezone, typing.date_format)
-        if typing.typed
-        else None
-    )
-    # The records are filled a column at a time: n empty dicts, then one C-level map of
-    # setitem per field (faster than zipping each record's values into a new dict).
-    records: list[dict[str, Any]] = [{} for _ in range(n)]
-    for key, j in zip(keys, compress(range(period), leaves), strict=True):
-        column = texts[j::period]
-        if table is None:
-            if None in column:
-                column = ["" if t is None else t for t in column]
-        else:
-            conv = table.get(key)
-            if conv is not None:
-                column = convert_column(conv, column)
-        deque(map(operator.setitem, records, repeat(key), column), 0)
-    return records
-
-
-_TAG_OF: Final = operator.attrgetter("tag")
-_TEXT_OF: Final = operator.attrgetter("text")
-
-
-def _type_columns(
-    records: list[dict[str, Any]], names: list[str], table: dict[str, Converter]
-) -> None:
-    """Type the fields ``names`` of ``records`` (raw texts, all with these keys) in place.
-
-    A column at a time, as the column reader types its columns
-    (:func:`~intacct_sdk._values.convert_column`), and the values are stored by C-level
-    ``map`` calls, with no Python frame per field.
-    """
-    for name in names:
-        conv = table.get(name)
-        if conv is None:
-            continue
-        column = convert_column(conv, list(map(operator.itemgetter(name), records)))
-        deque(map(operator.setitem, records, repeat(name), column), 0)
-
-
-# A record shape with groups: the dotted key of every leaf, and which elements of the
-# record's subtree (document order, the record first) are leaves.
-_GroupPlan = tuple[list[str], list[bool]]
-
-
-def _group_plan(rec: ET.Element) -> _GroupPlan | None:
-    """The plan of a record whose nested elements are all groups, or None (lists, depth)."""
-    keys: list[str] = []
-    leaves: list[bool] = [False]  # the record element itself
-
-    def walk(elem: ET.Element, prefix: str, depth: int) -> bool:
-        for child in elem:
-            if len(child):
-                item = child[0].tag
-                if depth >= _MAX_DEPTH or (
-                    child[-1].tag == item
-                    and (len(child) > 1 or item == _singular(child.tag))
-                    and all(c.tag == item for c in child)
-                ):
-                    return False  # a list (or too deep): the general path decides
-                leaves.append(False)
-                if not walk(child, f"{prefix}{child.tag}.", depth + 1):
-                    return False
-            else:
-                keys.append(prefix + child.tag)
-                leaves.append(True)
-        return True
-
-    return (keys, leaves) if walk(rec, "", 1) else None
-
-
-def _record(rec: ET.Element, table: dict[str, Converter], typing: ValueTyping) -> dict[str, Any]:
-    """One record with groups, lists or repeated tags (the general per-child loop)."""
-    get = table.get
-    empty: Any = None if typing.typed else ""
-    space = _WHITESPACE
-    record: dict[str, Any] = {}
-    extra = 0
-    for child in rec:
-        text = child.text
-        if text is None or text[0] in space:
-            if len(child):
-                before = len(record)
-                _fill_child(child, "", table, typing, record, 1)
-                extra += len(record) - before - 1
-                continue
-            if text is None:
-                record[child.tag] = empty
-                continue
-        name = child.tag
-        conv = get(name)
-        record[name] = text if conv is None else conv(text)
-    if len(record) != len(rec) + extra:
-        # Each child adds at least one key: a shortfall means a repeated tag, which the
-        # general _fill keeps as a list.
-        record = {}
-        _fill(rec, "", table, typing, record, 1)
-    return record
-
-
-def _value(text: str | None, conv: Converter | None, empty: Any) -> Any:
-    if not text:
-        return empty
-    return text if conv is None else conv(text)
-
-
-class _Repeated(list[Any]):
-    """A list built from repeated elements of one tag (as opposed to a value)."""
-
-
-def _repeat(out: dict[str, Any], key: str, value: Any) -> None:
-    current = out[key]
-    if isinstance(current, _Repeated):
-        current.append(value)
-    else:
-        out[key] = _Repeated((current, value))
-
-
-def _singular(tag: str) -> str:
-    if tag.endswith(("IES", "ies")):
-        return tag[:-3] + ("Y" if tag[-1] == "S" else "y")
-    if len(tag) > 1 and tag[-1] in "Ss":
-        return tag[:-1]
-    return ""
-
-
-def _fill(
-    elem: ET.Element,
-    prefix: str,
-    table: dict[str, Converter],
-    typing: ValueTyping,
-    out: dict[str, Any],
-    depth: int,
-) -> None:
-    """Add the children of ``elem`` to ``out`` under ``prefix`` (general, recursive)."""
-    if depth > _MAX_DEPTH:
-        raise MalformedResponseError(f"record nesting is deeper than {_MAX_DEPTH} levels")
-    get = table.get
-    empty = None if typing.typed else ""
-    for child in elem:
-        if len(child):
-            _fill_child(child, prefix, table, typing, out, depth)
-            continue
-        key = prefix + child.tag
-        text = child.text
-        if text:
-            conv = get(key)
-            value = text if conv is None else conv(text)
-        else:
-            value = empty
-        if key in out:
-            _repeat(out, key, value)
-        else:
-            out[key] = value
-
-
-def _fill_child(
-    child: ET.Element,
-    prefix: str,
-    table: dict[str, Converter],
-    typing: ValueTyping,
-    out: dict[str, Any],
-    depth: int,
-) -> None:
-    """Add one element that has children: a list (of records or values) or a group."""
-    if depth > _MAX_DEPTH:
-        raise MalformedResponseError(f"record nesting is deeper than {_MAX_DEPTH} levels")
-    tag = child.tag
-    key = prefix + tag
-    item_tag = child[0].tag
-    n = len(child)
-    # A group's children have different tags; compare first and last before looking closer.
-    if (
-        child[-1].tag == item_tag
-        and (n > 1 or item_tag == _singular(tag))
-        and all(c.tag == item_tag for c in child)
-    ):
-        complex_items = [len(c) > 0 for c in child]
-        if all(complex_items):
-            # A list of records, typed by the item's own object when the table knows it.
-            item_table = (
-                converters(item_tag.upper(), typing.timezone, typing.date_format)
-                if typing.typed
-                else _EMPTY_TABLE
-            )
-            items = []
-            for c in child:
-                rec: dict[str, Any] = {}
-                _fill(c, "", item_table, typing, rec, depth + 1)
-                items.append(rec)
-            _put(out, key, items)
-            return
-        if not any(complex_items):
-            conv = table.get(key + "." + item_tag)
-            _put(out, key, [_value(c.text, conv, None if typing.typed else "") for c in child])
-            return
-    _fill(child, key + ".", table, typing, out, depth + 1)
-
-
-def _put(out: dict[str, Any], key: str, value: Any) -> None:
-    if key in out:
-        _repeat(out, key, value)
-    else:
-        out[key] = value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import datetime
 from typing import Any, Final, Literal
 
@@ -24,6 +25,7 @@ __all__ = [
     "Result",
     "SessionInfo",
     "is_duplicate_control_id",
+    "mismatch",
 ]
 
 ResultStatus = Literal["success", "failure", "aborted"]
@@ -204,3 +206,27 @@ class Response:
             if r.control_id == control_id:
                 return r
         raise KeyError(control_id)
+
+
+def _ids(ids: list[str], limit: int = 3) -> str:
+    shown = ", ".join(repr(i[:40]) for i in ids[:limit])
+    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+def mismatch(expected: list[str], received: list[str]) -> str:
+    """What differs between the control ids sent and those answered, in a few words."""
+    counts = Counter(received)
+    repeated = sorted(i for i, n in counts.items() if n > 1)
+    missing = [i for i in expected if i not in counts]
+    sent = set(expected)
+    unknown = [i for i in received if i not in sent]
+    parts = []
+    if len(received) != len(expected):
+        parts.append(f"{len(received)} results for {len(expected)} functions")
+    if missing:
+        parts.append(f"no result for {_ids(missing)}")
+    if repeated:
+        parts.append(f"repeated {_ids(repeated)}")
+    if unknown:
+        parts.append(f"unknown {_ids(unknown)}")
+    return ", ".join(parts) or "the results are not in request order"

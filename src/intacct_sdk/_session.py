@@ -34,10 +34,11 @@ from intacct_sdk._errors import (
     AuthenticationError,
     ConfigurationError,
     MalformedResponseError,
+    ResultMismatchError,
     SessionExpiredError,
     with_hint,
 )
-from intacct_sdk._results import AuthInfo, Response, SessionInfo
+from intacct_sdk._results import AuthInfo, Response, SessionInfo, mismatch
 from intacct_sdk.functions import GetAPISession
 
 __all__ = ["Session", "SessionManager"]
@@ -177,9 +178,18 @@ class SessionManager:
         Raises:
             FunctionError: getAPISession failed.
             MalformedResponseError: the answer holds no session.
+            ResultMismatchError: its result is not the login's (by control id).
         """
         if not response.results:
             raise MalformedResponseError("getAPISession answer has no result")
+        answered = [r.control_id.strip() for r in response.results]
+        if answered != [LOGIN_CONTROL_ID]:
+            raise ResultMismatchError(
+                "the getAPISession answer does not pair with the login by control id: "
+                f"{mismatch([LOGIN_CONTROL_ID], answered)}",
+                expected=[LOGIN_CONTROL_ID],
+                received=answered,
+            )
         result = response.results[0]
         result.raise_for_error()
         info = result.payload

@@ -3,8 +3,10 @@
 Reading is the hot path of a 2,000-record page, so it is table-driven: for each object, zone
 and date format, a dictionary maps the field names whose ``lookup`` type is not text to one
 small converter (:func:`converters`, cached: the per-format work is done once per table, not
-per value). A field missing from the table stays a ``str``; a value that does not parse also
-stays a ``str`` (the gateway is trusted more than the table), and no converter ever raises.
+per value). A field missing from the table stays a ``str``. No converter ever raises: a value
+that does not parse comes back as the ``str`` it was, which the reader of an answer
+(:mod:`intacct_sdk._parse`) then refuses (:class:`~intacct_sdk.ValueTypeError`, with
+``ValueTyping.strict``) or keeps, logged (without it).
 Dates and timestamps are parsed by slicing, not ``strptime``.
 
 Dates come in the API user's date format (``/mdY`` unless configured or discovered), and
@@ -72,11 +74,16 @@ class ValueTyping:
         date_format: The API user's date format (``/mdY``, ``/dmY``, ``-Ymd``, ...; see
             :data:`intacct_sdk._formats.DATE_FORMATS`), for dates and the date part of
             timestamps.
+        strict: A value the table types that does not parse (``RECORDNO`` of
+            ``not-a-number``) raises :class:`~intacct_sdk.ValueTypeError`; when False it
+            stays the string the gateway sent, and the first such value of each object and
+            field is logged at WARNING.
     """
 
     typed: bool = True
     timezone: tzinfo | None = None
     date_format: DateFormat = attrs.field(default=MDY, converter=date_format)
+    strict: bool = True
 
 
 _DEC: Final = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?").fullmatch

@@ -23,6 +23,13 @@ UTC).
 Errors print one line on stderr. Exit codes: 0 success, 1 gateway or function failure,
 2 usage or configuration error, 130 interrupted.
 
+``query`` writes records as pages arrive. A query that fails on its first page writes
+nothing to standard output. One that fails on a later page (or is interrupted) still leaves
+valid output: ``--format json`` closes the array after the records already written, so the
+output is a complete JSON array, truncated; ``csv`` stops after the last whole row. The
+error line on stderr then says how many records were written, and the exit code is not 0:
+check it before trusting the output as complete.
+
 Imports are deferred to the command that needs them, so ``intacct --help`` stays fast.
 """
 
@@ -83,7 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("object", metavar="OBJECT")
     query.add_argument("--fields", help="comma-separated field names (default: all)")
     query.add_argument("--where", default="", help="readByQuery condition, e.g. \"STATUS = 'T'\"")
-    query.add_argument("--format", choices=("json", "csv", "table"), default="json")
+    query.add_argument(
+        "--format",
+        choices=("json", "csv", "table"),
+        default="json",
+        help="json (default), csv or table. When a later page fails, the output holds the "
+        "records read before it (json: a complete, truncated array) and the exit code is 1",
+    )
     query.add_argument("--page-size", type=_page_size, default=1000, help="1-1000 (default 1000)")
 
     lookup = commands.add_parser("lookup", help="print an object's definition as JSON")
@@ -136,14 +149,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except IntacctError as exc:
         line = f"{type(exc).__name__}: {exc}"
         hint = _hint(exc)
-        return _fail(with_hint(line, hint) if hint else line, EXIT_FAILURE)
+        line = with_hint(line, hint) if hint else line
+        written = getattr(args, "written", None)
+        if written is not None:
+            line = with_hint(line, _truncated(written, args.format))
+        return _fail(line, EXIT_FAILURE)
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):
             return _broken_pipe()
         return _fail(f"{exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}", EXIT_USAGE)
     except KeyboardInterrupt:
+        written = getattr(args, "written", None)
+        if written is not None:
+            return _fail(f"interrupted; {_truncated(written, args.format)}", EXIT_INTERRUPTED)
         return _fail("interrupted", EXIT_INTERRUPTED)
     return EXIT_OK
+
+
+def _truncated(written: int, fmt: str) -> str:
+    """What a query's output holds when it stopped after ``written`` records."""
+    shape = "a complete JSON array" if fmt == "json" else "whole rows"
+    return f"the output is truncated: it holds the {written} records read before ({shape})"
 
 
 def _hint(exc: Exception) -> str:
@@ -262,10 +288,10 @@ def _iso_times(client: Client, object_name: str) -> Any:
 def _query(client: Client, args: argparse.Namespace, out: TextIO) -> None:
     records = _records(client, args)
     if args.format == "json":
-        _write_json_array(records, out)
+        _write_json_array(records, out, args)
     elif args.format == "csv":
         fields = [f.strip() for f in args.fields.split(",")] if args.fields else None
-        _write_csv(records, fields, out)
+        _write_csv(records, fields, out, args)
     else:
         _write_table(list(records), out)
 
@@ -276,8 +302,15 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def _write_json_array(records: Iterator[dict[str, Any]], out: TextIO) -> None:
-    """One JSON array, written record by record as pages arrive (never held in memory)."""
+def _write_json_array(
+    records: Iterator[dict[str, Any]], out: TextIO, args: argparse.Namespace | None = None
+) -> None:
+    """One JSON array, written record by record as pages arrive (never held in memory).
+
+    The array is always closed: when a later page fails (or the command is interrupted),
+    the records written so far end it, and ``args.written`` tells :func:`main` to say the
+    output is truncated. Each record is serialised whole before any of it is written.
+    """
     import json
 
     # The first page is fetched before anything is written, so a failing query (bad
@@ -287,13 +320,28 @@ def _write_json_array(records: Iterator[dict[str, Any]], out: TextIO) -> None:
         out.write("[]\n")
         out.flush()
         return
-    out.write("[\n")
-    out.write(json.dumps(first, default=_json_default, ensure_ascii=False))
-    for record in records:
-        out.write(",\n")
-        out.write(json.dumps(record, default=_json_default, ensure_ascii=False))
+    out.write("[\n" + json.dumps(first, default=_json_default, ensure_ascii=False))
+    written = 1
+    try:
+        for record in records:
+            out.write(",\n" + json.dumps(record, default=_json_default, ensure_ascii=False))
+            written += 1
+    except BaseException:
+        if args is not None:
+            args.written = written
+        _close(out, "\n]\n")
+        raise
     out.write("\n]\n")
     out.flush()
+
+
+def _close(out: TextIO, tail: str) -> None:
+    """Write ``tail`` and flush, on the way out of a failure (a closed pipe is ignored)."""
+    try:
+        out.write(tail)
+        out.flush()
+    except OSError:
+        pass
 
 
 def _cell(value: Any) -> str:
@@ -306,16 +354,31 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _write_csv(records: Iterator[dict[str, Any]], fields: list[str] | None, out: TextIO) -> None:
+def _write_csv(
+    records: Iterator[dict[str, Any]],
+    fields: list[str] | None,
+    out: TextIO,
+    args: argparse.Namespace | None = None,
+) -> None:
+    """CSV rows as pages arrive; a failure after the first row leaves whole rows only
+    (``args.written`` counts them for :func:`main`)."""
     import csv
 
     writer: Any = None
-    for record in records:
-        if writer is None:
-            columns = fields or list(record)
-            writer = csv.writer(out, lineterminator="\n")
-            writer.writerow(columns)
-        writer.writerow([_cell(record.get(c)) for c in columns])
+    written = 0
+    try:
+        for record in records:
+            if writer is None:
+                columns = fields or list(record)
+                writer = csv.writer(out, lineterminator="\n")
+                writer.writerow(columns)
+            writer.writerow([_cell(record.get(c)) for c in columns])
+            written += 1
+    except BaseException:
+        if args is not None and writer is not None:
+            args.written = written
+        _close(out, "")
+        raise
     if writer is None and fields:
         csv.writer(out, lineterminator="\n").writerow(fields)
     out.flush()

@@ -308,14 +308,16 @@ def test_transaction_abort_surfaces_failure_first(reference_dir: Any) -> None:
     ).read_bytes()
     gw = FakeGateway()
     gw.fault(2, lambda r: httpx.Response(200, content=body))
+    # The fixture's control ids: results are paired with functions by them.
+    batch = [Raw("<a/>", control_id="func1UnitTest"), Raw("<b/>", control_id="func2UnitTest")]
     with client_for(gw)[0] as client:
-        results = client.execute([Raw("<a/>"), Raw("<b/>")], transaction=True)
+        results = client.execute(batch, transaction=True)
         assert [r.status for r in results] == ["aborted", "failure"]
         with pytest.raises(TransactionAbortedError):
             results[0].raise_for_error()
         gw.fault(3, lambda r: httpx.Response(200, content=body))
         with pytest.raises(FunctionError) as info:
-            client.execute([Raw("<a/>"), Raw("<b/>")], transaction=True, raise_on_error=True)
+            client.execute(batch, transaction=True, raise_on_error=True)
     assert not isinstance(info.value, TransactionAbortedError)
 
 

@@ -2,7 +2,7 @@
 
 The fast paths build flat records with one comprehension, records with groups from a plan
 made once per shape, and type whole columns at once (each distinct text converted once,
-digit columns by ``int``); the general path (:func:`intacct_sdk._parse._record`) walks every
+digit columns by ``int``); the general path (:func:`intacct_sdk._read_records._record`) walks every
 child and converts each field through the converter table. Both must give equal records,
 with equal value types and the same key order.
 """
@@ -16,7 +16,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from intacct_sdk._parse import _record, _records, _uniform_records
+from intacct_sdk import ValueTypeError
+from intacct_sdk._read_records import _record, _records, _uniform_records
 from intacct_sdk._values import ValueTyping, convert_column, convert_many, converters, parse_date
 from intacct_sdk._xml import escape_text
 
@@ -61,7 +62,13 @@ def page(rows: list[tuple[str | None, ...]], grouped: bool, tag: str = "employee
 @given(
     records,
     st.booleans(),
-    st.sampled_from([ValueTyping(), ValueTyping(typed=False), ValueTyping(timezone=UTC)]),
+    st.sampled_from(
+        [
+            ValueTyping(strict=False),
+            ValueTyping(typed=False),
+            ValueTyping(timezone=UTC, strict=False),
+        ]
+    ),
 )
 def test_fast_path_equals_general_path(
     rows: list[tuple[str | None, ...]], grouped: bool, typing: ValueTyping
@@ -75,6 +82,28 @@ def test_fast_path_equals_general_path(
     for g, e in zip(got, expected, strict=True):
         assert list(g) == list(e)
         assert [type(v) for v in g.values()] == [type(v) for v in e.values()]
+
+
+@given(records, st.booleans())
+def test_strict_reading_refuses_exactly_what_lenient_reading_leaves_untyped(
+    rows: list[tuple[str | None, ...]], grouped: bool
+) -> None:
+    data = page(rows, grouped)
+    table = converters("EMPLOYEE")
+    lenient = _records(data, ValueTyping(strict=False))
+    untyped = [
+        (i, name)
+        for i, rec in enumerate(lenient)
+        for name, value in rec.items()
+        if name in table and isinstance(value, str)
+    ]
+    if not untyped:
+        assert _records(data, ValueTyping()) == lenient
+        return
+    with pytest.raises(ValueTypeError) as info:
+        _records(data, ValueTyping())
+    assert (info.value.position, info.value.field) in untyped
+    assert info.value.object_name == "EMPLOYEE"
 
 
 def test_records_of_different_shapes_in_one_page_are_each_typed() -> None:
@@ -121,14 +150,18 @@ def test_pages_that_only_look_uniform_take_the_general_path(second: str) -> None
     assert expected[0] == {"PERSONALINFO.EMAIL1": "a@x", "RECORDNO": 1}
 
 
-def test_digit_columns_beyond_the_int_limit_stay_strings() -> None:
+def test_digit_columns_beyond_the_int_limit_are_refused_or_stay_strings() -> None:
     huge = "9" * 5000  # int() refuses more than 4300 digits by default
     data = ET.fromstring(
         f"<data><employee><RECORDNO>{huge}</RECORDNO></employee>"
         "<employee><RECORDNO>7</RECORDNO></employee></data>"
     )
-    got = _records(data, ValueTyping())
+    got = _records(data, ValueTyping(strict=False))
     assert got == [{"RECORDNO": huge}, {"RECORDNO": 7}]
+    with pytest.raises(ValueTypeError) as info:
+        _records(data, ValueTyping())
+    assert (info.value.field, info.value.position) == ("RECORDNO", 0)
+    assert len(str(info.value)) < 400  # the message shows the start of a long value
 
 
 column_texts = st.sets(

@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from intacct_sdk import ClientOptions, ConfigurationError, F, ValueFormat, ValueTyping, schema
+from intacct_sdk import (
+    ClientOptions,
+    ConfigurationError,
+    F,
+    ValueFormat,
+    ValueTypeError,
+    ValueTyping,
+    schema,
+)
 from intacct_sdk._formats import (
     DATE_FORMATS,
     date_format,
@@ -61,10 +69,18 @@ def test_timestamps_and_dates_read_in_the_users_date_format_and_zone() -> None:
     assert got[0]["WHENMODIFIED"].utcoffset() == timedelta(hours=-4)  # type: ignore[attr-defined]
 
 
-def test_a_date_in_another_format_stays_text_rather_than_being_guessed() -> None:
+def test_a_date_in_another_format_is_refused_rather_than_guessed() -> None:
     rows = [{"RECORDNO": "1", "BEGINDATE": "07/24/2017"}, {"RECORDNO": "2", "BEGINDATE": "x"}]
-    got = records(page("TIMESHEET", rows), ValueTyping(date_format="/dmY"))
-    assert got[0]["BEGINDATE"] == "07/24/2017"  # month 24 does not exist: not a /dmY date
+    # Month 24 does not exist: not a /dmY date, so not read as one.
+    with pytest.raises(ValueTypeError) as info:
+        records(page("TIMESHEET", rows), ValueTyping(date_format="/dmY"))
+    assert (info.value.field, info.value.value, info.value.position) == (
+        "BEGINDATE",
+        "07/24/2017",
+        0,
+    )
+    got = records(page("TIMESHEET", rows), ValueTyping(date_format="/dmY", strict=False))
+    assert got[0]["BEGINDATE"] == "07/24/2017"  # lenient: the text, not a guess
 
 
 def test_no_zone_keeps_naive_wall_time_exactly_as_written() -> None:

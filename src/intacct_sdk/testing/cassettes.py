@@ -8,7 +8,10 @@ request **and** response bodies, blank session ids in URLs, and drop credential 
 before anything reaches the YAML file.
 
 Requests are matched on method, scheme, host, port and path only: bodies carry random control
-ids, so they never match byte for byte; the recorded answers are played back in order.
+ids, so they never match byte for byte; the recorded answers are played back in order. The
+client pairs results with functions by control id, so each replayed answer has the control
+ids of its results replaced by those of the request being answered, in order (a replayed
+answer stands for the request now sent, function for function).
 
 A replayed session works unchanged: the client logs in, gets the session id ``REDACTED`` from
 the cassette, and sends it back to the cassette, which does not check it.
@@ -16,16 +19,46 @@ the cassette, and sends it back to the cassette, which does not check it.
 
 from __future__ import annotations
 
+import html
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from intacct_sdk._log import redact_text
 
 __all__ = ["intacct_vcr", "scrub_request", "scrub_response"]
 
 _DROP_HEADERS = ("authorization", "cookie", "set-cookie", "proxy-authorization")
+_FUNCTION_ID = re.compile(r"<function\s[^>]*?controlid=(?:\"([^\"]*)\"|'([^']*)')")
+_RESULT_ID = re.compile(
+    r"(<result>\s*<status>[^<]*</status>\s*<function>[^<]*</function>\s*<controlid>)"
+    r"[^<]*(</controlid>)"
+)
+
+
+def with_request_control_ids(response: dict[str, Any], request_body: Any) -> dict[str, Any]:
+    """A copy of a recorded ``response`` whose results carry the control ids of the
+    functions of ``request_body``, in order (unchanged when the counts differ)."""
+    body = response.get("body")
+    if not isinstance(body, dict) or not body.get("string") or not request_body:
+        return response
+    sent = (
+        request_body.decode("utf-8", "replace")
+        if isinstance(request_body, bytes)
+        else str(request_body)
+    )
+    ids = [html.unescape(a or b) for a, b in _FUNCTION_ID.findall(sent)]
+    data = body["string"]
+    text = data.decode("utf-8", "surrogateescape") if isinstance(data, bytes) else str(data)
+    if len(_RESULT_ID.findall(text)) != len(ids):
+        return response
+    it = iter(ids)
+    text = _RESULT_ID.sub(lambda m: f"{m[1]}{escape(next(it))}{m[2]}", text)
+    string = text.encode("utf-8", "surrogateescape") if isinstance(data, bytes) else text
+    return {**response, "body": {**body, "string": string}}
 
 
 def _scrub(data: Any, secrets: Iterable[str]) -> Any:
@@ -117,7 +150,6 @@ def intacct_vcr(
     Raises:
         ImportError: vcrpy is not installed (it comes with the ``test`` extra).
     """
-    import vcr
 
     extra = tuple(secrets)
     options: dict[str, Any] = {
@@ -130,4 +162,26 @@ def intacct_vcr(
     if cassette_library_dir is not None:
         options["cassette_library_dir"] = str(Path(cassette_library_dir))
     options.update(vcr_options)
-    return vcr.VCR(**options)
+    return _vcr_class()(**options)
+
+
+def _vcr_class() -> Any:
+    """``vcr.VCR`` whose cassettes replay answers with the live request's control ids."""
+    import functools
+
+    import vcr
+    from vcr.cassette import Cassette
+
+    class IntacctCassette(Cassette):  # type: ignore[misc]
+        def play_response(self, request: Any) -> Any:
+            return with_request_control_ids(super().play_response(request), request.body)
+
+    class IntacctVCR(vcr.VCR):  # type: ignore[misc]
+        def _use_cassette(self, with_current_defaults: bool = False, **kwargs: Any) -> Any:
+            if with_current_defaults:
+                return IntacctCassette.use(**self.get_merged_config(**kwargs))
+            return IntacctCassette.use_arg_getter(
+                functools.partial(self.get_merged_config, **kwargs)
+            )
+
+    return IntacctVCR
