@@ -263,11 +263,15 @@ class _Pusher:
                     for r in found[self._stamp_of(local_id)]
                     if _int(r.get("RECORDNO")) == link.record_no
                 )
-            self.ctx.note(
-                f"{self.name} local {local_id}: linked to record {link.record_no} that this "
-                f"installation had already written{f' ({note})' if note else ''}"
-            )
+            if note:
+                self.ctx.note(f"{self.name} local {local_id}: {note}")
         if adopted:
+            shown = ", ".join(lk.local_id or "" for lk in adopted[:10])
+            more = f" and {len(adopted) - 10} more" if len(adopted) > 10 else ""
+            self.ctx.note(
+                f"{self.name}: linked {len(adopted)} record(s) that this installation had "
+                f"already written instead of creating them again (local {shown}{more})"
+            )
             self.adopted = frozenset(lk.local_id or "" for lk in adopted)
             self.rep.recovered += len(adopted)
             if not self.ctx.dry_run:
