@@ -195,6 +195,13 @@ class ReferenceApp:
         columns = {r["name"] for r in self._conn.execute("PRAGMA table_info(timesheet_entries)")}
         if "item" not in columns:  # a database made before entries kept their item
             self._conn.execute("ALTER TABLE timesheet_entries ADD COLUMN item TEXT")
+        columns = {r["name"] for r in self._conn.execute("PRAGMA table_info(timesheets)")}
+        if "import_key" not in columns:  # a database made before timesheets had import keys
+            self._conn.execute("ALTER TABLE timesheets ADD COLUMN import_key TEXT")
+        self._conn.execute(
+            "CREATE UNIQUE INDEX IF NOT EXISTS timesheets_import_key ON timesheets (import_key)"
+        )
+        self._tx_depth = 0
 
     def __repr__(self) -> str:
         return f"ReferenceApp({self.path!r})"
@@ -211,13 +218,39 @@ class ReferenceApp:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
+        if self._tx_depth:  # inside transaction(): the outer block commits or rolls back
+            yield self._conn
+            return
         self._conn.execute("BEGIN IMMEDIATE")
+        self._tx_depth = 1
         try:
             yield self._conn
         except BaseException:
             self._conn.execute("ROLLBACK")
             raise
-        self._conn.execute("COMMIT")
+        else:
+            self._conn.execute("COMMIT")
+        finally:
+            self._tx_depth = 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Make every change inside the block one transaction: all of them are stored, or
+        (on an exception, or when the process dies first) none.
+
+        A job that enters many timesheets or edits several at once uses it so that a crash
+        halfway leaves nothing half done, and a rerun can safely start the job over. Blocks
+        nest; the outermost one commits.
+        """
+        if self._tx_depth:
+            self._tx_depth += 1
+            try:
+                yield
+            finally:
+                self._tx_depth -= 1
+            return
+        with self._tx():
+            yield
 
     # ------------------------------------------------------ master records
 
@@ -406,12 +439,31 @@ class ReferenceApp:
         entries: Sequence[EntryInput],
         *,
         status: str = "approved",
+        import_key: str | None = None,
     ) -> str:
-        """Enter a timesheet; returns its id."""
+        """Enter a timesheet; returns its id.
+
+        Args:
+            person_number: The person's number.
+            week_start: The first day of the week.
+            entries: The timesheet's lines.
+            status: ``approved`` (pushed) or another status (not pushed).
+            import_key: The id of the timesheet in the system it was imported or generated
+                from. When a timesheet with this key exists already (deleted ones included),
+                nothing is entered and its id is returned: entering the same import again
+                never duplicates it.
+        """
         with self._tx() as conn:
+            if import_key is not None:
+                row = conn.execute(
+                    "SELECT id FROM timesheets WHERE import_key = ?", (import_key,)
+                ).fetchone()
+                if row is not None:
+                    return str(row["id"])
             cur = conn.execute(
-                "INSERT INTO timesheets (person_number, week_start, status) VALUES (?, ?, ?)",
-                (person_number, week_start.isoformat(), status),
+                "INSERT INTO timesheets (person_number, week_start, status, import_key)"
+                " VALUES (?, ?, ?, ?)",
+                (person_number, week_start.isoformat(), status, import_key),
             )
             assert cur.lastrowid is not None
             self._entries(conn, cur.lastrowid, entries)
@@ -467,6 +519,20 @@ class ReferenceApp:
             )
             for r in rows
         ]
+
+    def timesheet_for_import_key(self, import_key: str) -> str | None:
+        """The id of the timesheet entered with this import key (deleted or not), or None."""
+        row = self._conn.execute(
+            "SELECT id FROM timesheets WHERE import_key = ?", (import_key,)
+        ).fetchone()
+        return None if row is None else str(row["id"])
+
+    def timesheet_deleted(self, local_id: str) -> bool:
+        """Whether the timesheet was deleted (or never existed)."""
+        row = self._conn.execute(
+            "SELECT deleted FROM timesheets WHERE id = ?", (int(local_id),)
+        ).fetchone()
+        return row is None or bool(row["deleted"])
 
     def timesheet_ids(self) -> list[str]:
         """Ids of every timesheet that is not deleted."""
