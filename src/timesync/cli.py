@@ -69,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="Submitted",
         help="state pushed timesheets land in",
     )
+    demo.add_argument(
+        "--faults",
+        default=None,
+        metavar="SPEC",
+        help="faults the emulator injects, as in `intacct emulator --faults` (no --endpoint)",
+    )
     demo.set_defaults(func=_demo)
 
     sync = sub.add_parser("sync", help="run one sync")
@@ -200,7 +206,18 @@ def _demo(args: argparse.Namespace) -> int:
         seed=args.seed,
         target_state=args.state,
     )
-    return run_demo(args.workdir, endpoint=args.endpoint, options=options, out=sys.stdout)
+    faults = None
+    if args.faults is not None:
+        from intacct_sdk.testing import FaultPlan, FaultSpecError
+        from timesync.errors import ConfigurationError
+
+        try:
+            faults = FaultPlan.parse(args.faults)
+        except FaultSpecError as exc:
+            raise ConfigurationError(f"--faults: {exc}") from None
+    return run_demo(
+        args.workdir, endpoint=args.endpoint, options=options, out=sys.stdout, faults=faults
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,240 @@
+"""``timesync demo`` killed at each of its steps, run twice at once, and given a broken progress
+file or a failing first pull: the console script in real processes on real files.
+
+Every case ends with the same app and the same live timesheets in the emulated company as one
+clean run: nothing duplicated, every correction applied exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import subprocess_env
+from intacct_sdk.testing import Company
+
+pytestmark = pytest.mark.slow
+
+SIZE = ("--employees", "5", "--projects", "6", "--tasks-per-project", "3", "--weeks", "2")
+TIMESHEETS = 10  # 5 people x 2 weeks
+
+
+def _command() -> list[str]:
+    script = Path(sys.executable).with_name("timesync")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "timesync.cli"]
+
+
+def _start(work: Path, *extra: str, **env: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*_command(), "demo", "--workdir", str(work), *SIZE, *extra],
+        env=subprocess_env(**env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _demo(work: Path, *extra: str, **env: str) -> tuple[int, str, str]:
+    proc = _start(work, *extra, **env)
+    out, err = proc.communicate(timeout=300)
+    return proc.returncode, out, err
+
+
+def snapshot(work: Path) -> dict[str, Any]:
+    """What the app and the emulated company hold, by person and week (ids aside)."""
+    db = sqlite3.connect(work / "app.db")
+    try:
+        local = {
+            (row[0], row[1]): (
+                row[2],
+                db.execute(
+                    "SELECT entry_date, hours, notes FROM timesheet_entries"
+                    " WHERE timesheet_id = ? ORDER BY id",
+                    (row[3],),
+                ).fetchall(),
+            )
+            for row in db.execute("SELECT person_number, week_start, deleted, id FROM timesheets")
+        }
+        keyed = db.execute("SELECT COUNT(*) FROM timesheets").fetchone()[0]
+    finally:
+        db.close()
+    with Company(path=work / "intacct.db") as company:
+        entries: dict[str, list[tuple[str, str, str]]] = {}
+        for e in company.records("TIMESHEETENTRY"):
+            entries.setdefault(str(e["TIMESHEETKEY"]), []).append(
+                (str(e["ENTRYDATE"]), str(e["QTY"]), str(e.get("NOTES")))
+            )
+        live = [t for t in company.records("TIMESHEET") if t.get("STATE") != "Declined"]
+        remote = Counter((str(t["EMPLOYEEID"]), str(t["BEGINDATE"])) for t in live)
+        content = {
+            (str(t["EMPLOYEEID"]), str(t["BEGINDATE"])): sorted(entries.get(str(t["RECORDNO"]), []))
+            for t in live
+        }
+        stamps = Counter(str(t.get("TIMESYNC_ID")) for t in live)
+    return {
+        "local": local,
+        "rows": keyed,
+        "remote_per_week": remote,
+        "remote": content,
+        "stamps": stamps,
+    }
+
+
+def _assert_like_clean(work: Path, clean: dict[str, Any]) -> None:
+    got = snapshot(work)
+    assert got["rows"] == TIMESHEETS  # no person-week entered twice
+    assert max(got["remote_per_week"].values()) == 1
+    assert max(got["stamps"].values()) == 1
+    assert got == clean
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    work = tmp_path_factory.mktemp("clean")
+    code, out, err = _demo(work)
+    assert code == 0, out + err
+    assert f"generated {TIMESHEETS} approved timesheets" in out
+    result = snapshot(work)
+    # three corrections and one deletion, each once
+    notes = [n for _, entries in result["local"].values() for _, _, n in entries]
+    assert notes.count("corrected") == 3
+    assert sum(deleted for deleted, _ in result["local"].values()) == 1
+    assert len(result["remote"]) == TIMESHEETS - 1
+    return result
+
+
+@pytest.mark.parametrize(
+    "point",
+    [
+        "seed",  # seeding the emulated company
+        "write-pulled",  # writing the progress file after the pull
+        "generate",  # halfway through generating the timesheets
+        "generated",  # generated and committed, not yet recorded
+        "write-generated",  # writing the progress file after the generation
+        "correct",  # halfway through the corrections
+        "corrected",  # corrections committed, not yet recorded
+        "write-corrected",  # writing the progress file after the corrections
+    ],
+)
+def test_a_demo_killed_at_a_step_continues_and_duplicates_nothing(
+    point: str, tmp_path: Path, clean: dict[str, Any]
+) -> None:
+    code, out, err = _demo(tmp_path, TIMESYNC_DEMO_KILL_AT=point)
+    assert code == -signal.SIGKILL, f"not killed at {point}: {out}{err}"
+    code, out, err = _demo(tmp_path)
+    assert code == 0, out + err
+    assert "Traceback" not in err
+    assert "duplicates: none" in out
+    _assert_like_clean(tmp_path, clean)
+    if point not in ("generated", "corrected"):
+        return
+    # and a third run changes nothing
+    code, out, err = _demo(tmp_path)
+    assert code == 0, out + err
+    assert "generated" not in out
+    _assert_like_clean(tmp_path, clean)
+
+
+def _files(work: Path) -> dict[str, str]:
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(work.iterdir())
+        if p.is_file() and not p.name.endswith("-shm")  # SQLite's shared-memory index
+    }
+
+
+def _wait_stopped(pid: int) -> None:
+    stat = Path(f"/proc/{pid}/stat")
+    for _ in range(3000):
+        if stat.read_text().rsplit(")", 1)[1].split()[0] == "T":
+            return
+        time.sleep(0.01)
+    raise AssertionError("the first demo never reached its stop point")
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_second_demo_on_the_folder_stops_at_once_and_changes_nothing(
+    tmp_path: Path, clean: dict[str, Any]
+) -> None:
+    first = _start(tmp_path, TIMESYNC_DEMO_STOP_AT="generate")
+    try:
+        _wait_stopped(first.pid)
+        before = _files(tmp_path)
+        code, out, err = _demo(tmp_path)
+        assert code == 2
+        assert out == ""
+        assert len(err.splitlines()) == 1
+        assert "holds the lock" in err
+        assert _files(tmp_path) == before
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
+    out, err = first.communicate(timeout=300)
+    assert first.returncode == 0, out + err
+    _assert_like_clean(tmp_path, clean)
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [("", "is empty"), ('{"pulled": tr', "is not valid JSON"), ("[1]", "does not hold an object")],
+)
+def test_a_broken_progress_file_means_start_over_and_nothing_twice(
+    content: str, problem: str, tmp_path: Path, clean: dict[str, Any]
+) -> None:
+    code, out, err = _demo(tmp_path)
+    assert code == 0, out + err
+    (tmp_path / "demo.json").write_text(content)
+    code, out, err = _demo(tmp_path)
+    assert code == 0, out + err
+    assert f"demo.json {problem}: starting over" in out
+    assert "Traceback" not in err
+    assert "generated 0 approved timesheets" in out  # all there already
+    assert "first entry +0.5 h (applied before)" in out
+    _assert_like_clean(tmp_path, clean)
+
+
+def test_a_first_pull_that_fails_is_done_again_and_the_demo_then_generates(
+    tmp_path: Path, clean: dict[str, Any]
+) -> None:
+    # every request gets an HTML 403 page, which is never retried: the gateway is unusable
+    code, out, err = _demo(tmp_path, "--faults", "html=403@1-500")
+    assert code == 1, out + err
+    assert "the first pull did not complete, so nothing was generated" in out
+    assert not (tmp_path / "demo.json").exists()
+    code, out, err = _demo(tmp_path)
+    assert code == 0, out + err
+    assert "run 2 (full)" in out
+    assert f"generated {TIMESHEETS} approved timesheets" in out
+    _assert_like_clean(tmp_path, clean)
+
+
+def test_a_progress_file_of_an_older_version_that_recorded_an_empty_generation(
+    tmp_path: Path, clean: dict[str, Any]
+) -> None:
+    code, out, err = _demo(tmp_path, "--faults", "html=403@1-500")
+    assert code == 1
+    (tmp_path / "demo.json").write_text('{"corrected": [], "generated": [], "pulled": true}')
+    code, out, err = _demo(tmp_path)
+    assert code == 0, out + err
+    assert f"generated {TIMESHEETS} approved timesheets" in out
+    _assert_like_clean(tmp_path, clean)
+
+
+def test_faults_with_an_endpoint_are_refused_in_one_line(tmp_path: Path) -> None:
+    code, out, err = _demo(tmp_path, "--endpoint", "http://127.0.0.1:9/", "--faults", "reset@1")
+    assert code == 2
+    assert out == ""
+    assert err.strip() == "timesync: faults apply to the emulator, not to a gateway at an endpoint"
+    code, _out, err = _demo(tmp_path, "--faults", "nonsense@1")
+    assert code == 2
+    assert len(err.splitlines()) == 1
+    assert err.startswith("timesync: --faults: unknown fault kind")
