@@ -197,7 +197,11 @@ class ReferenceApp:
             self._conn.execute("ALTER TABLE timesheet_entries ADD COLUMN item TEXT")
         columns = {r["name"] for r in self._conn.execute("PRAGMA table_info(timesheets)")}
         if "import_key" not in columns:  # a database made before timesheets had import keys
-            self._conn.execute("ALTER TABLE timesheets ADD COLUMN import_key TEXT")
+            try:
+                self._conn.execute("ALTER TABLE timesheets ADD COLUMN import_key TEXT")
+            except sqlite3.OperationalError as exc:  # another process added it meanwhile
+                if "duplicate column" not in str(exc):
+                    raise
         self._conn.execute(
             "CREATE UNIQUE INDEX IF NOT EXISTS timesheets_import_key ON timesheets (import_key)"
         )

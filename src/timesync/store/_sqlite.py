@@ -246,6 +246,9 @@ class SQLiteStateStore:
         for number in range(version + 1, len(MIGRATIONS) + 1):
             script = MIGRATIONS[number - 1]
             self._conn.execute("BEGIN IMMEDIATE")
+            if self.schema_version >= number:  # another process took this step meanwhile
+                self._conn.execute("COMMIT")
+                continue
             try:
                 for statement in script.split(";"):
                     if statement.strip():
