@@ -385,13 +385,16 @@ def soak_corrections(rounds: _Rounds, company: Any, runs: int) -> dict[str, Any]
 
 DEMO_POINTS = (
     "seed",
+    "pull",
     "write-pulled",
     "generate",
     "generated",
     "write-generated",
+    "push",
     "correct",
     "corrected",
     "write-corrected",
+    "push-corrections",
 )
 """The demo's crash points (``TIMESYNC_DEMO_KILL_AT``), in the order it reaches them."""
 

@@ -117,13 +117,16 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     "point",
     [
         "seed",  # seeding the emulated company
+        "pull",  # halfway through the first pull
         "write-pulled",  # writing the progress file after the pull
         "generate",  # halfway through generating the timesheets
         "generated",  # generated and committed, not yet recorded
         "write-generated",  # writing the progress file after the generation
+        "push",  # halfway through the push of the generated timesheets
         "correct",  # halfway through the corrections
         "corrected",  # corrections committed, not yet recorded
         "write-corrected",  # writing the progress file after the corrections
+        "push-corrections",  # halfway through the push of the corrections
     ],
 )
 def test_a_demo_killed_at_a_step_continues_and_duplicates_nothing(
@@ -136,7 +139,7 @@ def test_a_demo_killed_at_a_step_continues_and_duplicates_nothing(
     assert "Traceback" not in err
     assert "duplicates: none" in out
     _assert_like_clean(tmp_path, clean)
-    if point not in ("generated", "corrected"):
+    if point not in ("generated", "corrected", "push"):
         return
     # and a third run changes nothing
     code, out, err = _demo(tmp_path)
@@ -180,6 +183,25 @@ def test_a_second_demo_on_the_folder_stops_at_once_and_changes_nothing(
         os.kill(first.pid, signal.SIGCONT)
     out, err = first.communicate(timeout=300)
     assert first.returncode == 0, out + err
+    _assert_like_clean(tmp_path, clean)
+
+
+def test_two_demos_started_together_on_a_new_folder_run_once(
+    tmp_path: Path, clean: dict[str, Any]
+) -> None:
+    first, second = _start(tmp_path), _start(tmp_path)
+    results = []
+    for proc in (first, second):
+        out, err = proc.communicate(timeout=300)
+        results.append((proc.returncode, out, err))
+    for code, out, err in results:
+        assert code in (0, 2), out + err
+        assert "Traceback" not in err
+        if code == 2:
+            assert out == ""
+            assert err.startswith("timesync: another sync run holds the lock on ")
+            assert len(err.splitlines()) == 1
+    assert 0 in [code for code, _, _ in results]
     _assert_like_clean(tmp_path, clean)
 
 

@@ -148,3 +148,51 @@ def test_a_stamp_is_counted_by_its_local_id(installation: str, local_id: str) ->
 @given(st.text(st.characters(blacklist_characters=":")))
 def test_a_bare_stamp_is_its_own_local_id(stamp: str) -> None:
     assert _stamped_local_id(stamp) == stamp
+
+
+def test_a_store_migrated_by_another_process_meanwhile_opens(tmp_path: Path) -> None:
+    # two demos on a new folder: both read schema 0, one migrates, then the other begins
+    from timesync.store import SQLiteStateStore
+
+    path = tmp_path / "state.db"
+    SQLiteStateStore(path).close()
+
+    class ReadTooEarly(SQLiteStateStore):
+        stale = True
+
+        @property
+        def schema_version(self) -> int:
+            if ReadTooEarly.stale:
+                ReadTooEarly.stale = False
+                return 0
+            return super().schema_version
+
+    store = ReadTooEarly(path)
+    try:
+        assert store.schema_version == SQLiteStateStore(path).schema_version
+    finally:
+        store.close()
+
+
+def test_an_app_given_its_import_key_column_by_another_process_meanwhile_opens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "app.db"
+    ReferenceApp(path).close()
+    real_connect = sqlite3.connect
+
+    class ReadTooEarly(sqlite3.Connection):
+        stale = True
+
+        def execute(self, sql: str, *args: object) -> sqlite3.Cursor:  # type: ignore[override]
+            if sql == "PRAGMA table_info(timesheets)" and ReadTooEarly.stale:
+                ReadTooEarly.stale = False
+                return super().execute("SELECT 'id' AS name")  # as before the column existed
+            return super().execute(sql, *args)
+
+    monkeypatch.setattr(
+        sqlite3, "connect", lambda *a, **k: real_connect(*a, factory=ReadTooEarly, **k)
+    )
+    with ReferenceApp(path) as app:
+        assert app.create_timesheet("E1", MONDAY, [ENTRY], import_key="k") == "1"
+    assert not ReadTooEarly.stale

@@ -30,7 +30,7 @@ import attrs
 
 from timesync.demo._data import FIRST_WEEK, correct, generate
 from timesync.demo._progress import Progress, checkpoint
-from timesync.engine import Engine, EngineOptions, PushOptions, RunReport
+from timesync.engine import Engine, EngineOptions, Hooks, PushOptions, RunReport
 from timesync.local import ReferenceApp
 from timesync.store import SQLiteStateStore
 
@@ -77,6 +77,24 @@ def _stamped_local_id(stamp: str) -> str:
     ``<installation id>:<local id>``, or the whole stamp when it has no ``:``."""
     installation, colon, local_id = stamp.partition(":")
     return local_id if colon else installation
+
+
+class _CrashPoints(Hooks):
+    """Engine hooks that reach a crash point (:func:`checkpoint`) halfway through a run: the
+    ``at``-th record the run applies (pulled, pushed, withdrawn)."""
+
+    def __init__(self) -> None:
+        self.step = ""
+        self.at = 0
+        self.count = 0
+
+    def arm(self, step: str, at: int) -> None:
+        self.step, self.at, self.count = step, max(1, at), 0
+
+    def record_applied(self, object_name: str, key: str, action: str) -> None:
+        self.count += 1
+        if self.step and self.count == self.at:
+            checkpoint(self.step)
 
 
 def run_demo(
@@ -152,18 +170,21 @@ def run_demo(
             Client(creds, options=ClientOptions(unique_id=True, **formats), transport=transport)
         )
         app = stack.enter_context(ReferenceApp(folder / "app.db"))
+        crash = _CrashPoints()
         engine = Engine(
             client,
             app,
             store,
             options=EngineOptions(push=PushOptions(target_state=opts.target_state)),
+            hooks=crash,
         )
-        return _steps(engine, app, progress, opts, emulator, out)
+        return _steps(engine, crash, app, progress, opts, emulator, out)
     raise AssertionError("unreachable")  # pragma: no cover - the with block returns
 
 
 def _steps(
     engine: Engine,
+    crash: _CrashPoints,
     app: ReferenceApp,
     progress: Progress,
     opts: DemoOptions,
@@ -173,6 +194,7 @@ def _steps(
     """The demo's steps, each skipped when the progress file records it done."""
     ok = True
     pulled = bool(progress.get("pulled"))
+    crash.arm("pull" if not pulled else "", 3)
     first = engine.run(full=not pulled)
     _report(out, "pull (and push of anything pending)", first)
     if first.failures and not pulled:
@@ -197,6 +219,7 @@ def _steps(
         earlier = len(generated.ids) - generated.created
         note = f" ({earlier} were there from an earlier run)" if earlier else ""
         out.write(f"\ngenerated {generated.created} approved timesheets in the local app{note}\n")
+        crash.arm("push", generated.created // 2)
         push = engine.run(["TIMESHEET"])
         _report(out, "push", push)
         ok &= not push.failures
@@ -205,9 +228,11 @@ def _steps(
         checkpoint("corrected")
         progress.mark("corrected", changes)
         out.write("\n" + "".join(f"corrected {c}\n" for c in changes))
+        crash.arm("push-corrections", 2)
         fix = engine.run(["TIMESHEET"])
         _report(out, "push corrections", fix)
         ok &= not fix.failures
+    crash.arm("", 0)
     last = engine.run()
     _report(out, "incremental run (nothing should change)", last)
     ok &= not last.failures
