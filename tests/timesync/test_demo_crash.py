@@ -22,6 +22,7 @@ import pytest
 
 from conftest import subprocess_env
 from intacct_sdk.testing import Company
+from timesync.demo import _stamped_local_id
 
 pytestmark = pytest.mark.slow
 
@@ -80,7 +81,8 @@ def snapshot(work: Path) -> dict[str, Any]:
             (str(t["EMPLOYEEID"]), str(t["BEGINDATE"])): sorted(entries.get(str(t["RECORDNO"]), []))
             for t in live
         }
-        stamps = Counter(str(t.get("TIMESYNC_ID")) for t in live)
+        # by local id: the installation id in front differs from one folder to the next
+        stamps = Counter(_stamped_local_id(str(t.get("TIMESYNC_ID"))) for t in live)
     return {
         "local": local,
         "rows": keyed,
