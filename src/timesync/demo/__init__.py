@@ -149,6 +149,7 @@ def run_demo(
         emulator = None
         if endpoint is None:
             emulator = _emulator(folder, opts, faults)
+            stack.callback(emulator.company.close)
             creds = Credentials(
                 sender_id=emulator.credentials.sender_id,
                 sender_password=emulator.credentials.sender_password,
