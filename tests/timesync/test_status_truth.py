@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 from tests.timesync.engine_fixtures import (  # noqa: F401 - fixtures
     EngineFactory,
@@ -18,8 +20,10 @@ from tests.timesync.engine_fixtures import (  # noqa: F401 - fixtures
     store,
 )
 
+from intacct_sdk import Client
 from intacct_sdk.testing import Emulator
 from intacct_sdk.testing._faults import FaultPlan
+from timesync.engine import Engine, EngineOptions
 from timesync.local import EntryInput, ReferenceApp
 from timesync.store import OutboxState, SQLiteStateStore
 
@@ -80,3 +84,31 @@ def test_an_objects_pull_error_leaves_the_queue_once_a_pull_gets_through(
     emulator.denied_objects = frozenset()
     assert engine.run().ok
     assert store.errors() == []
+
+
+class _Flaky(ReferenceApp):
+    """A local system whose document listing fails until told otherwise."""
+
+    broken = True
+
+    def changed_documents(self, object_name: str, since: str | None) -> Any:
+        if self.broken:
+            raise RuntimeError("the app's database is being migrated")
+        return super().changed_documents(object_name, since)
+
+
+def test_a_local_system_that_cannot_list_documents_stops_only_its_push(
+    emulator: Emulator, client: Client, tmp_path: Path, store: SQLiteStateStore
+) -> None:
+    with _Flaky(tmp_path / "flaky.db") as flaky:
+        engine = Engine(client, flaky, store, options=EngineOptions())
+        report = engine.run()
+        assert report.objects["EMPLOYEE"].created > 0  # the pulls went on
+        [failure] = report.failures
+        assert (failure.object_name, failure.key) == ("TIMESHEET", "*")
+        assert "being migrated" in failure.message
+        flaky.broken = False
+        [one] = add_timesheets(flaky, 1)
+        assert engine.run().ok
+        assert store.errors() == []
+        assert list(live_timesheets(emulator)) == [one]

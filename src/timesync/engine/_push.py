@@ -730,7 +730,12 @@ class _Pusher:
             self.early_results = prefetched
         self.recover(None if prefetched is None else prefetched[: self.early_count])
         self.notify_local()  # notices a killed run left behind
-        docs, cursor = self.collected or self.collect()
+        try:
+            docs, cursor = self.collected or self.collect()
+        except Exception as exc:  # the local system's own failure: this object stops here
+            log.debug("%s: the local system failed to list documents", self.name, exc_info=True)
+            ctx.fail(self.name, "*", f"local system: {describe(exc)}")
+            return
         ctx.progress(self.name, "push", 0, len(docs))
         items = self.plan(docs)
         self.execute(items)
