@@ -268,9 +268,14 @@ class _Pusher:
         if adopted:
             shown = ", ".join(lk.local_id or "" for lk in adopted[:10])
             more = f" and {len(adopted) - 10} more" if len(adopted) > 10 else ""
+            lost = (
+                "the state store is new, yet Intacct holds records this installation wrote: "
+                if self.ctx.installation.new
+                else ""
+            )
             self.ctx.note(
-                f"{self.name}: linked {len(adopted)} record(s) that this installation had "
-                f"already written instead of creating them again (local {shown}{more})"
+                f"{self.name}: {lost}linked {len(adopted)} record(s) that this installation "
+                f"had already written instead of creating them again (local {shown}{more})"
             )
             self.adopted = frozenset(lk.local_id or "" for lk in adopted)
             self.rep.recovered += len(adopted)
