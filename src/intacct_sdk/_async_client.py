@@ -25,6 +25,7 @@ from intacct_sdk._base import (
     check_prefetch,
     single,
 )
+from intacct_sdk._body import aread_body
 from intacct_sdk._client import _timeout
 from intacct_sdk._config import ClientOptions, Credentials, RequestOptions
 from intacct_sdk._errors import (
@@ -100,14 +101,18 @@ class AsyncClient(BaseClient):
         """One attempt on the wire; see :meth:`Client._send`."""
         async with self._budget:  # the client's concurrency budget, shared by its tasks
             self._check_open()
+            timeout, deadline = self._limits(prepared, opts)
             try:
-                # Streamed: see Client._send.
-                async with self._http.stream(
-                    "POST", prepared.url, content=prepared.body, timeout=_timeout(opts)
-                ) as answer:
-                    body = b"".join([chunk async for chunk in answer.aiter_bytes()])
+                # Streamed: see Client._send. The deadline also cancels a wait in progress.
+                with anyio.fail_after(deadline.remaining()):
+                    async with self._http.stream(
+                        "POST", prepared.url, content=prepared.body, timeout=timeout
+                    ) as answer:
+                        body = await aread_body(answer, opts.max_response_bytes, deadline)
+            except TimeoutError:
+                raise deadline.error() from None
             except httpx.HTTPError as exc:
-                raise self._transport_error(exc, prepared) from None
+                raise self._transport_error(exc, prepared, deadline) from None
         return answer.status_code, answer.headers, body
 
     async def _send_ahead(
@@ -444,10 +449,11 @@ class AsyncClient(BaseClient):
     async def _read_by_query_pages(
         self, fn: Function | None, options: RequestOptions | None
     ) -> AsyncIterator[Page]:
+        before: int | None = None  # numremaining of the page before, which must fall
         while fn is not None:
             page = self._page_of(single(await self._run([fn], options)))
             yield page
-            fn = self._next_read_more(page)
+            fn, before = self._next_read_more(page, before), page.num_remaining
 
     def read_by_query(
         self,

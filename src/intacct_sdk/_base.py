@@ -16,6 +16,7 @@ from typing import Any, Final, Literal
 import attrs
 import httpx
 
+from intacct_sdk._body import Deadline
 from intacct_sdk._config import ClientOptions, Credentials, RequestOptions
 from intacct_sdk._discovery import UserFormats
 from intacct_sdk._envelope import Control, LoginAuth, SessionAuth, build_request
@@ -24,6 +25,7 @@ from intacct_sdk._errors import (
     ConfigurationError,
     IntacctError,
     MalformedResponseError,
+    PagingError,
     RequestNotSentError,
     ResponseLostError,
     ResultMismatchError,
@@ -136,6 +138,12 @@ class Prepared:
     hazard: str = ""
 
 
+def _where(url: str) -> str:
+    """``host:port`` (or ``host``) of ``url``, for error messages."""
+    parsed = httpx.URL(url)
+    return f"{parsed.host}:{parsed.port}" if parsed.port is not None else parsed.host
+
+
 def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -160,7 +168,11 @@ class BaseClient:
         self._options = options if options is not None else ClientOptions()
         if not isinstance(self._options, ClientOptions):
             raise ConfigurationError("options must be an intacct_sdk.ClientOptions")
-        self._sessions = SessionManager(credentials, margin=self._options.session_ttl_margin)
+        self._sessions = SessionManager(
+            credentials,
+            margin=self._options.session_ttl_margin,
+            endpoint_hosts=self._options.session_endpoint_hosts,
+        )
         self._redact = Redactor(
             [credentials.sender_password, credentials.user_password, credentials.session_id]
         )
@@ -353,12 +365,24 @@ class BaseClient:
                 self._redact(body_text(prepared.body)),
             )
 
-    def _transport_error(self, exc: httpx.HTTPError, prepared: Prepared) -> TransportError:
-        url = httpx.URL(prepared.url)
-        where = f"{url.host}:{url.port}" if url.port is not None else url.host
+    @staticmethod
+    def _limits(prepared: Prepared, opts: ClientOptions) -> tuple[httpx.Timeout, Deadline]:
+        """The timeout and the deadline of one attempt, the deadline starting now.
+
+        No single wait may outlast the deadline, so the timeout is the shorter of the two.
+        """
+        deadline = Deadline(opts.request_deadline, _where(prepared.url))
+        return httpx.Timeout(min(opts.timeout, deadline.seconds)), deadline
+
+    def _transport_error(
+        self, exc: httpx.HTTPError, prepared: Prepared, deadline: Deadline | None = None
+    ) -> TransportError:
+        where = _where(prepared.url)
         detail = self._redact(str(exc)) or type(exc).__name__
         if isinstance(exc, _NOT_SENT):
             return RequestNotSentError(f"request to {where} not sent: {detail}")
+        if deadline is not None and not deadline.remaining():
+            return deadline.error()  # the wait cut short was the deadline's
         if isinstance(exc, httpx.TimeoutException):
             return ResponseLostError(f"no answer from {where} in time ({type(exc).__name__})")
         return ResponseLostError(f"connection to {where} failed after sending: {detail}")
@@ -565,19 +589,46 @@ class BaseClient:
 
     @staticmethod
     def _next_query(fn: Query, page: Page) -> Query | None:
-        """The query for the page after ``page``, or None when ``page`` was the last."""
+        """The query for the page after ``page``, or None when ``page`` was the last.
+
+        Raises:
+            PagingError: The page announced more records but held none, or the next offset
+                does not move past this page's: the walk would repeat pages forever.
+        """
         if not page.num_remaining:
             return None
         if page.count <= 0 or not page.records:
-            raise MalformedResponseError(
-                f"query page reported {page.num_remaining} more records but held none"
+            raise PagingError(
+                f"query page reported {page.num_remaining} more records but held none",
+                function="query",
+                num_remaining=page.num_remaining,
             )
         start = page.offset if page.offset is not None else fn.offset
+        if start + page.count <= fn.offset:
+            raise PagingError(
+                f"query paging made no progress: the page asked at offset {fn.offset} came "
+                f"back at offset {start} with {page.count} records and "
+                f"{page.num_remaining} more, so the next page would start no further on",
+                function="query",
+                num_remaining=page.num_remaining,
+            )
         return attrs.evolve(fn, offset=start + page.count, control_id=uuid.uuid4().hex)
 
     @staticmethod
-    def _next_read_more(page: Page) -> ReadMore | None:
-        """The readMore after a readByQuery/readMore ``page``, or None at the end."""
+    def _next_read_more(page: Page, before: int | None = None) -> ReadMore | None:
+        """The readMore after a readByQuery/readMore ``page``, or None at the end.
+
+        Args:
+            page: The page just read.
+            before: The ``numremaining`` of the page before it (None for the first page).
+                A result set is fixed when the readByQuery runs, so each page must leave
+                fewer records to read than the one before.
+
+        Raises:
+            MalformedResponseError: More records announced but no resultId.
+            PagingError: More records announced but none held, or ``numremaining`` did not
+                fall: the walk would read pages forever.
+        """
         if not page.num_remaining:
             return None
         if not page.result_id:
@@ -585,8 +636,18 @@ class BaseClient:
                 f"readByQuery page reported {page.num_remaining} more records but no resultId"
             )
         if page.count <= 0 or not page.records:
-            raise MalformedResponseError(
-                f"readByQuery page reported {page.num_remaining} more records but held none"
+            raise PagingError(
+                f"readByQuery page reported {page.num_remaining} more records but held none",
+                function="readByQuery" if before is None else "readMore",
+                num_remaining=page.num_remaining,
+            )
+        if before is not None and page.num_remaining >= before:
+            raise PagingError(
+                f"readByQuery paging made no progress: a readMore page of {page.count} "
+                f"records left {page.num_remaining} to read, where the page before left "
+                f"{before}",
+                function="readMore",
+                num_remaining=page.num_remaining,
             )
         return ReadMore(page.result_id)
 

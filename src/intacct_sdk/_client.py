@@ -8,7 +8,6 @@ serialises logins; every decision is made by the shared core. ``AsyncClient`` (i
 from __future__ import annotations
 
 import threading
-from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import tzinfo
 from itertools import chain
@@ -21,16 +20,17 @@ import httpx
 from intacct_sdk._base import (
     Answer,
     BaseClient,
-    PagesAhead,
     Prepared,
     Record,
     check_prefetch,
     single,
 )
+from intacct_sdk._body import read_body
 from intacct_sdk._budget import RequestBudget
 from intacct_sdk._config import ClientOptions, Credentials, RequestOptions
 from intacct_sdk._errors import AuthenticationError, GatewayError, TransportError
 from intacct_sdk._formats import ValueFormat
+from intacct_sdk._prefetch import pages_ahead
 from intacct_sdk._results import Page, Response, Result
 from intacct_sdk.functions import Approve, Create, Decline, Function, Query, Update
 from intacct_sdk.query import Filter, OrderBy
@@ -47,7 +47,7 @@ _RECORDS_OF = attrgetter("records")
 
 
 def _timeout(opts: ClientOptions) -> httpx.Timeout:
-    return httpx.Timeout(opts.timeout)
+    return httpx.Timeout(min(opts.timeout, opts.request_deadline))
 
 
 class Client(BaseClient):
@@ -109,20 +109,23 @@ class Client(BaseClient):
         """One attempt on the wire: the answer's status, headers and body.
 
         Raises:
-            TransportError: No answer came (the subclass says whether it was sent).
+            TransportError: No answer came (the subclass says whether it was sent), or not
+                all of it before the deadline (:class:`DeadlineExceededError`).
+            ResponseTooLargeError: The body passed ``max_response_bytes``.
         """
         with self._budget:  # the client's concurrency budget, shared by its threads
             self._check_open()  # it may have been closed while this waited for a slot
+            timeout, deadline = self._limits(prepared, opts)
             try:
-                # Streamed, so that the body belongs to this frame alone: httpx keeps a
-                # response in a reference cycle, which would hold a read body until the
-                # cyclic collector runs (and parsing pauses that collector).
+                # Streamed, so that the body is read under the byte cap and the deadline, and
+                # belongs to this frame alone: httpx keeps a response in a reference cycle,
+                # which would hold a read body until the cyclic collector runs.
                 with self._http.stream(
-                    "POST", prepared.url, content=prepared.body, timeout=_timeout(opts)
+                    "POST", prepared.url, content=prepared.body, timeout=timeout
                 ) as answer:
-                    body = b"".join(answer.iter_bytes())
+                    body = read_body(answer, opts.max_response_bytes, deadline)
             except httpx.HTTPError as exc:
-                raise self._transport_error(exc, prepared) from None
+                raise self._transport_error(exc, prepared, deadline) from None
         return answer.status_code, answer.headers, body
 
     def _send_ahead(self, prepared: Prepared, opts: ClientOptions, started: Event) -> Answer:
@@ -432,7 +435,7 @@ class Client(BaseClient):
         self, first: Query, prefetch: int, options: RequestOptions | None
     ) -> Iterator[Page]:
         if prefetch:
-            yield from self._pages_ahead(first, prefetch, options)
+            yield from pages_ahead(self, first, prefetch, options)
             return
         fn: Query | None = first
         while fn is not None:
@@ -442,68 +445,6 @@ class Client(BaseClient):
 
     def _query_page(self, fn: Query, options: RequestOptions | None) -> Page:
         return self._page_of(single(self._run([fn], options)))
-
-    def _pages_ahead(
-        self, fn: Query, prefetch: int, options: RequestOptions | None
-    ) -> Iterator[Page]:
-        """The pages of ``fn``, with up to ``prefetch`` later ones on the wire meanwhile.
-
-        Worker threads only send and receive. Each answer is parsed (and retried, or its
-        session renewed, when it failed) in the caller's thread when its turn comes, after
-        the requests that replace it in flight are on their way: the gateway writes the
-        next pages while this thread parses the current one.
-        """
-        from concurrent.futures import ThreadPoolExecutor, wait
-        from threading import Event
-
-        opts = self._merge(options)
-        page = self._query_page(fn, options)
-        plan = PagesAhead.after(fn, page)
-        if plan is None:
-            yield page
-            return
-        # One thread more than pages in flight: a finished page's thread may still be
-        # winding down when the page that replaces it is handed over.
-        pool = ThreadPoolExecutor(prefetch + 1, thread_name_prefix="intacct-query")
-        ahead: deque[tuple[Query, Prepared, Future[Answer]]] = deque()
-
-        def fill() -> None:
-            while len(ahead) < prefetch and (nxt := plan.take()) is not None:
-                if self._sessions.needs_login():
-                    self._login(opts)
-                prepared = self._prepare_call([nxt], opts, False)
-                started = Event()
-                answer = pool.submit(self._send_ahead, prepared, opts, started)
-                ahead.append((nxt, prepared, answer))
-                # Hand the worker the interpreter until its request is being sent: parsing
-                # holds it for long stretches, and the point is to overlap with the gateway.
-                started.wait()
-
-        try:
-            fill()
-            while True:
-                yield page
-                if not ahead:
-                    return
-                fn, prepared, answer = ahead.popleft()
-                wait([answer])  # its bytes are here, or it failed
-                fill()
-                response = self._request([fn], opts, False, (prepared, answer))
-                page = self._page_of(single(self._route([fn], response)))
-                step = plan.follow(fn, page)
-                if step != "more":
-                    for _, _, stale in ahead:
-                        stale.cancel()
-                    ahead.clear()
-                    if step == "end":
-                        yield page
-                        return
-                fill()  # the page may have moved the end, or where the next records start
-        finally:
-            for _, _, pending in ahead:
-                pending.cancel()
-            # Pages already on the wire finish in their threads; nobody waits for them.
-            pool.shutdown(wait=False, cancel_futures=True)
 
     def query(
         self,
@@ -588,10 +529,11 @@ class Client(BaseClient):
     def _read_by_query_pages(
         self, fn: Function | None, options: RequestOptions | None
     ) -> Iterator[Page]:
+        before: int | None = None  # numremaining of the page before, which must fall
         while fn is not None:
             page = self._page_of(single(self._run([fn], options)))
             yield page
-            fn = self._next_read_more(page)
+            fn, before = self._next_read_more(page, before), page.num_remaining
 
     def read_by_query(
         self,

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import configparser
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from datetime import timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Literal, TypedDict
@@ -32,6 +33,7 @@ from intacct_sdk._version import __version__
 __all__ = [
     "DEFAULT_ENDPOINT",
     "FORMAT_ENV_VARS",
+    "INTACCT_HOSTS",
     "ClientOptions",
     "Credentials",
     "RequestOptions",
@@ -319,6 +321,7 @@ class RequestOptions(TypedDict, total=False):
     date_format: str | None
     session_ttl_margin: timedelta
     max_response_bytes: int
+    deadline: float | None
 
 
 def _positive(instance: Any, attribute: attrs.Attribute[Any], value: float) -> None:
@@ -348,6 +351,35 @@ def _timezone(value: tzinfo | str | None) -> tzinfo | Literal["discover"] | None
 
 def _date_format(value: str | None) -> str | None:
     return None if value is None else date_format(value).code
+
+
+def _optional_positive(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ConfigurationError(f"{attribute.name} must be a positive number or None")
+
+
+#: Intacct's gateway hosts, where a login answer may send the session (shared reference §1).
+INTACCT_HOSTS = ("*.intacct.com",)
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+
+
+def _hosts(value: str | Iterable[str]) -> tuple[str, ...]:
+    """A ``session_endpoint_hosts`` option: host names, or ``*.`` and a domain, lower-cased."""
+    items = [value] if isinstance(value, str) else list(value)
+    out: list[str] = []
+    for item in items:
+        entry = item.strip().lower() if isinstance(item, str) else ""
+        name = entry[2:] if entry.startswith("*.") else entry
+        labels = name.split(".")
+        if not name or not all(_HOST_LABEL.fullmatch(label) for label in labels):
+            raise ConfigurationError(
+                "session_endpoint_hosts holds host names (na12.intacct.com) or '*.' and a "
+                f"domain (*.intacct.com), got {item!r}"
+            )
+        out.append(entry)
+    return tuple(out)
 
 
 @attrs.frozen
@@ -393,8 +425,20 @@ class ClientOptions:
             format given with ``"discover"`` must match the discovered one).
         session_ttl_margin: Renew a session this long before its projected timeout.
         user_agent: The ``User-Agent`` header.
-        max_response_bytes: Responses larger than this are refused as malformed (the cap
-            also bounds the memory a hostile answer can take).
+        max_response_bytes: The largest answer accepted, in bytes: counted as the body
+            streams in, both on the wire and inflated (``gzip``/``deflate``), so the cap also
+            bounds the memory a hostile answer can take. A larger one raises
+            :class:`~intacct_sdk.ResponseTooLargeError` (not retried) with the rest unread.
+        deadline: Seconds one HTTP attempt may take from start to its last byte, whatever
+            the read timeout: an answer trickled a byte at a time ends at the deadline with
+            :class:`~intacct_sdk.DeadlineExceededError` (a lost answer, retried only when
+            resending is safe). None (the default): twice ``timeout``.
+        session_endpoint_hosts: Where a login answer may send the session (its
+            ``<endpoint>``), besides the login endpoint's own origin: host names, or ``*.``
+            and a domain for any host under it. Default Intacct's gateway domain,
+            ``*.intacct.com``. An endpoint elsewhere, or plain http after an https login, is
+            refused with :class:`~intacct_sdk.UntrustedEndpointError` before anything is
+            sent to it. A client-wide setting, not a per-call one.
     """
 
     timeout: float = attrs.field(default=90.0, validator=_positive)
@@ -409,6 +453,13 @@ class ClientOptions:
     session_ttl_margin: timedelta = timedelta(minutes=2)
     user_agent: str = f"intacct-timesync/{__version__}"
     max_response_bytes: int = attrs.field(default=64 * 2**20, validator=_positive)
+    deadline: float | None = attrs.field(default=None, validator=_optional_positive)
+    session_endpoint_hosts: tuple[str, ...] = attrs.field(default=INTACCT_HOSTS, converter=_hosts)
+
+    @property
+    def request_deadline(self) -> float:
+        """The deadline of one attempt in seconds: ``deadline``, or twice ``timeout``."""
+        return self.deadline if self.deadline is not None else 2 * self.timeout
 
     def merge(self, overrides: RequestOptions | None = None) -> ClientOptions:
         """Return these options with ``overrides`` applied (``self`` when there are none).
@@ -426,5 +477,10 @@ class ClientOptions:
             raise ConfigurationError(
                 "max_concurrent is the client's budget, shared by every call: set it in the "
                 "ClientOptions the client is made with"
+            )
+        if "session_endpoint_hosts" in overrides:
+            raise ConfigurationError(
+                "session_endpoint_hosts applies to the client's logins, not to one call: set "
+                "it in the ClientOptions the client is made with"
             )
         return attrs.evolve(self, **overrides)

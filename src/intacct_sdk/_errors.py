@@ -4,15 +4,20 @@
 
     IntacctError
     ├── ConfigurationError          bad credentials/options, invalid arguments (a ValueError)
-    │   └── ClientClosedError       a call on a client after close(): nothing was sent
+    │   ├── ClientClosedError       a call on a client after close(): nothing was sent
+    │   └── UntrustedEndpointError  a login answer named a session endpoint the client will not
+    │                               send credentials to (another host, or http after https)
     ├── TransportError
     │   ├── RequestNotSentError     nothing reached Intacct (connect failed, DNS, pool timeout):
     │   │                           safe to retry
     │   └── ResponseLostError       sent, then a timeout, reset or HTTP 524: a write may have
-    │                               applied; reconcile before writing again
+    │       │                       applied; reconcile before writing again
+    │       └── DeadlineExceededError  no complete answer within the request's deadline
     ├── GatewayError                the gateway answered, but not with a usable result
     │   ├── MalformedResponseError  not XML, HTML page, truncated, DTD/entities, oversized
-    │   │   └── ResultMismatchError the results' control ids do not pair with the functions
+    │   │   ├── ResultMismatchError the results' control ids do not pair with the functions
+    │   │   ├── ResponseTooLargeError  over ``max_response_bytes`` (sent or inflated), not retried
+    │   │   └── PagingError         a paging walk that makes no progress (endless pages)
     │   ├── ValueTypeError          a value the schema types (integer, date...) does not parse
     │   ├── ServerError             HTTP 5xx (not 524) or a control-level failure
     │   │   └── ServiceOfflineError "The Service is Temporarily Off-line": nothing ran
@@ -41,21 +46,25 @@ __all__ = [
     "AuthenticationError",
     "ClientClosedError",
     "ConfigurationError",
+    "DeadlineExceededError",
     "DuplicateControlIdError",
     "ErrorDetail",
     "FunctionError",
     "GatewayError",
     "IntacctError",
     "MalformedResponseError",
+    "PagingError",
     "RateLimitError",
     "RequestNotSentError",
     "ResponseLostError",
+    "ResponseTooLargeError",
     "ResultMismatchError",
     "ServerError",
     "ServiceOfflineError",
     "SessionExpiredError",
     "TransactionAbortedError",
     "TransportError",
+    "UntrustedEndpointError",
     "ValueTypeError",
 ]
 
@@ -375,3 +384,78 @@ class DuplicateControlIdError(FunctionError):
 
 class TransactionAbortedError(FunctionError):
     """The function was rolled back because another function of its transaction failed."""
+
+
+class UntrustedEndpointError(ConfigurationError):
+    """A login answer named a session endpoint the client refuses to send credentials to.
+
+    The session endpoint must be on the login endpoint's own origin or on a host of
+    ``ClientOptions.session_endpoint_hosts``, and never plain http after an https login.
+    Nothing was sent to it; the session it came with is dropped.
+
+    Args:
+        message: Which endpoint was refused (its origin only) and why.
+        endpoint: The refused endpoint's origin (``scheme://host[:port]``).
+        reason: ``"downgrade"`` (http after https) or ``"host"`` (not an allowed host).
+    """
+
+    def __init__(
+        self, message: str, *, endpoint: str, reason: Literal["downgrade", "host"]
+    ) -> None:
+        super().__init__(message)
+        self.endpoint = endpoint
+        self.reason: Literal["downgrade", "host"] = reason
+
+
+class DeadlineExceededError(ResponseLostError):
+    """No complete answer arrived within the request's overall deadline.
+
+    The read timeout bounds each wait for bytes; the deadline bounds the whole attempt, so an
+    answer trickled a byte at a time still ends. The request was sent, so like a read
+    timeout it is retried only when resending is safe.
+
+    Args:
+        message: What went wrong.
+        deadline: The deadline, in seconds.
+    """
+
+    def __init__(self, message: str, *, deadline: float) -> None:
+        super().__init__(message)
+        self.deadline = deadline
+
+
+class ResponseTooLargeError(MalformedResponseError):
+    """The answer grew past ``max_response_bytes`` while it was read; the rest was not read.
+
+    Both the bytes on the wire and the bytes they inflate to (``Content-Encoding: gzip``) are
+    counted, so neither an endless body nor a compression bomb can take more memory than the
+    cap. It is not retried: the same request would get the same answer.
+
+    Args:
+        message: What went wrong.
+        limit: The cap, in bytes.
+        status_code: HTTP status of the answer.
+    """
+
+    def __init__(self, message: str, *, limit: int, status_code: int | None = None) -> None:
+        super().__init__(message, status_code=status_code)
+        self.limit = limit
+
+
+class PagingError(MalformedResponseError):
+    """A paging walk the gateway keeps going without progress (or with no records).
+
+    A ``readByQuery`` walk whose ``numremaining`` does not fall from page to page, or a
+    ``query`` walk whose next offset does not move past the last one, would otherwise
+    request the same pages forever (each one billed).
+
+    Args:
+        message: What went wrong.
+        function: The paging function (``query``, ``readByQuery``, ``readMore``).
+        num_remaining: The ``numremaining`` of the page that stopped the walk.
+    """
+
+    def __init__(self, message: str, *, function: str, num_remaining: int | None) -> None:
+        super().__init__(message)
+        self.function = function
+        self.num_remaining = num_remaining

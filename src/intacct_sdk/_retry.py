@@ -12,7 +12,10 @@ The rules follow what a failure tells the caller about the request:
   (the same body, so the same function control ids, is resent and Intacct refuses a replay).
   For any other write the caller gets :class:`ResponseLostError` and must reconcile;
 * an HTTP 4xx other than 408 and 429 (404, 403, 400, ...) is an answer a retry cannot change:
-  never retried.
+  never retried; nor is an answer over ``max_response_bytes``
+  (:class:`ResponseTooLargeError`), which the same request would get again (a write that met
+  one is reported as :class:`ResponseLostError`: it may have been applied).
+* an attempt that outlived its deadline (:class:`DeadlineExceededError`) is a lost response.
 
 HTTP 524 (the CDN gave up while Intacct kept working) is therefore never retried blindly.
 
@@ -39,6 +42,7 @@ from intacct_sdk._errors import (
     RateLimitError,
     RequestNotSentError,
     ResponseLostError,
+    ResponseTooLargeError,
     ServerError,
     ServiceOfflineError,
 )
@@ -160,6 +164,8 @@ class RetryState:
             return True
         if isinstance(error, ResponseLostError):
             return self.replay_safe
+        if isinstance(error, ResponseTooLargeError):
+            return False  # the same request would get the same answer, and cost as much
         if isinstance(error, ServerError | MalformedResponseError):
             return self.replay_safe and _server_side(error)
         return False

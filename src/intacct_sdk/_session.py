@@ -14,6 +14,11 @@ on its own clock: a client whose clock is a day ahead or behind still logs in on
 Credentials that hold only a session id (no user password) are used as they are: such a
 session cannot be renewed, so its rejection surfaces as :class:`SessionExpiredError`.
 
+The endpoint a login answer names receives the sender password and the session id with every
+request, so it is followed only to the login endpoint's own origin or to an allowed host
+(``ClientOptions.session_endpoint_hosts``, Intacct's ``*.intacct.com`` by default), and
+never from https to plain http (:func:`trusted_endpoint`).
+
 Only a refused ``<authentication>`` is taken for a rejected session. A control-level refusal
 (the sender id or sender password) is raised as it is, with its own hint: no new session
 would be accepted either.
@@ -23,11 +28,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import attrs
 
-from intacct_sdk._config import Credentials, validate_endpoint
+from intacct_sdk._config import INTACCT_HOSTS, Credentials, validate_endpoint
 from intacct_sdk._envelope import LoginAuth, SessionAuth
 from intacct_sdk._errors import (
     SESSION_HINT,
@@ -36,12 +43,13 @@ from intacct_sdk._errors import (
     MalformedResponseError,
     ResultMismatchError,
     SessionExpiredError,
+    UntrustedEndpointError,
     with_hint,
 )
 from intacct_sdk._results import AuthInfo, Response, SessionInfo, mismatch
 from intacct_sdk.functions import GetAPISession
 
-__all__ = ["Session", "SessionManager"]
+__all__ = ["Session", "SessionManager", "trusted_endpoint"]
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +90,80 @@ def _expiry(auth: AuthInfo | None, received: datetime) -> datetime | None:
     return None
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str) -> tuple[str, str, int]:
+    """``(scheme, host, port)`` of an http(s) URL, the port filled in from the scheme."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme, 0)
+
+
+def _shown(origin: tuple[str, str, int]) -> str:
+    scheme, host, port = origin
+    host = f"[{host}]" if ":" in host else host
+    return (
+        f"{scheme}://{host}" if port == _DEFAULT_PORTS.get(scheme) else f"{scheme}://{host}:{port}"
+    )
+
+
+def _allowed(host: str, hosts: Sequence[str]) -> bool:
+    """Whether ``host`` is one of ``hosts`` (``*.example.com``: any host under the domain)."""
+    for entry in hosts:
+        if entry.startswith("*."):
+            if host.endswith(entry[1:]) and len(host) > len(entry) - 1:
+                return True
+        elif host == entry:
+            return True
+    return False
+
+
+def trusted_endpoint(endpoint: str, login_url: str, hosts: Sequence[str] = INTACCT_HOSTS) -> str:
+    """Check the session endpoint a login answer named before anything is sent to it.
+
+    Accepted: the login endpoint's own origin (scheme, host and port), or a host of
+    ``hosts``; never plain http when the login went over https.
+
+    Args:
+        endpoint: The ``<endpoint>`` of the getAPISession answer (an http(s) URL).
+        login_url: Where the login was sent.
+        hosts: Allowed hosts besides the login's (``ClientOptions.session_endpoint_hosts``).
+
+    Returns:
+        ``endpoint``, unchanged.
+
+    Raises:
+        UntrustedEndpointError: A downgrade to http, or a host that is not allowed; the
+            message names the endpoint's origin (never its path or query).
+    """
+    origin, login = _origin(endpoint), _origin(login_url)
+    shown = _shown(origin)
+    if login[0] == "https" and origin[0] != "https":
+        raise UntrustedEndpointError(
+            f"refused the session endpoint {shown} named by the login answer: it is plain "
+            f"http while the login went over https ({_shown(login)}), and the sender password "
+            "and session id would travel unencrypted; nothing was sent to it",
+            endpoint=shown,
+            reason="downgrade",
+        )
+    if origin == login or _allowed(origin[1], hosts):
+        return endpoint
+    allowed = ", ".join(hosts) or "none"
+    raise UntrustedEndpointError(
+        f"refused the session endpoint {shown} named by the login answer: it is neither the "
+        f"login endpoint's origin ({_shown(login)}) nor a host of session_endpoint_hosts "
+        f"({allowed}); nothing was sent to it (add its host to session_endpoint_hosts if it "
+        "is a gateway you trust)",
+        endpoint=shown,
+        reason="host",
+    )
+
+
 @attrs.frozen
 class Session:
     """A live API session.
@@ -111,9 +193,16 @@ class SessionManager:
     :attr:`lock` (a ``threading.Lock`` for ``Client``; ``AsyncClient`` uses its own).
     """
 
-    def __init__(self, credentials: Credentials, *, margin: timedelta) -> None:
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        margin: timedelta,
+        endpoint_hosts: Sequence[str] = INTACCT_HOSTS,
+    ) -> None:
         self.credentials = credentials
         self.margin = margin
+        self.endpoint_hosts = tuple(endpoint_hosts)
         self.lock = threading.Lock()
         self._session: Session | None = None
         self.logins = 0
@@ -179,6 +268,8 @@ class SessionManager:
             FunctionError: getAPISession failed.
             MalformedResponseError: the answer holds no session.
             ResultMismatchError: its result is not the login's (by control id).
+            UntrustedEndpointError: the answer names an endpoint the client will not send
+                credentials to (see :func:`trusted_endpoint`); no session is kept.
         """
         if not response.results:
             raise MalformedResponseError("getAPISession answer has no result")
@@ -203,6 +294,7 @@ class SessionManager:
                 raise MalformedResponseError(
                     "getAPISession returned an endpoint that is not an http(s) URL"
                 ) from None
+            endpoint = trusted_endpoint(endpoint, login_url, self.endpoint_hosts)
         auth = response.authentication
         received = now or utc_now()
         session = Session(

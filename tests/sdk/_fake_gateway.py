@@ -22,7 +22,7 @@ from intacct_sdk import Credentials
 SENDER = ("test-sender", "sender-secret-pw")
 USER = ("test-user", "test-company", "user-secret-pw")
 ENDPOINT = "https://gw.example.test/ia/xml/xmlgw.phtml"
-SESSION_ENDPOINT = "https://na99.example.test/ia/xml/xmlgw.phtml"
+SESSION_ENDPOINT = "https://na99.intacct.com/ia/xml/xmlgw.phtml"
 #: The credentials this gateway accepts, for the client under test.
 CREDS = Credentials(
     SENDER[0],

@@ -164,7 +164,8 @@ class Emulator:
         clock: Returns the current aware time, for sessions and result sets; it also replaces
             the clock of ``company``, whose timestamps then come from it. None uses the
             company's clock.
-        endpoint_url: The endpoint URL getAPISession reports (default: ``http://`` plus the
+        endpoint_url: The endpoint URL getAPISession reports (default: the scheme the
+            request came over, from ``X-Forwarded-Proto`` or else ``http://``, plus the
             request's Host header plus the gateway path).
         result_ttl: How long a readByQuery result set stays available to readMore after its
             last use.
@@ -351,8 +352,8 @@ class Emulator:
             method: The HTTP method; anything but POST answers 405 with a gateway error.
             path: The URL path (a query string is ignored); anything but the gateway path
                 ``/ia/xml/xmlgw.phtml`` answers 404 with an HTML page.
-            headers: The request headers; only Host is read (for the endpoint URL that
-                getAPISession reports).
+            headers: The request headers; only Host and X-Forwarded-Proto are read (for the
+                endpoint URL that getAPISession reports).
 
         Returns:
             The answer, possibly replaced or altered by the fault injector.
@@ -763,5 +764,13 @@ def _iso(moment: datetime) -> str:
 
 
 def _endpoint_from(headers: Mapping[str, str]) -> str:
-    host = next((v for k, v in headers.items() if k.lower() == "host"), "") or "localhost"
-    return f"http://{host}{GATEWAY_PATH}"
+    """The gateway URL the request came to: its Host, over ``X-Forwarded-Proto`` or http.
+
+    The scheme matters: a client that logged in over https refuses a session endpoint on
+    plain http. The loopback server is plain http; the in-process transport, and a TLS proxy
+    in front of the server, say which scheme the client used.
+    """
+    lower = {k.lower(): v for k, v in headers.items()}
+    host = lower.get("host", "") or "localhost"
+    scheme = lower.get("x-forwarded-proto", "").strip().lower()
+    return f"{scheme if scheme in ('http', 'https') else 'http'}://{host}{GATEWAY_PATH}"

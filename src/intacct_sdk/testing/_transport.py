@@ -38,11 +38,11 @@ class EmulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return f"EmulatorTransport({self.emulator!r})"
 
     def _answer(self, request: httpx.Request, body: bytes) -> tuple[EmulatorResponse, float | None]:
+        # The scheme travels as a TLS proxy would send it: an https client is answered an
+        # https session endpoint, as the gateway does.
+        headers = {**request.headers, "x-forwarded-proto": request.url.scheme}
         resp = self.emulator.handle(
-            body,
-            method=request.method,
-            path=request.url.path,
-            headers=dict(request.headers),
+            body, method=request.method, path=request.url.path, headers=headers
         )
         timeout = request.extensions.get("timeout", {}).get("read")
         return resp, timeout
