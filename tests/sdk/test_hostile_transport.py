@@ -153,19 +153,15 @@ def test_compression_bomb_is_refused_while_it_inflates(
 
 @KINDS
 def test_gzip_answer_within_the_cap_is_read(kind: str) -> None:
-    answer = (
-        '<?xml version="1.0" encoding="UTF-8"?><response>'
-        + control()
-        + "<operation>"
-        + auth_block(None)
-        + "<result><status>success</status><function>read</function><controlid>x</controlid>"
-        + '<data listtype="EMPLOYEE" count="1">'
-        + records_xml("EMPLOYEE", [{"RECORDNO": 1, "EMPLOYEEID": "E1"}])
-        + "</data></result></operation></response>"
-    ).encode()
-    packer = zlib.compressobj(6, zlib.DEFLATED, 31)
-    body = packer.compress(answer) + packer.flush()
-    with HostileServer(whole(body, content_encoding="gzip")) as server:
+    def gzipped(request: Received, wire: Wire) -> None:
+        data = '<data listtype="EMPLOYEE" count="1">' + records_xml(
+            "EMPLOYEE", [{"RECORDNO": 1, "EMPLOYEEID": "E1"}]
+        )
+        packer = zlib.compressobj(6, zlib.DEFLATED, 31)
+        answer = _result("read", data + "</data>", request)
+        whole(packer.compress(answer) + packer.flush(), content_encoding="gzip")(request, wire)
+
+    with HostileServer(gzipped) as server:
         records = read_one(kind, server, options(max_response_bytes=CAP))
     assert records == [{"RECORDNO": 1, "EMPLOYEEID": "E1"}]
 
@@ -251,18 +247,18 @@ def test_async_deadline_also_bounds_a_trickled_response_head() -> None:
 # ---------------------------------------------------------------- endless paging
 
 
-def _result(function: str, data: str) -> bytes:
+def _result(function: str, data: str, request: Received) -> bytes:
+    """A one-result answer to ``request``, paired with its function by control id."""
+    found = re.search(r'<function controlid="([^"]+)"', request.text)
+    control_id = found.group(1) if found else ""
     return (
         '<?xml version="1.0" encoding="UTF-8"?><response>'
         + control()
         + "<operation>"
         + auth_block(None)
         + f"<result><status>success</status><function>{function}</function>"
-        + f"<controlid>{_control_id}</controlid>{data}</result></operation></response>"
+        + f"<controlid>{control_id}</controlid>{data}</result></operation></response>"
     ).encode()
-
-
-_control_id = "c"  # the client pairs a lone result with its lone function
 
 
 def _rows(start: int) -> str:
@@ -273,7 +269,7 @@ def endless_read_more(request: Received, wire: Wire) -> None:
     """Every readByQuery/readMore page: two records, five more to come, the same resultId."""
     function = "readMore" if "<readMore>" in request.text else "readByQuery"
     data = f'<data listtype="employee" count="2" numremaining="5" resultId="r1">{_rows(0)}</data>'
-    whole(_result(function, data))(request, wire)
+    whole(_result(function, data, request))(request, wire)
 
 
 def offset_stuck(request: Received, wire: Wire) -> None:
@@ -282,7 +278,7 @@ def offset_stuck(request: Received, wire: Wire) -> None:
         '<data listtype="EMPLOYEE" totalcount="7" offset="0" count="2" numremaining="5">'
         f"{_rows(0)}</data>"
     )
-    whole(_result("query", data))(request, wire)
+    whole(_result("query", data, request))(request, wire)
 
 
 def walk(kind: str, server: HostileServer, pages: Callable[[Any], Any]) -> list[Any]:
