@@ -588,8 +588,15 @@ class BaseClient:
         )
 
     @staticmethod
-    def _next_query(fn: Query, page: Page) -> Query | None:
+    def _next_query(fn: Query, page: Page, before: int | None = None) -> Query | None:
         """The query for the page after ``page``, or None when ``page`` was the last.
+
+        Args:
+            fn: The query ``page`` answers.
+            page: The page just read.
+            before: The ``numremaining`` of the page before it (None for the first page):
+                a page that reports no offset must leave fewer records than that, since
+                nothing else shows that the gateway moved on.
 
         Raises:
             PagingError: The page announced more records but held none, or the next offset
@@ -600,6 +607,14 @@ class BaseClient:
         if page.count <= 0 or not page.records:
             raise PagingError(
                 f"query page reported {page.num_remaining} more records but held none",
+                function="query",
+                num_remaining=page.num_remaining,
+            )
+        if page.offset is None and before is not None and page.num_remaining >= before:
+            raise PagingError(
+                f"query paging made no progress: a page of {page.count} records with no "
+                f"offset left {page.num_remaining} to read, where the page before left "
+                f"{before}",
                 function="query",
                 num_remaining=page.num_remaining,
             )
@@ -699,11 +714,13 @@ class PagesAhead:
         template: The query of the next page to request (its offset is replaced).
         next_offset: The offset of the next page :meth:`take` plans.
         end: The offset after the last record the latest page announced.
+        before: The ``numremaining`` of the latest page followed.
     """
 
     template: Query
     next_offset: int
     end: int
+    before: int | None = None
 
     @classmethod
     def after(cls, fn: Query, page: Page) -> PagesAhead | None:
@@ -715,7 +732,8 @@ class PagesAhead:
         nxt = BaseClient._next_query(fn, page)
         if nxt is None:
             return None
-        return cls(nxt, nxt.offset, nxt.offset + (page.num_remaining or 0))
+        end = nxt.offset + (page.num_remaining or 0)
+        return cls(nxt, nxt.offset, end, page.num_remaining)
 
     def take(self) -> Query | None:
         """The query of the next page to request, or None when every known page is planned."""
@@ -737,7 +755,8 @@ class PagesAhead:
         Raises:
             MalformedResponseError: The page announced more records but held none.
         """
-        nxt = BaseClient._next_query(fn, page)
+        nxt = BaseClient._next_query(fn, page, self.before)
+        self.before = page.num_remaining
         if nxt is None:
             return "end"
         self.end = nxt.offset + (page.num_remaining or 0)

@@ -438,10 +438,11 @@ class Client(BaseClient):
             yield from pages_ahead(self, first, prefetch, options)
             return
         fn: Query | None = first
+        before: int | None = None  # numremaining of the page before (see _next_query)
         while fn is not None:
             page = self._query_page(fn, options)
             yield page
-            fn = self._next_query(fn, page)
+            fn, before = self._next_query(fn, page, before), page.num_remaining
 
     def _query_page(self, fn: Query, options: RequestOptions | None) -> Page:
         return self._page_of(single(self._run([fn], options)))

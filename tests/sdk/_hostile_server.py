@@ -127,6 +127,7 @@ class HostileServer:
         while not self._stopping.is_set():
             if time.monotonic() - self._started > self.lifetime:
                 self._stopping.set()
+                self._sock.close()  # later connections are refused, not left waiting
                 return
             try:
                 conn, _ = self._sock.accept()

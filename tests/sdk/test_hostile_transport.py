@@ -281,6 +281,12 @@ def offset_stuck(request: Received, wire: Wire) -> None:
     whole(_result("query", data, request))(request, wire)
 
 
+def no_offset(request: Received, wire: Wire) -> None:
+    """Query pages that carry no offset and always announce five more records."""
+    data = f'<data listtype="EMPLOYEE" count="2" numremaining="5">{_rows(0)}</data>'
+    whole(_result("query", data, request))(request, wire)
+
+
 def walk(kind: str, server: HostileServer, pages: Callable[[Any], Any]) -> list[Any]:
     """Consume the page iterator ``pages(client)`` returns; the pages read before it raised."""
     seen: list[Any] = []
@@ -316,12 +322,15 @@ def test_read_by_query_paging_that_never_ends_is_stopped(kind: str) -> None:
 
 @KINDS
 @pytest.mark.parametrize("prefetch", [0, 2])
-def test_query_paging_whose_offset_never_moves_is_stopped(kind: str, prefetch: int) -> None:
+@pytest.mark.parametrize("answer", [offset_stuck, no_offset], ids=["offset-stuck", "no-offset"])
+def test_query_paging_that_never_ends_is_stopped(
+    kind: str, prefetch: int, answer: Callable[[Received, Wire], None]
+) -> None:
     def pages(c: Any) -> Any:
         return c.query_pages("EMPLOYEE", ["RECORDNO"], page_size=2, prefetch=prefetch)
 
     with (
-        HostileServer(offset_stuck) as server,
+        HostileServer(answer) as server,
         pytest.raises(PagingError, match="no progress") as info,
     ):
         walk(kind, server, pages)
