@@ -367,7 +367,10 @@ _HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 
 def _hosts(value: str | Iterable[str]) -> tuple[str, ...]:
     """A ``session_endpoint_hosts`` option: host names, or ``*.`` and a domain, lower-cased."""
-    items = [value] if isinstance(value, str) else list(value)
+    try:
+        items = [value] if isinstance(value, str) else list(value)
+    except TypeError:
+        items = [value]  # type: ignore[list-item]  # refused below, as any other non-host
     out: list[str] = []
     for item in items:
         entry = item.strip().lower() if isinstance(item, str) else ""

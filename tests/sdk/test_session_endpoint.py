@@ -131,6 +131,11 @@ def test_session_endpoint_hosts_refuses_what_is_not_a_host(bad: Any) -> None:
         ClientOptions(session_endpoint_hosts=[bad])
 
 
+def test_session_endpoint_hosts_that_is_not_a_list_is_refused_as_configuration() -> None:
+    with pytest.raises(ConfigurationError, match="got 42"):
+        ClientOptions(session_endpoint_hosts=42)  # type: ignore[arg-type]
+
+
 def test_session_endpoint_hosts_is_not_a_per_call_option() -> None:
     with pytest.raises(ConfigurationError, match="not to one call"):
         ClientOptions().merge({"session_endpoint_hosts": ("x.test",)})  # type: ignore[typeddict-unknown-key]
