@@ -8,7 +8,14 @@
 
 from timesync.engine._config import SyncConfig, open_engine
 from timesync.engine._engine import Engine
-from timesync.engine._options import PULL_ORDER, EngineOptions, MappingSpecLike, PushOptions
+from timesync.engine._options import (
+    PULL_ORDER,
+    WEEKDAYS,
+    EngineOptions,
+    MappingSpecLike,
+    PushOptions,
+    Weekday,
+)
 from timesync.engine._plan import PushPlan, PushStep, control_id, matches, plan_push
 from timesync.engine._report import (
     SKIP_REASONS,
@@ -27,6 +34,7 @@ __all__ = [
     "MAX_HOURS_A_DAY",
     "PULL_ORDER",
     "SKIP_REASONS",
+    "WEEKDAYS",
     "Conflict",
     "DocumentProblem",
     "Engine",
@@ -43,6 +51,7 @@ __all__ = [
     "RunReport",
     "SkipReason",
     "SyncConfig",
+    "Weekday",
     "check_document",
     "control_id",
     "matches",

@@ -36,6 +36,7 @@
 
     [push]
     target_state = "Submitted"      # Draft | Submitted | Approved
+    week_start = "Monday"           # optional: the company's timesheet week start, checked locally
     approved_by = "jdoe"            # optional, approve on behalf of
     stamp_field = "TIMESYNC_ID"
     on_delete = "delete"            # or "decline"
@@ -69,7 +70,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, NewType, get_args, get_or
 import attrs
 
 from timesync.engine._engine import Engine
-from timesync.engine._options import PUSH_OBJECTS, EngineOptions, PushOptions
+from timesync.engine._options import PUSH_OBJECTS, EngineOptions, PushOptions, Weekday
 from timesync.engine._report import EngineHooks
 from timesync.errors import ConfigurationError
 from timesync.local import LocalSystem, ReferenceApp
@@ -192,6 +193,7 @@ class PushSection:
     stamp_field: str | None = None
     on_delete: OnDelete | None = None
     batch_size: BatchSize | None = None
+    week_start: Weekday | None = None
 
 
 @attrs.frozen(slots=True)
@@ -304,6 +306,7 @@ class SyncConfig:
             "stamp_field": push.stamp_field,
             "on_delete": push.on_delete,
             "batch_size": push.batch_size,
+            "week_start": push.week_start,
         }
         kwargs: dict[str, Any] = {
             "lag": _duration(eng.lag_minutes),

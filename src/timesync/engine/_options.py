@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Literal, Protocol
+from typing import Any, Final, Literal, Protocol, get_args
 
 import attrs
 
 from timesync.engine._installation import check_installation_id
 from timesync.engine._report import Progress
+from timesync.errors import ConfigurationError as SyncConfigurationError
 
 __all__ = [
     "PULL_ORDER",
@@ -64,6 +65,11 @@ class MappingSpecLike(Protocol):
         """A stable digest of the mapped content."""
 
 
+Weekday = Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+WEEKDAYS: Final[tuple[str, ...]] = get_args(Weekday)
+"""The days a company's timesheet week may start on (Intacct's company setting)."""
+
+
 @attrs.frozen(slots=True)
 class PushOptions:
     """How documents are pushed.
@@ -79,6 +85,10 @@ class PushOptions:
             records cannot be withdrawn through the gateway: that is a reported conflict.
         batch_size: Functions per request (creates are one function per record).
         approval_comment: Comment sent with approvals and declines.
+        week_start: The company's first day of the timesheet week (Intacct's company
+            setting, ``Monday`` to ``Sunday``): a local timesheet that begins on another day
+            is that record's error before any call. None: not checked locally (Intacct
+            refuses a misaligned one).
     """
 
     target_state: Literal["Draft", "Submitted", "Approved"] = "Submitted"
@@ -87,6 +97,14 @@ class PushOptions:
     on_delete: Literal["delete", "decline"] = "delete"
     batch_size: int = 50
     approval_comment: str | None = "approved in the time-tracking app"
+    week_start: Weekday | None = attrs.field(default=None)
+
+    @week_start.validator
+    def _check_week_start(self, _: Any, value: str | None) -> None:
+        if value is not None and value not in WEEKDAYS:
+            raise SyncConfigurationError(
+                f"week_start must be one of {', '.join(WEEKDAYS)}, not {value!r}"
+            )
 
 
 @attrs.frozen(slots=True)

@@ -387,7 +387,7 @@ class _Pusher:
             try:
                 # checked before any outbox row is written: a document Intacct would refuse
                 # or mangle is this record's error, never the batch's
-                problem = refusal(self.name, doc)
+                problem = refusal(self.name, doc, week_start=self.opts.week_start)
                 if problem is None:
                     model = self.prepare(doc.model)
                     record = self.spec.to_remote(normalise_line_endings(model))

@@ -35,11 +35,13 @@ import attrs
 
 from intacct_sdk import ConfigurationError
 from intacct_sdk.functions import Create
+from timesync.engine._options import WEEKDAYS
 from timesync.local import LocalDocument
 from timesync.models import FrozenMap, Timesheet
 
 __all__ = [
     "MAX_HOURS_A_DAY",
+    "WEEKDAYS",
     "DocumentProblem",
     "check_document",
     "check_record",
@@ -108,7 +110,13 @@ def _period(sheet: Timesheet) -> tuple[date, date]:
     return sheet.begin_date, sheet.end_date or sheet.begin_date + timedelta(days=6)
 
 
-def _check_timesheet(sheet: Timesheet) -> Iterator[DocumentProblem]:
+def _check_timesheet(sheet: Timesheet, week_start: str | None) -> Iterator[DocumentProblem]:
+    if week_start is not None and sheet.begin_date.weekday() != WEEKDAYS.index(week_start):
+        yield DocumentProblem(
+            "begin_date",
+            f"{sheet.begin_date} is a {WEEKDAYS[sheet.begin_date.weekday()]}; this company's "
+            f"timesheet weeks start on {week_start}",
+        )
     first, last = _period(sheet)
     if last < first:
         yield DocumentProblem("end_date", f"{last} is before begin_date {first}")
@@ -137,12 +145,17 @@ def _check_timesheet(sheet: Timesheet) -> Iterator[DocumentProblem]:
             )
 
 
-def check_document(object_name: str, model: Any) -> list[DocumentProblem]:
+def check_document(
+    object_name: str, model: Any, *, week_start: str | None = None
+) -> list[DocumentProblem]:
     """What Intacct would refuse or mangle in one local document, before it is mapped.
 
     Args:
         object_name: The Intacct object it is pushed as (``TIMESHEET``, ``EEXPENSES``).
         model: The document (``Timesheet``, ``ExpenseReport`` or any attrs model).
+        week_start: The company's first day of the timesheet week (one of
+            :data:`WEEKDAYS`); a timesheet that begins on another day is refused. None: not
+            checked here (Intacct refuses it).
 
     Returns:
         The problems found, empty when the document may be pushed. Text is checked in every
@@ -154,18 +167,18 @@ def check_document(object_name: str, model: Any) -> list[DocumentProblem]:
         if (why := _bad_char(text)) is not None
     ]
     if object_name == "TIMESHEET" and isinstance(model, Timesheet):
-        problems.extend(_check_timesheet(model))
+        problems.extend(_check_timesheet(model, week_start))
     return problems
 
 
-def refusal(object_name: str, doc: LocalDocument) -> str | None:
+def refusal(object_name: str, doc: LocalDocument, *, week_start: str | None = None) -> str | None:
     """Why an approved local document cannot be pushed, in one line (None: it can be):
     the problem the app reported building it, or what :func:`check_document` finds."""
     if doc.problem is not None:
         return doc.problem
     if doc.model is None:
         return None
-    return describe_problems(check_document(object_name, doc.model)) or None
+    return describe_problems(check_document(object_name, doc.model, week_start=week_start)) or None
 
 
 def _record_texts(value: Any, path: str) -> Iterator[tuple[str, Any]]:
