@@ -14,6 +14,10 @@ The laws:
   add up to the local document's;
 - planning again against the result adds nothing: a crash or a replay never adds a second
   reversal.
+
+Lines are compared on the fields given, exactly. A field Intacct fills in by itself (a
+department defaulted from the employee) must therefore not be among them unless the local
+document sets it too; choosing those fields for a real mapping is the caller's part.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import attrs
 __all__ = ["EntryPlan", "line_key", "plan_entries"]
 
 QTY: Final = "QTY"
-_IDENTITY: Final = frozenset({"RECORDNO", "STATE", "LINE_NO", QTY})
+_IDENTITY: Final = frozenset({"RECORDNO", "STATE", "LINENO", "LINE_NO", QTY})
 """Fields that are not part of what a line says (its quantity apart)."""
 
 
