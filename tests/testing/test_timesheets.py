@@ -172,7 +172,7 @@ def test_approve_some_then_all(gw: Gateway, company: Company) -> None:
     assert company.count("TIMESHEETAPPROVAL") == 4  # two submissions, two approvals
     # an approved timesheet can be neither updated nor deleted, nor approved again
     body = timesheet_xml().replace("<TIMESHEET>", f"<TIMESHEET><RECORDNO>{rn}</RECORDNO>")
-    assert any("Approved and cannot be changed" in t for t in gw.fail(f"<update>{body}</update>"))
+    assert any("Approved and cannot be removed" in t for t in gw.fail(f"<update>{body}</update>"))
     assert gw.fail(f"<delete><object>TIMESHEET</object><keys>{rn}</keys></delete>")
     assert gw.fail(f"<approve><TIMESHEET><RECORDNO>{rn}</RECORDNO></TIMESHEET></approve>")
 

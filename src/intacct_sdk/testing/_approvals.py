@@ -12,34 +12,19 @@ from collections.abc import Callable
 
 from intacct_sdk.testing._functions import Call, FunctionFailure, Outcome, require_object
 from intacct_sdk.testing._objects import ObjectDef
+from intacct_sdk.testing._timesheet_rules import DecisionError, decide
 from intacct_sdk.testing._wire import child_text, esc
 from intacct_sdk.testing._writes import (
     Rec,
-    _approval_row,
     _create_plain,
     _create_with_lines,
     _delete_one,
     _err,
-    _lines_of,
-    _stamp,
     _update_plain,
     _update_with_lines,
 )
 
 __all__ = ["APPROVAL_FUNCTIONS"]
-
-
-def _rollup_state(states: list[str]) -> str:
-    s = set(states)
-    if s == {"Approved"}:
-        return "Approved"
-    if s == {"Declined"}:
-        return "Declined"
-    if "Declined" in s:
-        return "Partially Declined"
-    if "Approved" in s:
-        return "Partially Approved"
-    return "Submitted"
 
 
 def _approve_or_decline(call: Call) -> Outcome:
@@ -50,51 +35,26 @@ def _approve_or_decline(call: Call) -> Outcome:
         raise FunctionFailure(
             _err(f"{call.function} of '{name}' is not supported by the emulator; use TIMESHEET.")
         )
-    d = require_object(call.company, "TIMESHEET", call.function)
-    rn = child_text(el, "RECORDNO") or ""
-    ts = call.company.table("TIMESHEET").rows.get(int(rn)) if rn.isdigit() else None
-    if ts is None:
-        raise FunctionFailure(_err(f"Invalid Timesheet '{rn}' specified."))
+    require_object(call.company, "TIMESHEET", call.function)
+    require_object(call.company, "TIMESHEETENTRY", call.function)
     by = (
         child_text(el, "APPROVEDBY" if approve else "DECLINEDBY")
         or child_text(el, "APPROVEDBY")
         or ""
     )
-    comment = child_text(el, "COMMENT") or ""
     keys_text = child_text(el, "ENTRYKEYS")
-    entries = _lines_of(call.company, d, rn)
-    by_rn = {e["RECORDNO"]: e for e in entries}
-    if keys_text:
-        chosen = []
-        for k in (x.strip() for x in keys_text.split(",") if x.strip()):
-            if k not in by_rn:
-                raise FunctionFailure(
-                    _err(f"Timesheet entry {k} does not belong to timesheet {rn}.")
-                )
-            chosen.append(by_rn[k])
-    else:
-        chosen = [e for e in entries if e.get("STATE") == "Submitted"]
-    if not chosen:
-        raise FunctionFailure(_err(f"Timesheet {rn} has no entries awaiting approval."))
-    for e in chosen:
-        if e.get("STATE") != "Submitted":
-            raise FunctionFailure(
-                _err(f"Timesheet entry {e['RECORDNO']} is {e.get('STATE')}, not Submitted.")
-            )
-    new_state = "Approved" if approve else "Declined"
-    ld = require_object(call.company, "TIMESHEETENTRY", call.function)
-    for e in chosen:
-        upd = dict(e)
-        upd["STATE"] = new_state
-        if approve:
-            upd["APPROVED_QTY"] = upd.get("QTY", "")
-        _stamp(call, ld, upd, False)
-        call.company.put(ld, upd)
-        _approval_row(call, ts, upd, new_state, by, comment)
-    header = dict(ts)
-    header["STATE"] = _rollup_state([str(e.get("STATE")) for e in _lines_of(call.company, d, rn)])
-    _stamp(call, d, header, False)
-    call.company.put(d, header)
+    keys = [x.strip() for x in keys_text.split(",") if x.strip()] if keys_text else None
+    try:
+        decide(
+            call.company,
+            child_text(el, "RECORDNO") or "",
+            approve=approve,
+            by=by,
+            comment=child_text(el, "COMMENT") or "",
+            entries=keys,
+        )
+    except DecisionError as exc:
+        raise FunctionFailure(_err(str(exc))) from None
     return Outcome()
 
 

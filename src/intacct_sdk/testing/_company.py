@@ -27,6 +27,7 @@ from intacct_sdk.testing._definitions import CompanyDefinitions, CustomField, _d
 from intacct_sdk.testing._display import flatten, to_wire_value
 from intacct_sdk.testing._objects import ObjectDef
 from intacct_sdk.testing._persist import CompanyFile
+from intacct_sdk.testing._timesheet_rules import TimesheetDecisions, weekday_name
 from intacct_sdk.testing._visibility import Visibility
 
 __all__ = ["Company", "CustomField", "to_wire_value"]
@@ -45,7 +46,7 @@ class _Table:
         self.seq = 0
 
 
-class Company(CompanyDefinitions):
+class Company(TimesheetDecisions, CompanyDefinitions):
     """The data of one emulated Intacct company.
 
     Records live in memory, one table per object, as flat ``dict[str, str]`` keyed by the
@@ -76,8 +77,12 @@ class Company(CompanyDefinitions):
         custom_fields: Custom fields to declare (see :meth:`add_custom_field`).
         dimensions: Names of user-defined dimensions to declare, each labelled with its name
             in title case (see :meth:`add_dimension`).
+        week_start: The weekday timesheets begin on (a company setting in Intacct): a
+            TIMESHEET whose BEGINDATE falls on another day is refused. None turns the rule
+            off. Not kept in the SQLite file.
 
     Raises:
+        ValueError: ``week_start`` is not a weekday name.
         sqlite3.Error: ``path`` cannot be opened as a SQLite database.
 
     Attributes:
@@ -87,6 +92,7 @@ class Company(CompanyDefinitions):
         lock: The re-entrant lock guarding the data (see above).
         ui_user: The USERID of the audit trail rows of changes made through :meth:`insert`,
             :meth:`update` and :meth:`delete` (default ``Admin``).
+        week_start: The weekday timesheets begin on (None: any day); settable.
         audit_limit: How many audit trail rows to keep (default 100,000): past it plus a
             tenth, the oldest are forgotten down to it; 0 keeps no trail at all.
 
@@ -108,8 +114,10 @@ class Company(CompanyDefinitions):
         clock: Callable[[], datetime] | None = None,
         custom_fields: Iterable[CustomField] = (),
         dimensions: Iterable[str] = (),
+        week_start: str | None = "Monday",
     ) -> None:
         self.name = name
+        self.week_start = weekday_name(week_start)
         self.entities = entities
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.lock = threading.RLock()

@@ -246,6 +246,8 @@ OBJECT_RULES: dict[str, ObjectRules] = {
         None,
         update_by_id=False,
         status_field=None,
+        # not in the published field list; assumed present as on every other object
+        extra_fields=(("WHENCREATED", "TIMESTAMP"), ("WHENMODIFIED", "TIMESTAMP")),
         label="Timesheet approval",
         child_of="TIMESHEET",
     ),

@@ -16,13 +16,18 @@ from intacct_sdk.testing._company import Company
 from intacct_sdk.testing._functions import Call, FunctionFailure, Outcome, require_object
 from intacct_sdk.testing._objects import LineRule, ObjectDef
 from intacct_sdk.testing._prefs import DEFAULT_PREFERENCES, UserPreferences
+from intacct_sdk.testing._timesheet_rules import (
+    changed_fields,
+    record_approval,
+    rollup_state,
+    week_start_error,
+)
 from intacct_sdk.testing._wire import ErrorEntry, child_text, data_list, esc
 
-__all__ = ["TIMESHEET_DELETABLE", "TIMESHEET_UPDATABLE", "WRITE_FUNCTIONS"]
+__all__ = ["TIMESHEET_DELETABLE", "WRITE_FUNCTIONS"]
 
 Rec = dict[str, Any]
 
-TIMESHEET_UPDATABLE = frozenset({"Draft", "Saved", "Submitted", "Declined"})
 TIMESHEET_DELETABLE = frozenset({"Draft", "Saved", "Submitted", "Declined"})
 _ACTIVE = frozenset({"active", "active non-posting"})
 BL = "BL01001973"
@@ -433,13 +438,28 @@ def _check_task(call: Call, rec: Rec, i: int, errors: list[ErrorEntry]) -> None:
 
 
 def _write_lines(
-    call: Call, d: ObjectDef, header: Rec, lines: list[Rec], keep: Mapping[str, Rec]
+    call: Call,
+    d: ObjectDef,
+    header: Rec,
+    lines: list[Rec],
+    keep: Mapping[str, Rec],
+    locked: Mapping[str, Rec] | None = None,
 ) -> None:
+    """Store a record's lines; ``locked`` (approved entries) are left exactly as stored.
+
+    With locked entries, the other lines are numbered after them and await approval.
+    """
     line = d.rules.line
     assert line is not None
     ld = call.company.resolve(line.object_name)
     assert ld is not None
-    for i, rec in enumerate(lines, start=1):
+    entry_state = header.get("STATE", "")
+    number = 0
+    if locked:
+        entry_state = "Submitted"
+        lines = [x for x in lines if str(x.get("RECORDNO", "")) not in locked]
+        number = max(int(x.get("LINENO") or 0) for x in locked.values())
+    for i, rec in enumerate(lines, start=number + 1):
         old = keep.get(str(rec.get("RECORDNO", "")))
         if old is not None:
             rn = int(old["RECORDNO"])
@@ -449,7 +469,7 @@ def _write_lines(
         rec[line.parent_key] = header["RECORDNO"]
         if d.name == "TIMESHEET":
             rec["LINENO"] = str(i)
-            rec["STATE"] = header["STATE"]
+            rec["STATE"] = entry_state
             rec["EMPLOYEEID"] = header.get("EMPLOYEEID", "")
             rec["EMPLOYEEDIMKEY"] = header.get("EMPLOYEEKEY", "")
             rec["TS_BEGINDATE"] = header.get("BEGINDATE", "")
@@ -464,7 +484,7 @@ def _write_lines(
         else:
             _stamp(call, ld, rec, True)
         call.company.put(ld, rec)
-        if d.name == "TIMESHEET" and header["STATE"] == "Submitted":
+        if d.name == "TIMESHEET" and entry_state == "Submitted":
             _approval_row(call, header, rec, "Submitted", "", "")
 
 
@@ -506,6 +526,7 @@ def _create_with_lines(call: Call, d: ObjectDef, raw: Rec, default_state: str = 
         for req in d.rules.required
         if not rec.get(req)
     )
+    _check_week(call, d, rec, errors)
     _check_refs(call, d, rec, errors)
     lines = _check_lines(call, d, rec, items, errors)
     if errors:
@@ -523,6 +544,50 @@ def _create_with_lines(call: Call, d: ObjectDef, raw: Rec, default_state: str = 
     return rec
 
 
+def _check_week(call: Call, d: ObjectDef, rec: Rec, errors: list[ErrorEntry]) -> None:
+    if d.name == "TIMESHEET":
+        week_start = getattr(call.company, "week_start", None)
+        text = week_start_error(str(rec.get("BEGINDATE", "")), week_start)
+        if text:
+            errors.append(_err(text, f"Give a BEGINDATE that is a {week_start}."))
+
+
+def _check_locked(
+    old: Rec, rec: Rec, locked: Mapping[str, Rec], lines: list[Rec], errors: list[ErrorEntry]
+) -> None:
+    """Approved entries must come back unchanged, by RECORDNO; new ones may be added."""
+    rn = old["RECORDNO"]
+    errors.extend(
+        _err(
+            f"Timesheet {rn} has approved entries: its {f} cannot be changed.",
+            "Send the timesheet's approved entries unchanged and add new ones.",
+        )
+        for f in ("EMPLOYEEID", "BEGINDATE", "ENDDATE")
+        if str(rec.get(f, "")) != str(old.get(f, ""))
+    )
+    sent = {str(x.get("RECORDNO", "")): x for x in lines}
+    for lrn, entry in locked.items():
+        if lrn not in sent:
+            errors.append(
+                _err(
+                    f"Timesheet entry {lrn} is Approved and cannot be removed.",
+                    "Send it unchanged with its RECORDNO; to correct it, add an entry with"
+                    " the negative quantity.",
+                )
+            )
+            continue
+        changed = changed_fields(entry, sent[lrn])
+        if changed:
+            errors.append(
+                _err(
+                    f"Timesheet entry {lrn} is Approved and cannot be changed"
+                    f" ({', '.join(changed)}).",
+                    "To correct approved time, add an entry with the negative quantity and a"
+                    " new entry with the right values.",
+                )
+            )
+
+
 def _update_with_lines(call: Call, d: ObjectDef, raw: Rec) -> Rec:
     line = d.rules.line
     assert line is not None
@@ -533,18 +598,22 @@ def _update_with_lines(call: Call, d: ObjectDef, raw: Rec) -> Rec:
             ErrorEntry(f"Cannot update non-existing {d.name} with RECORDNO={rn_text}."),
         )
     current = str(old.get("STATE", ""))
-    if d.name == "TIMESHEET" and current not in TIMESHEET_UPDATABLE:
-        raise FunctionFailure(
-            _err(
-                f"Timesheet {rn_text} is {current} and cannot be changed.",
-                "Only Draft, Saved, Submitted or Declined timesheets can be updated.",
-            ),
-            _err("Could not update Timesheet record!"),
-        )
+    old_lines = {r["RECORDNO"]: r for r in _lines_of(call.company, d, rn_text)}
+    locked = {k: r for k, r in old_lines.items() if r.get("STATE") == "Approved"}
+    if d.name != "TIMESHEET":
+        locked = {}
     items = raw.pop(line.list_tag, None)
     state = None
     if d.name == "TIMESHEET":
         state = _state_action(raw, "Draft" if current in ("Draft", "Saved") else "Submitted")
+        if locked and state != "Submitted":
+            raise FunctionFailure(
+                _err(
+                    f"Timesheet {rn_text} has approved entries and cannot become {state}.",
+                    "New entries on a timesheet with approved time are submitted.",
+                ),
+                _err("Could not update Timesheet record!"),
+            )
     errors: list[ErrorEntry] = []
     changes = _clean(d, raw, False, errors, call.prefs)
     changes.pop("RECORDNO", None)
@@ -563,11 +632,14 @@ def _update_with_lines(call: Call, d: ObjectDef, raw: Rec) -> Rec:
             )
         )
         items = []
+    if "BEGINDATE" in changes:
+        _check_week(call, d, rec, errors)
     _check_refs(call, d, rec, errors)
     lines = _check_lines(call, d, rec, items, errors)
+    if locked and not errors:
+        _check_locked(old, rec, locked, lines, errors)
     if errors:
         raise FunctionFailure(*errors, _err(f"Could not update {_label(d)} record!"))
-    old_lines = {r["RECORDNO"]: r for r in _lines_of(call.company, d, rn_text)}
     ld = call.company.resolve(line.object_name)
     assert ld is not None
     keep_ids = {str(x.get("RECORDNO", "")) for x in lines}
@@ -579,9 +651,13 @@ def _update_with_lines(call: Call, d: ObjectDef, raw: Rec) -> Rec:
     if "BEGINDATE" in changes and "ENDDATE" not in changes:
         rec.pop("ENDDATE", None)  # recomputed from the new BEGINDATE
     _header_fill(d, rec, lines)
+    if locked:
+        rec["STATE"] = rollup_state(
+            ["Approved"] * len(locked) + ["Submitted"] * (len(lines) - len(locked))
+        )
     _stamp(call, d, rec, False)
     call.company.put(d, rec)
-    _write_lines(call, d, rec, lines, old_lines)
+    _write_lines(call, d, rec, lines, old_lines, locked)
     return rec
 
 
@@ -688,25 +764,7 @@ def _delete(call: Call) -> Outcome:
 
 
 def _approval_row(call: Call, ts: Rec, entry: Rec, state: str, by: str, comment: str) -> None:
-    ad = call.company.resolve("TIMESHEETAPPROVAL")
-    assert ad is not None
-    rn = call.company.next_recordno("TIMESHEETAPPROVAL")
-    rec: Rec = {
-        "RECORDNO": str(rn),
-        "TIMESHEETKEY": ts["RECORDNO"],
-        "TIMESHEETENTRYKEY": entry["RECORDNO"],
-        "APPROVAL_TYPE": "Timesheet",
-        "APPROVAL_STAGE": "1",
-        "APPROVAL_LEVEL": "1",
-        "APPROVERID": by,
-        "APPROVEDBY": by,
-        "EVENTDATE": call.company.stamp()[:10],
-        "COMMENTS": comment,
-        "STATE": state,
-    }
-    rec = {k: v for k, v in rec.items() if k in ad.fields}
-    _stamp(call, ad, rec, True)
-    call.company.put(ad, rec)
+    record_approval(call.company, ts, entry, state, by, comment)
 
 
 WRITE_FUNCTIONS: dict[str, Callable[[Call], Outcome]] = {
