@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from tests.testing.change_helpers import client_for
 from tests.testing.emu_helpers import Clock, small_company
 
 from intacct_sdk import Client, F, FunctionError
 from intacct_sdk.testing import Company, Emulator
+from intacct_sdk.testing._timesheet_rules import WEEKDAYS, week_start_error
 
 ENTRY_FIELDS = ["RECORDNO", "LINENO", "QTY", "STATE", "TASKID", "WHENMODIFIED"]
 APPROVAL_FIELDS = [
@@ -306,3 +309,13 @@ def test_week_start_is_a_company_setting(clock: Clock) -> None:
         create(client, sheet(*TWO, begin="03/06/2024"))
     with pytest.raises(ValueError, match="week_start must be a weekday name"):
         Company(week_start="Funday")
+
+
+@given(
+    day=st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)),
+    start=st.sampled_from(WEEKDAYS),
+)
+def test_week_start_rule_accepts_exactly_its_weekday(day: date, start: str) -> None:
+    text = week_start_error(day.strftime("%m/%d/%Y"), start)
+    assert (text is None) == (WEEKDAYS[day.weekday()] == start)
+    assert week_start_error(day.strftime("%m/%d/%Y"), None) is None

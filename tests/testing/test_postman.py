@@ -116,6 +116,7 @@ def example_company(clock: Clock, creating_timetype: bool = False) -> Company:
             CustomField("TIMESHEETENTRY", "MYFIELD"),
             CustomField("CUSTOMER", "CUSTOMFIELD1"),
         ],
+        week_start=None,  # the examples begin on different weekdays (10/05/2014: a Sunday)
     )
     for loc in ("Corporate", "100-US", "ARL-VA-US"):
         c.insert("LOCATION", {"LOCATIONID": loc, "NAME": loc})
