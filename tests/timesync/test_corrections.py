@@ -124,3 +124,24 @@ def test_values_read_back_in_another_form_are_the_same_line() -> None:
     read = {**sent, QTY: Decimal("8"), "RECORDNO": 5, "STATE": "Approved", "WHENMODIFIED": 1}
     assert not plan_entries([read], [sent], FIELDS).changes
     assert [e[QTY] for e in plan_entries([read], [], FIELDS).add] == [Decimal(-8)]
+
+
+def _defaulted(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Entries as Intacct stores them: a department it fills in from the employee."""
+    return [{**e, "DEPARTMENTID": "D1"} for e in entries]
+
+
+@given(cases(), st.booleans())
+def test_fields_intacct_fills_in_by_itself_never_look_like_a_change(
+    case: tuple[list[dict[str, Any]], list[dict[str, Any]]], approved: bool
+) -> None:
+    remote, local = case
+    fields = (*FIELDS, "DEPARTMENTID")  # the mapping may write it; this app leaves it empty
+    stored = _defaulted(remote)
+    plan = plan_entries(stored, local, fields)
+    assert _sums(_apply(stored, plan)) == _sums(local)
+    result = _defaulted(_apply(stored, plan, approve_all=approved))
+    assert not plan_entries(result, local, fields).changes
+    assert not plan_entries(
+        _defaulted(_remote(local, ["Approved"] * len(local))), local, fields
+    ).changes

@@ -15,9 +15,6 @@ The laws:
 - planning again against the result adds nothing: a crash or a replay never adds a second
   reversal.
 
-Lines are compared on the fields given, exactly. A field Intacct fills in by itself (a
-department defaulted from the employee) must therefore not be among them unless the local
-document sets it too; choosing those fields for a real mapping is the caller's part.
 """
 
 from __future__ import annotations
@@ -28,7 +25,7 @@ from typing import Any, Final
 
 import attrs
 
-__all__ = ["EntryPlan", "line_key", "plan_entries"]
+__all__ = ["EntryPlan", "plan_entries"]
 
 QTY: Final = "QTY"
 _IDENTITY: Final = frozenset({"RECORDNO", "STATE", "LINENO", "LINE_NO", QTY})
@@ -47,12 +44,6 @@ def _norm(value: Any) -> Any:
 
 def _qty(entry: Mapping[str, Any]) -> Decimal:
     return Decimal(str(entry.get(QTY) or 0)).normalize()
-
-
-def line_key(entry: Mapping[str, Any], fields: Iterable[str]) -> tuple[Any, ...]:
-    """What an entry says apart from its quantity: ``fields`` (the mapped entry's fields),
-    normalised so that a value read back from Intacct equals the one sent."""
-    return tuple((f, _norm(entry.get(f))) for f in sorted(set(fields) - _IDENTITY))
 
 
 @attrs.frozen(slots=True)
@@ -86,84 +77,73 @@ def plan_entries(
 ) -> EntryPlan:
     """Plan the entries that make Intacct's timesheet say what ``local`` says.
 
-    Lines are compared by ``fields`` (the mapped entry's fields, the quantity apart) and,
-    within a line, quantities are matched as a multiset:
+    A local entry stands for an Intacct entry of the same quantity that agrees on every
+    field the local entry sets (a field Intacct filled in by itself, such as a department
+    defaulted from the employee, does not make them differ); two Intacct entries are the
+    same line when they agree on all of ``fields``. Then:
 
-    1. approved entries are matched with local entries of the same quantity;
-    2. an approved reversal left cancels an approved entry of the same magnitude left (a
-       correction made earlier and approved since);
+    1. approved entries are matched with local entries;
+    2. an approved reversal left cancels an approved entry of the same line and magnitude
+       left (a correction made earlier and approved since);
     3. each approved entry still unmatched is reversed: by a reversal awaiting approval
-       that is already there, else by a new one;
-    4. the local entries still unmatched are matched with entries awaiting approval of the
-       same quantity, else added.
-
-    An approved reversal that cancels nothing and matches no local entry is offset by an
-    entry of the opposite quantity. Entries awaiting approval that nothing matched are
-    dropped.
+       that is already there, else by a new one (an unpaired approved reversal is offset
+       the same way);
+    4. the local entries still unmatched are matched with entries awaiting approval, else
+       added. Entries awaiting approval that nothing matched are dropped.
 
     Args:
         remote: The timesheet's entries as Intacct holds them (with RECORDNO and STATE).
         local: The local document's entries, mapped to Intacct fields (no RECORDNO).
-        fields: The fields a line is told apart by (the mapped entry fields).
+        fields: The fields of an entry the mapping writes (a reversal copies them).
         locked: Entry states Intacct no longer changes.
     """
     names = sorted(set(fields) - _IDENTITY)
-    lines: dict[tuple[Any, ...], _Line] = {}
-
-    def line(entry: Mapping[str, Any]) -> _Line:
-        k = line_key(entry, names)
-        if k not in lines:
-            lines[k] = _Line({f: entry.get(f) for f in names})
-        return lines[k]
-
-    for entry in remote:
-        bucket = line(entry)
-        (bucket.locked if entry.get("STATE") in locked else bucket.open).append(entry)
-    for entry in local:
-        line(entry).wanted.append(entry)
-    keep: list[int] = []
+    approved = [e for e in remote if e.get("STATE") in locked]
+    waiting = [e for e in remote if e.get("STATE") not in locked]
+    keep = [int(e["RECORDNO"]) for e in approved]
+    needed = list(local)
+    left = list(approved)
+    for entry in list(left):  # 1
+        match = next((lo for lo in needed if _qty(lo) == _qty(entry) and _covers(lo, entry)), None)
+        if match is not None:
+            needed.remove(match)
+            left.remove(entry)
+    for rev in [e for e in left if _qty(e) < 0]:  # 2
+        if rev not in left:
+            continue
+        pair = next((e for e in left if _qty(e) == -_qty(rev) and _same_line(e, rev, names)), None)
+        if pair is not None:
+            left.remove(rev)
+            left.remove(pair)
     add: list[Mapping[str, Any]] = []
-    dropped: list[int] = []
     reversals = 0
-    for bucket in lines.values():
-        keep.extend(int(e["RECORDNO"]) for e in bucket.locked)
-        # 1: approved entries matched with local entries of the same quantity
-        left = [_qty(e) for e in bucket.locked]
-        needed = list(bucket.wanted)
-        for q in list(left):
-            match = next((e for e in needed if _qty(e) == q), None)
-            if match is not None:
-                needed.remove(match)
-                left.remove(q)
-        # 2: an approved reversal cancels an approved entry of the same magnitude left over
-        for q in [q for q in left if q < 0]:
-            if -q in left and q in left:
-                left.remove(q)
-                left.remove(-q)
-        # what the open entries must still hold: the opposite of each approved quantity
-        # left (a reversal, or the offset of an unpaired reversal), and the local entries left
-        owed: list[tuple[Decimal, Mapping[str, Any] | None]] = [(-q, None) for q in left]
-        owed += [(_qty(e), e) for e in needed]
-        open_entries = list(bucket.open)
-        for q, source in owed:
-            match = next((e for e in open_entries if _qty(e) == q), None)
-            if match is not None:  # 3 and 4: already there, awaiting approval
-                open_entries.remove(match)
-                keep.append(int(match["RECORDNO"]))
-            elif source is not None:
-                add.append(dict(source))
-            else:
-                add.append({**bucket.fields, QTY: q})
-                reversals += q < 0
-        dropped.extend(int(e["RECORDNO"]) for e in open_entries)
-    return EntryPlan(tuple(keep), tuple(add), reversals, tuple(dropped))
+    for entry in left:  # 3
+        q = -_qty(entry)
+        match = next((o for o in waiting if _qty(o) == q and _same_line(o, entry, names)), None)
+        if match is not None:
+            waiting.remove(match)
+            keep.append(int(match["RECORDNO"]))
+            continue
+        add.append({**{f: entry[f] for f in names if entry.get(f) not in (None, "")}, QTY: q})
+        reversals += q < 0
+    for lo in needed:  # 4
+        match = next((o for o in waiting if _qty(o) == _qty(lo) and _covers(lo, o)), None)
+        if match is not None:
+            waiting.remove(match)
+            keep.append(int(match["RECORDNO"]))
+        else:
+            add.append(dict(lo))
+    return EntryPlan(tuple(keep), tuple(add), reversals, tuple(int(e["RECORDNO"]) for e in waiting))
 
 
-@attrs.define(slots=True)
-class _Line:
-    """The entries of one line (everything the same but the quantity)."""
+def _covers(local: Mapping[str, Any], entry: Mapping[str, Any]) -> bool:
+    """Whether an Intacct entry agrees on every field the local entry sets."""
+    return all(
+        _norm(entry.get(f)) == _norm(v)
+        for f, v in local.items()
+        if f not in _IDENTITY and v not in (None, "")
+    )
 
-    fields: dict[str, Any]
-    locked: list[Mapping[str, Any]] = attrs.field(factory=list)
-    open: list[Mapping[str, Any]] = attrs.field(factory=list)
-    wanted: list[Mapping[str, Any]] = attrs.field(factory=list)
+
+def _same_line(a: Mapping[str, Any], b: Mapping[str, Any], names: Sequence[str]) -> bool:
+    return all(_norm(a.get(f)) == _norm(b.get(f)) for f in names)
