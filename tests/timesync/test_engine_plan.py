@@ -55,6 +55,7 @@ states = st.sampled_from(
     remote_changed=st.booleans(),
     target=st.sampled_from(["Draft", "Submitted", "Approved"]),
     on_delete=st.sampled_from(["delete", "decline"]),
+    approved_changes=st.sampled_from(["reverse", "conflict"]),
 )
 def test_push_plan_laws(
     deleted: bool,
@@ -66,6 +67,7 @@ def test_push_plan_laws(
     remote_changed: bool,
     target: str,
     on_delete: str,
+    approved_changes: str,
 ) -> None:
     plan = plan_push(
         deleted=deleted,
@@ -77,14 +79,25 @@ def test_push_plan_laws(
         remote_changed=remote_changed,
         target=target,  # type: ignore[arg-type]
         on_delete=on_delete,  # type: ignore[arg-type]
+        approved_changes=approved_changes,  # type: ignore[arg-type]
     )
     steps = [s.step for s in plan.steps]
+    locked = pushed and remote_exists and remote_state in LOCKED_STATES
+    reverse = locked and approved_changes == "reverse"
     live = pushed and remote_exists and remote_state != "Declined"
     # a conflict writes nothing
     if plan.conflict:
         assert steps == []
-    # a change made in Intacct is never overwritten
-    if pushed and remote_exists and remote_changed:
+    # a change made in Intacct is never overwritten (a correction by reversal keeps every
+    # Intacct entry, so it overwrites nothing)
+    if pushed and remote_exists and remote_changed and not reverse:
+        assert plan.conflict
+    # a correction keeps approved entries: only on approved sheets, and only by policy
+    if "correct" in steps:
+        assert reverse and steps[0] == "correct"
+    if reverse and approved and (changed or deleted):
+        assert steps[:1] == ["correct"] and not plan.conflict
+    if locked and approved_changes == "conflict" and approved and (changed or deleted):
         assert plan.conflict
     # never two live Intacct records: nothing is created while a record is live
     if live:

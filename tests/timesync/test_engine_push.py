@@ -92,7 +92,7 @@ def test_creates_are_batched_several_per_request(
 def test_target_approved_creates_then_approves_and_corrections_become_conflicts(
     make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp
 ) -> None:
-    engine = make_engine("Approved")
+    engine = make_engine("Approved", push={"approved_changes": "conflict"})
     engine.run()
     [local_id] = add_timesheets(app, 1)
     report = engine.run()
@@ -100,7 +100,7 @@ def test_target_approved_creates_then_approves_and_corrections_become_conflicts(
     assert report.objects["TIMESHEET"].approved == 1
     [rec] = live_timesheets(emulator)[local_id]
     assert rec["STATE"] == "Approved"
-    # approved time is final in Intacct: a local correction is a conflict, not an overwrite
+    # with the conflict policy, a correction of approved time is held back, not sent
     app.update_timesheet(local_id, app.timesheet_entries(local_id)[:1])
     writes = _writes(emulator, "update") + _writes(emulator, "create")
     report = engine.run()
@@ -373,7 +373,7 @@ def test_hooks_hear_conflicts_and_errors(
         def error(self, failure: RecordFailure) -> None:
             heard.append(f"error {failure.key}")
 
-    engine = make_engine("Approved")
+    engine = make_engine("Approved", push={"approved_changes": "conflict"})
     engine.hooks = Recorder()
     engine.run()
     [approved] = add_timesheets(app, 1)

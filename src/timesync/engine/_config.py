@@ -37,6 +37,7 @@
     [push]
     target_state = "Submitted"      # Draft | Submitted | Approved
     week_start = "Monday"           # optional: the company's timesheet week start, checked locally
+    approved_changes = "reverse"    # reverse | conflict: correcting time Intacct approved
     approved_by = "jdoe"            # optional, approve on behalf of
     stamp_field = "TIMESYNC_ID"
     on_delete = "delete"            # or "decline"
@@ -92,6 +93,7 @@ __all__ = [
 
 MatchOn = Literal["intacct_key", "id", "email", "name"]
 TargetState = Literal["Draft", "Submitted", "Approved"]
+ApprovedChanges = Literal["reverse", "conflict"]
 OnDelete = Literal["delete", "decline"]
 
 # Checked (and normalised) by the converter's hooks below; plain str/int/float to mypy.
@@ -194,6 +196,7 @@ class PushSection:
     on_delete: OnDelete | None = None
     batch_size: BatchSize | None = None
     week_start: Weekday | None = None
+    approved_changes: ApprovedChanges | None = None
 
 
 @attrs.frozen(slots=True)
@@ -307,6 +310,7 @@ class SyncConfig:
             "on_delete": push.on_delete,
             "batch_size": push.batch_size,
             "week_start": push.week_start,
+            "approved_changes": push.approved_changes,
         }
         kwargs: dict[str, Any] = {
             "lag": _duration(eng.lag_minutes),

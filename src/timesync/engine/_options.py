@@ -85,6 +85,11 @@ class PushOptions:
             records cannot be withdrawn through the gateway: that is a reported conflict.
         batch_size: Functions per request (creates are one function per record).
         approval_comment: Comment sent with approvals and declines.
+        approved_changes: What a local correction of a timesheet Intacct already
+            approved (wholly or partly) sends: ``reverse`` keeps every Intacct entry,
+            adds a reversing entry (the negative quantity, the same routing) for each
+            approved entry that changed or went, and a new entry for each new value, in
+            one ``update``; ``conflict`` holds it back as a conflict for a person.
         week_start: The company's first day of the timesheet week (Intacct's company
             setting, ``Monday`` to ``Sunday``): a local timesheet that begins on another day
             is that record's error before any call. None: not checked locally (Intacct
@@ -97,6 +102,7 @@ class PushOptions:
     on_delete: Literal["delete", "decline"] = "delete"
     batch_size: int = 50
     approval_comment: str | None = "approved in the time-tracking app"
+    approved_changes: Literal["reverse", "conflict"] = "reverse"
     week_start: Weekday | None = attrs.field(default=None)
 
     @week_start.validator

@@ -38,7 +38,7 @@ LIVE_STATES: Final = frozenset(
 )
 
 TargetState = Literal["Draft", "Submitted", "Approved"]
-StepName = Literal["create", "update", "approve", "decline", "delete"]
+StepName = Literal["create", "update", "correct", "approve", "decline", "delete"]
 
 
 def remote_key(object_name: str, model: Any) -> str:
@@ -234,6 +234,7 @@ def plan_push(
     remote_changed: bool,
     target: TargetState,
     on_delete: Literal["delete", "decline"] = "delete",
+    approved_changes: Literal["reverse", "conflict"] = "conflict",
 ) -> PushPlan:
     """Decide the writes for one local document, given what is known on both sides.
 
@@ -248,6 +249,9 @@ def plan_push(
         target: The state pushed documents should land in.
         on_delete: How a local deletion withdraws the Intacct record: ``delete`` it, or
             ``decline`` it (keeps it for audit; only possible while it awaits approval).
+        approved_changes: A change to (or the deletion of) a document Intacct approved:
+            ``reverse`` plans a ``correct`` step (approved entries kept, reversed where they
+            changed, new entries added); ``conflict`` holds it back.
 
     Returns:
         The plan. Intacct refuses to update, delete or decline an approved timesheet, so a
@@ -264,10 +268,15 @@ def plan_push(
         return PushPlan(create + approve, action="create")
     if not remote_exists:
         return PushPlan(conflict="the Intacct timesheet was deleted in Intacct", action="conflict")
-    if remote_changed:
-        return PushPlan(conflict="changed in Intacct since it was pushed", action="conflict")
     state = remote_state or ""
+    reverse = approved_changes == "reverse" and state in LOCKED_STATES
+    if remote_changed and not reverse:
+        # (a correction by reversal keeps every entry Intacct holds: nothing of Intacct's
+        # is overwritten, approvals and declines included)
+        return PushPlan(conflict="changed in Intacct since it was pushed", action="conflict")
     if deleted:
+        if reverse:
+            return PushPlan((PushStep("correct"),), action="reverse")
         if state in LOCKED_STATES:
             return PushPlan(conflict=f"deleted locally but {state} in Intacct", action="conflict")
         if state in DEAD_STATES:
@@ -281,6 +290,8 @@ def plan_push(
         if target == "Approved" and state == "Submitted":
             return PushPlan(approve, action="approve")
         return PushPlan()
+    if reverse:
+        return PushPlan((PushStep("correct"), *approve), action="correct")
     if state in LOCKED_STATES:
         return PushPlan(conflict=f"corrected locally but {state} in Intacct", action="conflict")
     return PushPlan((PushStep("update"), *approve), action="correct")

@@ -27,6 +27,7 @@ from intacct_sdk.functions import Function, Query
 from intacct_sdk.query import F
 from timesync.engine._adopt import ForeignCheck, adopted_link
 from timesync.engine._context import RunContext, describe, log, page_records
+from timesync.engine._corrections import plan_entries
 from timesync.engine._options import MappingSpecLike
 from timesync.engine._plan import (
     PushPlan,
@@ -68,6 +69,15 @@ def _changed_since(when: datetime | None, stored: datetime | None, zone: tzinfo)
     return bool(when and before and when != before)
 
 
+def _one_task_ref(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """An entry copied from Intacct names its task once (TASKKEY when it has one): the
+    gateway takes TASKID or TASKKEY, not both."""
+    out = dict(entry)
+    if out.get("TASKKEY") not in (None, ""):
+        out.pop("TASKID", None)
+    return out
+
+
 @attrs.define(slots=True)
 class _Item:
     doc: LocalDocument
@@ -96,6 +106,8 @@ class _Pusher:
         self.early_probe = False
         self.early_results: Sequence[Any] | None = None
         self.adopted: frozenset[str] = frozenset()
+        self.entries: dict[int, list[dict[str, Any]]] = {}
+        self.reversed = 0
         self.held: frozenset[str] = frozenset()
         self.router = Router(ctx, tuple(getattr(spec, "rules", ())))
 
@@ -448,6 +460,9 @@ class _Pusher:
                 and _changed_since(when, link.remote_modified if link else None, ctx.zone),
                 target=self.target,
                 on_delete=self.opts.on_delete,
+                approved_changes=(
+                    self.opts.approved_changes if self.name == "TIMESHEET" else "conflict"
+                ),
             )
             if plan.conflict:
                 ctx.conflict(self.name, local_id, plan.conflict)
@@ -475,7 +490,72 @@ class _Pusher:
                 return cid, row.attempts if row else 0
             attempt += 1
 
+    def _read_entries(self, items: Sequence[_Item]) -> None:
+        """Read the Intacct entries of the timesheets a ``correct`` step rewrites (one
+        ``query`` per 500 timesheets, every page)."""
+        record_nos = sorted(
+            {
+                it.link.record_no
+                for it in items
+                if it.link is not None
+                and it.link.record_no is not None
+                and any(st.step == "correct" for st in it.plan.steps)
+            }
+        )
+        fields = ["RECORDNO", "STATE", "TIMESHEETKEY", *self._entry_fields()]
+        for batch in chunks(record_nos, 500):
+            counts = self.ctx.report.functions_by_name
+            counts["query"] = counts.get("query", 0) + 1
+            for rec in self.ctx.client.query(
+                "TIMESHEETENTRY",
+                list(dict.fromkeys(fields)),
+                where=F("TIMESHEETKEY").in_(list(batch)),
+                order_by=(("RECORDNO", "asc"),),
+            ):
+                key = _int(rec.get("TIMESHEETKEY"))
+                if key is not None:
+                    self.entries.setdefault(key, []).append(rec)
+
+    def _entry_fields(self) -> list[str]:
+        """The entry fields the mapping writes (what a reversal copies)."""
+        for child in getattr(self.spec, "children", ()):
+            if child.remote == "TIMESHEETENTRIES":
+                return [f for f in child.spec.remote_fields() if f not in ("RECORDNO", "STATE")]
+        return ["ENTRYDATE", "QTY", "PROJECTID", "TASKKEY", "TIMETYPE"]
+
+    def _lines(self, item: _Item) -> list[Mapping[str, Any]]:
+        """The entries of a ``correct`` step: those kept (every field as Intacct holds it,
+        by RECORDNO) and those added (reversals, new values)."""
+        assert item.link is not None and item.link.record_no is not None
+        remote = self.entries.get(item.link.record_no, [])
+        local = list((item.record or {}).get("TIMESHEETENTRIES") or [])
+        fields = self._entry_fields()
+        plan = plan_entries(remote, local, fields)
+        by_no = {_int(e.get("RECORDNO")): e for e in remote}
+        kept = [
+            {
+                "RECORDNO": n,
+                **{f: by_no[n][f] for f in fields if by_no[n].get(f) not in (None, "")},
+            }
+            for n in plan.keep
+        ]
+        self.reversed += plan.reversals
+        local_ids = {id(e) for e in local}
+        added = [e if id(e) in local_ids else _one_task_ref(e) for e in plan.add]
+        return [*(_one_task_ref(e) for e in kept), *added]
+
     def _function(self, item: _Item, step: PushStep, cid: str) -> Function:
+        if step.step == "correct":
+            return step_function(
+                self.name,
+                step,
+                cid,
+                record=item.record,
+                record_no=item.link.record_no if item.link else None,
+                stamp=(self.stamp, self._stamp_of(item.doc.local_id)),
+                options=self.opts,
+                lines=self._lines(item),
+            )
         return step_function(
             self.name,
             step,
@@ -610,6 +690,7 @@ class _Pusher:
         field = {
             "create": "created",
             "update": "updated",
+            "correct": "updated",
             "approve": "approved",
             "decline": "declined",
             "delete": "deleted",
@@ -637,7 +718,7 @@ class _Pusher:
                 remote_modified=None,
                 last_run=ctx.run_id,
             )
-        elif step.step == "update":
+        elif step.step in ("update", "correct"):
             link = attrs.evolve(
                 base,
                 content_hash=it.content_hash,
@@ -743,7 +824,10 @@ class _Pusher:
             return
         ctx.progress(self.name, "push", 0, len(docs))
         items = self.plan(docs)
+        self._read_entries(items)
         self.execute(items)
+        if self.reversed:
+            ctx.note(f"{self.name}: {self.reversed} reversing entry(ies) sent for approved time")
         self.refresh_touched()
         if self.uncertain:
             self.recover()

@@ -34,9 +34,13 @@ def step_function(
     record_no: int | None,
     stamp: tuple[str, str],
     options: PushOptions,
+    lines: Sequence[Mapping[str, Any]] | None = None,
+    lines_field: str = "TIMESHEETENTRIES",
 ) -> Function:
     """The function that performs one step: the mapped ``record`` stamped with
-    ``stamp`` (field, value) for a create or update, else the step on ``record_no``."""
+    ``stamp`` (field, value) for a create or update, else the step on ``record_no``. A
+    ``correct`` step is an ``update`` whose ``lines`` (the entries kept, by RECORDNO, and
+    the entries added) replace the record's own."""
     field, value = stamp
     if step.step == "create":
         assert record is not None
@@ -47,6 +51,10 @@ def step_function(
             rec["STATE"] = step.create_state
         return Create(object_name, [rec], control_id=control_id)
     assert record_no is not None
+    if step.step == "correct":
+        header = {k: v for k, v in (record or {}).items() if k not in ("STATE", lines_field)}
+        rec = {**header, field: value, "RECORDNO": record_no, lines_field: list(lines or [])}
+        return Update(object_name, [rec], control_id=control_id)
     if step.step == "update":
         assert record is not None
         rec = {**record, field: value, "RECORDNO": record_no}
@@ -103,7 +111,7 @@ def resolve_row(
             remote_modified=as_timestamp(rec.get("WHENMODIFIED"), zone),
             last_run=run_id,
         )
-    if row.step == "update":
+    if row.step in ("update", "correct"):
         if current is None:
             return False, link
         when = as_timestamp(current.get("WHENMODIFIED"), zone)
