@@ -127,3 +127,49 @@ def test_approved_in_intacct_then_corrected_locally(
     entries = _entries(emulator, record["RECORDNO"])
     assert _net(entries) == Counter({("01/06/2025", project): Decimal(5)})
     assert sum(Decimal(str(e["QTY"])) < 0 for e in entries) == 2  # both approved lines reversed
+
+
+def test_accept_local_settles_an_approved_conflict_for_good(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp, store: SQLiteStateStore
+) -> None:
+    engine = make_engine("Approved", push={"approved_changes": "conflict"})
+    engine.run()
+    [sheet] = add_timesheets(app, 1)
+    engine.run()
+    [[record]] = live_timesheets(emulator).values()
+    project, code = _task(app)
+    app.update_timesheet(sheet, [EntryInput(WEEK, Decimal("3"), project, code)])
+    assert [c.key for c in engine.run().conflicts] == [sheet]
+    assert [c.key for c in engine.run().conflicts] == [sheet]  # reported on every run
+    engine.accept_local("TIMESHEET", sheet)
+    settled = engine.run()
+    assert settled.ok and not settled.conflicts, settled.format()
+    assert _net(_entries(emulator, record["RECORDNO"])) == Counter(
+        {("01/06/2025", project): Decimal(3)}
+    )
+    assert store.errors("TIMESHEET") == []
+    later = engine.run()
+    assert not later.conflicts and later.objects["TIMESHEET"].updated == 0
+
+
+def test_accept_local_recreates_a_timesheet_deleted_in_intacct(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp, store: SQLiteStateStore
+) -> None:
+    engine = make_engine("Submitted")
+    engine.run()
+    [kept, deleted] = add_timesheets(app, 2)
+    engine.run()
+    emulator.company.delete("TIMESHEET", int(live_timesheets(emulator)[deleted][0]["RECORDNO"]))
+    project, code = _task(app)
+    app.update_timesheet(deleted, [EntryInput(WEEK, Decimal("2"), project, code)])
+    assert [c.key for c in engine.run().conflicts] == [deleted]
+    assert [c.key for c in engine.run().conflicts] == [deleted]
+    engine.accept_local("TIMESHEET", deleted)
+    report = engine.run()
+    assert report.ok and not report.conflicts, report.format()
+    assert report.objects["TIMESHEET"].created == 1
+    assert store.errors("TIMESHEET") == []
+    assert not engine.run().conflicts
+    live = live_timesheets(emulator)
+    assert sorted(live, key=int) == sorted([kept, deleted], key=int)
+    assert all(len(v) == 1 for v in live.values())

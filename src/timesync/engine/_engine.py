@@ -15,6 +15,7 @@ from timesync.engine._context import RunContext, describe, log, page_records
 from timesync.engine._deletes import Deletions
 from timesync.engine._installation import resolve_installation
 from timesync.engine._options import PULL_ORDER, EngineOptions, MappingSpecLike
+from timesync.engine._plan import ACCEPTED
 from timesync.engine._pull import pull_object, start_pull
 from timesync.engine._push import push_object, start_push
 from timesync.engine._report import EngineHooks, Hooks, RunReport, stats_snapshot
@@ -282,8 +283,10 @@ class Engine:
         return int(records[0]["RECORDNO"]) if records else None
 
     def accept_local(self, object_name: str, local_id: str) -> None:
-        """Resolve a push conflict in favour of the local document: the next run overwrites
-        (or declines and recreates) the Intacct record."""
+        """Resolve a push conflict in favour of the local document. The next run applies
+        it whatever Intacct did meanwhile: an update over a change made in Intacct, a
+        correction by reversal of approved time (whatever ``approved_changes`` says), a new
+        record for one deleted in Intacct; the conflict then leaves the queue for good."""
         name = object_name.upper()
         link = self.store.get_link(name, local_id)
         if link is not None:
@@ -291,7 +294,7 @@ class Engine:
         with self.store.transaction():
             self.store.resolve_error(name, local_id, "conflict")
             self.store.record_error(
-                ErrorEntry(name, local_id, "retry", "conflict settled in favour of the local side")
+                ErrorEntry(name, local_id, ACCEPTED, "conflict settled in favour of the local side")
             )
 
 

@@ -37,6 +37,9 @@ LIVE_STATES: Final = frozenset(
     {"Draft", "Saved", "Submitted", "Approved", "Partially Approved", "Partially Declined"}
 )
 
+ACCEPTED: Final = "accepted"
+"""Error-queue kind of a document whose conflict a person settled for the local side."""
+
 TargetState = Literal["Draft", "Submitted", "Approved"]
 StepName = Literal["create", "update", "correct", "approve", "decline", "delete"]
 

@@ -30,6 +30,7 @@ from timesync.engine._context import RunContext, describe, log, page_records
 from timesync.engine._corrections import plan_entries
 from timesync.engine._options import MappingSpecLike
 from timesync.engine._plan import (
+    ACCEPTED,
     PushPlan,
     PushStep,
     TargetState,
@@ -432,6 +433,7 @@ class _Pusher:
             and (links.get(lid) is None or links[lid].record_no is None)
         ]
         remote = self._read_before_writes(need, creating, links, hashes)
+        accepted = {e.key for e in ctx.store.errors(self.name, kind=ACCEPTED)}
         need.extend(
             lk.record_no
             for lid, lk in links.items()
@@ -449,19 +451,26 @@ class _Pusher:
             )
             checked = pushed and link is not None and link.record_no in need
             when = as_timestamp(rec.get("WHENMODIFIED"), self.ctx.zone) if rec else None
+            exists = rec is not None or not checked
+            settled = local_id in accepted  # a person took the local side: apply it
             plan = plan_push(
                 deleted=doc.deleted,
                 approved=doc.approved,
-                changed=link is None or hashes[local_id] != link.content_hash,
-                pushed=pushed,
+                changed=link is None or hashes[local_id] != link.content_hash or settled,
+                pushed=pushed and (exists or not settled),
                 remote_state=(rec.get("STATE") if rec else link.remote_state if link else None),
-                remote_exists=rec is not None or not checked,
-                remote_changed=bool(rec and link)
+                remote_exists=exists,
+                remote_changed=not settled
+                and bool(rec and link)
                 and _changed_since(when, link.remote_modified if link else None, ctx.zone),
                 target=self.target,
                 on_delete=self.opts.on_delete,
                 approved_changes=(
-                    self.opts.approved_changes if self.name == "TIMESHEET" else "conflict"
+                    "reverse"
+                    if self.name == "TIMESHEET" and settled
+                    else self.opts.approved_changes
+                    if self.name == "TIMESHEET"
+                    else "conflict"
                 ),
             )
             if plan.conflict:
