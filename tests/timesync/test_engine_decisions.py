@@ -264,3 +264,47 @@ def test_the_latest_decision_and_comment_win() -> None:
     d = build_decision(header, approvals, entries)
     assert (d.approver, d.decided_on, d.comment) == ("C", date(2025, 1, 10), "too many hours")
     assert d.entry_states == ((1, "Declined"), (2, "Approved"))
+
+
+class _Older(ReferenceApp):
+    """An app written before ``document_decided`` existed."""
+
+    document_decided = None  # type: ignore[assignment]
+
+
+def test_an_app_without_document_decided_hears_the_state_through_document_pushed(
+    emulator: Emulator, client: object, store: SQLiteStateStore, tmp_path: Path
+) -> None:
+    from timesync.engine import Engine, EngineOptions
+
+    with _Older(tmp_path / "app.db") as app:
+        engine = Engine(client, app, store, options=EngineOptions())
+        engine.run()
+        [local_id] = add_timesheets(app, 1)
+        engine.run()
+        rn = _record_no(emulator, local_id)
+        _decide(emulator, approve=[rn], decline={})
+        assert engine.run().ok
+        assert app.pushed_state(local_id) == (rn, "Approved")
+        assert store.pending_decisions("TIMESHEET") == []
+        assert store.pending_notices("TIMESHEET") == []
+
+
+def test_the_store_keeps_one_decision_per_document_and_repeats_none(
+    store: SQLiteStateStore,
+) -> None:
+    from timesync.store import DecisionNotice
+
+    first = DecisionNotice("TIMESHEET", "1", 5, '{"state": "Declined"}')
+    store.queue_decision(first)
+    assert store.pending_decisions("TIMESHEET") == [first]
+    store.clear_decision(first)
+    assert store.pending_decisions("TIMESHEET") == []
+    store.queue_decision(first)  # read again (the lag window): still delivered
+    assert store.pending_decisions("TIMESHEET") == []
+    later = DecisionNotice("TIMESHEET", "1", 5, '{"state": "Approved"}')
+    store.queue_decision(later)
+    store.clear_decision(first)  # a delivery of the old one does not clear the new one
+    assert [d.payload for d in store.pending_decisions("TIMESHEET")] == [later.payload]
+    last = store.last_decision("TIMESHEET", "1")
+    assert last is not None and last.pending and last.payload == later.payload
