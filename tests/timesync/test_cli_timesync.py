@@ -67,7 +67,7 @@ def test_demo_runs_end_to_end_and_a_rerun_duplicates_nothing(tmp_path: Path) -> 
     pull = out.split("== pull", 1)[1].split("==", 1)[0]
     assert "API functions 18, HTTP requests 2," in pull
     last = out.split("== incremental run", 1)[1]
-    assert "API functions 9, HTTP requests 1," in last
+    assert "API functions 10, HTTP requests 1," in last  # with the decisions read
     # completed tasks are read but not imported, and the table says why
     assert re.search(r"TASK .* skipped (\d+) \(inactive \1\)", pull)
     second = _run("demo", "--workdir", str(work), "--employees", "10", "--projects", "6")

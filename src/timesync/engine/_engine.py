@@ -12,6 +12,7 @@ from intacct_sdk import AuthenticationError, ConfigurationError, IntacctError
 from intacct_sdk.functions import Query
 from intacct_sdk.query import F, and_
 from timesync.engine._context import RunContext, describe, log, page_records
+from timesync.engine._decisions import DecisionReader
 from timesync.engine._deletes import Deletions
 from timesync.engine._installation import resolve_installation
 from timesync.engine._options import PULL_ORDER, EngineOptions, MappingSpecLike
@@ -165,9 +166,11 @@ class Engine:
             pullers = [start_pull(ctx, self.specs[name], full=full) for name in pulls]
             pushers = [start_push(ctx, self.specs[name]) for name in pushes]
             deletions = Deletions(ctx, tuple(pulls), full)
+            decisions = DecisionReader.for_run(ctx, pushes)
             reads = [
                 *(p.start() for p in pullers),
                 *(p.first_reads() for p in pushers),
+                decisions.start(),
                 deletions.start(),
             ]
             results = ctx.prefetch([fn for group in reads for fn in group])
@@ -192,6 +195,12 @@ class Engine:
             except IntacctError as exc:
                 ctx.fail("AUDITHISTORY", "*", f"deletions not read: {describe(exc)}")
             pushed = prefetched[len(pulls) : len(pulls) + len(pushes)]
+            try:  # before the push: a decline read now lets a correction go up this run
+                decisions.run(prefetched[-2])
+            except (AuthenticationError, ConfigurationError):
+                raise
+            except IntacctError as exc:
+                ctx.fail("TIMESHEET", "*", f"approval decisions not read: {describe(exc)}")
             for name, pusher, first in zip(pushes, pushers, pushed, strict=True):
                 try:
                     push_object(ctx, self.specs[name], pusher=pusher, prefetched=first)

@@ -4,10 +4,21 @@ Implement :class:`LocalSystem` over your own models; :class:`ReferenceApp` is a 
 example on SQLite, used by ``timesync demo`` and by the tests.
 """
 
-from timesync.local._protocol import DocumentBatch, LocalDocument, LocalRecord, LocalSystem
+from timesync.local._protocol import (
+    DECIDED_STATES,
+    DecidingLocalSystem,
+    Decision,
+    DocumentBatch,
+    LocalDocument,
+    LocalRecord,
+    LocalSystem,
+)
 from timesync.local._reference import EntryInput, ExpenseInput, ReferenceApp
 
 __all__ = [
+    "DECIDED_STATES",
+    "DecidingLocalSystem",
+    "Decision",
     "DocumentBatch",
     "EntryInput",
     "ExpenseInput",

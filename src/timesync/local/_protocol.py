@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol, runtime_checkable
+from datetime import date
+from typing import Any, Final, Protocol, runtime_checkable
 
 import attrs
 
 __all__ = [
+    "DECIDED_STATES",
+    "DecidingLocalSystem",
+    "Decision",
     "DocumentBatch",
     "LocalDocument",
     "LocalRecord",
@@ -85,6 +89,38 @@ class DocumentBatch:
     cursor: str | None
 
 
+DECIDED_STATES: Final = frozenset(
+    {"Approved", "Partially Approved", "Declined", "Partially Declined"}
+)
+"""The Intacct timesheet states an approver's decision leads to."""
+
+
+@attrs.frozen(slots=True)
+class Decision:
+    """What Intacct decided about a pushed timesheet, as the app hears it.
+
+    Attributes:
+        state: The timesheet's Intacct STATE: ``Approved``, ``Partially Approved``,
+            ``Declined``, ``Partially Declined`` (or ``Submitted`` again, when a decision
+            was read while the sheet went back for approval).
+        record_no: The timesheet's Intacct RECORDNO.
+        approver: Who made the latest decision (``APPROVEDBY`` of its approval record), or
+            None when Intacct does not say.
+        decided_on: The day of the latest decision (``EVENTDATE``), when known.
+        comment: The approver's comment on the latest decision that has one, or None.
+        entry_states: The state of each entry, as ``(line number, state)`` in line order
+            (Intacct's ``LINENO``, 1 for the first entry pushed), given only when the entries
+            do not all share ``state`` (a partial decision); empty otherwise.
+    """
+
+    state: str
+    record_no: int | None = None
+    approver: str | None = None
+    decided_on: date | None = None
+    comment: str | None = None
+    entry_states: tuple[tuple[int, str], ...] = ()
+
+
 @runtime_checkable
 class LocalSystem(Protocol):
     """What the engine needs from the host app. Implement it over your own models.
@@ -128,3 +164,17 @@ class LocalSystem(Protocol):
         self, object_name: str, local_id: str, record_no: int | None, state: str | None
     ) -> None:
         """Remember the Intacct RECORDNO and state a document now has (None: withdrawn)."""
+
+
+class DecidingLocalSystem(LocalSystem, Protocol):
+    """A :class:`LocalSystem` that also hears Intacct's approval decisions.
+
+    ``document_decided`` is optional: the engine calls it only when the local system has it
+    (an implementation written before it existed keeps working, and its decisions are
+    recorded in the store as delivered). Like every method it must be safe to call again
+    with the same arguments: a decision is delivered at least once.
+    """
+
+    def document_decided(self, object_name: str, local_id: str, decision: Decision) -> None:
+        """Remember what Intacct decided about a pushed document (its state, approver,
+        date, comment, and per-entry states where they differ)."""

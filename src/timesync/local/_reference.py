@@ -21,6 +21,7 @@ from typing import Any, Final, TypeVar
 import attrs
 
 from timesync.errors import ConfigurationError as SyncConfigurationError
+from timesync.local._decided import DecisionLog
 from timesync.local._protocol import DocumentBatch, LocalDocument, LocalRecord
 
 __all__ = ["EntryInput", "ExpenseInput", "ReferenceApp"]
@@ -177,7 +178,7 @@ class ExpenseInput:
     notes: str | None = None
 
 
-class ReferenceApp:
+class ReferenceApp(DecisionLog):
     """The reference local system: a time-tracking app's own SQLite tables.
 
     Args:
@@ -205,6 +206,7 @@ class ReferenceApp:
         self._conn.execute(
             "CREATE UNIQUE INDEX IF NOT EXISTS timesheets_import_key ON timesheets (import_key)"
         )
+        self._create_decision_table()
         self._tx_depth = 0
 
     def __repr__(self) -> str:

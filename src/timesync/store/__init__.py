@@ -8,6 +8,7 @@ from timesync.store._errors import LockHeldError, LockLostError, StateStoreError
 from timesync.store._lock import FileLock
 from timesync.store._protocol import (
     Cursor,
+    DecisionNotice,
     ErrorEntry,
     Link,
     LinkState,
@@ -23,6 +24,7 @@ from timesync.store._sqlite import MIGRATIONS, SQLiteStateStore
 __all__ = [
     "MIGRATIONS",
     "Cursor",
+    "DecisionNotice",
     "ErrorEntry",
     "FileLock",
     "Link",

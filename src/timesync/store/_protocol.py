@@ -189,6 +189,33 @@ class Notice:
 
 
 @attrs.frozen(slots=True)
+class DecisionNotice:
+    """The last approval decision read from Intacct for a pushed document, and whether the
+    local system still has to hear it.
+
+    Queued in the same transaction that records the document's new Intacct state, and marked
+    delivered only after :meth:`~timesync.local.LocalSystem.document_decided` returned, so the
+    app hears of every decision at least once even when the process dies in between. The row
+    stays after delivery: it is how a later run recognises a decision it already told.
+
+    Attributes:
+        object_name: The Intacct object (``TIMESHEET``).
+        local_id: The local document's id.
+        record_no: Its Intacct RECORDNO.
+        payload: The decision, as JSON (see ``timesync.engine``'s decision reader).
+        modified: The document's WHENMODIFIED when the decision was read.
+        pending: Whether the local system has still to hear it.
+    """
+
+    object_name: str
+    local_id: str
+    record_no: int | None
+    payload: str
+    modified: datetime | None = None
+    pending: bool = True
+
+
+@attrs.frozen(slots=True)
 class RunRecord:
     """One engine run as the store remembers it."""
 
@@ -321,6 +348,20 @@ class StateStore(Protocol):
 
     def clear_notice(self, notice: Notice) -> None:
         """Remove ``notice`` once delivered, unless a newer one replaced it meanwhile."""
+
+    # approval decisions to the local system
+    def last_decision(self, object_name: str, local_id: str) -> DecisionNotice | None:
+        """The last decision read for a document, delivered or not."""
+
+    def queue_decision(self, notice: DecisionNotice) -> None:
+        """Record a decision read; it is pending unless the same payload was recorded before
+        (then only ``modified`` moves, and a delivered decision stays delivered)."""
+
+    def pending_decisions(self, object_name: str) -> list[DecisionNotice]:
+        """Decisions not yet delivered for ``object_name``, oldest first."""
+
+    def clear_decision(self, notice: DecisionNotice) -> None:
+        """Mark ``notice`` delivered, unless a different decision replaced it meanwhile."""
 
     def errors(self, object_name: str | None = None, kind: str | None = None) -> list[ErrorEntry]:
         """Open error-queue entries."""

@@ -16,6 +16,7 @@ from timesync.store._errors import LockLostError, StateStoreError
 from timesync.store._lock import FileLock, MemoryLock
 from timesync.store._protocol import (
     Cursor,
+    DecisionNotice,
     ErrorEntry,
     Link,
     LinkState,
@@ -114,6 +115,19 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         value TEXT NOT NULL
     );
     """,
+    # 5: the last approval decision read per pushed document, and whether it was delivered
+    """
+    CREATE TABLE decisions (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        object_name TEXT NOT NULL,
+        local_id TEXT NOT NULL,
+        record_no INTEGER,
+        payload TEXT NOT NULL,
+        modified TEXT,
+        pending INTEGER NOT NULL DEFAULT 1,
+        UNIQUE (object_name, local_id)
+    );
+    """,
 )
 """Schema steps; step ``n`` moves ``PRAGMA user_version`` from ``n - 1`` to ``n``. Append only."""
 
@@ -122,6 +136,7 @@ _TABLES: Final = {
     1: ("links", "cursors", "runs", "outbox", "errors"),
     2: ("notices",),
     4: ("meta",),
+    5: ("decisions",),
 }
 """The tables each schema version adds."""
 
@@ -646,6 +661,65 @@ class SQLiteStateStore:
             "DELETE FROM notices WHERE object_name = ? AND local_id = ?"
             " AND record_no IS ? AND state IS ?",
             (notice.object_name, notice.local_id, notice.record_no, notice.state),
+        )
+
+    # -------------------------------------------------------------- decisions
+
+    def _decision(self, row: sqlite3.Row) -> DecisionNotice:
+        modified = row["modified"]
+        return DecisionNotice(
+            row["object_name"],
+            row["local_id"],
+            row["record_no"],
+            row["payload"],
+            datetime.fromisoformat(modified) if modified else None,
+            bool(row["pending"]),
+        )
+
+    def last_decision(self, object_name: str, local_id: str) -> DecisionNotice | None:
+        """The last decision read for a document, delivered or not."""
+        rows = self._query(
+            "SELECT * FROM decisions WHERE object_name = ? AND local_id = ?",
+            (object_name, local_id),
+        )
+        return self._decision(rows[0]) if rows else None
+
+    def queue_decision(self, notice: DecisionNotice) -> None:
+        """Record a decision read: pending, unless the same payload is already recorded."""
+        modified = notice.modified.isoformat() if notice.modified is not None else None
+        with self.transaction():
+            before = self.last_decision(notice.object_name, notice.local_id)
+            if before is not None and before.payload == notice.payload:
+                self._exec(
+                    "UPDATE decisions SET modified = ?, record_no = ?"
+                    " WHERE object_name = ? AND local_id = ?",
+                    (modified, notice.record_no, notice.object_name, notice.local_id),
+                )
+                return
+            self._exec(
+                "DELETE FROM decisions WHERE object_name = ? AND local_id = ?",
+                (notice.object_name, notice.local_id),
+            )
+            self._exec(
+                "INSERT INTO decisions (object_name, local_id, record_no, payload, modified,"
+                " pending) VALUES (?, ?, ?, ?, ?, 1)",
+                (notice.object_name, notice.local_id, notice.record_no, notice.payload, modified),
+            )
+
+    def pending_decisions(self, object_name: str) -> list[DecisionNotice]:
+        """Decisions not yet delivered for ``object_name``, oldest first."""
+        rows = self._query(
+            "SELECT * FROM decisions WHERE object_name = ? AND pending = 1 ORDER BY seq",
+            (object_name,),
+        )
+        return [self._decision(r) for r in rows]
+
+    def clear_decision(self, notice: DecisionNotice) -> None:
+        """Mark a decision delivered, unless a different one replaced it."""
+        self._exec(
+            "UPDATE decisions SET pending = 0 WHERE object_name = ? AND local_id = ?"
+            " AND payload = ?",
+            (notice.object_name, notice.local_id, notice.payload),
         )
 
     # ------------------------------------------------------------------- meta
