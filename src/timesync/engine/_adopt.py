@@ -10,7 +10,7 @@ operator says who this app is (see "Installations" in the docs).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import attrs
@@ -22,7 +22,7 @@ from timesync.engine._plan import DEAD_STATES, LOCKED_STATES, stamp_owner
 from timesync.engine._streams import as_timestamp
 from timesync.store import Link, OutboxState
 
-__all__ = ["HELD_KEY", "ForeignCheck", "adopted_link"]
+__all__ = ["HELD_KEY", "ForeignCheck", "adopt", "adopted_link"]
 
 HELD_KEY: Final = "*installation"
 """Error-queue key of an object's held creates (keys starting with ``*`` are not documents)."""
@@ -124,3 +124,58 @@ def adopted_link(
     if locked:
         notes.append(f"{state} in Intacct, so taken as it stands there")
     return link, "; ".join(notes) or None
+
+
+def adopt(
+    ctx: RunContext,
+    name: str,
+    found: Mapping[str, Sequence[dict[str, Any]]],
+    hashes: Mapping[str, str | None],
+    links: dict[str, Link],
+    remote: dict[int, dict[str, Any]],
+) -> list[Link]:
+    """Link the documents about to be created to what this installation already wrote.
+
+    Args:
+        ctx: The run.
+        name: The object.
+        found: Per local id about to be created, the Intacct records carrying its stamp.
+        hashes: The documents' content hashes.
+        links: The documents' links, by local id: the adopted ones join it.
+        remote: Intacct records by RECORDNO: the adopted ones join it.
+
+    Returns:
+        The links made (stored, unless a dry run), with the run's notes saying so.
+    """
+    adopted: list[Link] = []
+    for local_id, records in found.items():
+        got = adopted_link(ctx, name, local_id, records, hashes.get(local_id))
+        if got is None:
+            continue
+        link, note = got
+        adopted.append(link)
+        links[local_id] = link
+        if link.record_no is not None:
+            remote[link.record_no] = next(
+                r for r in records if _int(r.get("RECORDNO")) == link.record_no
+            )
+        if note:
+            ctx.note(f"{name} local {local_id}: {note}")
+    if not adopted:
+        return adopted
+    shown = ", ".join(lk.local_id or "" for lk in adopted[:10])
+    more = f" and {len(adopted) - 10} more" if len(adopted) > 10 else ""
+    lost = (
+        "the state store is new, yet Intacct holds records this installation wrote: "
+        if ctx.installation.new
+        else ""
+    )
+    ctx.note(
+        f"{name}: {lost}linked {len(adopted)} record(s) that this installation "
+        f"had already written instead of creating them again (local {shown}{more})"
+    )
+    if not ctx.dry_run:
+        with ctx.store.transaction():
+            for link in adopted:
+                ctx.store.put_link(link)
+    return adopted

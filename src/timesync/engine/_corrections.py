@@ -25,7 +25,10 @@ from typing import Any, Final
 
 import attrs
 
-__all__ = ["EntryPlan", "plan_entries"]
+from intacct_sdk.query import F
+from timesync.engine._context import RunContext
+
+__all__ = ["Corrections", "EntryPlan", "plan_entries"]
 
 QTY: Final = "QTY"
 _IDENTITY: Final = frozenset({"RECORDNO", "STATE", "LINENO", "LINE_NO", QTY})
@@ -147,3 +150,81 @@ def _covers(local: Mapping[str, Any], entry: Mapping[str, Any]) -> bool:
 
 def _same_line(a: Mapping[str, Any], b: Mapping[str, Any], names: Sequence[str]) -> bool:
     return all(_norm(a.get(f)) == _norm(b.get(f)) for f in names)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _one_task_ref(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """An entry copied from Intacct names its task once (TASKKEY when it has one): the
+    gateway takes TASKID or TASKKEY, not both."""
+    out = dict(entry)
+    if out.get("TASKKEY") not in (None, ""):
+        out.pop("TASKID", None)
+    return out
+
+
+class Corrections:
+    """The corrective updates of one push: the Intacct entries they start from, and the
+    entries each sends.
+
+    Args:
+        ctx: The run.
+        spec: The timesheet's mapping spec (its entry fields are what a reversal copies).
+    """
+
+    def __init__(self, ctx: RunContext, spec: Any) -> None:
+        self.ctx = ctx
+        self.spec = spec
+        self.entries: dict[int, list[dict[str, Any]]] = {}
+        self.reversed = 0
+
+    def fields(self) -> list[str]:
+        """The entry fields the mapping writes."""
+        for child in getattr(self.spec, "children", ()):
+            if child.remote == "TIMESHEETENTRIES":
+                return [f for f in child.spec.remote_fields() if f not in ("RECORDNO", "STATE")]
+        return ["ENTRYDATE", "QTY", "PROJECTID", "TASKKEY", "TIMETYPE"]
+
+    def read(self, record_nos: Iterable[int | None]) -> None:
+        """Read the Intacct entries of these timesheets: one ``query`` per 500 timesheets,
+        every page."""
+        wanted = sorted({n for n in record_nos if n is not None})
+        fields = list(dict.fromkeys(["RECORDNO", "STATE", "TIMESHEETKEY", *self.fields()]))
+        counts = self.ctx.report.functions_by_name
+        for start in range(0, len(wanted), 500):
+            counts["query"] = counts.get("query", 0) + 1
+            for rec in self.ctx.client.query(
+                "TIMESHEETENTRY",
+                fields,
+                where=F("TIMESHEETKEY").in_(wanted[start : start + 500]),
+                order_by=(("RECORDNO", "asc"),),
+            ):
+                key = _int(rec.get("TIMESHEETKEY"))
+                if key is not None:
+                    self.entries.setdefault(key, []).append(rec)
+
+    def lines(self, link: Any, record: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+        """The entries of one ``correct`` step: those kept (as Intacct holds them, by
+        RECORDNO) and those added (reversals, new values)."""
+        assert link is not None and link.record_no is not None
+        remote = self.entries.get(link.record_no, [])
+        local = list((record or {}).get("TIMESHEETENTRIES") or [])
+        fields = self.fields()
+        plan = plan_entries(remote, local, fields)
+        by_no = {_int(e.get("RECORDNO")): e for e in remote}
+        kept = [
+            {
+                "RECORDNO": n,
+                **{f: by_no[n][f] for f in fields if by_no[n].get(f) not in (None, "")},
+            }
+            for n in plan.keep
+        ]
+        self.reversed += plan.reversals
+        local_ids = {id(e) for e in local}
+        added = [e if id(e) in local_ids else _one_task_ref(e) for e in plan.add]
+        return [*(_one_task_ref(e) for e in kept), *added]

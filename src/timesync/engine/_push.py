@@ -25,9 +25,9 @@ from intacct_sdk import (
 )
 from intacct_sdk.functions import Function, Query
 from intacct_sdk.query import F
-from timesync.engine._adopt import ForeignCheck, adopted_link
+from timesync.engine._adopt import ForeignCheck, adopt
 from timesync.engine._context import RunContext, describe, log, page_records
-from timesync.engine._corrections import plan_entries
+from timesync.engine._corrections import Corrections
 from timesync.engine._options import MappingSpecLike
 from timesync.engine._plan import (
     ACCEPTED,
@@ -70,15 +70,6 @@ def _changed_since(when: datetime | None, stored: datetime | None, zone: tzinfo)
     return bool(when and before and when != before)
 
 
-def _one_task_ref(entry: Mapping[str, Any]) -> dict[str, Any]:
-    """An entry copied from Intacct names its task once (TASKKEY when it has one): the
-    gateway takes TASKID or TASKKEY, not both."""
-    out = dict(entry)
-    if out.get("TASKKEY") not in (None, ""):
-        out.pop("TASKID", None)
-    return out
-
-
 @attrs.define(slots=True)
 class _Item:
     doc: LocalDocument
@@ -107,8 +98,7 @@ class _Pusher:
         self.early_probe = False
         self.early_results: Sequence[Any] | None = None
         self.adopted: frozenset[str] = frozenset()
-        self.entries: dict[int, list[dict[str, Any]]] = {}
-        self.reversed = 0
+        self.corrections = Corrections(ctx, spec)
         self.held: frozenset[str] = frozenset()
         self.router = Router(ctx, tuple(getattr(spec, "rules", ())))
 
@@ -256,46 +246,17 @@ class _Pusher:
                 self.held = frozenset(creating)
             else:
                 check.passed()
-        adopted: list[Link] = []
-        for local_id in creating:
-            got = adopted_link(
-                self.ctx,
-                self.name,
-                local_id,
-                found.get(self._stamp_of(local_id), []),
-                hashes.get(local_id),
-            )
-            if got is None:
-                continue
-            link, note = got
-            adopted.append(link)
-            links[local_id] = link
-            if link.record_no is not None:
-                remote[link.record_no] = next(
-                    r
-                    for r in found[self._stamp_of(local_id)]
-                    if _int(r.get("RECORDNO")) == link.record_no
-                )
-            if note:
-                self.ctx.note(f"{self.name} local {local_id}: {note}")
+        adopted = adopt(
+            self.ctx,
+            self.name,
+            {lid: found.get(self._stamp_of(lid), []) for lid in creating},
+            hashes,
+            links,
+            remote,
+        )
         if adopted:
-            shown = ", ".join(lk.local_id or "" for lk in adopted[:10])
-            more = f" and {len(adopted) - 10} more" if len(adopted) > 10 else ""
-            lost = (
-                "the state store is new, yet Intacct holds records this installation wrote: "
-                if self.ctx.installation.new
-                else ""
-            )
-            self.ctx.note(
-                f"{self.name}: {lost}linked {len(adopted)} record(s) that this installation "
-                f"had already written instead of creating them again (local {shown}{more})"
-            )
             self.adopted = frozenset(lk.local_id or "" for lk in adopted)
             self.rep.recovered += len(adopted)
-            if not self.ctx.dry_run:
-                with self.ctx.store.transaction():
-                    for link in adopted:
-                        self.ctx.store.put_link(link)
         return remote
 
     # -------------------------------------------------------------- recovery
@@ -499,60 +460,6 @@ class _Pusher:
                 return cid, row.attempts if row else 0
             attempt += 1
 
-    def _read_entries(self, items: Sequence[_Item]) -> None:
-        """Read the Intacct entries of the timesheets a ``correct`` step rewrites (one
-        ``query`` per 500 timesheets, every page)."""
-        record_nos = sorted(
-            {
-                it.link.record_no
-                for it in items
-                if it.link is not None
-                and it.link.record_no is not None
-                and any(st.step == "correct" for st in it.plan.steps)
-            }
-        )
-        fields = ["RECORDNO", "STATE", "TIMESHEETKEY", *self._entry_fields()]
-        for batch in chunks(record_nos, 500):
-            counts = self.ctx.report.functions_by_name
-            counts["query"] = counts.get("query", 0) + 1
-            for rec in self.ctx.client.query(
-                "TIMESHEETENTRY",
-                list(dict.fromkeys(fields)),
-                where=F("TIMESHEETKEY").in_(list(batch)),
-                order_by=(("RECORDNO", "asc"),),
-            ):
-                key = _int(rec.get("TIMESHEETKEY"))
-                if key is not None:
-                    self.entries.setdefault(key, []).append(rec)
-
-    def _entry_fields(self) -> list[str]:
-        """The entry fields the mapping writes (what a reversal copies)."""
-        for child in getattr(self.spec, "children", ()):
-            if child.remote == "TIMESHEETENTRIES":
-                return [f for f in child.spec.remote_fields() if f not in ("RECORDNO", "STATE")]
-        return ["ENTRYDATE", "QTY", "PROJECTID", "TASKKEY", "TIMETYPE"]
-
-    def _lines(self, item: _Item) -> list[Mapping[str, Any]]:
-        """The entries of a ``correct`` step: those kept (every field as Intacct holds it,
-        by RECORDNO) and those added (reversals, new values)."""
-        assert item.link is not None and item.link.record_no is not None
-        remote = self.entries.get(item.link.record_no, [])
-        local = list((item.record or {}).get("TIMESHEETENTRIES") or [])
-        fields = self._entry_fields()
-        plan = plan_entries(remote, local, fields)
-        by_no = {_int(e.get("RECORDNO")): e for e in remote}
-        kept = [
-            {
-                "RECORDNO": n,
-                **{f: by_no[n][f] for f in fields if by_no[n].get(f) not in (None, "")},
-            }
-            for n in plan.keep
-        ]
-        self.reversed += plan.reversals
-        local_ids = {id(e) for e in local}
-        added = [e if id(e) in local_ids else _one_task_ref(e) for e in plan.add]
-        return [*(_one_task_ref(e) for e in kept), *added]
-
     def _function(self, item: _Item, step: PushStep, cid: str) -> Function:
         if step.step == "correct":
             return step_function(
@@ -563,7 +470,7 @@ class _Pusher:
                 record_no=item.link.record_no if item.link else None,
                 stamp=(self.stamp, self._stamp_of(item.doc.local_id)),
                 options=self.opts,
-                lines=self._lines(item),
+                lines=self.corrections.lines(item.link, item.record),
             )
         return step_function(
             self.name,
@@ -833,10 +740,17 @@ class _Pusher:
             return
         ctx.progress(self.name, "push", 0, len(docs))
         items = self.plan(docs)
-        self._read_entries(items)
+        self.corrections.read(
+            it.link.record_no
+            for it in items
+            if it.link is not None and any(st.step == "correct" for st in it.plan.steps)
+        )
         self.execute(items)
-        if self.reversed:
-            ctx.note(f"{self.name}: {self.reversed} reversing entry(ies) sent for approved time")
+        if self.corrections.reversed:
+            ctx.note(
+                f"{self.name}: {self.corrections.reversed} reversing entry(ies) sent for "
+                "approved time"
+            )
         self.refresh_touched()
         if self.uncertain:
             self.recover()
