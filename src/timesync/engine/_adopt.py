@@ -17,7 +17,7 @@ import attrs
 
 from intacct_sdk.functions import Query
 from intacct_sdk.query import F
-from timesync.engine._context import RunContext, page_records
+from timesync.engine._context import RunContext, as_int, page_records
 from timesync.engine._plan import DEAD_STATES, LOCKED_STATES, stamp_owner
 from timesync.engine._streams import as_timestamp
 from timesync.store import Link, OutboxState
@@ -29,13 +29,6 @@ HELD_KEY: Final = "*installation"
 
 _CHECKED: Final = "stamps_checked:"
 """Meta key prefix: the object's foreign-stamp check passed (or was not needed)."""
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 @attrs.define(slots=True)
@@ -105,14 +98,14 @@ def adopted_link(
     live = [r for r in records if r.get("STATE") not in DEAD_STATES]
     if not live:
         return None
-    rec = max(live, key=lambda r: _int(r.get("RECORDNO")) or 0)
+    rec = max(live, key=lambda r: as_int(r.get("RECORDNO")) or 0)
     state = rec.get("STATE")
     locked = state in LOCKED_STATES
     link = Link(
         name,
         local_id,
         local_id,
-        record_no=_int(rec.get("RECORDNO")),
+        record_no=as_int(rec.get("RECORDNO")),
         remote_state=state,
         remote_modified=as_timestamp(rec.get("WHENMODIFIED"), ctx.zone),
         content_hash=content_hash if locked else None,
@@ -157,7 +150,7 @@ def adopt(
         links[local_id] = link
         if link.record_no is not None:
             remote[link.record_no] = next(
-                r for r in records if _int(r.get("RECORDNO")) == link.record_no
+                r for r in records if as_int(r.get("RECORDNO")) == link.record_no
             )
         if note:
             ctx.note(f"{name} local {local_id}: {note}")

@@ -169,6 +169,14 @@ class RunContext:
             )
 
 
+def as_int(value: Any) -> int | None:
+    """An Intacct number (RECORDNO, a key) as an int; None when it is not one."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def page_records(result: Any) -> tuple[list[dict[str, Any]], bool | None]:
     """The records of a ``query`` result and whether the gateway says more follow.
 

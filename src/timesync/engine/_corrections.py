@@ -26,7 +26,7 @@ from typing import Any, Final
 import attrs
 
 from intacct_sdk.query import F
-from timesync.engine._context import RunContext
+from timesync.engine._context import RunContext, as_int
 
 __all__ = ["Corrections", "EntryPlan", "plan_entries"]
 
@@ -152,13 +152,6 @@ def _same_line(a: Mapping[str, Any], b: Mapping[str, Any], names: Sequence[str])
     return all(_norm(a.get(f)) == _norm(b.get(f)) for f in names)
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _one_task_ref(entry: Mapping[str, Any]) -> dict[str, Any]:
     """An entry copied from Intacct names its task once (TASKKEY when it has one): the
     gateway takes TASKID or TASKKEY, not both."""
@@ -204,7 +197,7 @@ class Corrections:
                 where=F("TIMESHEETKEY").in_(wanted[start : start + 500]),
                 order_by=(("RECORDNO", "asc"),),
             ):
-                key = _int(rec.get("TIMESHEETKEY"))
+                key = as_int(rec.get("TIMESHEETKEY"))
                 if key is not None:
                     self.entries.setdefault(key, []).append(rec)
 
@@ -216,7 +209,7 @@ class Corrections:
         local = list((record or {}).get("TIMESHEETENTRIES") or [])
         fields = self.fields()
         plan = plan_entries(remote, local, fields)
-        by_no = {_int(e.get("RECORDNO")): e for e in remote}
+        by_no = {as_int(e.get("RECORDNO")): e for e in remote}
         kept = [
             {
                 "RECORDNO": n,

@@ -26,7 +26,7 @@ import attrs
 from intacct_sdk import AuthenticationError, ConfigurationError, IntacctError
 from intacct_sdk.functions import Query
 from intacct_sdk.query import F
-from timesync.engine._context import RunContext, describe, log, page_records
+from timesync.engine._context import RunContext, as_int, describe, log, page_records
 from timesync.engine._plan import chunks
 from timesync.engine._streams import as_timestamp, keyset_after
 from timesync.local import DECIDED_STATES, Decision
@@ -80,13 +80,6 @@ def decision_from_json(text: str) -> Decision:
     )
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _day(value: Any) -> date | None:
     if isinstance(value, datetime):
         return value.date()
@@ -117,17 +110,17 @@ def build_decision(
     state = str(header.get("STATE") or "")
     decided = sorted(
         (a for a in approvals if str(a.get("STATE") or "") in ("Approved", "Declined")),
-        key=lambda a: _int(a.get("RECORDNO")) or 0,
+        key=lambda a: as_int(a.get("RECORDNO")) or 0,
     )
     latest = decided[-1] if decided else {}
     comment = next((_text(a.get("COMMENTS")) for a in reversed(decided) if a.get("COMMENTS")), None)
     lines = sorted(
-        ((_int(e.get("LINENO")) or 0, str(e.get("STATE") or "")) for e in entries),
+        ((as_int(e.get("LINENO")) or 0, str(e.get("STATE") or "")) for e in entries),
     )
     differs = any(s != state for _, s in lines)
     return Decision(
         state=state,
-        record_no=_int(header.get("RECORDNO")),
+        record_no=as_int(header.get("RECORDNO")),
         approver=_text(latest.get("APPROVEDBY")) or _text(latest.get("APPROVERID")),
         decided_on=_day(latest.get("EVENTDATE")),
         comment=comment,
@@ -177,7 +170,7 @@ class DecisionReader:
         while more and records:
             last = out[-1]
             when = as_timestamp(last.get("WHENMODIFIED"), self.ctx.zone)
-            record_no = _int(last.get("RECORDNO"))
+            record_no = as_int(last.get("RECORDNO"))
             if when is None or record_no is None:
                 break
             [result] = self.ctx.execute([self._page((when, record_no))])
@@ -188,7 +181,7 @@ class DecisionReader:
     def _wanted(self, headers: list[dict[str, Any]]) -> dict[int, tuple[dict[str, Any], Link]]:
         """The linked headers whose change is not our own write nor a decision already read."""
         store, zone = self.ctx.store, self.ctx.zone
-        by_rn = {rn: h for h in headers if (rn := _int(h.get("RECORDNO"))) is not None}
+        by_rn = {rn: h for h in headers if (rn := as_int(h.get("RECORDNO"))) is not None}
         links = store.links_by_record_no(_OBJECT, sorted(by_rn))
         wanted: dict[int, tuple[dict[str, Any], Link]] = {}
         for rn, header in by_rn.items():
@@ -226,7 +219,7 @@ class DecisionReader:
             if more:
                 raise ValueError("more than 2,000 approval records or entries in one batch")
             for rec in records:
-                key = _int(rec.get("TIMESHEETKEY"))
+                key = as_int(rec.get("TIMESHEETKEY"))
                 if key is not None:
                     target.setdefault(key, []).append(rec)
         return approvals, entries
@@ -271,7 +264,7 @@ class DecisionReader:
                     (w, r)
                     for h in headers
                     if (w := as_timestamp(h.get("WHENMODIFIED"), ctx.zone)) is not None
-                    and (r := _int(h.get("RECORDNO"))) is not None
+                    and (r := as_int(h.get("RECORDNO"))) is not None
                 ),
                 default=None,
             )

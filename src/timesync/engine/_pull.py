@@ -10,7 +10,7 @@ import attrs
 
 from intacct_sdk.functions import Query, Update
 from intacct_sdk.query import F
-from timesync.engine._context import RunContext, describe, log, page_records
+from timesync.engine._context import RunContext, as_int, describe, log, page_records
 from timesync.engine._match import WEAK_CRITERIA, Matcher, norm, remote_duplicates
 from timesync.engine._options import MappingSpecLike
 from timesync.engine._plan import chunks, filter_fields, matches, remote_key
@@ -43,13 +43,6 @@ def _filter(spec: MappingSpecLike) -> Any:
 def _is_active(model: Any) -> bool:
     status = getattr(model, "status", "active")
     return str(getattr(status, "value", status)).lower() == "active"
-
-
-def _as_int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _position(cursor: Cursor | None, zone: tzinfo) -> tuple[datetime, int] | None:
@@ -280,7 +273,7 @@ class _ObjectPull:
             rkey,
             in_scope,
             self.spec.content_hash(model),
-            _as_int(record.get("RECORDNO")) or getattr(model, "record_no", None),
+            as_int(record.get("RECORDNO")) or getattr(model, "record_no", None),
             as_timestamp(record.get("WHENMODIFIED"), ctx.zone),
             ctx.store.get_link(self.name, rkey),
         )

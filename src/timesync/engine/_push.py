@@ -26,7 +26,7 @@ from intacct_sdk import (
 from intacct_sdk.functions import Function, Query
 from intacct_sdk.query import F
 from timesync.engine._adopt import ForeignCheck, adopt
-from timesync.engine._context import RunContext, describe, log, page_records
+from timesync.engine._context import RunContext, as_int, describe, log, page_records
 from timesync.engine._corrections import Corrections
 from timesync.engine._options import MappingSpecLike
 from timesync.engine._plan import (
@@ -54,13 +54,6 @@ from timesync.store import Cursor, ErrorEntry, Link, Notice, OutboxEntry, Outbox
 __all__ = ["push_object", "start_push"]
 
 _PREFIX = {"TIMESHEET": "ts", "EEXPENSES": "ex"}
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _changed_since(when: datetime | None, stored: datetime | None, zone: tzinfo) -> bool:
@@ -205,7 +198,7 @@ class _Pusher:
         found: dict[int, dict[str, Any]] = {}
         for result in results:
             for rec in page_records(result)[0]:
-                rn = _int(rec.get("RECORDNO"))
+                rn = as_int(rec.get("RECORDNO"))
                 if rn is not None:
                     found[rn] = rec
         return found
@@ -461,17 +454,6 @@ class _Pusher:
             attempt += 1
 
     def _function(self, item: _Item, step: PushStep, cid: str) -> Function:
-        if step.step == "correct":
-            return step_function(
-                self.name,
-                step,
-                cid,
-                record=item.record,
-                record_no=item.link.record_no if item.link else None,
-                stamp=(self.stamp, self._stamp_of(item.doc.local_id)),
-                options=self.opts,
-                lines=self.corrections.lines(item.link, item.record),
-            )
         return step_function(
             self.name,
             step,
@@ -480,6 +462,9 @@ class _Pusher:
             record_no=item.link.record_no if item.link else None,
             stamp=(self.stamp, self._stamp_of(item.doc.local_id)),
             options=self.opts,
+            lines=(
+                self.corrections.lines(item.link, item.record) if step.step == "correct" else None
+            ),
         )
 
     def execute(self, items: list[_Item]) -> None:
@@ -624,7 +609,7 @@ class _Pusher:
         base = it.link or Link(self.name, it.doc.local_id, it.doc.local_id)
         if step.step == "create":
             recs = result.page.records if result.page is not None else []
-            rn = _int(recs[0].get("RECORDNO")) if recs else None
+            rn = as_int(recs[0].get("RECORDNO")) if recs else None
             link = attrs.evolve(
                 base,
                 record_no=rn,

@@ -10,19 +10,13 @@ from typing import Any
 import attrs
 
 from intacct_sdk.functions import Approve, Create, Decline, Delete, Function, Update
+from timesync.engine._context import as_int
 from timesync.engine._options import PushOptions
 from timesync.engine._plan import DEAD_STATES, PushStep
 from timesync.engine._streams import as_timestamp
 from timesync.store import Link, OutboxEntry
 
 __all__ = ["resolve_row", "step_function"]
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def step_function(
@@ -94,14 +88,14 @@ def resolve_row(
     when the record is Approved; a decline or delete when the record is gone or declined.
     """
     live = [r for r in recs if r.get("STATE") not in DEAD_STATES]
-    by_no = {_int(r.get("RECORDNO")): r for r in recs}
+    by_no = {as_int(r.get("RECORDNO")): r for r in recs}
     base = link or Link(row.object_name, row.local_id, row.local_id)
     current = by_no.get(base.record_no) if base.record_no is not None else None
     if row.step == "create":
         if not live:
             return False, link
         rec = live[-1]
-        rn = _int(rec.get("RECORDNO"))
+        rn = as_int(rec.get("RECORDNO"))
         return True, attrs.evolve(
             base,
             record_no=rn,
