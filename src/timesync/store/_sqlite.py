@@ -6,13 +6,14 @@ import json
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from timesync.store._errors import LockLostError, StateStoreError
+from timesync.store._errors import LockHeldError, LockLostError, StateStoreError
 from timesync.store._lock import FileLock, MemoryLock
 from timesync.store._protocol import (
     Cursor,
@@ -140,6 +141,9 @@ _TABLES: Final = {
 }
 """The tables each schema version adds."""
 
+_OPEN_ATTEMPTS: Final = 40
+"""Tries to open a file another process is creating or migrating (about 40 s in all)."""
+
 _WRITER: Final = "writer_run"
 """Meta key: the latest run allowed to send writes."""
 
@@ -177,6 +181,21 @@ class SQLiteStateStore:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         if not self._memory and Path(self.path).is_dir():
             raise self._unusable("it is a directory")
+        for attempt in range(_OPEN_ATTEMPTS):
+            if self._open():
+                break
+            # another process holds the file while it creates or migrates it: not damage
+            time.sleep(0.05 * (attempt + 1))
+        else:
+            raise LockHeldError(self.path)
+        self._identity = None if self._memory else self._file_identity()
+        self._lock: FileLock | MemoryLock = (
+            MemoryLock(self.path) if self._memory else FileLock(self.path, write_pid=False)
+        )
+
+    def _open(self) -> bool:
+        """Connect, check and migrate; False when another connection has the file locked
+        (the caller tries again)."""
         try:
             self._conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
         except sqlite3.Error as exc:
@@ -190,16 +209,18 @@ class SQLiteStateStore:
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._migrate()
+        except sqlite3.OperationalError as exc:
+            self._conn.close()
+            if "locked" in str(exc) or "busy" in str(exc):
+                return False
+            raise self._unusable(str(exc)) from None
         except sqlite3.DatabaseError as exc:
             self._conn.close()
             raise self._unusable(str(exc)) from None
         except BaseException:
             self._conn.close()
             raise
-        self._identity = None if self._memory else self._file_identity()
-        self._lock: FileLock | MemoryLock = (
-            MemoryLock(self.path) if self._memory else FileLock(self.path, write_pid=False)
-        )
+        return True
 
     def _unusable(self, why: str) -> StateStoreError:
         return StateStoreError(
