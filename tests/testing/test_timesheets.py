@@ -272,3 +272,48 @@ def test_item_with_gl_group(gw: Gateway, company: Company) -> None:
     assert gw.fail(
         "<create><ITEM><ITEMID>EQ1</ITEMID><NAME>Drill</NAME><GLGROUP>Equipment</GLGROUP></ITEM></create>"
     )
+
+
+_REPORT = (
+    "<create><EEXPENSES><EMPLOYEEID>E1</EMPLOYEEID><WHENCREATED>01/15/2025</WHENCREATED>"
+    "<EEXPENSESITEMS><EEXPENSESITEM><EXPENSETYPE>Meals</EXPENSETYPE><AMOUNT>12.50</AMOUNT>"
+    "</EEXPENSESITEM></EEXPENSESITEMS></EEXPENSES></create>"
+)
+
+
+def _update_report(rn: int, amount: str) -> str:
+    return (
+        f"<update><EEXPENSES><RECORDNO>{rn}</RECORDNO><EEXPENSESITEMS><EEXPENSESITEM>"
+        f"<EXPENSETYPE>Taxi</EXPENSETYPE><AMOUNT>{amount}</AMOUNT></EEXPENSESITEM>"
+        "</EEXPENSESITEMS></EEXPENSES></update>"
+    )
+
+
+def test_an_approved_expense_report_cannot_change_but_a_declined_one_goes_back_up(
+    gw: Gateway, company: Company
+) -> None:
+    approved = created_recordno(gw.ok(_REPORT))
+    declined = created_recordno(gw.ok(_REPORT))
+    before = company.get("EEXPENSES", approved)
+    assert before is not None
+    row = company.approve_expense_report(approved, approver="MANAGER1")
+    assert (row["STATE"], row["MODIFIEDBYLOGINID"]) == ("Approved", "MANAGER1")
+    assert row["WHENMODIFIED"] >= before["WHENMODIFIED"]
+    company.decline_expense_report(declined, approver="MANAGER1")
+
+    # approved: no update, no delete, no second decision
+    [update_error] = gw.fail(_update_report(approved, "9"))[:1]
+    assert "Approved and cannot be changed" in update_error
+    assert gw.fail(f"<delete><object>EEXPENSES</object><keys>{approved}</keys></delete>")
+    with pytest.raises(ValueError, match="only a submitted report"):
+        company.decline_expense_report(approved, approver="MANAGER1")
+    still = company.get("EEXPENSES", approved)
+    assert still is not None and still["STATE"] == "Approved"
+
+    # declined: corrected and sent again, it awaits approval once more
+    gw.ok(_update_report(declined, "30"))
+    again = company.get("EEXPENSES", declined)
+    assert again is not None and (again["STATE"], again["TOTALENTERED"]) == ("Submitted", "30")
+    company.approve_expense_report(declined, approver="MANAGER2")
+    with pytest.raises(ValueError, match="Invalid expense report"):
+        company.approve_expense_report(9999, approver="MANAGER1")

@@ -1,5 +1,6 @@
 # ruff: noqa: F811 - the engine fixtures are imported by name and shadowed by test arguments
-"""Intacct's approval decisions on pushed timesheets reach the local app, at least once."""
+"""Intacct's approval decisions on pushed timesheets and expense reports reach the local
+app, at least once."""
 
 from __future__ import annotations
 
@@ -11,19 +12,23 @@ from pathlib import Path
 import pytest
 from tests.timesync.engine_fixtures import (  # noqa: F401 - fixtures
     EngineFactory,
+    add_expense_reports,
     add_timesheets,
     app,
     client,
     emulator,
     engine_client,
+    expense_lines,
+    live_expense_reports,
     live_timesheets,
     make_engine,
     store,
 )
 
 from intacct_sdk.testing import Emulator
+from timesync.engine import Engine
 from timesync.engine._decisions import build_decision, decision_from_json, decision_to_json
-from timesync.local import Decision, EntryInput, ReferenceApp
+from timesync.local import Decision, EntryInput, ExpenseInput, ReferenceApp
 from timesync.store import SQLiteStateStore
 
 
@@ -308,3 +313,91 @@ def test_the_store_keeps_one_decision_per_document_and_repeats_none(
     assert [d.payload for d in store.pending_decisions("TIMESHEET")] == [later.payload]
     last = store.last_decision("TIMESHEET", "1")
     assert last is not None and last.pending and last.payload == later.payload
+
+
+# ---------------------------------------------------------------------------------------------
+# expense reports: the decision is the report's own state (no approval-record object)
+
+
+def _push_expense_reports(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp, count: int
+) -> tuple[Engine, list[str], list[int]]:
+    _ticking(emulator)
+    engine = make_engine(push_objects=("TIMESHEET", "EEXPENSES"))
+    engine.run()
+    ids = add_expense_reports(app, count)
+    report = engine.run()
+    assert report.ok, report.failures
+    live = live_expense_reports(emulator)
+    return engine, ids, [int(live[i][0]["RECORDNO"]) for i in ids]
+
+
+def test_expense_report_decisions_reach_the_app(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp, store: SQLiteStateStore
+) -> None:
+    engine, ids, rns = _push_expense_reports(make_engine, emulator, app, 3)
+    engine.run()
+    assert [app.document_status(i, "EEXPENSES") for i in ids] == [None, None, None]
+
+    emulator.company.approve_expense_report(rns[0], approver="MANAGER1")
+    emulator.company.decline_expense_report(rns[1], approver="MANAGER2")
+    before = dict(emulator.stats.functions)
+    report = engine.run()
+    assert report.ok, report.failures
+    approved = app.document_status(ids[0], "EEXPENSES")
+    declined = app.document_status(ids[1], "EEXPENSES")
+    assert approved is not None and declined is not None
+    assert (approved.state, approved.record_no, approved.approver) == (
+        "Approved",
+        rns[0],
+        "MANAGER1",
+    )
+    assert (declined.state, declined.approver, declined.comment) == ("Declined", "MANAGER2", None)
+    assert approved.decided_on is not None
+    assert app.document_status(ids[2], "EEXPENSES") is None  # still awaiting approval
+    assert [app.pushed_state(i, "EEXPENSES")[1] for i in ids] == [
+        "Approved",
+        "Declined",
+        "Submitted",
+    ]
+    # the header read was all it took: no approval-record read, no line read for expenses
+    read = {k: v - before.get(k, 0) for k, v in emulator.stats.functions.items()}
+    assert read.get(("query", "EEXPENSESITEM"), 0) == 0
+    assert read.get(("query", "TIMESHEETAPPROVAL"), 0) == 0
+    assert store.pending_decisions("EEXPENSES") == []
+    # a timesheet decision table is untouched by expense decisions
+    assert app.timesheet_status(ids[0]) is None
+
+    # paid later: the app hears that too (every state past Submitted is news)
+    with emulator.company.lock:
+        d = emulator.company.resolve("EEXPENSES")
+        assert d is not None
+        row = dict(emulator.company.table("EEXPENSES").rows[rns[0]])
+        row["STATE"], row["WHENMODIFIED"] = "Paid", emulator.company.stamp()
+        emulator.company.put(d, row)
+    engine.run()
+    paid = app.document_status(ids[0], "EEXPENSES")
+    assert paid is not None and paid.state == "Paid"
+
+
+def test_a_declined_expense_report_corrected_locally_goes_back_up(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp
+) -> None:
+    engine, ids, rns = _push_expense_reports(make_engine, emulator, app, 2)
+    emulator.company.decline_expense_report(rns[0], approver="MANAGER1")
+    emulator.company.approve_expense_report(rns[1], approver="MANAGER1")
+    engine.run()
+    for local_id in ids:
+        [doc] = app.get_documents("EEXPENSES", [local_id])
+        assert doc.model is not None
+        first = doc.model.lines[0]
+        app.update_expense_report(
+            local_id, [ExpenseInput(first.entry_date, Decimal("42.00"), "Taxi")]
+        )
+    report = engine.run()
+    # the declined one is sent again, in place; the approved one cannot change in Intacct
+    declined_row = emulator.company.get("EEXPENSES", rns[0])
+    assert declined_row is not None and declined_row["STATE"] == "Submitted"
+    assert [line[1:3] for line in expense_lines(emulator, rns[0])] == [("42.00", "Taxi")]
+    assert [(c.object_name, c.key) for c in report.conflicts] == [("EEXPENSES", ids[1])]
+    assert len(live_expense_reports(emulator)) == 2

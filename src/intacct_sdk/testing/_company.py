@@ -25,6 +25,7 @@ import attrs
 from intacct_sdk.testing._audit import audit_change
 from intacct_sdk.testing._definitions import CompanyDefinitions, CustomField, _declare
 from intacct_sdk.testing._display import flatten, to_wire_value
+from intacct_sdk.testing._expense_rules import ExpenseDecisions
 from intacct_sdk.testing._objects import ObjectDef
 from intacct_sdk.testing._persist import CompanyFile
 from intacct_sdk.testing._timesheet_rules import TimesheetDecisions, weekday_name
@@ -46,7 +47,7 @@ class _Table:
         self.seq = 0
 
 
-class Company(TimesheetDecisions, CompanyDefinitions):
+class Company(TimesheetDecisions, ExpenseDecisions, CompanyDefinitions):
     """The data of one emulated Intacct company.
 
     Records live in memory, one table per object, as flat ``dict[str, str]`` keyed by the

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from intacct_sdk.testing._company import Company
+from intacct_sdk.testing._expense_rules import expense_locked_error
 from intacct_sdk.testing._functions import Call, FunctionFailure, Outcome, require_object
 from intacct_sdk.testing._objects import LineRule, ObjectDef
 from intacct_sdk.testing._prefs import DEFAULT_PREFERENCES, UserPreferences
@@ -602,6 +603,8 @@ def _update_with_lines(call: Call, d: ObjectDef, raw: Rec) -> Rec:
     locked = {k: r for k, r in old_lines.items() if r.get("STATE") == "Approved"}
     if d.name != "TIMESHEET":
         locked = {}
+    if d.name == "EEXPENSES" and (refusal := expense_locked_error(rn_text, current)):
+        raise FunctionFailure(_err(refusal), _err(f"Could not update {_label(d)} record!"))
     items = raw.pop(line.list_tag, None)
     state = None
     if d.name == "TIMESHEET":
@@ -648,6 +651,8 @@ def _update_with_lines(call: Call, d: ObjectDef, raw: Rec) -> Rec:
             call.company.remove(ld, int(lrn))
     if state is not None:
         rec["STATE"] = state
+    elif d.name == "EEXPENSES" and current == "Declined":
+        rec["STATE"] = "Submitted"  # corrected after a decline: back for approval
     if "BEGINDATE" in changes and "ENDDATE" not in changes:
         rec.pop("ENDDATE", None)  # recomputed from the new BEGINDATE
     _header_fill(d, rec, lines)
@@ -741,6 +746,8 @@ def _delete_one(call: Call, d: ObjectDef, key: str) -> None:
         state = str(row.get("STATE", ""))
         if state not in TIMESHEET_DELETABLE:
             raise FunctionFailure(_err(f"Timesheet {key} is {state} and cannot be deleted."))
+    if d.name == "EEXPENSES" and (refusal := expense_locked_error(key, str(row.get("STATE", "")))):
+        raise FunctionFailure(_err(refusal))
     call.company.remove_with_owned(d, int(key))
 
 

@@ -200,7 +200,8 @@ class Engine:
             except (AuthenticationError, ConfigurationError):
                 raise
             except IntacctError as exc:
-                ctx.fail("TIMESHEET", "*", f"approval decisions not read: {describe(exc)}")
+                for name in decisions.pushes:
+                    ctx.fail(name, "*", f"approval decisions not read: {describe(exc)}")
             for name, pusher, first in zip(pushes, pushers, pushed, strict=True):
                 try:
                     push_object(ctx, self.specs[name], pusher=pusher, prefetched=first)

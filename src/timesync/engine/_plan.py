@@ -27,15 +27,16 @@ __all__ = [
     "stamp_value",
 ]
 
-LOCKED_STATES: Final = frozenset({"Approved", "Partially Approved", "Partially Declined"})
-"""Timesheet states whose entries can no longer be replaced by ``update``."""
+LOCKED_STATES: Final = frozenset(
+    {"Approved", "Partially Approved", "Partially Declined", "Selected", "Paid", "Partially Paid"}
+)
+"""States whose lines can no longer be replaced by ``update`` (the last three: an expense
+report on its way to payment)."""
 
 DEAD_STATES: Final = frozenset({"Declined"})
 """States that do not count as a live Intacct timesheet."""
 
-LIVE_STATES: Final = frozenset(
-    {"Draft", "Saved", "Submitted", "Approved", "Partially Approved", "Partially Declined"}
-)
+LIVE_STATES: Final = frozenset({"Draft", "Saved", "Submitted", "Resubmitted"} | LOCKED_STATES)
 
 ACCEPTED: Final = "accepted"
 """Error-queue kind of a document whose conflict a person settled for the local side."""

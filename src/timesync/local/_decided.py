@@ -13,30 +13,46 @@ from timesync.local._protocol import Decision
 __all__ = ["DecisionLog"]
 
 _SCHEMA: Final = """
-CREATE TABLE IF NOT EXISTS timesheet_decisions (
-    timesheet_id INTEGER PRIMARY KEY, state TEXT NOT NULL, approver TEXT, decided_on TEXT,
-    comment TEXT, entry_states TEXT NOT NULL DEFAULT '[]', intacct_recordno INTEGER);
+CREATE TABLE IF NOT EXISTS document_decisions (
+    kind TEXT NOT NULL, doc_id INTEGER NOT NULL, state TEXT NOT NULL, approver TEXT,
+    decided_on TEXT, comment TEXT, entry_states TEXT NOT NULL DEFAULT '[]',
+    intacct_recordno INTEGER, PRIMARY KEY (kind, doc_id));
 """
+
+_TABLES: Final = {"TIMESHEET": "timesheets", "EEXPENSES": "expense_reports"}
 
 
 class DecisionLog:
-    """Mixin for :class:`~timesync.local.ReferenceApp`: what Intacct decided per timesheet."""
+    """Mixin for :class:`~timesync.local.ReferenceApp`: what Intacct decided per timesheet
+    and expense report."""
 
     _conn: sqlite3.Connection
 
     def _create_decision_table(self) -> None:
         self._conn.executescript(_SCHEMA)
+        old = self._conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'timesheet_decisions'"
+        ).fetchone()
+        if old is not None:  # an app database from before expense reports were decided
+            self._conn.executescript(
+                "INSERT OR IGNORE INTO document_decisions SELECT 'TIMESHEET', timesheet_id,"
+                " state, approver, decided_on, comment, entry_states, intacct_recordno"
+                " FROM timesheet_decisions; DROP TABLE timesheet_decisions;"
+            )
 
     def document_decided(self, object_name: str, local_id: str, decision: Decision) -> None:
-        """Record Intacct's decision on a timesheet: its state (also as the timesheet's
-        Intacct state), approver, date, comment and per-entry states. Calling it again
-        with the same decision changes nothing."""
-        if object_name != "TIMESHEET":
+        """Record Intacct's decision on a timesheet or expense report: its state (also as
+        the document's Intacct state), approver, date, comment and per-entry states.
+        Calling it again with the same decision changes nothing."""
+        table = _TABLES.get(object_name)
+        if table is None:
             return
         self._conn.execute(
-            "INSERT OR REPLACE INTO timesheet_decisions (timesheet_id, state, approver,"
-            " decided_on, comment, entry_states, intacct_recordno) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO document_decisions (kind, doc_id, state, approver,"
+            " decided_on, comment, entry_states, intacct_recordno)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
+                object_name,
                 int(local_id),
                 decision.state,
                 decision.approver,
@@ -47,14 +63,17 @@ class DecisionLog:
             ),
         )
         self._conn.execute(
-            "UPDATE timesheets SET intacct_state = ? WHERE id = ?", (decision.state, int(local_id))
+            f"UPDATE {table} SET intacct_state = ? WHERE id = ?",  # noqa: S608 - fixed names
+            (decision.state, int(local_id)),
         )
 
-    def timesheet_status(self, local_id: str) -> Decision | None:
-        """The last decision Intacct made on a timesheet, as the app recorded it; None
-        while the app has heard none."""
+    def document_status(self, local_id: str, object_name: str = "TIMESHEET") -> Decision | None:
+        """The last decision Intacct made on a timesheet (or, with ``object_name``
+        ``EEXPENSES``, an expense report), as the app recorded it; None while the app has
+        heard none."""
         row = self._conn.execute(
-            "SELECT * FROM timesheet_decisions WHERE timesheet_id = ?", (int(local_id),)
+            "SELECT * FROM document_decisions WHERE kind = ? AND doc_id = ?",
+            (object_name, int(local_id)),
         ).fetchone()
         if row is None:
             return None
@@ -66,3 +85,7 @@ class DecisionLog:
             comment=row["comment"],
             entry_states=tuple((int(n), str(s)) for n, s in json.loads(row["entry_states"])),
         )
+
+    def timesheet_status(self, local_id: str) -> Decision | None:
+        """:meth:`document_status` of a timesheet."""
+        return self.document_status(local_id, "TIMESHEET")

@@ -97,17 +97,22 @@ DECIDED_STATES: Final = frozenset(
 
 @attrs.frozen(slots=True)
 class Decision:
-    """What Intacct decided about a pushed timesheet, as the app hears it.
+    """What Intacct decided about a pushed timesheet or expense report, as the app hears it.
 
     Attributes:
-        state: The timesheet's Intacct STATE: ``Approved``, ``Partially Approved``,
+        state: The document's Intacct STATE: ``Approved``, ``Partially Approved``,
             ``Declined``, ``Partially Declined`` (or ``Submitted`` again, when a decision
-            was read while the sheet went back for approval).
-        record_no: The timesheet's Intacct RECORDNO.
-        approver: Who made the latest decision (``APPROVEDBY`` of its approval record), or
-            None when Intacct does not say.
-        decided_on: The day of the latest decision (``EVENTDATE``), when known.
-        comment: The approver's comment on the latest decision that has one, or None.
+            was read while the sheet went back for approval); an expense report also
+            reports the states on its way to payment (``Selected``, ``Paid``,
+            ``Partially Paid``).
+        record_no: The document's Intacct RECORDNO.
+        approver: Who made the latest decision (a timesheet: ``APPROVEDBY`` of its approval
+            record; an expense report: the login that last changed it, MODIFIEDBYLOGINID),
+            or None when Intacct does not say.
+        decided_on: The day of the latest decision (a timesheet: ``EVENTDATE``; an expense
+            report: the day of its WHENMODIFIED), when known.
+        comment: The approver's comment on the latest decision that has one, or None (always
+            None for an expense report: the XML API does not expose its approval comments).
         entry_states: The state of each entry, as ``(line number, state)`` in line order
             (Intacct's ``LINENO``, 1 for the first entry pushed), given only when the entries
             do not all share ``state`` (a partial decision); empty otherwise.
