@@ -434,7 +434,8 @@ class BaseClient:
         return parse_retry_after(headers.get("retry-after"))
 
     def _log_retry(self, error: IntacctError, delay: float, attempt: int) -> None:
-        log.warning(
+        # a retry is the client doing its job: INFO; the error that ends the retries is raised
+        log.info(
             "%s: %s; retrying in %.2fs (attempt %d)",
             type(error).__name__,
             self._redact(str(error)),

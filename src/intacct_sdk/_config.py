@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from intacct_sdk._errors import ConfigurationError
+from intacct_sdk._errors import ConfigurationError, MissingCredentialsError
 from intacct_sdk._formats import DISCOVER, date_format, zone_of
 from intacct_sdk._retry import RetryPolicy
 from intacct_sdk._version import __version__
@@ -107,10 +107,21 @@ def _clean(value: object) -> str | None:
     return text or None
 
 
-def _missing_error(key: str) -> ConfigurationError:
-    return ConfigurationError(
-        f"missing credential {key!r}: pass {key}=..., set {ENV_VARS[key]}, "
-        f"or add '{key} = ...' to the credentials profile"
+def _missing_error(keys: list[str]) -> MissingCredentialsError:
+    """One error naming every missing key, with where each can come from."""
+    if len(keys) == 1:
+        [key] = keys
+        return MissingCredentialsError(
+            f"missing credential {key!r}: pass {key}=..., set {ENV_VARS[key]}, "
+            f"or add '{key} = ...' to the credentials profile",
+            tuple(keys),
+        )
+    names = ", ".join(repr(k) for k in keys)
+    variables = ", ".join(ENV_VARS[k] for k in keys)
+    return MissingCredentialsError(
+        f"missing credentials {names}: pass them as keywords, set {variables},"
+        " or add them to the credentials profile",
+        tuple(keys),
     )
 
 
@@ -149,13 +160,12 @@ class Credentials:
     endpoint_url: str | None = attrs.field(default=None, converter=_clean)
 
     def __attrs_post_init__(self) -> None:
-        for key in ("sender_id", "sender_password"):
-            if getattr(self, key) is None:
-                raise _missing_error(key)
+        needed = ["sender_id", "sender_password"]
         if self.session_id is None:
-            for key in ("company_id", "user_id", "user_password"):
-                if getattr(self, key) is None:
-                    raise _missing_error(key)
+            needed += ["company_id", "user_id", "user_password"]
+        missing = [key for key in needed if getattr(self, key) is None]
+        if missing:  # every one at once: a newcomer fixes them in one go
+            raise _missing_error(missing)
         if self.endpoint_url is not None:
             object.__setattr__(self, "endpoint_url", validate_endpoint(self.endpoint_url))
 

@@ -5,6 +5,7 @@
     IntacctError
     ├── ConfigurationError          bad credentials/options, invalid arguments (a ValueError)
     │   ├── ClientClosedError       a call on a client after close(): nothing was sent
+    │   ├── MissingCredentialsError credentials lack required keys (``keys`` names them all)
     │   └── UntrustedEndpointError  a login answer named a session endpoint the client will not
     │                               send credentials to (another host, or http after https)
     ├── TransportError
@@ -53,6 +54,7 @@ __all__ = [
     "GatewayError",
     "IntacctError",
     "MalformedResponseError",
+    "MissingCredentialsError",
     "PagingError",
     "RateLimitError",
     "RequestNotSentError",
@@ -153,6 +155,18 @@ class ClientClosedError(ConfigurationError):
 
     Paging iterators still running when the client is closed raise it at their next page.
     """
+
+
+class MissingCredentialsError(ConfigurationError):
+    """Credentials lack required keys; the message and ``keys`` name every one at once.
+
+    Attributes:
+        keys: The missing keys, in the order :class:`~intacct_sdk.Credentials` lists them.
+    """
+
+    def __init__(self, message: str, keys: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.keys = keys
 
 
 class TransportError(IntacctError):

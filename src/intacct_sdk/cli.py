@@ -38,6 +38,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from intacct_sdk._version import __version__
+
 # Not ``typing.TYPE_CHECKING``: the names below are only annotations, and importing typing
 # would add a few milliseconds to ``intacct --help``.
 TYPE_CHECKING = False
@@ -62,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="intacct",
         description="Talk to Sage Intacct's XML gateway (credentials from INTACCT_* / profile).",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--endpoint", help="gateway URL (overrides INTACCT_ENDPOINT_URL)")
     parser.add_argument("--profile", help="credentials profile (default: $INTACCT_PROFILE)")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per HTTP request")

@@ -2,12 +2,17 @@
 
 Imports are lazy so ``timesync --help`` stays fast and a missing optional part only affects
 the command that needs it.
+
+Exit status: 0 done, 1 the run finished with conflicts or record errors, 2 a configuration,
+credential or gateway error (one line on stderr; ``-vv`` adds the traceback), 130
+interrupted. A reader that goes away (``| head``) ends the command quietly.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
@@ -46,6 +51,12 @@ def _add_config(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _version() -> str:
+    from intacct_sdk._version import __version__
+
+    return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``timesync`` argument parser (subcommands included)."""
     parser = argparse.ArgumentParser(
@@ -53,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Sync a time-tracking app with Sage Intacct.",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv: debug)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="run a complete sync against the emulator (or a gateway)")
@@ -230,10 +242,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     from timesync.errors import SyncError
 
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # a reader gone shows here, inside the handler below
+        return code
     except (SyncError, IntacctError) as exc:
+        if args.verbose >= 2:
+            _log.debug("the command stopped", exc_info=True)
         print(f"timesync: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # what was written stays as the outbox recorded it; the next run goes on from there
+        print("timesync: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+def _reader_gone() -> int:
+    """The reader of stdout went away (``| head``): stop quietly, and keep Python from
+    failing again when it flushes stdout at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

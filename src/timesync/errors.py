@@ -6,7 +6,8 @@
     ├── ConfigurationError   a spec, option or config file is wrong: fix it, then run again
     ├── MappingError         a record does not map; every field error at once, each with its path
     ├── ConflictError        both sides changed, or Intacct forbids the change: a person decides
-    └── RecordError          one record failed; the rest of the run goes on and it is retried later
+    ├── RecordError          one record failed; the rest of the run goes on and it is retried later
+    └── GatewayUnreachableError  Intacct could not be reached: the run stopped; check, run again
 
 Errors carry structured fields (object, key, paths) and never a secret. ``str(exc)`` is one line.
 """
@@ -21,6 +22,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "FieldError",
+    "GatewayUnreachableError",
     "MappingError",
     "RecordError",
     "SyncError",
@@ -120,3 +122,35 @@ class RecordError(SyncError):
         self.key = key
         self.reason = reason
         super().__init__(f"{object_name} {key!r} failed: {reason}")
+
+
+class GatewayUnreachableError(SyncError):
+    """Intacct could not be reached, or did not answer as the gateway does, after the
+    client's retries: the run stopped before sending anything more.
+
+    Every object would fail the same way, so the run ends at the first such failure instead
+    of trying each object in turn. What was written stays as the outbox recorded it (a write
+    whose answer was lost is read back on the next run); cursors stay where they were.
+
+    Args:
+        cause: One line: the client's error (it names the host, never a secret).
+        answered: Something answered, but not as the gateway does (a server error, an HTML
+            page, throttling that outlasted the retries); False: nothing answered.
+
+    Attributes:
+        cause: The ``cause`` given.
+        answered: The ``answered`` given.
+    """
+
+    def __init__(self, cause: str, *, answered: bool = False) -> None:
+        self.cause = cause
+        self.answered = answered
+        what = (
+            "the endpoint did not answer as Intacct's gateway"
+            if answered
+            else "Intacct could not be reached"
+        )
+        super().__init__(
+            f"{what} ({cause}); check the endpoint URL and the network, then run"
+            " again: nothing more was sent this run"
+        )

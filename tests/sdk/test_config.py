@@ -231,3 +231,19 @@ def test_options_validation() -> None:
     with pytest.raises(ConfigurationError):
         RetryPolicy(attempts=0)
     assert ClientOptions().session_ttl_margin == timedelta(minutes=2)
+
+
+def test_every_missing_key_is_named_at_once() -> None:
+    from intacct_sdk import MissingCredentialsError
+
+    with pytest.raises(MissingCredentialsError) as caught:
+        Credentials(sender_id="s", sender_password="", company_id="c", user_password=" ")
+    assert caught.value.keys == ("sender_password", "user_id", "user_password")
+    text = str(caught.value)
+    for key in caught.value.keys:
+        assert repr(key) in text
+    assert "INTACCT_SENDER_PASSWORD" in text and "INTACCT_USER_ID" in text
+    # with a session id only the sender is needed
+    with pytest.raises(MissingCredentialsError) as caught:
+        Credentials(sender_id="", sender_password="", session_id="x")
+    assert caught.value.keys == ("sender_id", "sender_password")

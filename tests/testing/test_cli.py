@@ -241,3 +241,27 @@ def test_credentials_from_env_fall_back_to_demo_values() -> None:
     assert (demo.sender_id, demo.company_id, demo.user_id) == ("demo-sender", "DEMO", "demo-user")
     mixed = credentials_from_env({"INTACCT_COMPANY_ID": "ACME", "INTACCT_USER_ID": ""})
     assert (mixed.company_id, mixed.user_id) == ("ACME", "demo-user")
+
+
+def test_a_non_loopback_host_needs_allow_remote_and_then_warns(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from intacct_sdk.testing._cli import _remote_refusal
+
+    # refused without the flag, before anything listens: exit 2 and one line
+    proc = subprocess.run(
+        [sys.executable, "-m", "intacct_sdk.testing", "--host", "0.0.0.0"],
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "--allow-remote" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    # loopback forms are fine; with the flag another address is allowed, with a warning
+    for host in ("127.0.0.1", "localhost", "::1", "[::1]", "127.1.2.3"):
+        assert _remote_refusal(host, allowed=False) is None
+    assert _remote_refusal("example.internal", allowed=False) is not None
+    capsys.readouterr()
+    assert _remote_refusal("0.0.0.0", allowed=True) is None
+    assert "warning: listening on 0.0.0.0" in capsys.readouterr().err

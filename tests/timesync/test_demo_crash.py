@@ -231,8 +231,8 @@ def test_a_first_pull_that_fails_is_done_again_and_the_demo_then_generates(
 ) -> None:
     # every request gets an HTML 403 page, which is never retried: the gateway is unusable
     code, out, err = _demo(tmp_path, "--faults", "html=403@1-500")
-    assert code == 1, out + err
-    assert "the first pull did not complete, so nothing was generated" in out
+    assert code == 2, out + err
+    assert "did not answer as Intacct's gateway" in err and "Traceback" not in err
     assert not (tmp_path / "demo.json").exists()
     code, out, err = _demo(tmp_path)
     assert code == 0, out + err
@@ -245,7 +245,7 @@ def test_a_progress_file_of_an_older_version_that_recorded_an_empty_generation(
     tmp_path: Path, clean: dict[str, Any]
 ) -> None:
     code, out, err = _demo(tmp_path, "--faults", "html=403@1-500")
-    assert code == 1
+    assert code == 2
     (tmp_path / "demo.json").write_text('{"corrected": [], "generated": [], "pulled": true}')
     code, out, err = _demo(tmp_path)
     assert code == 0, out + err

@@ -77,6 +77,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the emulator command's options to ``parser``."""
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
     parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host other than a loopback address (anyone who reaches it can log in)",
+    )
+    parser.add_argument(
         "--port", type=_port, default=0, help="port to bind; 0 (default) picks a free one"
     )
     parser.add_argument(
@@ -228,6 +233,35 @@ def _preferences(args: argparse.Namespace) -> Any:
         raise ValueError(f"--user-timezone: unknown time zone {args.user_timezone!r}") from None
 
 
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[] ")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any address
+
+
+def _remote_refusal(host: str, *, allowed: bool) -> str | None:
+    """Why the emulator will not listen on ``host`` (None: it will), and the warning it
+    prints when it was allowed to listen beyond this machine."""
+    if _is_loopback(host):
+        return None
+    if not allowed:
+        return (
+            f"--host {host} listens beyond this machine, and the emulator accepts known demo"
+            " credentials: add --allow-remote if that is what you want"
+        )
+    print(
+        f"intacct emulator: warning: listening on {host}: anyone who can reach it can log in"
+        " (with the demo credentials unless INTACCT_* set others)",
+        file=sys.stderr,
+    )
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     """Serve the emulator until Ctrl-C or SIGTERM; return the exit code.
 
@@ -241,6 +275,10 @@ def run(args: argparse.Namespace) -> int:
     from intacct_sdk.testing._faults import FaultPlan, FaultSpecError
     from intacct_sdk.testing._server import serve
 
+    refusal = _remote_refusal(args.host, allowed=args.allow_remote)
+    if refusal:
+        print(f"intacct emulator: {refusal}", file=sys.stderr)
+        return 2
     try:
         faults = FaultPlan.parse(args.faults, seed=args.fault_seed) if args.faults else None
     except FaultSpecError as exc:

@@ -331,16 +331,15 @@ class SyncConfig:
         )
 
     def local_system(self) -> LocalSystem:
-        """The local system: the reference app, or the user's ``module:factory``."""
+        """The local system: the reference app, or the user's ``module:factory``.
+
+        The factory is imported as ``import module`` would, looking in the config file's
+        folder after ``sys.path``, and called with no arguments; it must return a
+        :class:`~timesync.local.LocalSystem`. Each failure is one line naming what could
+        not be done.
+        """
         if self.local.factory is not None:
-            module_name, _, attr = self.local.factory.partition(":")
-            if not module_name or not attr:
-                raise ConfigurationError("local.factory must look like 'package.module:callable'")
-            factory = getattr(importlib.import_module(module_name), attr)
-            system = factory()
-            if not isinstance(system, LocalSystem):
-                raise ConfigurationError(f"{self.local.factory} did not return a LocalSystem")
-            return system
+            return _call_factory(self.local.factory, self.base)
         return ReferenceApp(self.base / self.local.reference)
 
     def specs(self) -> dict[str, Any]:
@@ -352,6 +351,66 @@ class SyncConfig:
         if self.mapping_file is not None:
             return dict(load_specs(self.mapping_file, base=defaults))
         return dict(defaults)
+
+
+def _call_factory(spec: str, base: Path) -> LocalSystem:
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        raise ConfigurationError("local.factory must look like 'package.module:callable'")
+    import sys
+
+    folder = str(base.resolve())
+    if folder not in sys.path:
+        sys.path.append(folder)  # after sys.path: an installed module of that name wins
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        top = module_name.partition(".")[0]
+        if exc.name is not None and (exc.name == module_name or exc.name == top):
+            raise ConfigurationError(
+                f"local.factory: no module {module_name!r} on sys.path or in the config"
+                f" file's folder ({folder}); install it, or set PYTHONPATH"
+            ) from None
+        raise ConfigurationError(
+            f"local.factory: importing {module_name!r} failed: {type(exc).__name__}: {exc}"
+        ) from None
+    except Exception as exc:
+        raise ConfigurationError(
+            f"local.factory: importing {module_name!r} failed: {type(exc).__name__}: {exc}"
+        ) from None
+    factory = getattr(module, attr, None)
+    if not callable(factory):
+        names = [n for n in dir(module) if not n.startswith("_")]
+        close = difflib.get_close_matches(attr, names, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        what = "has no attribute" if factory is None else "has a non-callable"
+        raise ConfigurationError(f"local.factory: module {module_name!r} {what} {attr!r}{hint}")
+    try:
+        system = factory()
+    except Exception as exc:
+        raise ConfigurationError(
+            f"local.factory: {spec}() raised {type(exc).__name__}: {exc}"
+        ) from None
+    if not isinstance(system, LocalSystem):
+        needed = [
+            n
+            for n in (
+                "list_records",
+                "upsert",
+                "inactivate",
+                "record_intacct_key",
+                "changed_documents",
+                "get_documents",
+                "document_pushed",
+            )
+            if not callable(getattr(system, n, None))
+        ]
+        lacking = f" (it lacks {', '.join(needed)})" if needed else ""
+        raise ConfigurationError(
+            f"local.factory: {spec}() returned a {type(system).__name__}, not a"
+            f" timesync.local.LocalSystem{lacking}"
+        )
+    return system
 
 
 # --- the converter: built on first use, so importing timesync does not import cattrs ---
@@ -596,14 +655,29 @@ def open_engine(
         environ: Where INTACCT_* variables come from (default ``os.environ``).
         transport: An httpx transport for the client (tests, the in-process emulator).
     """
-    from intacct_sdk import Client, ClientOptions, Credentials, format_settings
-
-    creds = Credentials.resolve(
-        profile=config.intacct.profile,
-        profile_path=config.profile_path,
-        environ=environ,
-        **config.intacct.credential_fields(),
+    from intacct_sdk import (
+        Client,
+        ClientOptions,
+        Credentials,
+        MissingCredentialsError,
+        format_settings,
     )
+    from intacct_sdk._config import ENV_VARS
+
+    try:
+        creds = Credentials.resolve(
+            profile=config.intacct.profile,
+            profile_path=config.profile_path,
+            environ=environ,
+            **config.intacct.credential_fields(),
+        )
+    except MissingCredentialsError as exc:  # every missing key at once, named where it goes
+        keys = ", ".join(exc.keys)
+        variables = ", ".join(ENV_VARS[k] for k in exc.keys)
+        raise ConfigurationError(
+            f"missing Intacct credentials: {keys}: add them to [intacct] in the config file,"
+            f" or set {variables} (or name a credentials profile in [intacct] profile)"
+        ) from None
     formats = format_settings(
         profile=config.intacct.profile, profile_path=config.profile_path, environ=environ
     )

@@ -9,16 +9,37 @@ from typing import Any, Final
 
 import attrs
 
-from intacct_sdk import AuthenticationError, ConfigurationError, FunctionError, IntacctError
+from intacct_sdk import (
+    AuthenticationError,
+    ConfigurationError,
+    FunctionError,
+    IntacctError,
+    MalformedResponseError,
+    RateLimitError,
+    RequestNotSentError,
+    ServerError,
+    TransportError,
+)
 from intacct_sdk.functions import Function, Query
 from intacct_sdk.query import Filter
 from timesync.engine._installation import Installation
 from timesync.engine._options import EngineOptions, MappingSpecLike
 from timesync.engine._report import Conflict, EngineHooks, Progress, RecordFailure, RunReport
+from timesync.errors import GatewayUnreachableError
 from timesync.local import LocalSystem
 from timesync.store import ErrorEntry, StateStore
 
 log = logging.getLogger("timesync.engine")
+
+
+def request_failed(exc: IntacctError) -> bool:
+    """Whether ``exc`` failed a whole request for a reason no other object escapes: not
+    sent or answer lost, a server error or maintenance, throttling that outlasted the
+    retries, or an answer that is not the gateway's (HTML, not XML). A function's own
+    failure, bad credentials or a value that does not parse are not."""
+    if isinstance(exc, TransportError | ServerError | RateLimitError):
+        return True
+    return type(exc) is MalformedResponseError
 
 
 UNSTAMPED: Final = Installation("", new=False, configured=False)
@@ -43,6 +64,10 @@ class RunContext:
     """The API user's time zone: timestamps Intacct writes are that user's wall time."""
     installation: Installation = UNSTAMPED
     """Who the run pushes as (stamps and control ids)."""
+    unreachable: GatewayUnreachableError | None = None
+    """Set by the first request that failed as a whole after the client's retries (the
+    gateway unreachable, down, throttling, or answering what is not the gateway): every
+    later request of the run is refused without being sent."""
     reopened: dict[str, set[str]] = attrs.field(factory=dict)
     """Parent records (projects) made active again this run, by object: their children
     (tasks) are read again so they come back with them."""
@@ -52,18 +77,39 @@ class RunContext:
         self.report.notes.append(line)
         log.info("%s", line)
 
-    def execute(self, functions: Sequence[Function]) -> list[Any]:
+    def execute(self, functions: Sequence[Function], *, fallback: bool = False) -> list[Any]:
         """Send functions in one request; returns one result per function.
 
         Writes go with ``uniqueid=true``: their control ids are deterministic, so a replay of
         a write that already ran is refused by the gateway instead of applied twice.
+
+        A request that fails as a whole after the client's retries (:func:`request_failed`)
+        ends the run: reads raise :class:`GatewayUnreachableError`; writes raise the
+        client's error once (the push records what it knows of them), and every later
+        request of the run raises :class:`GatewayUnreachableError` unsent. With
+        ``fallback`` (a combined read whose owners can read alone) only a request that was
+        not sent at all does so; the others' failures are raised as they are.
         """
+        if self.unreachable is not None:  # a fresh error each time, the same words
+            raise GatewayUnreachableError(
+                self.unreachable.cause, answered=self.unreachable.answered
+            )
         counts = self.report.functions_by_name
         for fn in functions:
             counts[fn.name] = counts.get(fn.name, 0) + 1
-        if any(fn.is_write for fn in functions):
-            return list(self.client.execute(list(functions), options={"unique_id": True}))
-        return list(self.client.execute(list(functions)))
+        writes = any(fn.is_write for fn in functions)
+        try:
+            if writes:
+                return list(self.client.execute(list(functions), options={"unique_id": True}))
+            return list(self.client.execute(list(functions)))
+        except IntacctError as exc:
+            if not request_failed(exc) or (fallback and not isinstance(exc, RequestNotSentError)):
+                raise
+            answered = not isinstance(exc, TransportError)
+            self.unreachable = GatewayUnreachableError(describe(exc), answered=answered)
+            if writes:
+                raise
+            raise GatewayUnreachableError(self.unreachable.cause, answered=answered) from exc
 
     def page_query(
         self,
@@ -107,11 +153,12 @@ class RunContext:
             return []
         assert not any(fn.is_write for fn in functions), "only reads are prefetched"
         try:
-            return self.execute(functions)
+            return self.execute(functions, fallback=True)
         except (AuthenticationError, ConfigurationError):
             raise
         except IntacctError as exc:
-            log.warning("combined read of %d function(s) failed: %s", len(functions), describe(exc))
+            # each owner reads alone now and reports its own failure, if any
+            log.info("combined read of %d function(s) failed: %s", len(functions), describe(exc))
             return None
 
     def progress(self, object_name: str, phase: str, done: int, total: int | None = None) -> None:

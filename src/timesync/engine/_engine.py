@@ -11,7 +11,7 @@ import attrs
 from intacct_sdk import AuthenticationError, ConfigurationError, IntacctError
 from intacct_sdk.functions import Query
 from intacct_sdk.query import F, and_
-from timesync.engine._context import RunContext, describe, log, page_records
+from timesync.engine._context import RunContext, describe, page_records
 from timesync.engine._decisions import DecisionReader
 from timesync.engine._deletes import Deletions
 from timesync.engine._installation import resolve_installation
@@ -186,8 +186,8 @@ class Engine:
                     pull_object(ctx, self.specs[name], full=full, pull=puller, prefetched=first)
                 except (AuthenticationError, ConfigurationError):
                     raise
-                except IntacctError as exc:
-                    log.warning("pull of %s stopped: %s", name, describe(exc))
+                except IntacctError:
+                    pass  # reported by the pull (its failure and one log line); others go on
             try:
                 deletions.run(dict(zip(pulls, pullers, strict=True)), prefetched[-1])
             except (AuthenticationError, ConfigurationError):

@@ -24,6 +24,7 @@ from timesync.engine._streams import (
     plan_streams,
     sort_key,
 )
+from timesync.errors import GatewayUnreachableError
 from timesync.store import Cursor, Link, LinkState
 
 __all__ = ["pull_object", "start_pull"]
@@ -638,8 +639,11 @@ def pull_object(
     """
     try:
         (pull or _ObjectPull(ctx, spec, full)).run(prefetched)
+    except GatewayUnreachableError:
+        raise  # the run stops: said once, by whoever runs the engine
     except Exception as exc:
-        log.exception("pull of %s stopped", spec.object_name)
+        log.warning("pull of %s stopped: %s", spec.object_name, describe(exc))
+        log.debug("pull of %s stopped", spec.object_name, exc_info=True)
         ctx.fail(spec.object_name, "*", f"pull stopped: {describe(exc)}")
         raise
     ctx.settled(spec.object_name)

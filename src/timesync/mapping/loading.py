@@ -24,7 +24,7 @@ import importlib
 import json
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
@@ -285,6 +285,39 @@ def _table_key_problems(name: str, table: Mapping[str, Any]) -> list[str]:
     return out
 
 
+def _summary(problems: Sequence[str]) -> str:
+    """One line that states every problem (a run's error shows them all, not the first)."""
+    label = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
+    return f"{label} in mapping specs: {'; '.join(problems)}"
+
+
+def _known_objects() -> frozenset[str]:
+    """Every object the schema facts know (a spec for another one is a new object)."""
+    from intacct_sdk.schema import known_objects
+
+    return known_objects()
+
+
+def _without_misspelt_rows(
+    name: str, table: Mapping[str, Any], found: Sequence[str]
+) -> Mapping[str, Any]:
+    """``table`` without the rows already reported for a misspelt option: each is reported
+    once, not again as the incomplete row it became."""
+    if not found:
+        return table
+    out = dict(table)
+    for key in ("fields", "rules", "children"):
+        rows = table.get(key)
+        if not isinstance(rows, list):
+            continue
+        out[key] = [
+            row
+            for i, row in enumerate(rows)
+            if not any(p.startswith(f"{name}.{key}[{i}]:") for p in found)
+        ]
+    return out
+
+
 def _merge(base: dict[str, Any] | None, table: Mapping[str, Any]) -> dict[str, Any]:
     if base is None or table.get("replace"):
         merged = dict(table)
@@ -420,7 +453,7 @@ def _build_all(tables: dict[str, dict[str, Any]]) -> dict[str, MappingSpec]:
         build(name)
     if problems:
         unique = list(dict.fromkeys(problems))
-        raise ConfigurationError(f"{len(unique)} problem(s) in mapping specs: {unique[0]}", unique)
+        raise ConfigurationError(_summary(unique), unique)
     return built
 
 
@@ -459,8 +492,17 @@ def load_specs(
             problems.append(f"{raw_name}: expected a table of spec options")
             continue
         name = raw_name.upper()
-        problems.extend(_table_key_problems(name, table))
-        tables[name] = _merge(tables.get(name), table)
+        found = _table_key_problems(name, table)
+        problems.extend(found)
+        if name not in tables and name not in _known_objects() and "custom" not in table:
+            close = difflib.get_close_matches(name, sorted(_known_objects() | set(tables)), n=1)
+            if close:  # a misspelt object, not a new one (that would declare its fields)
+                problems.append(
+                    f"[{raw_name}]: no object {name} (did you mean [{close[0]}]?); a new object"
+                    " needs its key field declared in its custom fields"
+                )
+                continue
+        tables[name] = _merge(tables.get(name), _without_misspelt_rows(name, table, found))
     specs = {}
     try:
         specs = _build_all(tables)
@@ -468,7 +510,7 @@ def load_specs(
         problems.extend(exc.problems)
     if problems:
         unique = list(dict.fromkeys(problems))
-        raise ConfigurationError(f"{len(unique)} problem(s) in mapping specs: {unique[0]}", unique)
+        raise ConfigurationError(_summary(unique), unique)
     return specs
 
 
