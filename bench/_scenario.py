@@ -1,82 +1,39 @@
-"""Benchmark scenarios: the sizes, the seeded company for each, and the timesheets to push.
+"""Benchmark data: the seeded companies and the timesheets sageintacctsdk pushes.
 
 Everything is derived from the emulator's deterministic ``demo_company`` (same arguments, same
-bytes), plus timesheets with entries added through ``Company.bulk_insert`` for the sizes that
-pull timesheet entries. Nothing here measures anything.
+bytes). Nothing here measures anything.
 """
 
 from __future__ import annotations
 
-import math
 from datetime import date, timedelta
 from typing import Any
 
-import attrs
-
 #: Timesheet entries per seeded or pushed timesheet.
 ENTRIES_PER_TIMESHEET = 5
-#: The gateway's largest ``query`` page.
-MAX_PAGE = 2000
 
 
-@attrs.frozen
-class Size:
-    """One benchmark size.
+def sync_company(records: int, *, path: str | None = None) -> Any:
+    """The emulator's demo seed at about ``records`` records in the pulled objects.
 
-    Attributes:
-        name: small, medium or large.
-        company: ``demo_company`` arguments.
-        timesheet_entries: TIMESHEETENTRY records seeded besides the demo company.
-        pulls: Objects pulled in full, in order.
-        push: Timesheets pushed (with ``ENTRIES_PER_TIMESHEET`` entries each).
+    A fifth are employees, a tenth projects and the rest tasks (seven a project), besides the
+    demo company's few departments, locations, classes, customers and types.
     """
-
-    name: str
-    company: dict[str, int]
-    timesheet_entries: int
-    pulls: tuple[str, ...]
-    push: int
-
-
-SIZES: dict[str, Size] = {
-    s.name: s
-    for s in (
-        Size(
-            "small",
-            {"employees": 250, "projects": 50, "tasks_per_project": 4},
-            1_000,
-            ("EMPLOYEE", "PROJECT", "TASK", "TIMESHEETENTRY"),
-            50,
-        ),
-        Size(
-            "medium",
-            {"employees": 10_000, "projects": 2_000, "tasks_per_project": 10},
-            0,
-            ("EMPLOYEE", "PROJECT", "TASK"),
-            500,
-        ),
-        Size(
-            "large",
-            {"employees": 2_000, "projects": 400, "tasks_per_project": 5},
-            100_000,
-            ("TIMESHEETENTRY",),
-            1_000,
-        ),
-    )
-}
-
-
-def company_args(size: Size) -> dict[str, int]:
-    return dict(size.company)
-
-
-def build(size: Size) -> Any:
-    """The seeded company of ``size`` (an in-memory emulator Company)."""
     from intacct_sdk.testing._seed import demo_company
 
-    company = demo_company(**company_args(size))
-    seed_timesheets(company, size.timesheet_entries)
-    return company
+    return demo_company(
+        employees=max(1, records // 5),
+        projects=max(1, records // 10),
+        tasks_per_project=7,
+        path=path,
+    )
+
+
+def employee_company(employees: int) -> Any:
+    """The demo seed with ``employees`` employees (and a handful of projects and tasks)."""
+    from intacct_sdk.testing._seed import demo_company
+
+    return demo_company(employees=employees, projects=10, tasks_per_project=1)
 
 
 def _bookable(company: Any) -> tuple[list[str], list[tuple[str, str]]]:
@@ -131,22 +88,3 @@ def timesheets(
             }
         )
     return out
-
-
-def seed_timesheets(company: Any, entries: int) -> None:
-    """Add timesheets holding ``entries`` entries in all (through the seed path)."""
-    if entries <= 0:
-        return
-    count = math.ceil(entries / ENTRIES_PER_TIMESHEET)
-    rows = timesheets(company, count, first_week=date(2024, 1, 1))
-    for ts in rows:
-        ts["STATE"] = "Submitted"
-    extra = count * ENTRIES_PER_TIMESHEET - entries
-    if extra:
-        rows[-1]["TIMESHEETENTRIES"] = rows[-1]["TIMESHEETENTRIES"][:-extra]
-    company.bulk_insert("TIMESHEET", rows)
-
-
-def minimum_pull_requests(counts: dict[str, int]) -> int:
-    """Data requests a full pull needs at the least: ceil(N / 2000) per object, 1 if empty."""
-    return sum(max(1, math.ceil(n / MAX_PAGE)) for n in counts.values())

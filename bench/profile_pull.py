@@ -4,11 +4,12 @@ Run from the repository root::
 
     pip install py-spy
     py-spy record -r 500 -f raw -o pull.txt -- \
-        python bench/profile_pull.py --size medium --prefetch 2
+        python bench/profile_pull.py --employees 10000 --fields 15 --prefetch 2
 
-The emulator serves the size's company from a child process (so the samples are the client's
-alone); this process pulls every object of the size with ``Client.query`` until ``--seconds``
-have passed, then prints how many pulls and records it made.
+The emulator serves a demo company of that many employees from a child process (so the
+samples are the client's alone); this process pulls EMPLOYEE with ``Client.query`` (the first
+5 or all 15 fields of the sync engine's mapping, as ``bench/run.py``'s pull row) until
+``--seconds`` have passed, then prints how many pulls and records it made.
 """
 
 from __future__ import annotations
@@ -27,29 +28,30 @@ import _scenario as S  # noqa: E402
 import run as R  # noqa: E402
 
 
-def _serve(size: str, urls: Any, stop: Any) -> None:
+def _serve(employees: int, urls: Any, stop: Any) -> None:
     from intacct_sdk.testing import Emulator
 
-    with Emulator(S.build(S.SIZES[size])).serve() as server:
+    with Emulator(S.employee_company(employees)).serve() as server:
         urls.put(server.url)
         stop.wait()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", choices=sorted(S.SIZES), default="medium")
+    parser.add_argument("--employees", type=int, default=10_000)
+    parser.add_argument("--fields", type=int, choices=(5, 15), default=15)
     parser.add_argument("--prefetch", type=int, default=0)
     parser.add_argument("--seconds", type=float, default=15.0)
     args = parser.parse_args(argv)
     urls: Any = mp.Queue()
     stop = mp.Event()
-    server = mp.Process(target=_serve, args=(args.size, urls, stop))
+    server = mp.Process(target=_serve, args=(args.employees, urls, stop))
     server.start()
     try:
         from intacct_sdk import Client, ClientOptions, Credentials
 
         creds = Credentials(endpoint_url=urls.get(timeout=600), **R.credentials())
-        objects = [(name, R.fields_for(name)) for name in S.SIZES[args.size].pulls]
+        objects = [("EMPLOYEE", R._fields(args.fields))]
         pulls = records = 0
         end = time.monotonic() + args.seconds
         while time.monotonic() < end:
