@@ -10,7 +10,14 @@ import attrs
 
 from intacct_sdk.functions import Query, Update
 from intacct_sdk.query import F
-from timesync.engine._context import RunContext, as_int, describe, log, page_records
+from timesync.engine._context import (
+    RunContext,
+    as_int,
+    describe,
+    local_batch,
+    log,
+    page_records,
+)
 from timesync.engine._match import WEAK_CRITERIA, Matcher, norm, remote_duplicates
 from timesync.engine._options import MappingSpecLike
 from timesync.engine._plan import chunks, filter_fields, matches, remote_key
@@ -210,8 +217,9 @@ class _ObjectPull:
                     newest = key
             looks, ambiguous = self.prepare_page(records, in_scope_filter=plan.filter_locally)
             with store.transaction():
-                for look in looks:
-                    self.apply_look(look, ambiguous)
+                with local_batch(ctx.local):  # the app commits before the store does
+                    for look in looks:
+                        self.apply_look(look, ambiguous)
                 if plan.cursor and newest is not None and newest != best and not ctx.dry_run:
                     store.set_cursor(Cursor(plan.cursor, newest[0], newest[1]))
             best = newest
