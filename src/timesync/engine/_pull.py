@@ -577,7 +577,8 @@ class _ObjectPull:
 
     def sweep_and_true_up(self) -> None:
         ctx = self.ctx
-        by_id = {r.local_id: r for r in ctx.local.list_records(self.name)}
+        # only the fingerprints: a first sync's sweep then holds strings, not records
+        by_id = {r.local_id: r.fingerprint for r in ctx.local.list_records(self.name)}
         for link in list(ctx.store.links(self.name)):
             if link.state is not LinkState.LINKED or link.local_id is None:
                 continue
@@ -587,10 +588,10 @@ class _ObjectPull:
                     with ctx.store.transaction():
                         self.inactivate(link)
                 continue
-            local = by_id.get(link.local_id)
-            if local is not None and local.fingerprint == link.local_hash:
+            exists = link.local_id in by_id
+            if exists and by_id[link.local_id] == link.local_hash:
                 continue
-            what = "deleted" if local is None else "edited"
+            what = "edited" if exists else "deleted"
             ctx.report.repairs.append(
                 f"{self.name} {link.remote_key}: local record {what}, restored"
             )
@@ -598,7 +599,7 @@ class _ObjectPull:
             if ctx.dry_run:
                 continue
             with ctx.store.transaction():
-                stored = ctx.local.upsert(self.name, model, link.local_id if local else None)
+                stored = ctx.local.upsert(self.name, model, link.local_id if exists else None)
                 ctx.local.record_intacct_key(
                     self.name, stored.local_id, link.remote_key, link.record_no
                 )
