@@ -234,10 +234,27 @@ class BaseClient:
         url, auth, fn = self._sessions.login_request()
         return self._prepare(url, auth, (fn,), unique_id=False, transaction=False)
 
-    def _prepare_call(
+    def _first_call(
         self, functions: Sequence[Function], opts: ClientOptions, transaction: bool
+    ) -> Prepared | None:
+        """The client's first request sent with the user login instead of a session, when
+        ``login_with_first_request`` is on and no session was fetched yet; else None."""
+        if not self._options.login_with_first_request:
+            return None
+        with self._sessions.lock:
+            first = self._sessions.first_request_login()
+        if first is None:
+            return None
+        return self._prepare_call(functions, opts, transaction, first)
+
+    def _prepare_call(
+        self,
+        functions: Sequence[Function],
+        opts: ClientOptions,
+        transaction: bool,
+        login: tuple[str, LoginAuth] | None = None,
     ) -> Prepared:
-        url, auth = self._sessions.auth()
+        url, auth = login or self._sessions.auth()
         writes = any(fn.is_write for fn in functions)
         return self._prepare(
             url,

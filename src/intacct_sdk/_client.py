@@ -250,9 +250,13 @@ class Client(BaseClient):
             if sent is not None:
                 (prepared, answer), sent = sent, None
             else:
-                if self._sessions.needs_login():
-                    self._login(opts)
-                prepared = self._prepare_call(functions, opts, transaction)
+                first = self._first_call(functions, opts, transaction) if not retried else None
+                if first is not None:
+                    prepared = first
+                else:
+                    if self._sessions.needs_login():
+                        self._login(opts)
+                    prepared = self._prepare_call(functions, opts, transaction)
             try:
                 return self._exchange(prepared, opts, answer)
             except AuthenticationError as exc:

@@ -452,6 +452,12 @@ class ClientOptions:
             ``*.intacct.com``. An endpoint elsewhere, or plain http after an https login, is
             refused with :class:`~intacct_sdk.UntrustedEndpointError` before anything is
             sent to it. A client-wide setting, not a per-call one.
+        login_with_first_request: Send the client's first request with the user login in
+            its ``<authentication>`` (as the official SDKs do for every request) instead of
+            first fetching a session with ``getAPISession`` in a request of its own; the
+            next request logs in for a session as usual. A client that sends one request
+            (a sync run with nothing to do) then costs one HTTP request, not two. Off by
+            default. A client-wide setting, not a per-call one.
     """
 
     timeout: float = attrs.field(default=90.0, validator=_positive)
@@ -468,6 +474,7 @@ class ClientOptions:
     max_response_bytes: int = attrs.field(default=64 * 2**20, validator=_positive)
     deadline: float | None = attrs.field(default=None, validator=_optional_positive)
     session_endpoint_hosts: tuple[str, ...] = attrs.field(default=INTACCT_HOSTS, converter=_hosts)
+    login_with_first_request: bool = False
 
     @property
     def request_deadline(self) -> float:

@@ -206,6 +206,7 @@ class SessionManager:
         self.lock = threading.Lock()
         self._session: Session | None = None
         self.logins = 0
+        self._first_spent = False
         if credentials.session_id is not None:
             self._session = Session(
                 session_id=credentials.session_id,
@@ -238,6 +239,19 @@ class SessionManager:
             # short session duration would make every request log in again.
             margin = min(margin, (session.expires_at - session.issued_at) / 4)
         return (now or utc_now()) >= session.expires_at - margin
+
+    def first_request_login(self) -> tuple[str, LoginAuth] | None:
+        """URL and login authentication for a client's very first request, once.
+
+        None when a session exists or was ever fetched, when the credentials hold no user
+        login, or when this was handed out before: only one request of a client travels with
+        the login instead of a session (the caller holds :attr:`lock`).
+        """
+        if self._first_spent or self._session is not None or self.logins or not self.can_login:
+            return None
+        self._first_spent = True
+        url, auth, _ = self.login_request()
+        return url, auth
 
     def login_request(self) -> tuple[str, LoginAuth, GetAPISession]:
         """What to send to get a session: URL, login authentication, and the function.

@@ -368,3 +368,31 @@ def test_the_client_settings_reach_the_engines_client(tmp_path: Path) -> None:
     }
     with open_engine(bare, environ=env, transport=emulator.transport()) as engine:
         assert engine.client.options.timezone == "discover"
+
+
+def test_a_no_change_run_of_a_config_engine_is_one_request(tmp_path: Path) -> None:
+    """The engine a config opens logs in with its first request: a run with nothing to do
+    (a new process, so a new client) is one HTTP request in all, not a login and a query."""
+    from intacct_sdk.testing import Emulator
+    from intacct_sdk.testing._seed import demo_company
+    from timesync.engine import open_engine
+
+    emulator = Emulator(demo_company(employees=12, projects=4, tasks_per_project=3))
+    c = emulator.credentials
+    config = _load(
+        tmp_path,
+        f'[intacct]\nsender_id = "{c.sender_id}"\nsender_password = "{c.sender_password}"\n'
+        f'company_id = "{c.company_id}"\nuser_id = "{c.user_id}"\n'
+        f'user_password = "{c.user_password}"\ntimezone = "UTC"\n'
+        "[state]\npath = 'state.db'\n[local]\nreference = 'app.db'\n",
+    )
+    with open_engine(config, environ={}, transport=emulator.transport()) as engine:
+        assert engine.client.options.login_with_first_request
+        assert engine.run().ok
+    start = emulator.stats.http_requests
+    with open_engine(config, environ={}, transport=emulator.transport()) as engine:
+        report = engine.run()
+    assert report.ok
+    assert all(rep.created == rep.updated == 0 for rep in report.objects.values())
+    assert emulator.stats.http_requests - start == 1
+    assert report.http_requests == 1

@@ -30,7 +30,7 @@ from tests.timesync.engine_fixtures import (
 from intacct_sdk import Client, ClientOptions
 from intacct_sdk.testing import Emulator, EmulatorResponse, NoFaults, RequestContext
 from intacct_sdk.testing._seed import demo_company
-from timesync.engine import Engine, EngineOptions, Hooks, Progress
+from timesync.engine import Engine, EngineOptions, Hooks, Progress, PushOptions
 from timesync.local import ReferenceApp
 from timesync.store import OutboxState, SQLiteStateStore
 
@@ -272,3 +272,41 @@ def test_read_back_of_rows_in_flight_rides_with_the_first_pages(
         sorted((*FREQUENT, "TIMESHEET", DELETIONS))
     ]
     assert emulator.stats.http_requests - start == 1
+
+
+def test_stamp_read_backs_go_in_one_request_however_many_batches_were_written(
+    emulator: Emulator, recorder: Recorder, tmp_path: Path
+) -> None:
+    """A push of 23 timesheets in batches of 5 is five write requests and ONE read-back; a
+    lost state store's read-back by stamp of all 23 rides with the first pages."""
+    push = {"target_state": "Submitted", "batch_size": 5}
+    who = {"installation_id": "shop", "push": PushOptions(**push)}  # type: ignore[arg-type]
+    with _engine(emulator, tmp_path / "a", **who) as engine:
+        engine.run()
+        assert isinstance(engine.local, ReferenceApp)
+        ids = add_timesheets(engine.local, 23)
+        start = max(recorder.requests)
+        report = engine.run()
+        assert report.ok and report.objects["TIMESHEET"].created == 23
+    sent = recorder.data_requests(start)
+    writes = [calls for calls in sent if all(name == "create" for name, _ in calls)]
+    assert [len(calls) for calls in writes] == [5, 5, 5, 5, 3]
+    after = sent[sent.index(writes[-1]) + 1 :]
+    assert after == [[("query", "TIMESHEET")]]  # every written record read back at once
+    # the store is lost: each timesheet is read back by its stamp, all in the first request
+    engine_dir = tmp_path / "a"
+    for suffix in ("", "-wal", "-shm"):
+        (engine_dir / f"state.db{suffix}").unlink(missing_ok=True)
+    start = max(recorder.requests)
+    with _engine(emulator, engine_dir, **who) as engine:
+        report = engine.run()
+    assert report.ok
+    assert report.objects["TIMESHEET"].recovered == 23  # linked by stamp, not created again
+    assert report.objects["TIMESHEET"].created == 0
+    sent = recorder.data_requests(start)
+    assert ("query", "TIMESHEET") in sent[0] and ("query", "EMPLOYEE") in sent[0]
+    # the adopted Submitted records are brought up to date (updates), then read back once
+    updates = [calls for calls in sent if all(name == "update" for name, _ in calls)]
+    assert sum(len(calls) for calls in updates) == 23
+    assert sent[sent.index(updates[-1]) + 1 :] == [[("query", "TIMESHEET")]]
+    assert sorted(live_timesheets(emulator)) == sorted(ids)

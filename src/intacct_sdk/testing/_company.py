@@ -28,6 +28,7 @@ from intacct_sdk.testing._display import flatten, to_wire_value
 from intacct_sdk.testing._expense_rules import ExpenseDecisions
 from intacct_sdk.testing._objects import ObjectDef
 from intacct_sdk.testing._persist import CompanyFile
+from intacct_sdk.testing._tables import Table as _Table
 from intacct_sdk.testing._timesheet_rules import TimesheetDecisions, weekday_name
 from intacct_sdk.testing._visibility import Visibility
 
@@ -36,15 +37,6 @@ __all__ = ["Company", "CustomField", "to_wire_value"]
 log = logging.getLogger(__name__)
 
 Key = str | tuple[str, str]
-
-
-class _Table:
-    __slots__ = ("by_id", "rows", "seq")
-
-    def __init__(self) -> None:
-        self.rows: dict[int, dict[str, Any]] = {}
-        self.by_id: dict[Key, int] = {}
-        self.seq = 0
 
 
 class Company(TimesheetDecisions, ExpenseDecisions, CompanyDefinitions):
@@ -569,6 +561,7 @@ class Company(TimesheetDecisions, ExpenseDecisions, CompanyDefinitions):
             if ok is not None and t.by_id.get(ok) == rn:
                 del t.by_id[ok]
         t.rows[rn] = rec
+        t.changed(rn, rec)
         k = self.id_key(d, rec)
         if k is not None:
             t.by_id[k] = rn
@@ -592,6 +585,7 @@ class Company(TimesheetDecisions, ExpenseDecisions, CompanyDefinitions):
         old = t.rows.pop(record_no, None)
         if old is None:
             return
+        t.changed(record_no, None)
         if self._undo is not None:
             self._undo.append((d.name, record_no, old))
         k = self.id_key(d, old)
@@ -681,6 +675,7 @@ class Company(TimesheetDecisions, ExpenseDecisions, CompanyDefinitions):
         for name in {u[0] for u in undo}:
             t = self.table(name)
             t.rows = dict(sorted(t.rows.items()))
+            t.forget_orders()
         if self._db is not None:
             self._db.rollback()
         self._late.rollback()

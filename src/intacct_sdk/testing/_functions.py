@@ -6,13 +6,11 @@ Handlers take a :class:`Call` (the company, the session, the function's element)
 
 from __future__ import annotations
 
-import heapq
 import re
 import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -20,12 +18,12 @@ import attrs
 from intacct_sdk.schema import get_schema
 from intacct_sdk.testing._company import Company
 from intacct_sdk.testing._objects import DB_CODES, OBJECT_RULES, ObjectDef
+from intacct_sdk.testing._paging import aggregate, keyset_page, order_page
 from intacct_sdk.testing._prefs import DEFAULT_PREFERENCES, UserPreferences, presenter, reading
 from intacct_sdk.testing._query import (
     FieldAccess,
     Predicate,
     QueryError,
-    comparable,
     compile_filter_element,
     compile_query_string,
 )
@@ -565,14 +563,41 @@ def _query(call: Call) -> Outcome:
             raise QueryError(f"offset must be a number >= 0, got '{offset_text}'")
         offset = int(offset_text)
         rows = company.visible(d.name)
+        table = company.table(d.name)
+        fast = None
+        if not aggs and rows is table.rows:
+            fast = keyset_page(
+                rows,
+                table.order_index,
+                lambda f: d.fields[f].datatype if f in d.fields else None,
+                kids[0] if filt is not None else None,
+                [
+                    ((child_text(o, "field") or "").upper(), o.find("descending") is not None)
+                    for o in ob.findall("order")
+                ]
+                if ob is not None
+                else [],
+                resolve,
+                ci,
+                offset,
+                size,
+            )
         matches: list[Record] = (
-            [rec for rec in rows.values() if pred(rec)] if filt is not None else list(rows.values())
+            []
+            if fast is not None
+            else [rec for rec in rows.values() if pred(rec)]
+            if filt is not None
+            else list(rows.values())
         )
     except QueryError as exc:
         raise _query_error(f"Invalid query: {exc}") from exc
     flat = {f for f in fields if f not in d.fields} | {f"{a.upper()}.{f}" for a, f in aggs}
     if aggs:
-        matches = _aggregate(company, d, matches, fields, aggs)
+
+        def access(f: str) -> FieldAccess:
+            return field_access(company, d, f, related=True)
+
+        matches = aggregate(access, matches, fields, aggs)
         out_fields = fields + [f"{a.upper()}.{f}" for a, f in aggs]
         view: Callable[[Record], Record] = lambda rec: rec  # noqa: E731
     else:
@@ -583,8 +608,11 @@ def _query(call: Call) -> Outcome:
         show = presenter(call.prefs, company, d, extra)
         if show is not None:
             view = _then(view, show)
-    total = len(matches)
-    page = _order_page(matches, orders, offset, size, ci)
+    if fast is not None:
+        page, total = fast
+    else:
+        total = len(matches)
+        page = order_page(matches, orders, offset, size, ci)
     plan = plan_for(out_fields, flat=flat)
     body = render_records(d.name, map(view, page), plan)
     remaining = max(total - offset - len(body), 0)
@@ -606,72 +634,6 @@ def _then(
     first: Callable[[Record], Record], second: Callable[[Record], Record]
 ) -> Callable[[Record], Record]:
     return lambda rec: second(first(rec))
-
-
-def _order_page(
-    rows: list[Record], orders: list[tuple[FieldAccess, bool]], offset: int, size: int, ci: bool
-) -> list[Record]:
-    if not orders:
-        return rows[offset : offset + size]
-
-    def keyf(acc: FieldAccess) -> Callable[[Record], tuple[Any, ...]]:
-        def k(rec: Record) -> tuple[Any, ...]:
-            v = comparable(acc.datatype, acc.getter(rec), ci)
-            return (1,) if v is None else (0, v)
-
-        return k
-
-    need = offset + size
-    if len(orders) == 1 and need * 4 < len(rows):
-        acc, desc = orders[0]
-        k = keyf(acc)
-        top = heapq.nlargest(need, rows, key=k) if desc else heapq.nsmallest(need, rows, key=k)
-        return top[offset:need]
-    ordered = list(rows)
-    for acc, desc in reversed(orders):
-        ordered.sort(key=keyf(acc), reverse=desc)
-    return ordered[offset:need]
-
-
-def _sort_key(datatype: str) -> Callable[[Any], Any]:
-    def key(v: Any) -> Any:
-        return comparable(datatype, v) or 0
-
-    return key
-
-
-def _aggregate(
-    company: Company,
-    d: ObjectDef,
-    rows: list[Record],
-    fields: list[str],
-    aggs: list[tuple[str, str]],
-) -> list[Record]:
-    getters = {f: field_access(company, d, f, related=True) for f in fields}
-    agg_acc = {f: field_access(company, d, f, related=True) for _, f in aggs}
-    groups: dict[tuple[Any, ...], list[Record]] = {}
-    for r in rows:
-        groups.setdefault(tuple(getters[f].getter(r) for f in fields), []).append(r)
-    out: list[Record] = []
-    for key, members in groups.items():
-        rec: dict[str, Any] = dict(zip(fields, key, strict=True))
-        for a, f in aggs:
-            acc = agg_acc[f]
-            vals = [v for v in (acc.getter(m) for m in members) if v not in (None, "")]
-            name = f"{a.upper()}.{f}"
-            if a == "count":
-                rec[name] = str(len(vals))
-            elif a in ("sum", "avg"):
-                nums = [comparable("DECIMAL", v) for v in vals]
-                total = sum((n for n in nums if n is not None), Decimal(0))
-                rec[name] = str(total if a == "sum" else (total / len(nums) if nums else ""))
-            elif vals:
-                pick = min if a == "min" else max
-                rec[name] = pick(vals, key=_sort_key(acc.datatype))
-            else:
-                rec[name] = ""
-        out.append(rec)
-    return out
 
 
 # ---------------------------------------------------------------------------------------------

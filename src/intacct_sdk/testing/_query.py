@@ -24,6 +24,7 @@ __all__ = [
     "comparable",
     "compile_filter_element",
     "compile_query_string",
+    "literal_value",
 ]
 
 Record = Mapping[str, Any]
@@ -94,7 +95,12 @@ def comparable(datatype: str, value: Any, case_insensitive: bool = False) -> Any
     return text.casefold() if case_insensitive else text
 
 
-def _literal(acc: FieldAccess, raw: str, ci: bool) -> Any:
+def literal_value(acc: FieldAccess, raw: str, ci: bool) -> Any:
+    """A filter value as written, in the form :func:`comparable` gives stored values.
+
+    Raises:
+        QueryError: the value is not in the user's format or does not fit the field's type.
+    """
     if acc.literal is not None and raw != "":
         stored = acc.literal(raw)
         if stored is None:
@@ -122,7 +128,7 @@ def _like_regex(pattern: str, ci: bool) -> re.Pattern[str]:
 def _compare(acc: FieldAccess, op: str, raw: str, ci: bool) -> Predicate:
     get = acc.getter
     dt = acc.datatype
-    lit = _literal(acc, raw, ci)
+    lit = literal_value(acc, raw, ci)
 
     def key(rec: Record) -> Any:
         return comparable(dt, get(rec), ci)
@@ -158,7 +164,7 @@ def _like(acc: FieldAccess, pattern: str, negate: bool, ci: bool) -> Predicate:
 
 
 def _in(acc: FieldAccess, raws: list[str], negate: bool, ci: bool) -> Predicate:
-    lits = {_literal(acc, r, ci) for r in raws}
+    lits = {literal_value(acc, r, ci) for r in raws}
     lits.discard(None)
     get = acc.getter
     dt = acc.datatype

@@ -683,6 +683,7 @@ def open_engine(
     )
     options = ClientOptions(
         unique_id=True,
+        login_with_first_request=True,  # a run with nothing to do is one request
         timezone=config.intacct.timezone or formats.get("timezone"),
         date_format=config.intacct.date_format or formats.get("date_format"),
     )

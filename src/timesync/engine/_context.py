@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, tzinfo
 from typing import Any, Final
 
@@ -214,6 +215,13 @@ class RunContext:
                     object_name, key, kind, message, first_run=self.run_id, last_run=self.run_id
                 )
             )
+
+
+def local_batch(local: LocalSystem) -> AbstractContextManager[Any]:
+    """The local system's ``transaction()`` block when it has one (see
+    :class:`~timesync.local.BatchingLocalSystem`), else a block that does nothing."""
+    begin = getattr(local, "transaction", None)
+    return begin() if callable(begin) else nullcontext()
 
 
 def as_int(value: Any) -> int | None:

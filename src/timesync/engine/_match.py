@@ -44,20 +44,22 @@ class Matcher:
 
     def __init__(self, records: Iterable[LocalRecord], order: Sequence[str]) -> None:
         self.order = tuple(order)
-        self._index: dict[str, dict[str, list[LocalRecord]]] = {c: {} for c in self.order}
+        # criterion -> value -> the records holding it, by local id (in the order given)
+        self._index: dict[str, dict[str, dict[str, LocalRecord]]] = {c: {} for c in self.order}
         for record in records:
             for criterion in self.order:
                 value = norm(getattr(record, _ATTR[criterion]))
                 if value is not None:
-                    self._index[criterion].setdefault(value, []).append(record)
+                    self._index[criterion].setdefault(value, {})[record.local_id] = record
 
     def take(self, local: LocalRecord) -> None:
-        """Remove a record that has just been linked from the candidates."""
+        """Remove a record that has just been linked from the candidates (constant time, so
+        linking N records costs N however many share a name)."""
         for criterion in self.order:
             value = norm(getattr(local, _ATTR[criterion]))
             bucket = self._index[criterion].get(value) if value is not None else None
             if bucket is not None:
-                bucket[:] = [r for r in bucket if r.local_id != local.local_id]
+                bucket.pop(local.local_id, None)
 
     def find(self, rkey: str, model: Any) -> tuple[list[LocalRecord], str | None]:
         """Candidates of the first criterion that finds any, and that criterion."""
@@ -73,7 +75,7 @@ class Matcher:
                 continue
             found = self._index[criterion].get(value)
             if found:
-                return list(found), criterion
+                return list(found.values()), criterion
         return [], None
 
 

@@ -10,7 +10,14 @@ import attrs
 
 from intacct_sdk.functions import Query, Update
 from intacct_sdk.query import F
-from timesync.engine._context import RunContext, as_int, describe, log, page_records
+from timesync.engine._context import (
+    RunContext,
+    as_int,
+    describe,
+    local_batch,
+    log,
+    page_records,
+)
 from timesync.engine._match import WEAK_CRITERIA, Matcher, norm, remote_duplicates
 from timesync.engine._options import MappingSpecLike
 from timesync.engine._plan import chunks, filter_fields, matches, remote_key
@@ -211,8 +218,9 @@ class _ObjectPull:
                     newest = key
             looks, ambiguous = self.prepare_page(records, in_scope_filter=plan.filter_locally)
             with store.transaction():
-                for look in looks:
-                    self.apply_look(look, ambiguous)
+                with local_batch(ctx.local):  # the app commits before the store does
+                    for look in looks:
+                        self.apply_look(look, ambiguous)
                 if plan.cursor and newest is not None and newest != best and not ctx.dry_run:
                     store.set_cursor(Cursor(plan.cursor, newest[0], newest[1]))
             best = newest
@@ -570,7 +578,8 @@ class _ObjectPull:
 
     def sweep_and_true_up(self) -> None:
         ctx = self.ctx
-        by_id = {r.local_id: r for r in ctx.local.list_records(self.name)}
+        # only the fingerprints: a first sync's sweep then holds strings, not records
+        by_id = {r.local_id: r.fingerprint for r in ctx.local.list_records(self.name)}
         for link in list(ctx.store.links(self.name)):
             if link.state is not LinkState.LINKED or link.local_id is None:
                 continue
@@ -580,10 +589,10 @@ class _ObjectPull:
                     with ctx.store.transaction():
                         self.inactivate(link)
                 continue
-            local = by_id.get(link.local_id)
-            if local is not None and local.fingerprint == link.local_hash:
+            exists = link.local_id in by_id
+            if exists and by_id[link.local_id] == link.local_hash:
                 continue
-            what = "deleted" if local is None else "edited"
+            what = "edited" if exists else "deleted"
             ctx.report.repairs.append(
                 f"{self.name} {link.remote_key}: local record {what}, restored"
             )
@@ -591,7 +600,7 @@ class _ObjectPull:
             if ctx.dry_run:
                 continue
             with ctx.store.transaction():
-                stored = ctx.local.upsert(self.name, model, link.local_id if local else None)
+                stored = ctx.local.upsert(self.name, model, link.local_id if exists else None)
                 ctx.local.record_intacct_key(
                     self.name, stored.local_id, link.remote_key, link.record_no
                 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from datetime import date
 from typing import Any, Final, Protocol, runtime_checkable
 
@@ -10,6 +11,7 @@ import attrs
 
 __all__ = [
     "DECIDED_STATES",
+    "BatchingLocalSystem",
     "DecidingLocalSystem",
     "Decision",
     "DocumentBatch",
@@ -183,3 +185,19 @@ class DecidingLocalSystem(LocalSystem, Protocol):
     def document_decided(self, object_name: str, local_id: str, decision: Decision) -> None:
         """Remember what Intacct decided about a pushed document (its state, approver,
         date, comment, and per-entry states where they differ)."""
+
+
+@runtime_checkable
+class BatchingLocalSystem(LocalSystem, Protocol):
+    """A :class:`LocalSystem` that can make many writes one transaction.
+
+    ``transaction`` is optional: when the local system has it, the engine applies each page
+    it pulls (up to ``page_size`` records) inside one block, so an app on a database commits
+    once per page rather than once or twice per record. Everything in the block is stored,
+    or (on an exception, or when the process dies first) none of it; blocks may nest. A write
+    that fails inside the block must leave the block usable (the engine reports that record
+    and goes on with the others).
+    """
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """A block whose writes are committed together when it ends."""

@@ -69,6 +69,10 @@ CREATE TABLE IF NOT EXISTS timesheet_entries (
     entry_date TEXT NOT NULL, hours TEXT NOT NULL, project_number TEXT, task_code TEXT,
     time_type TEXT, billable INTEGER NOT NULL DEFAULT 0, notes TEXT, department TEXT,
     location TEXT, item TEXT);
+CREATE INDEX IF NOT EXISTS timesheet_entries_sheet ON timesheet_entries (timesheet_id);
+CREATE INDEX IF NOT EXISTS expense_lines_report ON expense_lines (report_id);
+CREATE INDEX IF NOT EXISTS changes_kind ON changes (kind, seq);
+CREATE INDEX IF NOT EXISTS dimension_values_dimension ON dimension_values (dimension, id);
 """
 
 # table, key column, name column, and column <- model attribute names (first present wins)
