@@ -132,7 +132,7 @@ def test_ctrl_c_in_sync_says_interrupted_exits_130_and_the_rerun_finishes(tmp_pa
     )
     with serve(emulator) as server:
         cfg = write_sync_config(tmp_path, server.url, emulator)
-        interrupter.at = emulator.stats.http_requests + 2
+        interrupter.at = emulator.stats.http_requests + 1
         proc = start_sync(cfg)
         interrupter.pid = proc.pid
         code, out = finish_sync(proc)
