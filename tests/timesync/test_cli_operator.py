@@ -276,3 +276,24 @@ def test_sync_states_every_mapping_problem_it_counts(tmp_path: Path) -> None:
     [line] = proc.stderr.strip().splitlines()
     assert line.startswith("timesync: 2 problems in mapping specs:")
     assert "'filterr'" in line and "'remtoe'" in line
+
+
+def test_the_in_process_demo_logs_the_emulator_not_intaccts_gateway(tmp_path: Path) -> None:
+    proc = _run(
+        [
+            *_script("timesync"),
+            "-v",
+            "demo",
+            "--workdir",
+            str(tmp_path / "demo"),
+            "--employees",
+            "3",
+            "--projects",
+            "2",
+            "--weeks",
+            "1",
+        ]
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "http://emulator.invalid/ia/xml/xmlgw.phtml" in proc.stderr
+    assert "intacct.com" not in proc.stderr + proc.stdout

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from intacct_sdk.testing._prefs import UserPreferences
     from intacct_sdk.testing._seed import CUSTOM_FIELD, DIMENSION, demo_company, empty_company
     from intacct_sdk.testing._server import EmulatorServer, serve
-    from intacct_sdk.testing._transport import EmulatorTransport
+    from intacct_sdk.testing._transport import IN_PROCESS_URL, EmulatorTransport
 
 _WHERE = {
     "Company": "_company",
@@ -42,6 +42,7 @@ _WHERE = {
     "NoFaults": "_emulator",
     "RequestContext": "_emulator",
     "EmulatorTransport": "_transport",
+    "IN_PROCESS_URL": "_transport",
     "FaultEvent": "_faults",
     "FaultPlan": "_faults",
     "FaultRule": "_faults",
@@ -59,6 +60,7 @@ __all__ = [
     "CUSTOM_FIELD",
     "DEMO_CREDENTIALS",
     "DIMENSION",
+    "IN_PROCESS_URL",
     "Company",
     "CustomField",
     "Emulator",

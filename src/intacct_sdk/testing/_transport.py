@@ -11,7 +11,12 @@ import httpx
 if TYPE_CHECKING:
     from intacct_sdk.testing._emulator import Emulator, EmulatorResponse
 
-__all__ = ["EmulatorTransport"]
+__all__ = ["IN_PROCESS_URL", "EmulatorTransport"]
+
+IN_PROCESS_URL = "http://emulator.invalid/ia/xml/xmlgw.phtml"
+"""The endpoint to give a client that talks to an in-process emulator (``.invalid`` is a
+reserved name that never resolves): its logs then name the emulator, not Intacct's
+production gateway, and nothing can reach a real host by mistake."""
 
 
 class EmulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):

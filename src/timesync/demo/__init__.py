@@ -125,6 +125,7 @@ def run_demo(
         ConfigurationError: ``faults`` given with ``endpoint``.
     """
     from intacct_sdk import Client, ClientOptions, Credentials, format_settings
+    from intacct_sdk.testing import IN_PROCESS_URL
     from timesync.errors import ConfigurationError
 
     if faults is not None and endpoint is not None:
@@ -156,6 +157,7 @@ def run_demo(
                 company_id=emulator.credentials.company_id,
                 user_id=emulator.credentials.user_id,
                 user_password=emulator.credentials.user_password,
+                endpoint_url=IN_PROCESS_URL,  # what the logs show: the emulator, not Intacct
             )
             transport = emulator.transport()
             prefs = emulator.preferences  # the emulated API user's, known here
