@@ -70,11 +70,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run a complete sync against the emulator (or a gateway)")
     demo.add_argument("--workdir", default="timesync-demo", help="where the demo keeps its state")
     demo.add_argument("--endpoint", default=None, help="a gateway URL (INTACCT_* credentials)")
-    demo.add_argument("--employees", type=int, default=25)
-    demo.add_argument("--projects", type=int, default=8)
-    demo.add_argument("--tasks-per-project", type=int, default=4)
-    demo.add_argument("--weeks", type=int, default=2, help="weeks of timesheets to generate")
-    demo.add_argument("--seed", type=int, default=1, help="seed of the generated data")
+    # None: not given (a rerun on an existing workdir says which given ones it cannot apply)
+    demo.add_argument("--employees", type=int, default=None, help="default 25")
+    demo.add_argument("--projects", type=int, default=None, help="default 8")
+    demo.add_argument("--tasks-per-project", type=int, default=None, help="default 4")
+    demo.add_argument(
+        "--weeks", type=int, default=None, help="weeks of timesheets to generate (default 2)"
+    )
+    demo.add_argument("--seed", type=int, default=None, help="seed of the generated data")
+    demo.add_argument(
+        "--yes",
+        action="store_true",
+        help="with --endpoint: do not ask before writing to that company",
+    )
     demo.add_argument(
         "--state",
         choices=("Draft", "Submitted", "Approved"),
@@ -207,17 +215,32 @@ def _edit_links(args: argparse.Namespace, *, unlink: bool) -> int:
     return 0
 
 
-def _demo(args: argparse.Namespace) -> int:
-    from timesync.demo import DemoOptions, run_demo
+_MADE_ONCE = ("employees", "projects", "tasks_per_project", "weeks", "seed")
+"""Demo flags used only when the workdir is new (the company and the time are made once)."""
 
-    options = DemoOptions(
-        employees=args.employees,
-        projects=args.projects,
-        tasks_per_project=args.tasks_per_project,
-        weeks=args.weeks,
-        seed=args.seed,
-        target_state=args.state,
-    )
+
+def _demo(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from timesync.demo import DemoOptions, run_demo
+    from timesync.errors import ConfigurationError
+
+    given = {k: getattr(args, k) for k in _MADE_ONCE if getattr(args, k) is not None}
+    workdir = Path(args.workdir)
+    made = (workdir / "demo.json").exists() or (workdir / "intacct.db").exists()
+    if made and given:
+        flags = ", ".join("--" + k.replace("_", "-") for k in given)
+        print(
+            f"timesync: note: {workdir} holds a demo already; {flags} applied when it was made"
+            " and are ignored now (use a new --workdir to change them)",
+            file=sys.stderr,
+        )
+    if args.endpoint is not None and not args.yes and not _confirmed(args.endpoint):
+        raise ConfigurationError(
+            f"the demo creates, corrects and deletes timesheets in the company at"
+            f" {args.endpoint}: run it again with --yes to go ahead"
+        )
+    options = DemoOptions(target_state=args.state, **given)
     faults = None
     if args.faults is not None:
         from intacct_sdk.testing import FaultPlan, FaultSpecError
@@ -230,6 +253,29 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(
         args.workdir, endpoint=args.endpoint, options=options, out=sys.stdout, faults=faults
     )
+
+
+def _confirmed(endpoint: str) -> bool:
+    """Whether to write to the company at ``endpoint``: yes for a loopback address (an
+    emulator or a test server on this machine), else only when a person at a terminal says
+    so (never in a script: it must pass ``--yes``)."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(endpoint).hostname or "").lower()
+    try:
+        if host == "localhost" or ipaddress.ip_address(host).is_loopback:
+            return True
+    except ValueError:
+        pass
+    if not sys.stdin.isatty():
+        return False
+    sys.stderr.write(
+        f"The demo creates, corrects and deletes timesheets in the company at {endpoint}.\n"
+        "Go ahead? [y/N] "
+    )
+    sys.stderr.flush()
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

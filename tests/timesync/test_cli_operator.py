@@ -297,3 +297,41 @@ def test_the_in_process_demo_logs_the_emulator_not_intaccts_gateway(tmp_path: Pa
     assert proc.returncode == 0, proc.stderr
     assert "http://emulator.invalid/ia/xml/xmlgw.phtml" in proc.stderr
     assert "intacct.com" not in proc.stderr + proc.stdout
+
+
+_SMALL = ["--employees", "3", "--projects", "2", "--weeks", "1"]
+
+
+def test_a_rerun_says_which_given_flags_it_cannot_apply(tmp_path: Path) -> None:
+    work = str(tmp_path / "demo")
+    first = _run([*_script("timesync"), "demo", "--workdir", work, *_SMALL])
+    assert first.returncode == 0, first.stderr
+    assert "note:" not in first.stderr
+    again = _run([*_script("timesync"), "demo", "--workdir", work, "--employees", "9"])
+    assert again.returncode == 0, again.stderr
+    [note] = [line for line in again.stderr.splitlines() if "note:" in line]
+    assert "--employees applied when it was made and are ignored now" in note
+    plain = _run([*_script("timesync"), "demo", "--workdir", work])
+    assert "note:" not in plain.stderr
+
+
+def test_a_demo_aimed_at_a_company_elsewhere_needs_yes(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [
+            *_script("timesync"),
+            "demo",
+            "--workdir",
+            str(tmp_path / "demo"),
+            "--endpoint",
+            "https://gateway.example.invalid/ia/xml/xmlgw.phtml",
+        ],
+        env=subprocess_env(),
+        stdin=subprocess.DEVNULL,  # not a terminal: nobody to ask
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    [line] = proc.stderr.strip().splitlines()
+    assert "creates, corrects and deletes timesheets" in line and "--yes" in line
+    assert not (tmp_path / "demo").exists()  # refused before anything was made
