@@ -395,6 +395,14 @@ DEMO_POINTS = (
     "corrected",
     "write-corrected",
     "push-corrections",
+    "decide",
+    "decided",
+    "write-decided",
+    "hear",
+    "write-heard",
+    "corrected-approved",
+    "write-corrected-approved",
+    "push-approved",
 )
 """The demo's crash points (``TIMESYNC_DEMO_KILL_AT``), in the order it reaches them."""
 

@@ -75,7 +75,29 @@ def test_demo_runs_end_to_end_and_a_rerun_duplicates_nothing(tmp_path: Path) -> 
     assert "generated" not in second.stdout
     assert "duplicates: none" in second.stdout
     # 20 generated, one deleted by the corrections: 19 live, before and after the rerun
-    assert "Intacct holds 19 live pushed timesheets for 19 local ones" in second.stdout
+    assert (
+        "Intacct holds 19 live pushed timesheets (1 of them declined, awaiting a correction)"
+        " for 19 local ones" in second.stdout
+    )
+
+
+def test_the_demo_shows_decisions_reaching_the_app_and_a_reversal(tmp_path: Path) -> None:
+    first = _run("demo", "--workdir", str(tmp_path), "--employees", "6", "--projects", "6")
+    assert first.returncode == 0, first.stdout + first.stderr
+    out = first.stdout
+    assert out.count(": approved\n") == 3
+    assert "declined with the comment" in out
+    heard = re.search(r"the app heard Intacct's decisions: (\d+) approved, 1 declined", out)
+    assert heard is not None and heard.group(1) == "3"
+    listing = out.split("Intacct's entries of timesheet", 1)[1].split("==", 1)[0]
+    assert listing.count("original, approved") >= 1
+    assert listing.count("reverses line") == 1
+    assert listing.count(" new\n") == 1
+    net = re.search(r"net hours (-?[\d.]+) = ([\d.]+) in the app", listing)
+    assert net is not None and net.group(1) == net.group(2)
+    # the decision read costs nothing in the last run: one request, as before
+    last = out.split("== incremental run", 1)[1]
+    assert "API functions 10, HTTP requests 1," in last
 
 
 def test_demo_output_is_deterministic(tmp_path: Path) -> None:

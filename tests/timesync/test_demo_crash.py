@@ -23,6 +23,7 @@ import pytest
 from conftest import subprocess_env
 from intacct_sdk.testing import Company
 from timesync.demo import _stamped_local_id
+from timesync.demo._approval import DECLINE_COMMENT
 
 pytestmark = pytest.mark.slow
 
@@ -67,6 +68,13 @@ def snapshot(work: Path) -> dict[str, Any]:
             for row in db.execute("SELECT person_number, week_start, deleted, id FROM timesheets")
         }
         keyed = db.execute("SELECT COUNT(*) FROM timesheets").fetchone()[0]
+        decisions = {
+            (row[0], row[1]): (row[2], row[3], row[4])
+            for row in db.execute(
+                "SELECT t.person_number, t.week_start, d.state, d.approver, d.comment"
+                " FROM timesheet_decisions d JOIN timesheets t ON t.id = d.timesheet_id"
+            )
+        }
     finally:
         db.close()
     with Company(path=work / "intacct.db") as company:
@@ -75,6 +83,7 @@ def snapshot(work: Path) -> dict[str, Any]:
             entries.setdefault(str(e["TIMESHEETKEY"]), []).append(
                 (str(e["ENTRYDATE"]), str(e["QTY"]), str(e.get("NOTES")))
             )
+        states = Counter(str(t.get("STATE")) for t in company.records("TIMESHEET"))
         live = [t for t in company.records("TIMESHEET") if t.get("STATE") != "Declined"]
         remote = Counter((str(t["EMPLOYEEID"]), str(t["BEGINDATE"])) for t in live)
         content = {
@@ -89,6 +98,8 @@ def snapshot(work: Path) -> dict[str, Any]:
         "remote_per_week": remote,
         "remote": content,
         "stamps": stamps,
+        "decisions": decisions,
+        "states": states,
     }
 
 
@@ -111,7 +122,19 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     notes = [n for _, entries in result["local"].values() for _, _, n in entries]
     assert notes.count("corrected") == 3
     assert sum(deleted for deleted, _ in result["local"].values()) == 1
-    assert len(result["remote"]) == TIMESHEETS - 1
+    # one deleted, one declined by the approver (and kept as it is)
+    assert len(result["remote"]) == TIMESHEETS - 2
+    assert sorted((s, c) for s, _, c in result["decisions"].values()) == [
+        ("Approved", None),
+        ("Approved", None),
+        ("Approved", None),
+        ("Declined", DECLINE_COMMENT),
+    ]
+    # the approved timesheet corrected: one reversing entry and one new one, once
+    assert notes.count("corrected after approval") == 1
+    reversals = [q for entries in result["remote"].values() for _, q, _ in entries if "-" in q]
+    assert len(reversals) == 1
+    assert "net hours" in out and " = " in out.split("net hours", 1)[1].splitlines()[0]
     return result
 
 
@@ -129,6 +152,14 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "corrected",  # corrections committed, not yet recorded
         "write-corrected",  # writing the progress file after the corrections
         "push-corrections",  # halfway through the push of the corrections
+        "decide",  # in Intacct: the first decision made, the others not yet
+        "decided",  # every decision made, not yet recorded
+        "write-decided",  # writing the progress file after the decisions
+        "hear",  # the decisions in the state store, the app told of one of them
+        "write-heard",  # writing the progress file after the app heard them
+        "corrected-approved",  # an approved timesheet corrected locally, not yet recorded
+        "write-corrected-approved",  # writing the progress file after that correction
+        "push-approved",  # the correction of approved time pushed, its run not finished
     ],
 )
 def test_a_demo_killed_at_a_step_continues_and_duplicates_nothing(
@@ -141,7 +172,7 @@ def test_a_demo_killed_at_a_step_continues_and_duplicates_nothing(
     assert "Traceback" not in err
     assert "duplicates: none" in out
     _assert_like_clean(tmp_path, clean)
-    if point not in ("generated", "corrected", "push"):
+    if point not in ("generated", "corrected", "push", "hear", "push-approved"):
         return
     # and a third run changes nothing
     code, out, err = _demo(tmp_path)

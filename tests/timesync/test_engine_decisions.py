@@ -26,7 +26,7 @@ from tests.timesync.engine_fixtures import (  # noqa: F401 - fixtures
 )
 
 from intacct_sdk.testing import Emulator
-from timesync.engine import Engine
+from timesync.engine import Engine, Hooks
 from timesync.engine._decisions import build_decision, decision_from_json, decision_to_json
 from timesync.local import Decision, EntryInput, ExpenseInput, ReferenceApp
 from timesync.store import SQLiteStateStore
@@ -401,3 +401,56 @@ def test_a_declined_expense_report_corrected_locally_goes_back_up(
     assert [line[1:3] for line in expense_lines(emulator, rns[0])] == [("42.00", "Taxi")]
     assert [(c.object_name, c.key) for c in report.conflicts] == [("EEXPENSES", ids[1])]
     assert len(live_expense_reports(emulator)) == 2
+
+
+class _DiesOnWrite(Hooks):
+    """Engine hooks of a process that dies as its write lands (before the run records it)."""
+
+    def record_applied(self, object_name: str, key: str, action: str) -> None:
+        raise _Killed
+
+
+def test_the_engines_own_write_left_in_flight_by_a_death_is_not_taken_for_a_decision(
+    emulator: Emulator, client: object, store: SQLiteStateStore, tmp_path: Path
+) -> None:
+    # approved in Intacct, corrected locally, the run dies as the correction lands: the
+    # rerun must not tell the app that an approver made it "Partially Approved"
+    from timesync.engine import Engine, EngineOptions, PushOptions
+
+    _ticking(emulator)
+    opts = EngineOptions(push=PushOptions(target_state="Submitted"))
+    with ReferenceApp(tmp_path / "app.db") as app:
+        engine = Engine(client, app, store, options=opts)
+        engine.run()
+        [local_id] = add_timesheets(app, 1)
+        engine.run()
+        rn = _record_no(emulator, local_id)
+        _decide(emulator, approve=[rn], decline={})
+        engine.run()
+        heard = app.timesheet_status(local_id)
+        assert heard is not None and heard.state == "Approved"
+        entries = app.timesheet_entries(local_id)
+        entries[0] = EntryInput(
+            entries[0].entry_date,
+            entries[0].hours + 1,
+            entries[0].project_number,
+            entries[0].task_code,
+            notes="more",
+        )
+        app.update_timesheet(local_id, entries)
+        with pytest.raises(_Killed):
+            Engine(client, app, store, options=opts, hooks=_DiesOnWrite()).run()
+        store.run_lock().release()  # a dead process holds no lock
+        approvals_read = emulator.stats.functions.get(("query", "TIMESHEETAPPROVAL"), 0)
+        assert engine.run().ok
+        assert engine.run().ok
+        assert app.timesheet_status(local_id) == heard  # no decision made since
+        assert emulator.stats.functions.get(("query", "TIMESHEETAPPROVAL"), 0) == approvals_read
+        [live] = live_timesheets(emulator)[local_id]
+        assert live["STATE"] == "Partially Approved"  # the new entries await approval
+        assert app.pushed_state(local_id) == (rn, "Partially Approved")
+        # and a decision made afterwards is still heard
+        _decide(emulator, approve=[rn], decline={})
+        assert engine.run().ok
+        after = app.timesheet_status(local_id)
+        assert after is not None and after.state == "Approved"

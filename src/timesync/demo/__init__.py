@@ -8,7 +8,13 @@ state store and a small progress file, ``demo.json``):
    flags always give the same timesheets);
 3. push them;
 4. correct a few of them (and withdraw one) in the app, and push the corrections;
-5. print each run's report, with the API functions and HTTP requests it used.
+5. as an approver in Intacct, approve some of the pushed timesheets and decline one with a
+   comment (only against the emulator: see :mod:`timesync.demo._approval`), run, and show
+   what the app heard;
+6. correct one approved timesheet in the app, push it, and list that timesheet's entries
+   as Intacct holds them: the approved originals, the reversing entry, the new one, and
+   net hours equal to the app's;
+7. print each run's report, with the API functions and HTTP requests it used.
 
 Running it again continues where it stopped and duplicates nothing, whenever the earlier run
 stopped (a crash or SIGKILL included): the whole demo holds the state store's run lock (a
@@ -21,20 +27,32 @@ pull that fails (an unreachable gateway) is done again, in full, by the next run
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 import attrs
 
-from timesync.demo._data import FIRST_WEEK, correct, generate
+from timesync.demo._approval import (
+    Approver,
+    CompanyApprover,
+    GatewayApprover,
+    IdentifyingTransport,
+    decide,
+    entries_in_intacct,
+    pick,
+)
+from timesync.demo._data import FIRST_WEEK, correct, correct_approved, generate
 from timesync.demo._progress import Progress, checkpoint
 from timesync.engine import Engine, EngineOptions, Hooks, PushOptions, RunReport
-from timesync.local import ReferenceApp
+from timesync.local import Decision, ReferenceApp
 from timesync.store import SQLiteStateStore
 
 if TYPE_CHECKING:
+    from intacct_sdk import Client
     from intacct_sdk.testing import FaultInjector
 
 __all__ = ["FIRST_WEEK", "DemoOptions", "generate_timesheets", "run_demo"]
@@ -97,6 +115,19 @@ class _CrashPoints(Hooks):
             checkpoint(self.step)
 
 
+class _DemoApp(ReferenceApp):
+    """The reference app with a crash point (``hear``) as it takes the second decision of
+    a run: after the state store recorded the decisions, before the app has them all."""
+
+    heard = 0
+
+    def document_decided(self, object_name: str, local_id: str, decision: Decision) -> None:
+        self.heard += 1
+        if self.heard == 2:
+            checkpoint("hear")
+        super().document_decided(object_name, local_id, decision)
+
+
 def run_demo(
     workdir: str | Path,
     *,
@@ -148,6 +179,7 @@ def run_demo(
                 "and Intacct hold (every step is safe to repeat)\n"
             )
         emulator = None
+        identify: IdentifyingTransport | None = None
         if endpoint is None:
             emulator = _emulator(folder, opts, faults)
             stack.callback(emulator.company.close)
@@ -165,14 +197,14 @@ def run_demo(
             out.write(f"emulated company in {folder / 'intacct.db'}\n")
         else:
             creds = Credentials.resolve(endpoint_url=endpoint)
-            transport = None
+            transport = identify = IdentifyingTransport()
             # INTACCT_TIMEZONE / INTACCT_DATE_FORMAT or the profile, else ask Intacct
             formats = {"timezone": "discover", **format_settings()}
             out.write(f"gateway {endpoint}\n")
         client = stack.enter_context(
             Client(creds, options=ClientOptions(unique_id=True, **formats), transport=transport)
         )
-        app = stack.enter_context(ReferenceApp(folder / "app.db"))
+        app = stack.enter_context(_DemoApp(folder / "app.db"))
         crash = _CrashPoints()
         engine = Engine(
             client,
@@ -181,81 +213,213 @@ def run_demo(
             options=EngineOptions(push=PushOptions(target_state=opts.target_state)),
             hooks=crash,
         )
-        return _steps(engine, crash, app, progress, opts, emulator, out)
+
+        def approver() -> Approver | str:
+            if emulator is not None:
+                return CompanyApprover(emulator.company)
+            if identify is not None and identify.emulator:
+                return GatewayApprover(client)
+            return (
+                f"{endpoint} does not answer as the emulator, and deciding on a real "
+                "company's timesheets is for its approvers, not for a demo"
+            )
+
+        demo = _Demo(engine, crash, app, progress, opts, client, approver, out)
+        return demo.steps(emulator)
     raise AssertionError("unreachable")  # pragma: no cover - the with block returns
 
 
-def _steps(
-    engine: Engine,
-    crash: _CrashPoints,
-    app: ReferenceApp,
-    progress: Progress,
-    opts: DemoOptions,
-    emulator: Any,
-    out: TextIO,
-) -> int:
-    """The demo's steps, each skipped when the progress file records it done."""
-    ok = True
-    pulled = bool(progress.get("pulled"))
-    crash.arm("pull" if not pulled else "", 3)
-    first = engine.run(full=not pulled)
-    _report(out, "pull (and push of anything pending)", first)
-    if first.failures and not pulled:
-        out.write(
-            "\nthe first pull did not complete, so nothing was generated; "
-            "run the demo again to pull again and continue\n"
+@attrs.define(slots=True)
+class _Demo:
+    """The demo's steps over one engine, app and progress file, each skipped when the
+    progress file records it done."""
+
+    engine: Engine
+    crash: _CrashPoints
+    app: ReferenceApp
+    progress: Progress
+    opts: DemoOptions
+    client: Client
+    approver: Callable[[], Approver | str]
+    out: TextIO
+
+    def run(self, title: str, objects: list[str] | None = None, **kwargs: Any) -> bool:
+        report = self.engine.run(objects, **kwargs)
+        _report(self.out, title, report)
+        return not report.failures
+
+    def steps(self, emulator: Any) -> int:
+        """Every step, in order; the exit status."""
+        engine, crash, app, progress, opts, out = (
+            self.engine,
+            self.crash,
+            self.app,
+            self.progress,
+            self.opts,
+            self.out,
         )
-        return 1
-    ok &= not first.failures
-    if not pulled:
-        progress.mark("pulled")
-    if not progress.get("generated"):  # an older version recorded [] for "nothing"
-        generated = generate(app, weeks=opts.weeks, seed=opts.seed)
-        if not generated.ids:
+        ok = True
+        pulled = bool(progress.get("pulled"))
+        crash.arm("pull" if not pulled else "", 3)
+        first = engine.run(full=not pulled)
+        _report(out, "pull (and push of anything pending)", first)
+        if first.failures and not pulled:
             out.write(
-                "\nthe app holds no active people or tasks, so nothing was generated; "
-                "check the pull report above\n"
+                "\nthe first pull did not complete, so nothing was generated; "
+                "run the demo again to pull again and continue\n"
             )
             return 1
-        checkpoint("generated")
-        progress.mark("generated", list(generated.ids))
-        earlier = len(generated.ids) - generated.created
-        note = f" ({earlier} were there from an earlier run)" if earlier else ""
-        out.write(f"\ngenerated {generated.created} approved timesheets in the local app{note}\n")
-        crash.arm("push", generated.created // 2)
-        push = engine.run(["TIMESHEET"])
-        _report(out, "push", push)
-        ok &= not push.failures
-    if not progress.get("corrected"):
-        changes = correct(app, list(progress.get("generated") or []), opts.seed)
-        checkpoint("corrected")
-        progress.mark("corrected", changes)
-        out.write("\n" + "".join(f"corrected {c}\n" for c in changes))
-        crash.arm("push-corrections", 2)
-        fix = engine.run(["TIMESHEET"])
-        _report(out, "push corrections", fix)
-        ok &= not fix.failures
-    crash.arm("", 0)
-    last = engine.run()
-    _report(out, "incremental run (nothing should change)", last)
-    ok &= not last.failures
-    if emulator is not None:
-        ok &= _count_duplicates(emulator, app, out)
-    return 0 if ok else 1
+        ok &= not first.failures
+        if not pulled:
+            progress.mark("pulled")
+        if not progress.get("generated"):  # an older version recorded [] for "nothing"
+            generated = generate(app, weeks=opts.weeks, seed=opts.seed)
+            if not generated.ids:
+                out.write(
+                    "\nthe app holds no active people or tasks, so nothing was generated; "
+                    "check the pull report above\n"
+                )
+                return 1
+            checkpoint("generated")
+            progress.mark("generated", list(generated.ids))
+            earlier = len(generated.ids) - generated.created
+            note = f" ({earlier} were there from an earlier run)" if earlier else ""
+            out.write(
+                f"\ngenerated {generated.created} approved timesheets in the local app{note}\n"
+            )
+            crash.arm("push", generated.created // 2)
+            ok &= self.run("push", ["TIMESHEET"])
+        if not progress.get("corrected"):
+            changes = correct(app, list(progress.get("generated") or []), opts.seed)
+            checkpoint("corrected")
+            progress.mark("corrected", changes)
+            out.write("\n" + "".join(f"corrected {c}\n" for c in changes))
+            crash.arm("push-corrections", 2)
+            ok &= self.run("push corrections", ["TIMESHEET"])
+        ok &= self.decisions()
+        crash.arm("", 0)
+        ok &= self.run("incremental run (nothing should change)")
+        if emulator is not None:
+            ok &= _count_duplicates(emulator, app, out)
+        return 0 if ok else 1
+
+    def decisions(self) -> bool:
+        """An approver's decisions in Intacct, the run that brings them to the app, and a
+        correction of approved time; False when a run failed or net hours differ."""
+        progress, out = self.progress, self.out
+        approver = self.approver()
+        if isinstance(approver, str):
+            out.write(f"\nskipped the approver's steps: {approver}\n")
+            return True
+        if self.opts.target_state != "Submitted":
+            out.write(
+                "\nskipped the approver's steps: the timesheets were pushed as "
+                f"{self.opts.target_state}, so none awaits an approver\n"
+            )
+            return True
+        ok = True
+        decided = progress.get("decided")
+        if not isinstance(decided, dict):
+            approve, decline = pick(self.app, progress.get("generated") or [], self.opts.seed)
+            if decline is None:
+                out.write("\nskipped the approver's steps: too few pushed timesheets\n")
+                return True
+            lines = decide(approver, self.app, approve, decline)
+            checkpoint("decided")
+            decided = {"approved": approve, "declined": decline}
+            progress.mark("decided", decided)
+            out.write("\nin Intacct, the approver:\n" + "".join(f"  {x}\n" for x in lines))
+        if not progress.get("heard"):
+            self.crash.arm("", 0)
+            ok &= self.run("run after the approver's decisions", ["TIMESHEET"])
+            out.write(_heard(self.app))
+            progress.mark("heard")
+        if not progress.get("corrected-approved"):
+            target = next(
+                (
+                    i
+                    for i in decided.get("approved") or []
+                    if (s := self.app.timesheet_status(i)) is not None and s.state == "Approved"
+                ),
+                None,
+            )
+            if target is None:
+                out.write("\nno approved timesheet to correct: the app heard no approval\n")
+                return False
+            line = correct_approved(self.app, target)
+            checkpoint("corrected-approved")
+            progress.mark("corrected-approved", target)
+            out.write(f"\ncorrected {line}\n")
+            self.crash.arm("push-approved", 1)
+            ok &= self.run("push the correction of approved time", ["TIMESHEET"])
+            ok &= _show_entries(self.client, self.app, target, out)
+        return ok
+
+
+def _heard(app: ReferenceApp) -> str:
+    """What the app knows of Intacct's decisions, in a line or two."""
+    states = [(i, app.timesheet_status(i)) for i in app.timesheet_ids()]
+    approved = sum(1 for _, s in states if s is not None and s.state == "Approved")
+    declined = [(i, s) for i, s in states if s is not None and s.state == "Declined"]
+    text = f"\nthe app heard Intacct's decisions: {approved} approved"
+    for local_id, status in declined:
+        text += f', 1 declined (timesheet {local_id}) with its comment "{status.comment}"'
+    if len(declined) > 1:
+        text += f" ({len(declined)} declined in all)"
+    return text + "\n"
+
+
+def _show_entries(client: Client, app: ReferenceApp, local_id: str, out: TextIO) -> bool:
+    """List a corrected timesheet's entries as Intacct holds them; True when their net hours
+    equal the app's."""
+    record_no = app.pushed_state(local_id)[0]
+    if record_no is None:
+        out.write(f"\ntimesheet {local_id} is not linked to Intacct\n")
+        return False
+    entries = entries_in_intacct(client, record_no)
+    local = sum((e.hours for e in app.timesheet_entries(local_id)), Decimal(0))
+    net = sum((e.hours for e in entries), Decimal(0))
+    originals = {(e.entry_date, e.hours): e.line for e in entries if e.state == "Approved"}
+    out.write(f"\nIntacct's entries of timesheet {local_id} (RECORDNO {record_no}):\n")
+    out.write("  line  date          hours  state\n")
+    for e in entries:
+        if e.state == "Approved":
+            what = "original, approved"
+        elif e.hours < 0 and (e.entry_date, -e.hours) in originals:
+            what = f"reverses line {originals[(e.entry_date, -e.hours)]}"
+        else:
+            what = "new"
+        day = e.entry_date.isoformat() if e.entry_date else "?"
+        out.write(f"  {e.line:>4}  {day}  {e.hours:>7.2f}  {e.state:<10} {what}\n")
+    same = net == local
+    out.write(f"  net hours {net:.2f} {'=' if same else '!='} {local:.2f} in the app\n")
+    return same
 
 
 def _count_duplicates(emulator: Any, app: ReferenceApp, out: TextIO) -> bool:
     """Print how many live timesheets the emulated company holds per local one; True when
-    none is there twice."""
+    none is there twice. A declined timesheet counts when it is the one the app's
+    timesheet is linked to (declined by its approver, awaiting the user's correction);
+    others declined are ones the engine withdrew."""
     live: dict[str, int] = {}
+    declined = 0
     for rec in emulator.company.records("TIMESHEET"):
         stamp = rec.get("TIMESYNC_ID")
-        if rec.get("STATE") != "Declined" and stamp:
-            local_id = _stamped_local_id(str(stamp))
-            live[local_id] = live.get(local_id, 0) + 1
+        if not stamp:
+            continue
+        local_id = _stamped_local_id(str(stamp))
+        if rec.get("STATE") == "Declined":
+            linked = local_id.isdigit() and str(app.pushed_state(local_id)[0]) == str(
+                rec.get("RECORDNO")
+            )
+            if not linked:
+                continue
+            declined += 1
+        live[local_id] = live.get(local_id, 0) + 1
     dupes = sorted((k for k, v in live.items() if v > 1), key=lambda k: (len(k), k))
+    note = f" ({declined} of them declined, awaiting a correction)" if declined else ""
     out.write(
-        f"\nIntacct holds {len(live)} live pushed timesheets for "
+        f"\nIntacct holds {len(live)} live pushed timesheets{note} for "
         f"{len(app.timesheet_ids())} local ones; duplicates: {dupes or 'none'}\n"
     )
     return not dupes

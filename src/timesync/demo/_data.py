@@ -19,7 +19,15 @@ import attrs
 from timesync.demo._progress import checkpoint
 from timesync.local import EntryInput, ReferenceApp
 
-__all__ = ["FIRST_WEEK", "Generated", "correct", "generate", "import_key"]
+__all__ = [
+    "APPROVED_NOTE",
+    "FIRST_WEEK",
+    "Generated",
+    "correct",
+    "correct_approved",
+    "generate",
+    "import_key",
+]
 
 FIRST_WEEK: Final = date(2025, 1, 6)
 """The Monday the generated timesheets start on (fixed, so output is reproducible)."""
@@ -146,3 +154,28 @@ def correct(app: ReferenceApp, ids: tuple[str, ...] | list[str], seed: int) -> l
                 app.delete_timesheet(picked[3])
                 changes.append(f"timesheet {picked[3]}: deleted")
     return changes
+
+
+APPROVED_NOTE: Final = "corrected after approval"
+"""The note the correction of an approved timesheet puts on the entry it changes."""
+
+
+def correct_approved(app: ReferenceApp, local_id: str) -> str:
+    """Add an hour to the first entry of a timesheet Intacct approved, once.
+
+    The entry is noted ``corrected after approval``; a timesheet whose first entry has that
+    note already is left alone. One transaction of the app.
+
+    Returns:
+        A line saying whether the correction was applied now or found applied.
+    """
+    with app.transaction():
+        entries = app.timesheet_entries(local_id)
+        if not entries:
+            return f"timesheet {local_id}: no entries, left alone"
+        first = entries[0]
+        if first.notes == APPROVED_NOTE:
+            return f"timesheet {local_id}: first entry +1 h after approval (applied before)"
+        entries[0] = attrs.evolve(first, hours=first.hours + 1, notes=APPROVED_NOTE)
+        app.update_timesheet(local_id, entries)
+    return f"timesheet {local_id}: first entry +1 h after approval"

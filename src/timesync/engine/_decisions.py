@@ -10,7 +10,9 @@ the approver is the header's MODIFIEDBYLOGINID, the day its WHENMODIFIED, and th
 comment (an assumption, listed in ``docs/emulator-behaviour.md``). The decision is recorded
 in the store in the same transaction as the link's new state, and delivered to
 ``LocalSystem.document_decided`` afterwards; it is marked delivered only once the app took
-it, so a crash in between delivers it on the next run.
+it, so a crash in between delivers it on the next run. A document with a write of the
+engine in flight (a run died before it knew the write's outcome) is left for a later run:
+its change may be that write, which the push resolves first.
 
 A decision read is taken as the document's last change in Intacct (its WHENMODIFIED becomes
 the one the push compares against): approving or declining moves WHENMODIFIED, and without
@@ -33,7 +35,7 @@ from timesync.engine._context import RunContext, as_int, describe, log, page_rec
 from timesync.engine._plan import chunks
 from timesync.engine._streams import as_timestamp, keyset_after
 from timesync.local import Decision
-from timesync.store import Cursor, DecisionNotice, Link, Notice
+from timesync.store import Cursor, DecisionNotice, Link, Notice, OutboxState
 
 __all__ = ["SOURCES", "DecisionReader", "decision_from_json", "decision_to_json"]
 
@@ -216,17 +218,30 @@ class _ObjectDecisions:
             out.extend(records)
         return out
 
-    def _wanted(self, headers: list[dict[str, Any]]) -> dict[int, tuple[dict[str, Any], Link]]:
-        """The linked headers whose change is not our own write nor a decision already read."""
+    def _wanted(
+        self, headers: list[dict[str, Any]]
+    ) -> tuple[dict[int, tuple[dict[str, Any], Link]], list[tuple[datetime, int]]]:
+        """The linked headers whose change is not our own write nor a decision already read,
+        and the positions of those deferred: a document with a write in flight (a run that
+        died before it knew the outcome) may show the engine's own write, which this run's
+        push resolves first; its next change is read on a later run."""
         store, zone, name = self.ctx.store, self.ctx.zone, self.name
         by_rn = {rn: h for h in headers if (rn := as_int(h.get("RECORDNO"))) is not None}
         links = store.links_by_record_no(name, sorted(by_rn))
+        in_flight = {
+            row.local_id for row in store.outbox(object_name=name, states=[OutboxState.IN_FLIGHT])
+        }
         wanted: dict[int, tuple[dict[str, Any], Link]] = {}
+        deferred: list[tuple[datetime, int]] = []
         for rn, header in by_rn.items():
             link = links.get(rn)
             if link is None or link.local_id is None:
                 continue
             when = as_timestamp(header.get("WHENMODIFIED"), zone)
+            if link.local_id in in_flight:
+                if when is not None:
+                    deferred.append((when, rn))
+                continue
             state = str(header.get("STATE") or "")
             if state == link.remote_state and when == as_timestamp(link.remote_modified, zone):
                 continue  # the engine's own write was the last change
@@ -236,7 +251,7 @@ class _ObjectDecisions:
                 continue  # read in an earlier run (the lag window reads it again)
             if state not in self.source.pending or (seen is not None and state != seen_state):
                 wanted[rn] = (header, link)
-        return wanted
+        return wanted, deferred
 
     def _details(
         self, record_nos: list[int]
@@ -270,7 +285,7 @@ class _ObjectDecisions:
         ctx, store, name = self.ctx, self.ctx.store, self.name
         try:
             headers = self._headers(prefetched)
-            wanted = self._wanted(headers)
+            wanted, deferred = self._wanted(headers)
             approvals, entries = self._details(sorted(wanted))
         except (AuthenticationError, ConfigurationError):
             raise
@@ -296,12 +311,15 @@ class _ObjectDecisions:
                 store.put_link(fresh)
                 # an app without document_decided still hears the state, as after a push
                 store.queue_notice(Notice(name, link.local_id, rn, fresh.remote_state))
+            # the cursor stops short of the first deferred header, so a later run reads it
+            limit = min(deferred, default=None)
             newest = max(
                 (
                     (w, r)
                     for h in headers
                     if (w := as_timestamp(h.get("WHENMODIFIED"), ctx.zone)) is not None
                     and (r := as_int(h.get("RECORDNO"))) is not None
+                    and (limit is None or (w, r) < limit)
                 ),
                 default=None,
             )
