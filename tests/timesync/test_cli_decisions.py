@@ -183,3 +183,33 @@ def test_a_decision_killed_between_store_and_app_is_delivered_once_next_run(
         status = app.timesheet_status(local_id)
         assert status is not None and (status.state, status.comment) == ("Declined", COMMENT)
     assert emulator.stats.functions.get(("query", "TIMESHEETAPPROVAL"), 0) == approvals
+
+
+def test_the_demo_at_a_served_emulator_approves_through_the_gateway(
+    gateway: tuple[Emulator, str], tmp_path: Path
+) -> None:
+    emulator, url = gateway
+    c = emulator.credentials
+    env = {
+        "INTACCT_SENDER_ID": c.sender_id,
+        "INTACCT_SENDER_PASSWORD": c.sender_password,
+        "INTACCT_COMPANY_ID": c.company_id,
+        "INTACCT_USER_ID": c.user_id,
+        "INTACCT_USER_PASSWORD": c.user_password,
+        "INTACCT_TIMEZONE": "UTC",
+    }
+    command = [sys.executable, "-m", "timesync.cli", "demo", "--workdir", str(tmp_path / "d")]
+    demo = subprocess.run(
+        [*command, "--endpoint", url],
+        env=subprocess_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    assert "skipped the approver's steps" not in demo.stdout
+    assert "the app heard Intacct's decisions: 3 approved, 1 declined" in demo.stdout
+    assert emulator.stats.functions.get(("approve", "TIMESHEET"), 0) == 3
+    assert "net hours" in demo.stdout
+    declined = [t for t in emulator.company.records("TIMESHEET") if t.get("STATE") == "Declined"]
+    assert len(declined) == 1

@@ -196,3 +196,24 @@ def test_an_app_given_its_import_key_column_by_another_process_meanwhile_opens(
     with ReferenceApp(path) as app:
         assert app.create_timesheet("E1", MONDAY, [ENTRY], import_key="k") == "1"
     assert not ReadTooEarly.stale
+
+
+@pytest.mark.parametrize(
+    ("server", "emulator"),
+    [("intacct-emulator Python/3.11", True), ("Apache", False), (None, False)],
+)
+def test_only_an_answer_naming_the_emulator_lets_the_demo_approve(
+    server: str | None, emulator: bool
+) -> None:
+    import httpx
+
+    from timesync.demo._approval import IdentifyingTransport
+
+    headers = {"Server": server} if server else {}
+    ident = IdentifyingTransport(
+        httpx.MockTransport(lambda r: httpx.Response(200, headers=headers))
+    )
+    assert not ident.emulator  # nothing answered yet
+    with httpx.Client(transport=ident) as http:
+        http.post("http://127.0.0.1/ia/xml/xmlgw.phtml")
+    assert ident.emulator is emulator
