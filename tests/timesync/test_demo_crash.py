@@ -72,7 +72,8 @@ def snapshot(work: Path) -> dict[str, Any]:
             (row[0], row[1]): (row[2], row[3], row[4])
             for row in db.execute(
                 "SELECT t.person_number, t.week_start, d.state, d.approver, d.comment"
-                " FROM timesheet_decisions d JOIN timesheets t ON t.id = d.timesheet_id"
+                " FROM document_decisions d JOIN timesheets t ON t.id = d.doc_id"
+                " WHERE d.kind = 'TIMESHEET'"
             )
         }
     finally:
