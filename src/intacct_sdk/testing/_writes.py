@@ -528,6 +528,7 @@ def _create_with_lines(call: Call, d: ObjectDef, raw: Rec, default_state: str = 
         if not rec.get(req)
     )
     _check_week(call, d, rec, errors)
+    _check_one_per_week(call, d, rec, errors)
     _check_refs(call, d, rec, errors)
     lines = _check_lines(call, d, rec, items, errors)
     if errors:
@@ -551,6 +552,28 @@ def _check_week(call: Call, d: ObjectDef, rec: Rec, errors: list[ErrorEntry]) ->
         text = week_start_error(str(rec.get("BEGINDATE", "")), week_start)
         if text:
             errors.append(_err(text, f"Give a BEGINDATE that is a {week_start}."))
+
+
+def _check_one_per_week(call: Call, d: ObjectDef, rec: Rec, errors: list[ErrorEntry]) -> None:
+    """With ``Company.one_timesheet_per_week``, a second live timesheet of one employee and
+    begin date is refused (by default any number is allowed)."""
+    if d.name != "TIMESHEET" or not getattr(call.company, "one_timesheet_per_week", False):
+        return
+    employee, begin = str(rec.get("EMPLOYEEID", "")), str(rec.get("BEGINDATE", ""))
+    for other in call.company.table(d.name).rows.values():
+        if (
+            str(other.get("EMPLOYEEID", "")) == employee
+            and str(other.get("BEGINDATE", "")) == begin
+            and other.get("STATE") != "Declined"
+        ):
+            errors.append(
+                _err(
+                    f"Employee {employee} already has timesheet {other['RECORDNO']} beginning"
+                    f" {begin}.",
+                    "Correct that timesheet instead of creating another for the same week.",
+                )
+            )
+            return
 
 
 def _check_locked(
