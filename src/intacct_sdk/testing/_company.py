@@ -74,10 +74,8 @@ class Company(TimesheetDecisions, ExpenseDecisions, CompanyDefinitions):
             TIMESHEET whose BEGINDATE falls on another day is refused. None turns the rule
             off. Not kept in the SQLite file.
         one_timesheet_per_week: Refuse a TIMESHEET whose employee already has a live
-            (not declined) timesheet beginning the same day. False (the default) allows any
-            number, as a company that corrects approved time in a new timesheet of the same
-            week needs; whether the real gateway refuses a second one is not published.
-            Not kept in the SQLite file.
+            timesheet beginning the same day (default False: any number, as corrections in
+            new timesheets need; the real rule is not published). Not kept in the file.
 
     Raises:
         ValueError: ``week_start`` is not a weekday name.

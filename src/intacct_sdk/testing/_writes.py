@@ -21,6 +21,7 @@ from intacct_sdk.testing._timesheet_rules import (
     changed_fields,
     record_approval,
     rollup_state,
+    second_sheet_error,
     week_start_error,
 )
 from intacct_sdk.testing._wire import ErrorEntry, child_text, data_list, esc
@@ -555,25 +556,10 @@ def _check_week(call: Call, d: ObjectDef, rec: Rec, errors: list[ErrorEntry]) ->
 
 
 def _check_one_per_week(call: Call, d: ObjectDef, rec: Rec, errors: list[ErrorEntry]) -> None:
-    """With ``Company.one_timesheet_per_week``, a second live timesheet of one employee and
-    begin date is refused (by default any number is allowed)."""
-    if d.name != "TIMESHEET" or not getattr(call.company, "one_timesheet_per_week", False):
-        return
-    employee, begin = str(rec.get("EMPLOYEEID", "")), str(rec.get("BEGINDATE", ""))
-    for other in call.company.table(d.name).rows.values():
-        if (
-            str(other.get("EMPLOYEEID", "")) == employee
-            and str(other.get("BEGINDATE", "")) == begin
-            and other.get("STATE") != "Declined"
-        ):
-            errors.append(
-                _err(
-                    f"Employee {employee} already has timesheet {other['RECORDNO']} beginning"
-                    f" {begin}.",
-                    "Correct that timesheet instead of creating another for the same week.",
-                )
-            )
-            return
+    if d.name == "TIMESHEET" and getattr(call.company, "one_timesheet_per_week", False):
+        text = second_sheet_error(call.company.table(d.name).rows.values(), rec)
+        if text:
+            errors.append(_err(text, "Correct that timesheet instead of adding another."))
 
 
 def _check_locked(
