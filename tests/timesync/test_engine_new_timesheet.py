@@ -22,7 +22,7 @@ from tests.timesync.engine_fixtures import (  # noqa: F401 - fixtures
     store,
 )
 
-from intacct_sdk.testing import Emulator
+from intacct_sdk.testing import Emulator, FaultPlan
 from timesync.local import EntryInput, ReferenceApp
 from timesync.store import SQLiteStateStore
 
@@ -203,3 +203,59 @@ def test_a_company_refusing_a_second_sheet_of_a_week_is_an_error_not_a_loop(
     assert [f.key for f in report.failures] == [sheet]
     assert "already has timesheet" in report.failures[0].message
     assert len(_sheets(emulator, sheet)) == 1
+
+
+def _approved_and_corrected(
+    engine: Any, emulator: Emulator, app: ReferenceApp
+) -> tuple[str, dict[str, Any], list[EntryInput]]:
+    engine.run()
+    [sheet] = add_timesheets(app, 1)
+    engine.run()
+    [original] = _sheets(emulator, sheet)
+    emulator.company.approve_timesheet(int(original["RECORDNO"]), approver="manager")
+    return sheet, original, app.timesheet_entries(sheet)
+
+
+def test_a_correction_sheet_emptied_by_going_back_is_deleted_and_the_next_is_new(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp, store: SQLiteStateStore
+) -> None:
+    engine = make_engine("Submitted", push=POLICY)
+    sheet, original, entries = _approved_and_corrected(engine, emulator, app)
+    project, code = _task(app)
+    app.update_timesheet(sheet, [EntryInput(WEEK, Decimal("6"), project, code), entries[1]])
+    assert engine.run().ok
+    [_, correction] = _sheets(emulator, sheet)
+    app.update_timesheet(sheet, entries)  # back to what Intacct approved
+    report = engine.run()
+    assert report.ok, report.format()
+    assert emulator.company.get("TIMESHEET", int(correction["RECORDNO"])) is None
+    assert [s["RECORDNO"] for s in _sheets(emulator, sheet)] == [original["RECORDNO"]]
+    [gone] = store.correction_sheets("TIMESHEET", [sheet])[sheet]
+    assert gone.record_no is None
+    app.update_timesheet(sheet, [EntryInput(WEEK, Decimal("5"), project, code), entries[1]])
+    assert engine.run().ok
+    assert len(_sheets(emulator, sheet)) == 2
+    assert [s.number for s in store.correction_sheets("TIMESHEET", [sheet])[sheet]] == [1, 2]
+    assert engine.run().objects["TIMESHEET"].updated == 0
+
+
+def test_a_lost_answer_to_the_create_of_a_correction_sheet_never_makes_a_second(
+    make_engine: EngineFactory, emulator: Emulator, app: ReferenceApp, store: SQLiteStateStore
+) -> None:
+    engine = make_engine("Submitted", push=POLICY)
+    sheet, _, entries = _approved_and_corrected(engine, emulator, app)
+    project, code = _task(app)
+    app.update_timesheet(sheet, [EntryInput(WEEK, Decimal("6"), project, code), entries[1]])
+    # the first reads, the decision read, the read before the writes, the entries, the create
+    plan = FaultPlan.parse(f"lost@{emulator.stats.http_requests + 5}")
+    emulator.faults = plan
+    engine.run()
+    assert plan.counts()["lost"] == 1
+    assert emulator.stats.functions[("create", "TIMESHEET")] == 2
+    app.update_timesheet(sheet, [EntryInput(WEEK, Decimal("5"), project, code), entries[1]])
+    report = engine.run()
+    assert report.ok, report.format()
+    sheets = _sheets(emulator, sheet)
+    assert len(sheets) == 2
+    assert _net(emulator, sheets)[("01/06/2025", project)] == Decimal(5)
+    assert len(store.correction_sheets("TIMESHEET", [sheet])[sheet]) == 1
