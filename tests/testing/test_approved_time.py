@@ -319,3 +319,39 @@ def test_week_start_rule_accepts_exactly_its_weekday(day: date, start: str) -> N
     text = week_start_error(day.strftime("%m/%d/%Y"), start)
     assert (text is None) == (WEEKDAYS[day.weekday()] == start)
     assert week_start_error(day.strftime("%m/%d/%Y"), None) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# a second timesheet of the same week (corrections as new timesheets)
+
+
+def test_a_week_with_an_approved_timesheet_takes_another_one(
+    env: tuple[Client, Company, Clock],
+) -> None:
+    client, company, _ = env
+    first = create(client, sheet(*TWO))
+    company.approve_timesheet(first, approver="Maria")
+    correction = sheet(line("03/04/2024", "-8", "T1"), line("03/04/2024", "6", "T1"))
+    second = create(client, correction)
+    assert second != first and state(client, first) == "Approved"
+    assert [e["QTY"] for e in entries(client, second)] == [Decimal(-8), Decimal(6)]
+    assert state(client, second) == "Submitted"
+
+
+def test_one_timesheet_per_week_refuses_a_second_live_one(
+    env: tuple[Client, Company, Clock],
+) -> None:
+    client, company, _ = env
+    company.one_timesheet_per_week = True
+    first = create(client, sheet(*TWO))
+    company.approve_timesheet(first, approver="Maria")
+    with pytest.raises(FunctionError) as exc:
+        create(client, sheet(line("03/04/2024", "-8", "T1")))
+    assert exc.value.errorno == "BL01001973"
+    assert f"already has timesheet {first} beginning 03/04/2024" in str(exc.value)
+    assert company.count("TIMESHEET") == 1
+    create(client, sheet(*TWO, begin="03/11/2024"))  # another week, or another employee
+    declined = create(client, sheet(*TWO, begin="03/18/2024"))
+    company.decline_timesheet(declined, approver="Maria")
+    create(client, sheet(*TWO, begin="03/18/2024"))  # a declined one does not count
+    assert not Company().one_timesheet_per_week

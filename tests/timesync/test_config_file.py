@@ -396,3 +396,12 @@ def test_a_no_change_run_of_a_config_engine_is_one_request(tmp_path: Path) -> No
     assert all(rep.created == rep.updated == 0 for rep in report.objects.values())
     assert emulator.stats.http_requests - start == 1
     assert report.http_requests == 1
+
+
+def test_approved_changes_takes_each_policy_and_names_them_when_wrong(tmp_path: Path) -> None:
+    for policy in ("reverse", "conflict", "new_timesheet"):
+        config = _load(tmp_path, f'[push]\napproved_changes = "{policy}"\n')
+        assert config.options().push.approved_changes == policy
+    with pytest.raises(ConfigurationError) as info:
+        _load(tmp_path, '[push]\napproved_changes = "new_sheet"\n')
+    assert any("new_timesheet" in p for p in info.value.problems), info.value.problems

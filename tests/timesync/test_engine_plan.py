@@ -55,7 +55,8 @@ states = st.sampled_from(
     remote_changed=st.booleans(),
     target=st.sampled_from(["Draft", "Submitted", "Approved"]),
     on_delete=st.sampled_from(["delete", "decline"]),
-    approved_changes=st.sampled_from(["reverse", "conflict"]),
+    approved_changes=st.sampled_from(["reverse", "conflict", "new_timesheet"]),
+    correction_waiting=st.booleans(),
 )
 def test_push_plan_laws(
     deleted: bool,
@@ -68,6 +69,7 @@ def test_push_plan_laws(
     target: str,
     on_delete: str,
     approved_changes: str,
+    correction_waiting: bool,
 ) -> None:
     plan = plan_push(
         deleted=deleted,
@@ -80,10 +82,24 @@ def test_push_plan_laws(
         target=target,  # type: ignore[arg-type]
         on_delete=on_delete,  # type: ignore[arg-type]
         approved_changes=approved_changes,  # type: ignore[arg-type]
+        correction_waiting=correction_waiting,
     )
     steps = [s.step for s in plan.steps]
     locked = pushed and remote_exists and remote_state in LOCKED_STATES
-    reverse = locked and approved_changes == "reverse"
+    amend = locked and approved_changes == "new_timesheet"
+    reverse = (locked and approved_changes == "reverse") or amend
+    # under new_timesheet an approved timesheet gets no write at all: the correction goes
+    # to a correction sheet (amend), approved with it when the target is Approved
+    if amend:
+        assert not {"correct", "update", "approve", "delete", "decline"} & set(steps)
+        if approved and (changed or deleted):
+            assert steps == ["amend", "amend_approve"][: 1 + (target == "Approved" and not deleted)]
+        if approved and not changed and not deleted:
+            assert steps == (
+                ["amend_approve"] if target == "Approved" and correction_waiting else []
+            )
+    if "amend" in steps or "amend_approve" in steps:
+        assert amend
     live = pushed and remote_exists and remote_state != "Declined"
     # a conflict writes nothing
     if plan.conflict:
@@ -95,7 +111,7 @@ def test_push_plan_laws(
     # a correction keeps approved entries: only on approved sheets, and only by policy
     if "correct" in steps:
         assert reverse and steps[0] == "correct"
-    if reverse and approved and (changed or deleted):
+    if reverse and not amend and approved and (changed or deleted):
         assert steps[:1] == ["correct"] and not plan.conflict
     if locked and approved_changes == "conflict" and approved and (changed or deleted):
         assert plan.conflict

@@ -9,6 +9,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,6 +17,7 @@ from tests.conftest import subprocess_env
 
 from timesync.store import (
     MIGRATIONS,
+    CorrectionSheet,
     Cursor,
     ErrorEntry,
     FileLock,
@@ -101,6 +103,36 @@ def test_a_store_of_an_older_schema_keeps_its_links_and_gains_facts(tmp_path: Pa
     with SQLiteStateStore(tmp_path / "s.db") as s:
         assert s.schema_version == len(MIGRATIONS)
         assert s.get_link("ITEM", "I1") == Link("ITEM", "I1", "5")
+
+
+def test_a_schema_5_store_gains_the_correction_sheets_of_its_documents(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "s.db")
+    conn.executescript("".join(MIGRATIONS[:5]))
+    conn.execute(
+        "INSERT INTO links (object_name, remote_key, local_id, record_no)"
+        " VALUES ('TIMESHEET', '5', '5', 40)"
+    )
+    conn.execute("PRAGMA user_version = 5")
+    conn.commit()
+    conn.close()
+    with SQLiteStateStore(tmp_path / "s.db") as s:
+        assert s.schema_version == 6
+        assert s.get_link("TIMESHEET", "5") == Link("TIMESHEET", "5", "5", record_no=40)
+        assert s.correction_sheets("TIMESHEET", ["5"]) == {}
+        second = CorrectionSheet("TIMESHEET", "5", 2, 44, "Submitted", "r3", 9)
+        s.put_correction_sheet(second)
+        s.put_correction_sheet(CorrectionSheet("TIMESHEET", "5", 1, 42, "Approved"))
+        s.put_correction_sheet(CorrectionSheet("TIMESHEET", "6", 1, 43))
+        s.put_correction_sheet(attrs.evolve(second, remote_state="Approved"))
+    with SQLiteStateStore(tmp_path / "s.db") as s:
+        got = s.correction_sheets("TIMESHEET", ["5", "7"])
+        assert list(got) == ["5"]
+        assert [(c.number, c.record_no, c.remote_state) for c in got["5"]] == [
+            (1, 42, "Approved"),
+            (2, 44, "Approved"),
+        ]
+        assert got["5"][1].revision == "r3" and got["5"][1].last_run == 9
+        assert s.correction_sheets("EEXPENSES", ["5"]) == {}
 
 
 def test_a_local_record_belongs_to_one_link(store: SQLiteStateStore) -> None:

@@ -73,6 +73,9 @@ class Company(TimesheetDecisions, ExpenseDecisions, CompanyDefinitions):
         week_start: The weekday timesheets begin on (a company setting in Intacct): a
             TIMESHEET whose BEGINDATE falls on another day is refused. None turns the rule
             off. Not kept in the SQLite file.
+        one_timesheet_per_week: Refuse a TIMESHEET whose employee already has a live
+            timesheet beginning the same day (default False: any number, as corrections in
+            new timesheets need; the real rule is not published). Not kept in the file.
 
     Raises:
         ValueError: ``week_start`` is not a weekday name.
@@ -86,6 +89,8 @@ class Company(TimesheetDecisions, ExpenseDecisions, CompanyDefinitions):
         ui_user: The USERID of the audit trail rows of changes made through :meth:`insert`,
             :meth:`update` and :meth:`delete` (default ``Admin``).
         week_start: The weekday timesheets begin on (None: any day); settable.
+        one_timesheet_per_week: Whether a second live timesheet of one employee and week is
+            refused; settable.
         audit_limit: How many audit trail rows to keep (default 100,000): past it plus a
             tenth, the oldest are forgotten down to it; 0 keeps no trail at all.
 
@@ -108,9 +113,11 @@ class Company(TimesheetDecisions, ExpenseDecisions, CompanyDefinitions):
         custom_fields: Iterable[CustomField] = (),
         dimensions: Iterable[str] = (),
         week_start: str | None = "Monday",
+        one_timesheet_per_week: bool = False,
     ) -> None:
         self.name = name
         self.week_start = weekday_name(week_start)
+        self.one_timesheet_per_week = one_timesheet_per_week
         self.entities = entities
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.lock = threading.RLock()

@@ -10,7 +10,7 @@ Intacct's UI.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, cast
@@ -28,6 +28,7 @@ __all__ = [
     "decide",
     "record_approval",
     "rollup_state",
+    "second_sheet_error",
     "week_start_error",
     "weekday_name",
 ]
@@ -306,3 +307,19 @@ class TimesheetDecisions:
             )
             company._commit_db()
             return header
+
+
+def second_sheet_error(rows: Iterable[Mapping[str, Any]], rec: Mapping[str, Any]) -> str | None:
+    """Why a new timesheet is refused under ``Company.one_timesheet_per_week``: its employee
+    already has a live (not declined) timesheet beginning the same day (None: it is not)."""
+    employee, begin = str(rec.get("EMPLOYEEID", "")), str(rec.get("BEGINDATE", ""))
+    for other in rows:
+        if (
+            str(other.get("EMPLOYEEID", "")) == employee
+            and str(other.get("BEGINDATE", "")) == begin
+            and other.get("STATE") != "Declined"
+        ):
+            return (
+                f"Employee {employee} already has timesheet {other['RECORDNO']} beginning {begin}."
+            )
+    return None

@@ -21,6 +21,7 @@ from intacct_sdk.testing._timesheet_rules import (
     changed_fields,
     record_approval,
     rollup_state,
+    second_sheet_error,
     week_start_error,
 )
 from intacct_sdk.testing._wire import ErrorEntry, child_text, data_list, esc
@@ -528,6 +529,7 @@ def _create_with_lines(call: Call, d: ObjectDef, raw: Rec, default_state: str = 
         if not rec.get(req)
     )
     _check_week(call, d, rec, errors)
+    _check_one_per_week(call, d, rec, errors)
     _check_refs(call, d, rec, errors)
     lines = _check_lines(call, d, rec, items, errors)
     if errors:
@@ -551,6 +553,13 @@ def _check_week(call: Call, d: ObjectDef, rec: Rec, errors: list[ErrorEntry]) ->
         text = week_start_error(str(rec.get("BEGINDATE", "")), week_start)
         if text:
             errors.append(_err(text, f"Give a BEGINDATE that is a {week_start}."))
+
+
+def _check_one_per_week(call: Call, d: ObjectDef, rec: Rec, errors: list[ErrorEntry]) -> None:
+    if d.name == "TIMESHEET" and getattr(call.company, "one_timesheet_per_week", False):
+        text = second_sheet_error(call.company.table(d.name).rows.values(), rec)
+        if text:
+            errors.append(_err(text, "Correct that timesheet instead of adding another."))
 
 
 def _check_locked(

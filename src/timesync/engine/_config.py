@@ -37,7 +37,7 @@
     [push]
     target_state = "Submitted"      # Draft | Submitted | Approved
     week_start = "Monday"           # optional: the company's timesheet week start, checked locally
-    approved_changes = "reverse"    # reverse | conflict: correcting time Intacct approved
+    approved_changes = "reverse"    # reverse | new_timesheet | conflict: correcting approved time
     approved_by = "jdoe"            # optional, approve on behalf of
     stamp_field = "TIMESYNC_ID"
     on_delete = "delete"            # or "decline"
@@ -93,7 +93,7 @@ __all__ = [
 
 MatchOn = Literal["intacct_key", "id", "email", "name"]
 TargetState = Literal["Draft", "Submitted", "Approved"]
-ApprovedChanges = Literal["reverse", "conflict"]
+ApprovedChanges = Literal["reverse", "conflict", "new_timesheet"]
 OnDelete = Literal["delete", "decline"]
 
 # Checked (and normalised) by the converter's hooks below; plain str/int/float to mypy.

@@ -19,7 +19,7 @@ The laws:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final
 
@@ -31,7 +31,8 @@ from timesync.engine._context import RunContext, as_int
 __all__ = ["Corrections", "EntryPlan", "plan_entries"]
 
 QTY: Final = "QTY"
-_IDENTITY: Final = frozenset({"RECORDNO", "STATE", "LINENO", "LINE_NO", QTY})
+_DECLINED: Final = "Declined"
+_IDENTITY: Final = frozenset({"RECORDNO", "STATE", "LINENO", "LINE_NO", "TIMESHEETKEY", QTY})
 """Fields that are not part of what a line says (its quantity apart)."""
 
 
@@ -77,6 +78,7 @@ def plan_entries(
     fields: Iterable[str],
     *,
     locked: frozenset[str] = frozenset({"Approved", "Partially Approved"}),
+    frozen: Collection[int] = (),
 ) -> EntryPlan:
     """Plan the entries that make Intacct's timesheet say what ``local`` says.
 
@@ -99,10 +101,27 @@ def plan_entries(
         local: The local document's entries, mapped to Intacct fields (no RECORDNO).
         fields: The fields of an entry the mapping writes (a reversal copies them).
         locked: Entry states Intacct no longer changes.
+        frozen: TIMESHEETKEYs of timesheets the plan must not touch at all (a document's
+            approved timesheets under ``new_timesheet``): their entries count as approved,
+            and ``remote`` may hold the entries of several timesheets of one document. The
+            laws then hold over all of them: the quantities of each line, summed over every
+            timesheet, add up to the local document's. Declined entries on such a timesheet
+            carry no time and are left out. ``keep`` and ``dropped`` may then name entries
+            of several timesheets: the caller writes one of them.
     """
     names = sorted(set(fields) - _IDENTITY)
-    approved = [e for e in remote if e.get("STATE") in locked]
-    waiting = [e for e in remote if e.get("STATE") not in locked]
+    stuck = {int(k) for k in frozen}
+
+    def fixed(e: Mapping[str, Any]) -> bool:
+        return e.get("STATE") in locked or as_int(e.get("TIMESHEETKEY")) in stuck
+
+    remote = [
+        e
+        for e in remote
+        if not (as_int(e.get("TIMESHEETKEY")) in stuck and e.get("STATE") == _DECLINED)
+    ]
+    approved = [e for e in remote if fixed(e)]
+    waiting = [e for e in remote if not fixed(e)]
     keep = [int(e["RECORDNO"]) for e in approved]
     needed = list(local)
     left = list(approved)
@@ -175,6 +194,8 @@ class Corrections:
         self.spec = spec
         self.entries: dict[int, list[dict[str, Any]]] = {}
         self.reversed = 0
+        self.extra: list[str] = []
+        """More entry fields to read (a correction timesheet's header comes from them)."""
 
     def fields(self) -> list[str]:
         """The entry fields the mapping writes."""
@@ -187,7 +208,9 @@ class Corrections:
         """Read the Intacct entries of these timesheets: one ``query`` per 500 timesheets,
         every page."""
         wanted = sorted({n for n in record_nos if n is not None})
-        fields = list(dict.fromkeys(["RECORDNO", "STATE", "TIMESHEETKEY", *self.fields()]))
+        fields = list(
+            dict.fromkeys(["RECORDNO", "STATE", "TIMESHEETKEY", *self.fields(), *self.extra])
+        )
         counts = self.ctx.report.functions_by_name
         for start in range(0, len(wanted), 500):
             counts["query"] = counts.get("query", 0) + 1
@@ -207,15 +230,26 @@ class Corrections:
         assert link is not None and link.record_no is not None
         remote = self.entries.get(link.record_no, [])
         local = list((record or {}).get("TIMESHEETENTRIES") or [])
+        plan = plan_entries(remote, local, self.fields())
+        return self.write(plan, remote, local, plan.keep)
+
+    def write(
+        self,
+        plan: EntryPlan,
+        remote: Sequence[Mapping[str, Any]],
+        local: Sequence[Mapping[str, Any]],
+        keep: Iterable[int],
+    ) -> list[Mapping[str, Any]]:
+        """The entries one timesheet is sent: ``keep`` (RECORDNOs of ``remote``, as Intacct
+        holds them) and the plan's additions."""
         fields = self.fields()
-        plan = plan_entries(remote, local, fields)
         by_no = {as_int(e.get("RECORDNO")): e for e in remote}
         kept = [
             {
                 "RECORDNO": n,
                 **{f: by_no[n][f] for f in fields if by_no[n].get(f) not in (None, "")},
             }
-            for n in plan.keep
+            for n in keep
         ]
         self.reversed += plan.reversals
         local_ids = {id(e) for e in local}

@@ -89,7 +89,11 @@ class PushOptions:
             approved (wholly or partly) sends: ``reverse`` keeps every Intacct entry,
             adds a reversing entry (the negative quantity, the same routing) for each
             approved entry that changed or went, and a new entry for each new value, in
-            one ``update``; ``conflict`` holds it back as a conflict for a person.
+            one ``update``; ``new_timesheet`` leaves the approved timesheet alone and puts
+            the same reversals and new entries into a new timesheet of the same employee and
+            week (for companies that allow no change to an approved timesheet; a later
+            correction updates that sheet while it awaits approval); ``conflict`` holds it
+            back as a conflict for a person.
         week_start: The company's first day of the timesheet week (Intacct's company
             setting, ``Monday`` to ``Sunday``): a local timesheet that begins on another day
             is that record's error before any call. None: not checked locally (Intacct
@@ -102,7 +106,7 @@ class PushOptions:
     on_delete: Literal["delete", "decline"] = "delete"
     batch_size: int = 50
     approval_comment: str | None = "approved in the time-tracking app"
-    approved_changes: Literal["reverse", "conflict"] = "reverse"
+    approved_changes: Literal["reverse", "conflict", "new_timesheet"] = "reverse"
     week_start: Weekday | None = attrs.field(default=None)
 
     @week_start.validator

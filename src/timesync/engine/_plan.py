@@ -18,11 +18,13 @@ from intacct_sdk.query import Filter
 __all__ = [
     "LIVE_STATES",
     "LOCKED_STATES",
+    "ApprovedChanges",
     "PushStep",
     "control_id",
     "matches",
     "plan_push",
     "remote_key",
+    "sheet_stamp",
     "stamp_owner",
     "stamp_value",
 ]
@@ -42,7 +44,11 @@ ACCEPTED: Final = "accepted"
 """Error-queue kind of a document whose conflict a person settled for the local side."""
 
 TargetState = Literal["Draft", "Submitted", "Approved"]
-StepName = Literal["create", "update", "correct", "approve", "decline", "delete"]
+StepName = Literal[
+    "create", "update", "correct", "amend", "amend_approve", "approve", "decline", "delete"
+]
+ApprovedChanges = Literal["reverse", "conflict", "new_timesheet"]
+"""What a local correction of a timesheet Intacct approved sends (``PushOptions``)."""
 
 
 def remote_key(object_name: str, model: Any) -> str:
@@ -83,9 +89,17 @@ def stamp_value(installation: str, local_id: str) -> str:
     return f"{installation}:{local_id}" if installation else local_id
 
 
+def sheet_stamp(installation: str, local_id: str, number: int) -> str:
+    """The stamp of a document's correction timesheet ``number`` (1, 2, ...):
+    ``INSTALLATION+NUMBER:LOCAL_ID``. An installation id never holds ``+``, so no correction
+    sheet's stamp is ever another document's stamp."""
+    return f"{installation}+{number}:{local_id}"
+
+
 def stamp_owner(value: str) -> str | None:
     """The installation that wrote a stamp (None for a bare local id)."""
     owner, sep, _ = value.partition(":")
+    owner = owner.partition("+")[0]
     return owner if sep and owner else None
 
 
@@ -238,7 +252,8 @@ def plan_push(
     remote_changed: bool,
     target: TargetState,
     on_delete: Literal["delete", "decline"] = "delete",
-    approved_changes: Literal["reverse", "conflict"] = "conflict",
+    approved_changes: ApprovedChanges = "conflict",
+    correction_waiting: bool = False,
 ) -> PushPlan:
     """Decide the writes for one local document, given what is known on both sides.
 
@@ -255,7 +270,11 @@ def plan_push(
             ``decline`` it (keeps it for audit; only possible while it awaits approval).
         approved_changes: A change to (or the deletion of) a document Intacct approved:
             ``reverse`` plans a ``correct`` step (approved entries kept, reversed where they
-            changed, new entries added); ``conflict`` holds it back.
+            changed, new entries added); ``new_timesheet`` plans an ``amend`` step (the
+            delta goes into a correction timesheet of the same week, the approved one is
+            left alone); ``conflict`` holds it back.
+        correction_waiting: Under ``new_timesheet``, one of the document's correction
+            timesheets awaits approval (with ``target="Approved"`` it is approved).
 
     Returns:
         The plan. Intacct refuses to update, delete or decline an approved timesheet, so a
@@ -273,14 +292,18 @@ def plan_push(
     if not remote_exists:
         return PushPlan(conflict="the Intacct timesheet was deleted in Intacct", action="conflict")
     state = remote_state or ""
-    reverse = approved_changes == "reverse" and state in LOCKED_STATES
+    amend = approved_changes == "new_timesheet" and state in LOCKED_STATES
+    reverse = amend or (approved_changes == "reverse" and state in LOCKED_STATES)
+    fix = PushStep("amend") if amend else PushStep("correct")
+    if amend and target == "Approved":
+        approve = (PushStep("amend_approve"),)
     if remote_changed and not reverse:
         # (a correction by reversal keeps every entry Intacct holds: nothing of Intacct's
         # is overwritten, approvals and declines included)
         return PushPlan(conflict="changed in Intacct since it was pushed", action="conflict")
     if deleted:
         if reverse:
-            return PushPlan((PushStep("correct"),), action="reverse")
+            return PushPlan((fix,), action="amend" if amend else "reverse")
         if state in LOCKED_STATES:
             return PushPlan(conflict=f"deleted locally but {state} in Intacct", action="conflict")
         if state in DEAD_STATES:
@@ -291,11 +314,11 @@ def plan_push(
     if not approved:
         return PushPlan()  # un-approved locally after the push: leave Intacct alone
     if not changed:
-        if target == "Approved" and state == "Submitted":
+        if target == "Approved" and (state == "Submitted" or (amend and correction_waiting)):
             return PushPlan(approve, action="approve")
         return PushPlan()
     if reverse:
-        return PushPlan((PushStep("correct"), *approve), action="correct")
+        return PushPlan((fix, *approve), action="amend" if amend else "correct")
     if state in LOCKED_STATES:
         return PushPlan(conflict=f"corrected locally but {state} in Intacct", action="conflict")
     return PushPlan((PushStep("update"), *approve), action="correct")

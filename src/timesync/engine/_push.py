@@ -26,8 +26,10 @@ from intacct_sdk import (
 from intacct_sdk.functions import Function, Query
 from intacct_sdk.query import F
 from timesync.engine._adopt import ForeignCheck, adopt
+from timesync.engine._amend import Amendments, is_amend
 from timesync.engine._context import RunContext, as_int, describe, log, page_records
 from timesync.engine._corrections import Corrections
+from timesync.engine._notices import close_superseded, notify_local, queue_notice
 from timesync.engine._options import MappingSpecLike
 from timesync.engine._plan import (
     ACCEPTED,
@@ -49,7 +51,7 @@ from timesync.engine._validate import (
     refusal,
 )
 from timesync.local import LocalDocument
-from timesync.store import Cursor, ErrorEntry, Link, Notice, OutboxEntry, OutboxState
+from timesync.store import Cursor, ErrorEntry, Link, OutboxEntry, OutboxState
 
 __all__ = ["push_object", "start_push"]
 
@@ -92,6 +94,14 @@ class _Pusher:
         self.early_results: Sequence[Any] | None = None
         self.adopted: frozenset[str] = frozenset()
         self.corrections = Corrections(ctx, spec)
+        self.amending = self.name == "TIMESHEET" and self.opts.approved_changes == "new_timesheet"
+        self.amends = Amendments(
+            ctx,
+            self.name,
+            self.stamp,
+            self.corrections,
+            "Draft" if self.opts.target_state == "Draft" else "Submitted",
+        )
         self.held: frozenset[str] = frozenset()
         self.router = Router(ctx, tuple(getattr(spec, "rules", ())))
 
@@ -108,6 +118,10 @@ class _Pusher:
     def _row_stamp(self, row: OutboxEntry) -> str:
         """The stamp an outbox row's write carried: a row written before installation ids
         (its control id has no installation prefix) stamped the bare local id."""
+        if is_amend(row.step):  # what a lost create of a correction sheet carried
+            if row.local_id not in self.amends.sheets:
+                self.amends.load([row.local_id])
+            return self.amends.stamp(row.local_id)
         if self.inst and not row.control_id.startswith(f"{self.inst}."):
             return row.local_id
         return self._stamp_of(row.local_id)
@@ -209,6 +223,7 @@ class _Pusher:
         creating: Sequence[str],
         links: dict[str, Link],
         hashes: Mapping[str, str | None],
+        amending: Sequence[str] = (),
     ) -> dict[int, dict[str, Any]]:
         """One request before the writes: the pushed records that may have changed (by
         RECORDNO), the records this installation may already have written for the documents
@@ -219,7 +234,8 @@ class _Pusher:
             self.early_stamps = frozenset()
         late = [i for i in creating if self._stamp_of(i) not in self.early_stamps]
         by_no = self._queries("RECORDNO", record_nos)
-        by_stamp = self._stamp_queries([self._stamp_of(i) for i in late])
+        probes = self.amends.probe(amending)
+        by_stamp = self._stamp_queries([*(self._stamp_of(i) for i in late), *probes])
         check = ForeignCheck(self.ctx, self.name, self.stamp)
         early_probe = self.early_probe and early is not None
         probe = [check.query()] if creating and not early_probe and check.needed() else []
@@ -232,6 +248,7 @@ class _Pusher:
             if early_probe:
                 probe_result = early[self.early_count]
         found = self.read_by_stamp([], stamp_results)
+        self.amends.adopt(found)
         if probe_result is not None and creating:
             owners = check.owners(probe_result)
             if owners:
@@ -276,25 +293,35 @@ class _Pusher:
             for row in rows:
                 recs = remote.get(self._row_stamp(row), [])
                 link = store.get_link(self.name, row.local_id)
-                done, link = resolve_row(row, recs, link, self.ctx.zone, self.ctx.run_id)
+                if is_amend(row.step):
+                    done = self.amends.resolve(row, recs) is OutboxState.DONE
+                    if done and link is not None:
+                        link = attrs.evolve(
+                            link, content_hash=row.payload_hash, revision=row.revision
+                        )
+                else:
+                    done, link = resolve_row(row, recs, link, self.ctx.zone, self.ctx.run_id)
                 state = OutboxState.DONE if done else OutboxState.PENDING
                 store.put_outbox(
                     attrs.evolve(
                         row,
                         state=state,
                         run_id=ctx.run_id,
-                        record_no=link.record_no if done and link else row.record_no,
+                        record_no=(
+                            link.record_no if done and link and not is_amend(row.step) else None
+                        )
+                        or row.record_no,
                     )
                 )
                 if done:
-                    self._close_superseded(row)
+                    close_superseded(self.ctx.store, row)
                     self.rep.recovered += 1
                     ctx.applied(self.name, row.local_id, f"recovered {row.step}")
                     if link is not None:
                         store.put_link(link)
-                        self._queue_notice(link)
+                        queue_notice(self.ctx, self.name, link)
         log.info("%s: resolved %d in-flight outbox row(s)", self.name, len(rows))
-        self.notify_local()
+        notify_local(self.ctx, self.name)
 
     # --------------------------------------------------------------- collect
 
@@ -386,7 +413,10 @@ class _Pusher:
             and not docs[lid].deleted
             and (links.get(lid) is None or links[lid].record_no is None)
         ]
-        remote = self._read_before_writes(need, creating, links, hashes)
+        if self.amending:
+            self.amends.load(list(docs))
+        amending = [lid for lid, lk in links.items() if self.amending and lk.record_no in need]
+        remote = self._read_before_writes(need, creating, links, hashes, amending)
         accepted = {e.key for e in ctx.store.errors(self.name, kind=ACCEPTED)}
         need.extend(
             lk.record_no
@@ -420,12 +450,13 @@ class _Pusher:
                 target=self.target,
                 on_delete=self.opts.on_delete,
                 approved_changes=(
-                    "reverse"
-                    if self.name == "TIMESHEET" and settled
+                    "conflict"
+                    if self.name != "TIMESHEET"
+                    else "reverse"
+                    if settled and not self.amending
                     else self.opts.approved_changes
-                    if self.name == "TIMESHEET"
-                    else "conflict"
                 ),
+                correction_waiting=self.amending and self.amends.waiting(local_id),
             )
             if plan.conflict:
                 ctx.conflict(self.name, local_id, plan.conflict)
@@ -439,6 +470,18 @@ class _Pusher:
                 continue
             items.append(_Item(doc, plan, records[local_id], hashes[local_id], link))
         return items
+
+    def _amend(self, it: _Item) -> bool:
+        """Decide what an item's correction-sheet steps write; False when nothing is left to
+        send (what the document says is already in Intacct: the item is in step)."""
+        assert it.link is not None and it.link.record_no is not None
+        steps = self.amends.prepare(it.doc.local_id, it.link.record_no, it.record, it.plan.steps)
+        if steps:
+            it.plan = attrs.evolve(it.plan, steps=steps)
+            return True
+        self.rep.unchanged += 1
+        self.amends.in_step(it.link, it.content_hash, it.doc.revision)
+        return False
 
     # --------------------------------------------------------------- execute
 
@@ -454,6 +497,14 @@ class _Pusher:
             attempt += 1
 
     def _function(self, item: _Item, step: PushStep, cid: str) -> Function:
+        if is_amend(step.step):
+            return self.amends.function(
+                item.doc.local_id,
+                step.step,
+                cid,
+                self.opts.approved_by,
+                self.opts.approval_comment,
+            )
         return step_function(
             self.name,
             step,
@@ -502,7 +553,13 @@ class _Pusher:
                     cid,
                     OutboxState.IN_FLIGHT,
                     attempts + 1,
-                    record_no=it.link.record_no if it.link else None,
+                    record_no=(
+                        self.amends.row_record_no(it.doc.local_id, step.step)
+                        if is_amend(step.step)
+                        else it.link.record_no
+                        if it.link
+                        else None
+                    ),
                     payload_hash=it.content_hash,
                     run_id=ctx.run_id,
                 )
@@ -543,7 +600,7 @@ class _Pusher:
                     # the gateway says this exact write ran before (a replay after a lost
                     # answer): an update/approve/delete is therefore done; a create still
                     # needs its RECORDNO, which the read-back by stamp finds
-                    if step.step == "create":
+                    if step.step == "create" or self.amends.is_create(it.doc.local_id, step.step):
                         self.uncertain = True
                         self._unknown(it, describe(exc))
                     else:
@@ -554,23 +611,7 @@ class _Pusher:
                 store.put_outbox(attrs.evolve(row, state=OutboxState.FAILED, last_error=message))
                 it.failed = True
                 ctx.fail(self.name, it.doc.local_id, f"{step.step}: {message}")
-        self.notify_local()
-
-    def _close_superseded(self, landed: OutboxEntry) -> None:
-        """Once a step lands, the document's earlier failed or pending attempts at the same
-        step, and those of its other revisions, are closed as superseded (they would
-        otherwise read as work left to do)."""
-        store = self.ctx.store
-        open_rows = store.outbox(
-            object_name=self.name,
-            states=[OutboxState.FAILED, OutboxState.PENDING],
-            local_id=landed.local_id,
-        )
-        for other in open_rows:
-            if other.control_id != landed.control_id and (
-                other.revision != landed.revision or other.step == landed.step
-            ):
-                store.put_outbox(attrs.evolve(other, state=OutboxState.SUPERSEDED))
+        notify_local(self.ctx, self.name)
 
     def _unknown(self, it: _Item, why: str) -> None:
         """A write whose outcome is unknown: stop this document's steps for this run and
@@ -592,6 +633,8 @@ class _Pusher:
             "create": "created",
             "update": "updated",
             "correct": "updated",
+            "amend": "updated",
+            "amend_approve": "approved",
             "approve": "approved",
             "decline": "declined",
             "delete": "deleted",
@@ -619,6 +662,11 @@ class _Pusher:
                 remote_modified=None,
                 last_run=ctx.run_id,
             )
+        elif is_amend(step.step):
+            self.amends.succeeded(it.doc.local_id, step.step, result, it.doc.revision)
+            link = attrs.evolve(base, last_run=ctx.run_id)
+            if step.step == "amend":
+                link = attrs.evolve(link, content_hash=it.content_hash, revision=it.doc.revision)
         elif step.step in ("update", "correct"):
             link = attrs.evolve(
                 base,
@@ -639,7 +687,7 @@ class _Pusher:
                 last_run=ctx.run_id,
                 content_hash=None if it.doc.deleted else base.content_hash,
             )
-        if link.record_no is not None:
+        if link.record_no is not None and not is_amend(step.step):
             self.touched[link.record_no] = it.doc.local_id
         it.link = link
         store.put_outbox(
@@ -651,40 +699,11 @@ class _Pusher:
             )
         )
         store.put_link(link)
-        self._close_superseded(row)
+        close_superseded(self.ctx.store, row)
         store.resolve_error(self.name, it.doc.local_id)
         self._count(step.step)
         ctx.applied(self.name, it.doc.local_id, step.step)
-        self._queue_notice(link)
-
-    # --------------------------------------------------------------- local notices
-
-    def _queue_notice(self, link: Link) -> None:
-        """Queue, inside the caller's store transaction, telling the local system about
-        ``link``; :meth:`notify_local` delivers it (at least once, even across a crash)."""
-        if link.local_id is not None:
-            self.ctx.store.queue_notice(
-                Notice(self.name, link.local_id, link.record_no, link.remote_state)
-            )
-
-    def notify_local(self) -> None:
-        """Deliver every queued notice to ``LocalSystem.document_pushed``.
-
-        A notice is removed only after the local system took it; one it refuses stays queued
-        and is offered again on the next call (the method must therefore be idempotent).
-        """
-        if self.ctx.dry_run:
-            return
-        store = self.ctx.store
-        for notice in store.pending_notices(self.name):
-            try:
-                self.ctx.local.document_pushed(
-                    self.name, notice.local_id, notice.record_no, notice.state
-                )
-            except Exception as exc:
-                log.warning("local system refused document_pushed for %s: %s", notice.local_id, exc)
-                continue
-            store.clear_notice(notice)
+        queue_notice(self.ctx, self.name, link)
 
     # --------------------------------------------------------------- finish
 
@@ -707,8 +726,8 @@ class _Pusher:
                 )
                 store.put_link(fresh)
                 if fresh.remote_state != link.remote_state:
-                    self._queue_notice(fresh)
-        self.notify_local()
+                    queue_notice(self.ctx, self.name, fresh)
+        notify_local(self.ctx, self.name)
 
     def run(self, prefetched: Sequence[Any] | None = None) -> None:
         ctx = self.ctx
@@ -716,7 +735,7 @@ class _Pusher:
         if prefetched is not None:
             self.early_results = prefetched
         self.recover(None if prefetched is None else prefetched[: self.early_count])
-        self.notify_local()  # notices a killed run left behind
+        notify_local(self.ctx, self.name)  # notices a killed run left behind
         try:
             docs, cursor = self.collected or self.collect()
         except Exception as exc:  # the local system's own failure: this object stops here
@@ -725,11 +744,17 @@ class _Pusher:
             return
         ctx.progress(self.name, "push", 0, len(docs))
         items = self.plan(docs)
+        amended = [it for it in items if any(is_amend(st.step) for st in it.plan.steps)]
+        if amended:
+            self.corrections.extra = ["EMPLOYEEID", "TS_BEGINDATE"]
         self.corrections.read(
-            it.link.record_no
+            n
             for it in items
-            if it.link is not None and any(st.step == "correct" for st in it.plan.steps)
+            if it.link is not None
+            and any(st.step in ("correct", "amend", "amend_approve") for st in it.plan.steps)
+            for n in (it.link.record_no, *self.amends.record_nos(it.doc.local_id))
         )
+        items = [it for it in items if it not in amended or self._amend(it)]
         self.execute(items)
         if self.corrections.reversed:
             ctx.note(

@@ -7,6 +7,7 @@ uses nothing else.
 from timesync.store._errors import LockHeldError, LockLostError, StateStoreError
 from timesync.store._lock import FileLock
 from timesync.store._protocol import (
+    CorrectionSheet,
     Cursor,
     DecisionNotice,
     ErrorEntry,
@@ -23,6 +24,7 @@ from timesync.store._sqlite import MIGRATIONS, SQLiteStateStore
 
 __all__ = [
     "MIGRATIONS",
+    "CorrectionSheet",
     "Cursor",
     "DecisionNotice",
     "ErrorEntry",

@@ -13,6 +13,7 @@ import attrs
 from timesync.models import FrozenMap
 
 __all__ = [
+    "CorrectionSheet",
     "Cursor",
     "ErrorEntry",
     "Link",
@@ -79,6 +80,35 @@ class Link:
     active: bool = True
     last_run: int | None = None
     facts: Mapping[str, str] | None = attrs.field(default=None, converter=_facts)
+
+
+@attrs.frozen(slots=True)
+class CorrectionSheet:
+    """A further Intacct timesheet that belongs to one local document.
+
+    Under ``approved_changes = "new_timesheet"`` a correction of time Intacct approved goes
+    into a new timesheet of the same employee and week instead of the approved one. The
+    document's :class:`Link` keeps its first timesheet (the one ``document_pushed``
+    reports); its correction sheets are numbered 1, 2, ... in the order they were created,
+    and the document's hours are the sum over the first timesheet and all of them.
+
+    Attributes:
+        object_name: The Intacct object (``TIMESHEET``).
+        local_id: The local document's id.
+        number: 1 for the document's first correction sheet, 2 for the next...
+        record_no: Its Intacct RECORDNO.
+        remote_state: Its STATE as last written or read (``Submitted``, ``Approved``...).
+        revision: The local revision it last carried.
+        last_run: The run that last changed it.
+    """
+
+    object_name: str
+    local_id: str
+    number: int
+    record_no: int | None = None
+    remote_state: str | None = None
+    revision: str | None = None
+    last_run: int | None = None
 
 
 @attrs.frozen(slots=True)
@@ -362,6 +392,16 @@ class StateStore(Protocol):
 
     def clear_decision(self, notice: DecisionNotice) -> None:
         """Mark ``notice`` delivered, unless a different decision replaced it meanwhile."""
+
+    # correction sheets (several Intacct records of one local document)
+    def correction_sheets(
+        self, object_name: str, local_ids: Sequence[str]
+    ) -> dict[str, list[CorrectionSheet]]:
+        """The correction sheets of these documents, by local id, each list by number
+        (documents without any are left out)."""
+
+    def put_correction_sheet(self, sheet: CorrectionSheet) -> None:
+        """Insert or replace the sheet of ``(object_name, local_id, number)``."""
 
     def errors(self, object_name: str | None = None, kind: str | None = None) -> list[ErrorEntry]:
         """Open error-queue entries."""

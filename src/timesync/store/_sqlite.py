@@ -16,6 +16,7 @@ from typing import Any, Final
 from timesync.store._errors import LockHeldError, LockLostError, StateStoreError
 from timesync.store._lock import FileLock, MemoryLock
 from timesync.store._protocol import (
+    CorrectionSheet,
     Cursor,
     DecisionNotice,
     ErrorEntry,
@@ -26,120 +27,11 @@ from timesync.store._protocol import (
     OutboxState,
     RunRecord,
 )
+from timesync.store._schema import MIGRATIONS, TABLES
 
 __all__ = ["MIGRATIONS", "SQLiteStateStore"]
 
 log = logging.getLogger(__name__)
-
-MIGRATIONS: Final[tuple[str, ...]] = (
-    # 1: the first schema
-    """
-    CREATE TABLE links (
-        object_name TEXT NOT NULL,
-        remote_key TEXT NOT NULL,
-        local_id TEXT,
-        record_no INTEGER,
-        content_hash TEXT,
-        local_hash TEXT,
-        remote_modified TEXT,
-        remote_state TEXT,
-        revision TEXT,
-        state TEXT NOT NULL DEFAULT 'linked',
-        active INTEGER NOT NULL DEFAULT 1,
-        last_run INTEGER,
-        PRIMARY KEY (object_name, remote_key)
-    );
-    CREATE UNIQUE INDEX links_local ON links (object_name, local_id) WHERE local_id IS NOT NULL;
-    CREATE TABLE cursors (
-        object_name TEXT PRIMARY KEY,
-        modified TEXT,
-        record_no INTEGER NOT NULL DEFAULT 0,
-        token TEXT
-    );
-    CREATE TABLE runs (
-        run_id INTEGER PRIMARY KEY AUTOINCREMENT,
-        started_at TEXT NOT NULL,
-        finished_at TEXT,
-        status TEXT NOT NULL,
-        mode TEXT NOT NULL,
-        dry_run INTEGER NOT NULL DEFAULT 0,
-        summary TEXT NOT NULL DEFAULT '{}'
-    );
-    CREATE TABLE outbox (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        control_id TEXT NOT NULL UNIQUE,
-        object_name TEXT NOT NULL,
-        local_id TEXT NOT NULL,
-        revision TEXT NOT NULL,
-        step TEXT NOT NULL,
-        state TEXT NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        record_no INTEGER,
-        last_error TEXT,
-        payload_hash TEXT,
-        run_id INTEGER,
-        updated_at TEXT NOT NULL
-    );
-    CREATE INDEX outbox_state ON outbox (state, object_name);
-    CREATE INDEX outbox_local ON outbox (object_name, local_id);
-    CREATE TABLE errors (
-        object_name TEXT NOT NULL,
-        key TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        message TEXT NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 1,
-        first_run INTEGER,
-        last_run INTEGER,
-        PRIMARY KEY (object_name, key, kind)
-    );
-    """,
-    # 2: notices to the local system, delivered at least once
-    """
-    CREATE TABLE notices (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        object_name TEXT NOT NULL,
-        local_id TEXT NOT NULL,
-        record_no INTEGER,
-        state TEXT,
-        UNIQUE (object_name, local_id)
-    );
-    """,
-    # 3: routing facts kept from pulled records; links found by RECORDNO (deletions)
-    """
-    ALTER TABLE links ADD COLUMN facts TEXT;
-    CREATE INDEX links_record_no ON links (object_name, record_no) WHERE record_no IS NOT NULL;
-    """,
-    # 4: facts about the store itself (installation id, the run allowed to write)
-    """
-    CREATE TABLE meta (
-        key TEXT PRIMARY KEY,
-        value TEXT NOT NULL
-    );
-    """,
-    # 5: the last approval decision read per pushed document, and whether it was delivered
-    """
-    CREATE TABLE decisions (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        object_name TEXT NOT NULL,
-        local_id TEXT NOT NULL,
-        record_no INTEGER,
-        payload TEXT NOT NULL,
-        modified TEXT,
-        pending INTEGER NOT NULL DEFAULT 1,
-        UNIQUE (object_name, local_id)
-    );
-    """,
-)
-"""Schema steps; step ``n`` moves ``PRAGMA user_version`` from ``n - 1`` to ``n``. Append only."""
-
-
-_TABLES: Final = {
-    1: ("links", "cursors", "runs", "outbox", "errors"),
-    2: ("notices",),
-    4: ("meta",),
-    5: ("decisions",),
-}
-"""The tables each schema version adds."""
 
 _OPEN_ATTEMPTS: Final = 40
 """Tries to open a file another process is creating or migrating (about 40 s in all)."""
@@ -241,7 +133,7 @@ class SQLiteStateStore:
         version = self.schema_version
         if version > len(MIGRATIONS):
             return  # a newer version's file: _migrate says so
-        expected = {t for since, tables in _TABLES.items() if since <= version for t in tables}
+        expected = {t for since, tables in TABLES.items() if since <= version for t in tables}
         rows = self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         missing = sorted(expected - {r[0] for r in rows})
         if missing:
@@ -741,6 +633,52 @@ class SQLiteStateStore:
             "UPDATE decisions SET pending = 0 WHERE object_name = ? AND local_id = ?"
             " AND payload = ?",
             (notice.object_name, notice.local_id, notice.payload),
+        )
+
+    # ------------------------------------------------------- correction sheets
+
+    def correction_sheets(
+        self, object_name: str, local_ids: Sequence[str]
+    ) -> dict[str, list[CorrectionSheet]]:
+        """The correction sheets of these documents, by local id and number."""
+        wanted = list(dict.fromkeys(local_ids))
+        out: dict[str, list[CorrectionSheet]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._query(
+                f"SELECT * FROM sheets WHERE object_name = ? AND local_id IN ({marks})"  # noqa: S608
+                " ORDER BY local_id, number",
+                (object_name, *chunk),
+            )
+            for row in rows:
+                out.setdefault(row["local_id"], []).append(
+                    CorrectionSheet(
+                        row["object_name"],
+                        row["local_id"],
+                        row["number"],
+                        row["record_no"],
+                        row["remote_state"],
+                        row["revision"],
+                        row["last_run"],
+                    )
+                )
+        return out
+
+    def put_correction_sheet(self, sheet: CorrectionSheet) -> None:
+        """Insert or replace the sheet of ``(object_name, local_id, number)``."""
+        self._exec(
+            "INSERT OR REPLACE INTO sheets (object_name, local_id, number, record_no,"
+            " remote_state, revision, last_run) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                sheet.object_name,
+                sheet.local_id,
+                sheet.number,
+                sheet.record_no,
+                sheet.remote_state,
+                sheet.revision,
+                sheet.last_run,
+            ),
         )
 
     # ------------------------------------------------------------------- meta
