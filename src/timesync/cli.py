@@ -15,34 +15,10 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
 
 __all__ = ["build_parser", "main"]
 
 _log = logging.getLogger(__name__)
-
-
-class _ProgressLine:
-    """A one-line progress display on a terminal's stderr (nothing when not a TTY)."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.enabled = stream.isatty()
-        self.width = 0
-
-    def __call__(self, progress: Any) -> None:
-        if not self.enabled:
-            return
-        total = f"/{progress.total}" if progress.total is not None else ""
-        text = f"{progress.phase} {progress.object_name}: {progress.done}{total}"
-        self.stream.write("\r" + text.ljust(self.width))
-        self.stream.flush()
-        self.width = max(self.width, len(text))
-
-    def done(self) -> None:
-        if self.enabled and self.width:
-            self.stream.write("\r" + " " * self.width + "\r")
-            self.stream.flush()
 
 
 def _add_config(parser: argparse.ArgumentParser) -> None:
@@ -137,10 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _sync(args: argparse.Namespace) -> int:
+    from timesync._display import ProgressLine
     from timesync.engine import SyncConfig, open_engine
 
     config = SyncConfig.load(args.config)
-    display = _ProgressLine(sys.stderr)
+    display = ProgressLine(sys.stderr)
     with open_engine(config, progress=display) as engine:
         try:
             report = engine.run(args.objects, dry_run=args.dry_run, full=args.full)
@@ -250,8 +227,15 @@ def _demo(args: argparse.Namespace) -> int:
             faults = FaultPlan.parse(args.faults)
         except FaultSpecError as exc:
             raise ConfigurationError(f"--faults: {exc}") from None
+    from timesync._display import ProgressLine
+
     return run_demo(
-        args.workdir, endpoint=args.endpoint, options=options, out=sys.stdout, faults=faults
+        args.workdir,
+        endpoint=args.endpoint,
+        options=options,
+        out=sys.stdout,
+        faults=faults,
+        display=ProgressLine(sys.stderr),
     )
 
 

@@ -335,3 +335,84 @@ def test_a_demo_aimed_at_a_company_elsewhere_needs_yes(tmp_path: Path) -> None:
     [line] = proc.stderr.strip().splitlines()
     assert "creates, corrects and deletes timesheets" in line and "--yes" in line
     assert not (tmp_path / "demo").exists()  # refused before anything was made
+
+
+def test_the_demo_explains_its_table_once_and_its_next_steps_work(tmp_path: Path) -> None:
+    work = tmp_path / "demo"
+    demo = _run([*_script("timesync"), "demo", "--workdir", str(work), *_SMALL])
+    assert demo.returncode == 0, demo.stderr
+    assert demo.stdout.count("(how to read a run:") == 1
+    assert "\r" not in demo.stderr  # no progress line in a pipe
+    assert "API functions are what Intacct bills for" in " ".join(demo.stdout.split())
+    assert f"timesync status --config {work / 'sync.toml'}" in demo.stdout
+    # the next steps, as printed, on a free port instead of the fixed one
+    env = subprocess_env()
+    for line in (work / "demo.env").read_text(encoding="utf-8").splitlines():
+        if line.startswith("export "):
+            key, _, value = line[len("export ") :].partition("=")
+            env[key] = value.strip("'")
+    served = subprocess.Popen(
+        [*_script("intacct"), "emulator", "--state", str(work / "intacct.db"), "--port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert served.stdout is not None
+        env["INTACCT_ENDPOINT_URL"] = served.stdout.readline().strip()
+        query = subprocess.run(
+            [*_script("intacct"), "query", "TIMESHEET", "--fields", "RECORDNO,STATE"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert query.returncode == 0, query.stderr
+        assert '"STATE"' in query.stdout
+        for command in ("status", "sync"):
+            proc = subprocess.run(
+                [*_script("timesync"), command, "--config", str(work / "sync.toml")],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert proc.returncode == 0, proc.stderr
+    finally:
+        served.terminate()
+        served.wait(timeout=30)
+        if served.stdout is not None:
+            served.stdout.close()
+
+
+def test_the_demo_shows_progress_on_a_terminal(tmp_path: Path) -> None:
+    import pty
+
+    primary, secondary = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [*_script("timesync"), "demo", "--workdir", str(tmp_path / "demo"), *_SMALL],
+            env=subprocess_env(),
+            stdout=subprocess.PIPE,
+            stderr=secondary,
+            text=True,
+            timeout=120,
+        )
+        os.close(secondary)
+        secondary = -1
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:  # the terminal's other end is closed: all read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        if secondary != -1:
+            os.close(secondary)
+        os.close(primary)
+    shown = b"".join(chunks).decode()
+    assert proc.returncode == 0
+    assert "\rpush TIMESHEET:" in shown and "\rgenerating 1 week(s)" in shown

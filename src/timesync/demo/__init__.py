@@ -32,10 +32,11 @@ from contextlib import ExitStack
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Final, Literal, TextIO
 
 import attrs
 
+from timesync._display import ProgressLine
 from timesync.demo._approval import (
     Approver,
     CompanyApprover,
@@ -84,6 +85,59 @@ def generate_timesheets(
         The ids of the generated timesheets, those an earlier call entered included.
     """
     return list(generate(app, weeks=weeks, seed=seed, first_week=first_week).ids)
+
+
+LEGEND: Final = """
+  (how to read a run: for a pulled object, created / updated / inactivated count the app's
+  records the run made, changed or made inactive from Intacct's, and unchanged those it read
+  and left as they were; for a pushed one they count Intacct's timesheets: created, updated
+  (a correction, in place or by reversal), unchanged (nothing new to send). API functions
+  are what Intacct bills for (one per read page or write); HTTP requests are round trips,
+  each carrying several functions, and what its per-company limit counts.)
+"""
+
+
+_PORT: Final = 8765
+"""The port the next steps serve the demo's company on."""
+
+
+def write_next_steps(folder: Path, emulator: Any) -> str:
+    """Write ``demo.env`` (the emulator's demo credentials and endpoint, not secrets) and
+    ``sync.toml`` (this folder's sync against the served company) into ``folder``, and
+    return the commands to try with them."""
+    url = f"http://127.0.0.1:{_PORT}/ia/xml/xmlgw.phtml"
+    c = emulator.credentials
+    values = {
+        "INTACCT_ENDPOINT_URL": url,
+        "INTACCT_SENDER_ID": c.sender_id,
+        "INTACCT_SENDER_PASSWORD": c.sender_password,
+        "INTACCT_COMPANY_ID": c.company_id,
+        "INTACCT_USER_ID": c.user_id,
+        "INTACCT_USER_PASSWORD": c.user_password,
+        "INTACCT_TIMEZONE": emulator.preferences.timezone,
+    }
+    (folder / "demo.env").write_text(
+        "# the demo emulator's own credentials (not secrets): `. demo.env`\n"
+        + "".join(f"export {k}='{v}'\n" for k, v in values.items()),
+        encoding="utf-8",
+    )
+    (folder / "sync.toml").write_text(
+        "# the demo's sync, against its company served by `intacct emulator --state"
+        f" intacct.db --port {_PORT}`\n# (credentials: `. demo.env` first)\n"
+        f'[intacct]\ntimezone = "{emulator.preferences.timezone}"\n\n'
+        '[state]\npath = "state.db"\n\n[local]\nreference = "app.db"\n',
+        encoding="utf-8",
+    )
+    return (
+        "\nnext, look around (the company is in intacct.db, the sync's state in state.db):\n"
+        f"  intacct emulator --state {folder / 'intacct.db'} --port {_PORT}"
+        "   # serve the company; in another terminal:\n"
+        f"  . {folder / 'demo.env'}"
+        "   # the emulator's demo credentials and endpoint\n"
+        "  intacct query TIMESHEET --fields RECORDNO,EMPLOYEEID,STATE --format table\n"
+        f"  timesync status --config {folder / 'sync.toml'}   # runs, cursors, outbox, errors\n"
+        f"  timesync sync --config {folder / 'sync.toml'}   # one more sync, over HTTP\n"
+    )
 
 
 def _report(out: TextIO, title: str, report: RunReport) -> None:
@@ -135,6 +189,7 @@ def run_demo(
     options: DemoOptions | None = None,
     out: TextIO,
     faults: FaultInjector | None = None,
+    display: ProgressLine | None = None,
 ) -> int:
     """Run the demo in ``workdir``; returns the exit status (0 when no record failed and no
     timesheet was duplicated; conflicts, such as corrections to approved timesheets, are
@@ -149,6 +204,7 @@ def run_demo(
         faults: Faults for the in-process emulator to inject (for example an
             ``intacct_sdk.testing.FaultPlan``), to watch the demo fail and recover; only
             without ``endpoint``.
+        display: A progress line for long steps (it shows nothing off a terminal).
 
     Raises:
         LockHeldError: Another demo or sync holds the folder's state store; nothing was
@@ -210,7 +266,10 @@ def run_demo(
             client,
             app,
             store,
-            options=EngineOptions(push=PushOptions(target_state=opts.target_state)),
+            options=EngineOptions(
+                push=PushOptions(target_state=opts.target_state),
+                progress=display,
+            ),
             hooks=crash,
         )
 
@@ -224,7 +283,7 @@ def run_demo(
                 "company's timesheets is for its approvers, not for a demo"
             )
 
-        demo = _Demo(engine, crash, app, progress, opts, client, approver, out)
+        demo = _Demo(engine, crash, app, progress, opts, client, approver, out, display)
         return demo.steps(emulator)
     raise AssertionError("unreachable")  # pragma: no cover - the with block returns
 
@@ -242,10 +301,19 @@ class _Demo:
     client: Client
     approver: Callable[[], Approver | str]
     out: TextIO
+    display: ProgressLine | None = None
+    legend_shown: bool = False
 
     def run(self, title: str, objects: list[str] | None = None, **kwargs: Any) -> bool:
-        report = self.engine.run(objects, **kwargs)
+        try:
+            report = self.engine.run(objects, **kwargs)
+        finally:
+            if self.display is not None:
+                self.display.done()
         _report(self.out, title, report)
+        if not self.legend_shown:
+            self.legend_shown = True
+            self.out.write(LEGEND)
         return not report.failures
 
     def steps(self, emulator: Any) -> int:
@@ -273,7 +341,11 @@ class _Demo:
         if not pulled:
             progress.mark("pulled")
         if not progress.get("generated"):  # an older version recorded [] for "nothing"
+            if self.display is not None:
+                self.display.step(f"generating {opts.weeks} week(s) of timesheets in the app")
             generated = generate(app, weeks=opts.weeks, seed=opts.seed)
+            if self.display is not None:
+                self.display.done()
             if not generated.ids:
                 out.write(
                     "\nthe app holds no active people or tasks, so nothing was generated; "
@@ -301,6 +373,7 @@ class _Demo:
         ok &= self.run("incremental run (nothing should change)")
         if emulator is not None:
             ok &= _count_duplicates(emulator, app, out)
+            out.write(write_next_steps(Path(self.app.path).parent, emulator))
         return 0 if ok else 1
 
     def decisions(self) -> bool:

@@ -525,8 +525,11 @@ class _Pusher:
             todo = [it for it in items if not it.failed and wave < len(it.plan.steps)]
             if not todo:
                 return
+            done = 0
             for batch in chunks(todo, max(1, self.opts.batch_size)):
                 self._send(list(batch), wave)
+                done += len(batch)
+                ctx.progress(self.name, "push" if wave == 0 else "push step 2+", done, len(todo))
             wave += 1
             if ctx.dry_run:
                 continue
