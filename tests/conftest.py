@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,6 +29,44 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH", "")]))
     env.update(extra)
     return env
+
+
+OWN_FIXTURES = _ROOT / "tests" / "fixtures"
+"""Fixtures of our own (response, request and configuration shapes), read on every run."""
+
+
+def _uses_shared_reference(item: pytest.Item) -> bool:
+    return "reference_dir" in getattr(item, "fixturenames", ()) or bool(
+        item.get_closest_marker("shared_reference")
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without the shared reference folder, its tests are deselected rather than skipped.
+
+    The facts they check are also carried by the fixtures of our own under ``tests/fixtures``,
+    whose tests always run; the tests over the shared folder are an extra where it exists.
+    """
+    if REFERENCE.is_dir():
+        return
+    dropped = [item for item in items if _uses_shared_reference(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if not _uses_shared_reference(item)]
+        config.stash[_DROPPED] = len(dropped)
+
+
+_DROPPED = pytest.StashKey[int]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Say once why tests were deselected, so the count is not a mystery."""
+    dropped = config.stash.get(_DROPPED, 0)
+    if dropped:
+        terminalreporter.write_line(
+            f"{dropped} tests over the shared reference folder deselected (folder absent); "
+            "the fixtures of our own under tests/fixtures ran"
+        )
 
 
 @pytest.fixture

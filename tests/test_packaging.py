@@ -63,3 +63,50 @@ def test_lowest_dependency_pins_match_the_declared_lower_bounds() -> None:
     for name, ver in declared.items():
         padded = ver + ".0" * (2 - ver.count("."))  # 4 -> 4.0.0, 0.27 -> 0.27.0
         assert pinned[name] in (ver, padded), (name, pinned[name], ver)
+
+
+def test_sdist_ships_what_the_tests_read() -> None:
+    """The unpacked sdist runs its own test suite: every file the tests open is included."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    meta = tomllib.loads((root / "pyproject.toml").read_text())
+    include = meta["tool"]["hatch"]["build"]["targets"]["sdist"]["include"]
+    needed = [
+        "bench/soak.py",  # test_soak_small
+        "bench/_scenario.py",
+        "bench/_worker.py",
+        ".ci/lowest-deps.txt",  # test_lowest_dependency_pins_match_the_declared_lower_bounds
+        "docs/examples/sqlite_app.py",  # test_embedding_example
+        "tests/fixtures/responses/session_login.xml",  # the fixtures of our own
+        "mkdocs.yml",  # test_docs_site
+    ]
+    for path in needed:
+        assert (root / path).exists(), path
+        assert any(
+            path == entry or path.startswith(entry.rstrip("/") + "/") for entry in include
+        ), f"{path} is not in the sdist"
+
+
+def test_quickstart_installs_what_exists() -> None:
+    """Until the package is published, the quickstart installs from a clone or a built wheel."""
+    root = Path(__file__).resolve().parents[1]
+    page = (root / "docs" / "quickstart.md").read_text()
+    commands = [
+        line.split("#")[0].strip()
+        for block in page.split("```console")[1:]
+        for line in block.split("```")[0].splitlines()
+    ]
+    installs = [c for c in commands if "pip install" in c]
+    assert "pip install intacct-timesync" not in installs  # nothing by that name to find yet
+    assert "pip install ." in installs
+    assert any(c.startswith("pip install dist/") and c.endswith(".whl") for c in installs)
+
+
+def test_release_workflow_builds_and_checks_both_distributions() -> None:
+    root = Path(__file__).resolve().parents[1]
+    flow = (root / ".github" / "workflows" / "release.yml").read_text()
+    assert "python -m build\n" in flow  # sdist and wheel
+    assert "twine check --strict dist/*" in flow
+    assert "pip install dist/*.whl" in flow  # the wheel on its own
+    assert "pytest" in flow.split("The sdist runs its own test suite", 1)[1]

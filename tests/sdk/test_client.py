@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,6 +24,7 @@ from _fake_gateway import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import REFERENCE
 from intacct_sdk import (
     AuthenticationError,
     Client,
@@ -299,17 +301,29 @@ def test_transaction_is_never_split() -> None:
     assert len(gw.seen[-1].functions) == 3
 
 
-def test_transaction_abort_surfaces_failure_first(reference_dir: Any) -> None:
-    body = (
-        reference_dir
-        / "fixtures"
-        / "intacct-sdk-php"
-        / "OnlineClientTest.testExecuteBatchTransactionResultException.xml"
-    ).read_bytes()
+ABORTED_BATCHES = [
+    pytest.param(
+        (Path(__file__).resolve().parents[1] / "fixtures/responses/transaction_rolled_back.xml"),
+        ("step-a", "step-b"),
+        id="own",
+    ),
+    pytest.param(
+        REFERENCE
+        / "fixtures/intacct-sdk-php/OnlineClientTest.testExecuteBatchTransactionResultException.xml",
+        ("func1UnitTest", "func2UnitTest"),
+        id="shared",
+        marks=pytest.mark.shared_reference,
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "control_ids"), ABORTED_BATCHES)
+def test_transaction_abort_surfaces_failure_first(path: Path, control_ids: tuple[str, str]) -> None:
+    body = path.read_bytes()
     gw = FakeGateway()
     gw.fault(2, lambda r: httpx.Response(200, content=body))
     # The fixture's control ids: results are paired with functions by them.
-    batch = [Raw("<a/>", control_id="func1UnitTest"), Raw("<b/>", control_id="func2UnitTest")]
+    batch = [Raw("<a/>", control_id=control_ids[0]), Raw("<b/>", control_id=control_ids[1])]
     with client_for(gw)[0] as client:
         results = client.execute(batch, transaction=True)
         assert [r.status for r in results] == ["aborted", "failure"]

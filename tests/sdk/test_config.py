@@ -10,6 +10,8 @@ import pytest
 from intacct_sdk import ClientOptions, ConfigurationError, Credentials, RetryPolicy
 from intacct_sdk._config import DEFAULT_ENDPOINT
 
+OWN_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
 FULL_ENV = {
     "INTACCT_SENDER_ID": "envsender",
     "INTACCT_SENDER_PASSWORD": "envsenderpass",
@@ -20,8 +22,8 @@ FULL_ENV = {
 
 
 @pytest.fixture
-def ini(reference_dir: Path) -> Path:
-    return reference_dir / "fixtures" / "intacct-sdk-net" / "default.ini"
+def ini() -> Path:
+    return OWN_FIXTURES / "config" / "credentials.ini"
 
 
 @pytest.fixture
@@ -126,27 +128,27 @@ def test_from_env_missing_variable_named() -> None:
 def test_profile_default_section(ini: Path) -> None:
     c = Credentials.from_profile("default", ini)
     assert (c.sender_id, c.sender_password, c.company_id, c.user_id, c.user_password) == (
-        "defsenderid",
-        "defsenderpass",
-        "defcompanyid",
-        "defuserid",
-        "defuserpass",
+        "harbor-sender",
+        "harbor-sender-secret",
+        "harbor-works",
+        "sync_bot",
+        "sync-bot-secret",
     )
-    assert c.endpoint == "https://unittest.intacct.com/ia/xml/xmlgw.phtml"
+    assert c.endpoint == "https://harbor-works.example.invalid/ia/xml/xmlgw.phtml"
 
 
 def test_profile_without_sender_fails_naming_key(ini: Path) -> None:
     with pytest.raises(ConfigurationError, match="'sender_id'"):
-        Credentials.from_profile("unittest", ini)
+        Credentials.from_profile("no-sender", ini)
 
 
 def test_profile_selected_by_env(ini: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("INTACCT_PROFILE", "entity")
+    monkeypatch.setenv("INTACCT_PROFILE", "branch")
     c = Credentials.resolve(
-        profile_path=ini, environ={"INTACCT_PROFILE": "entity"}, sender_id="a", sender_password="b"
+        profile_path=ini, environ={"INTACCT_PROFILE": "branch"}, sender_id="a", sender_password="b"
     )
-    assert c.entity_id == "inientityid"
-    assert c.company_id == "inicompanyid"
+    assert c.entity_id == "east-coast"
+    assert c.company_id == "harbor-works-sandbox"
 
 
 def test_unknown_profile_and_missing_file(ini: Path, tmp_path: Path) -> None:
@@ -156,17 +158,32 @@ def test_unknown_profile_and_missing_file(ini: Path, tmp_path: Path) -> None:
         Credentials.from_profile("default", tmp_path / "absent.ini")
 
 
-def test_notdefault_file(reference_dir: Path) -> None:
-    path = reference_dir / "fixtures" / "intacct-sdk-net" / "notdefault.ini"
+def test_named_profile_in_another_file() -> None:
+    path = OWN_FIXTURES / "config" / "sender-only.ini"
     c = Credentials.resolve(
-        profile="notdefault",
+        profile="warehouse",
         profile_path=path,
         environ={},
         company_id="c",
         user_id="u",
         user_password="p",
     )
-    assert (c.sender_id, c.sender_password) == ("testsenderid", "testsenderpass")
+    assert (c.sender_id, c.sender_password) == ("warehouse-sender", "warehouse-sender-secret")
+
+
+def test_shared_reference_profile_files_read(reference_dir: Path) -> None:
+    folder = reference_dir / "fixtures" / "intacct-sdk-net"
+    c = Credentials.from_profile("default", folder / "default.ini")
+    assert c.sender_id and c.company_id and c.user_id
+    c = Credentials.resolve(
+        profile="notdefault",
+        profile_path=folder / "notdefault.ini",
+        environ={},
+        company_id="c",
+        user_id="u",
+        user_password="p",
+    )
+    assert c.sender_id and c.sender_password
 
 
 def test_precedence_arguments_over_env_over_profile(ini: Path) -> None:
@@ -174,8 +191,8 @@ def test_precedence_arguments_over_env_over_profile(ini: Path) -> None:
     c = Credentials.resolve(profile="default", profile_path=ini, environ=env, user_id="arguser")
     assert c.user_id == "arguser"  # argument wins
     assert c.company_id == "envcompany"  # env beats profile
-    assert c.sender_id == "defsenderid"  # profile fills the rest
-    assert c.user_password == "defuserpass"
+    assert c.sender_id == "harbor-sender"  # profile fills the rest
+    assert c.user_password == "sync-bot-secret"
 
 
 def test_resolve_without_profile_file_uses_env(no_home_profile: Path) -> None:
@@ -188,9 +205,9 @@ def test_resolve_reads_home_profile(no_home_profile: Path, ini: Path) -> None:
     target.mkdir()
     (target / "credentials.ini").write_text(ini.read_text())
     c = Credentials.resolve(environ={})
-    assert c.sender_id == "defsenderid"
+    assert c.sender_id == "harbor-sender"
     with pytest.raises(ConfigurationError, match="'sender_id'"):
-        Credentials.resolve(environ={"INTACCT_PROFILE": "unittest"})
+        Credentials.resolve(environ={"INTACCT_PROFILE": "no-sender"})
 
 
 def test_named_profile_requires_file(no_home_profile: Path) -> None:

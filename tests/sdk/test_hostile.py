@@ -178,6 +178,18 @@ def test_truncated_answer(reference_dir: Path) -> None:
         assert "well-formed" in str(err)
 
 
+def test_own_truncated_answer() -> None:
+    full = (
+        Path(__file__).resolve().parents[1]
+        / "fixtures"
+        / "responses"
+        / "read_by_query_more_pages.xml"
+    ).read_bytes()
+    for cut in (10, len(full) // 3, len(full) // 2, len(full) - 5):
+        err = assert_malformed(full[:cut])
+        assert "well-formed" in str(err)
+
+
 HTML_502 = b"""<!DOCTYPE html>
 <html><head><title>502 Bad Gateway</title></head>
 <body><h1>Bad Gateway</h1><p>session TOP-SECRET-CONTENT-42</p></body></html>"""

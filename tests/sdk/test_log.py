@@ -61,6 +61,16 @@ def test_php_message_formatter_fixture(reference_dir: Path) -> None:
     assert "V0004" in out
 
 
+def test_own_response_is_redacted() -> None:
+    body = (
+        Path(__file__).resolve().parents[1] / "fixtures" / "responses" / "three_results.xml"
+    ).read_text()
+    out = redact_xml(body)
+    for secret in ("triple..", "12-3456789", "9876543210012345"):
+        assert secret in body
+        assert secret not in out
+
+
 @given(st.text(alphabet=st.characters(blacklist_characters="<>&"), min_size=1))
 def test_any_password_text_is_removed(secret: str) -> None:
     out = redact_xml(f"<control><password>{secret}</password></control>")

@@ -294,6 +294,19 @@ def test_error_text_is_cleaned(reference_dir: Path) -> None:
     assert second.correction == "correct."
 
 
+def test_own_error_text_is_cleaned() -> None:
+    fragment = (
+        Path(__file__).resolve().parents[1] / "fixtures" / "fragments" / "error_markup.xml"
+    ).read_bytes()
+    first, second = read_errors(ET.fromstring(fragment))
+    # entities are decoded, markup inside the text is dropped, the words around it stay
+    assert first == ErrorDetail(
+        "BL01001973", "Could not save", "Field 'PROJECTID' is required.", "Givea projectid."
+    )
+    assert second.description == "Fixtherecord."
+    assert second.correction == "retry."
+
+
 def test_support_id_is_url_decoded() -> None:
     body = response(
         result(

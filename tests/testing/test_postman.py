@@ -196,7 +196,7 @@ def request_schema() -> Any:
     return xmlschema.XMLSchema(str(path), validation="lax")
 
 
-@pytest.mark.skipif(not EXAMPLES, reason="shared reference folder not present")
+@pytest.mark.shared_reference
 def test_examples_were_found() -> None:
     assert len(EXAMPLES) >= 90
     fns = {re.findall(r"<function[^>]*>\s*<(\w+)", raw)[0] for _, raw in EXAMPLES}
@@ -211,6 +211,7 @@ def test_examples_were_found() -> None:
     } <= fns
 
 
+@pytest.mark.shared_reference
 @pytest.mark.parametrize(("name", "raw"), EXAMPLES, ids=[n for n, _ in EXAMPLES])
 def test_postman_example_is_accepted(
     name: str, raw: str, clock: Clock, request_schema: Any

@@ -12,7 +12,7 @@ from tests.testing.test_postman import _reference
 from intacct_sdk.testing import Company
 
 FIXTURES = _reference() / "fixtures" / "intacct-sdk-php"
-pytestmark = pytest.mark.skipif(not FIXTURES.is_dir(), reason="shared reference folder not present")
+pytestmark = pytest.mark.shared_reference
 
 
 def fixture(name: str) -> ET.Element:
