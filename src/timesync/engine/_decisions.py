@@ -9,7 +9,7 @@ decision is its header alone: the XML API has no approval-record object for EEXP
 the approver is the header's MODIFIEDBYLOGINID, the day its WHENMODIFIED, and there is no
 comment (an assumption, listed in ``docs/emulator-behaviour.md``). The decision is recorded
 in the store in the same transaction as the link's new state, and delivered to
-``LocalSystem.document_decided`` afterwards; it is marked delivered only once the app took
+``DecidingLocalSystem.document_decided`` afterwards; it is marked delivered only once the app took
 it, so a crash in between delivers it on the next run. A document with a write of the
 engine in flight (a run died before it knew the write's outcome) is left for a later run:
 its change may be that write, which the push resolves first.

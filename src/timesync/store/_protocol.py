@@ -224,7 +224,7 @@ class DecisionNotice:
     local system still has to hear it.
 
     Queued in the same transaction that records the document's new Intacct state, and marked
-    delivered only after :meth:`~timesync.local.LocalSystem.document_decided` returned, so the
+    delivered only after :meth:`~timesync.local.DecidingLocalSystem.document_decided` returned, so the
     app hears of every decision at least once even when the process dies in between. The row
     stays after delivery: it is how a later run recognises a decision it already told.
 
@@ -270,7 +270,7 @@ class Lock(Protocol):
     """
 
     def acquire(self) -> None:
-        """Take the lock or raise :class:`~timesync.errors.LockHeldError` at once."""
+        """Take the lock or raise :class:`~timesync.store.LockHeldError` at once."""
 
     def release(self) -> None:
         """Give the lock back (idempotent)."""
