@@ -224,9 +224,10 @@ class DecisionNotice:
     local system still has to hear it.
 
     Queued in the same transaction that records the document's new Intacct state, and marked
-    delivered only after :meth:`~timesync.local.DecidingLocalSystem.document_decided` returned, so the
-    app hears of every decision at least once even when the process dies in between. The row
-    stays after delivery: it is how a later run recognises a decision it already told.
+    delivered only after :meth:`~timesync.local.DecidingLocalSystem.document_decided`
+    returned, so the app hears of every decision at least once even when the process dies in
+    between. The row stays after delivery: it is how a later run recognises a decision it
+    already told.
 
     Attributes:
         object_name: The Intacct object (``TIMESHEET``).
