@@ -37,6 +37,7 @@ from intacct_sdk._errors import (
 from intacct_sdk._formats import ValueFormat
 from intacct_sdk._results import Page, Response, Result
 from intacct_sdk._retry import RetryState
+from intacct_sdk._tls import AsyncLazyTransport, env_proxies, shared_ssl_context
 from intacct_sdk.functions import Approve, Create, Decline, Function, Query, Update
 from intacct_sdk.query import Filter, OrderBy
 
@@ -65,8 +66,11 @@ class AsyncClient(BaseClient):
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         super().__init__(credentials, options)
+        proxied = transport is None and env_proxies()
         self._http = httpx.AsyncClient(
-            transport=transport,
+            transport=AsyncLazyTransport() if transport is None else transport,
+            # Only proxy transports from the environment would build a context of their own.
+            verify=shared_ssl_context() if proxied else True,
             timeout=_timeout(self._options),
             headers=self._http_headers(),
             follow_redirects=False,

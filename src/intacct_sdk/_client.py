@@ -32,6 +32,7 @@ from intacct_sdk._errors import AuthenticationError, GatewayError, TransportErro
 from intacct_sdk._formats import ValueFormat
 from intacct_sdk._prefetch import pages_ahead
 from intacct_sdk._results import Page, Response, Result
+from intacct_sdk._tls import LazyTransport, env_proxies, shared_ssl_context
 from intacct_sdk.functions import Approve, Create, Decline, Function, Query, Update
 from intacct_sdk.query import Filter, OrderBy
 
@@ -77,8 +78,11 @@ class Client(BaseClient):
         super().__init__(credentials, options)
         self._budget = RequestBudget(self._options.max_concurrent)
         self._formats_lock = threading.Lock()  # discovery runs once, whichever thread asks
+        proxied = transport is None and env_proxies()
         self._http = httpx.Client(
-            transport=transport,
+            transport=LazyTransport() if transport is None else transport,
+            # Only proxy transports from the environment would build a context of their own.
+            verify=shared_ssl_context() if proxied else True,
             timeout=_timeout(self._options),
             headers=self._http_headers(),
             follow_redirects=False,

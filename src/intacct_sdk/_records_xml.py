@@ -23,6 +23,9 @@ from intacct_sdk._xml import escape_text, is_xml_name
 __all__ = ["singular", "write_record"]
 
 _MAX_NESTING: Final = 32
+_NAMES_KEPT: Final = 4096
+# Field names already checked: a push writes the same few names for every record.
+_checked_names: dict[str, str] = {}
 
 
 def singular(tag: str) -> str | None:
@@ -37,13 +40,23 @@ def singular(tag: str) -> str | None:
 
 
 def _check_name(name: Any) -> str:
+    if type(name) is str and name in _checked_names:
+        return name
     if not isinstance(name, str) or not is_xml_name(name):
         raise ConfigurationError(f"{name!r} is not a valid field name")
+    if len(_checked_names) < _NAMES_KEPT:
+        _checked_names[name] = name
     return name
 
 
-def _nest(record: Mapping[str, Any]) -> dict[str, Any]:
-    """Fold dotted keys into nested dicts, keeping first-seen order."""
+def _nest(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Fold dotted keys into nested dicts, keeping first-seen order.
+
+    A record of plain string keys (the usual case) is returned as it is: without dots, no
+    key can collide with a group.
+    """
+    if all(type(key) is str and "." not in key for key in record):
+        return record
     out: dict[str, Any] = {}
     for key, value in record.items():
         if not isinstance(key, str):
@@ -76,7 +89,9 @@ def _write_fields(
         if value is None:
             continue
         tag = _check_name(key)
-        if isinstance(value, Mapping):
+        if type(value) is str:  # the common case first: no group, no list, no conversion
+            out.append(f"<{tag}>{escape_text(value)}</{tag}>" if value else f"<{tag}></{tag}>")
+        elif isinstance(value, Mapping):
             if len(value) == 1:
                 ((child, items),) = value.items()
                 if _is_records(items) and items:

@@ -19,7 +19,9 @@ from intacct_sdk.testing._seed import demo_company
 PAGE = 5
 
 
-def _query(spec: str, fmt: str) -> tuple[subprocess.CompletedProcess[str], Emulator]:
+def _query(
+    spec: str, fmt: str, prefetch: int = 0
+) -> tuple[subprocess.CompletedProcess[str], Emulator]:
     emulator = Emulator(
         demo_company(employees=12, projects=1, tasks_per_project=1, customers=1),
         faults=FaultPlan.parse(spec) if spec else None,
@@ -50,6 +52,8 @@ def _query(spec: str, fmt: str) -> tuple[subprocess.CompletedProcess[str], Emula
                 str(PAGE),
                 "--format",
                 fmt,
+                "--prefetch",
+                str(prefetch),
             ],
             capture_output=True,
             text=True,
@@ -60,7 +64,7 @@ def _query(spec: str, fmt: str) -> tuple[subprocess.CompletedProcess[str], Emula
     return done, emulator
 
 
-# Request 1 is the login, 2 the readByQuery (page 1), 3 the first readMore (page 2).
+# Without pages ahead, request 1 is the login, 2 the query for page 1, 3 the one for page 2.
 @pytest.mark.parametrize("spec", ["html=404@3", "readerror@3"])
 def test_a_failing_second_page_leaves_a_complete_truncated_json_array(spec: str) -> None:
     done, _ = _query(spec, "json")
@@ -86,3 +90,15 @@ def test_a_query_without_failure_is_whole_and_silent() -> None:
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)) == len(list(emulator.company.records("EMPLOYEE"))) > PAGE
     assert done.stderr == ""
+
+
+def test_pages_ahead_failing_still_leave_a_whole_prefix() -> None:
+    # With pages requested ahead, request 3 may be page 2 or page 3: the output is a whole
+    # prefix of the records either way, and the error line counts it.
+    done, emulator = _query("html=404@3", "json", prefetch=2)
+    assert done.returncode == 1, done.stderr
+    records = json.loads(done.stdout)
+    ids = [r["EMPLOYEEID"] for r in records]
+    every = sorted(r["EMPLOYEEID"] for r in emulator.company.records("EMPLOYEE"))
+    assert ids == every[: len(ids)] and len(ids) in (PAGE, 2 * PAGE)
+    assert f"the {len(ids)} records" in done.stderr

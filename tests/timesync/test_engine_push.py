@@ -7,6 +7,7 @@ import itertools
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from tests.timesync.engine_fixtures import (  # noqa: F401 - fixtures
     EngineFactory,
@@ -455,3 +456,38 @@ def test_with_target_approved_an_unchanged_expense_report_costs_no_read(
     # the one read is the decision read of changed reports, inside the run's first request
     assert reads() == before + 1
     assert run.http_requests == 1
+
+
+class _CountingStore(SQLiteStateStore):
+    """A state store that tells which write transaction each delivered notice was cleared in."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.opened = 0
+        self.cleared: list[int | None] = []  # the transaction's number; None: outside one
+
+    def transaction(self) -> Any:
+        if not self._depth:
+            self.opened += 1
+        return super().transaction()
+
+    def clear_notice(self, notice: Any) -> None:
+        self.cleared.append(self.opened if self._depth else None)
+        super().clear_notice(notice)
+
+
+def test_delivered_notices_are_cleared_in_one_store_transaction(
+    emulator: Emulator, client: Client, tmp_path: Path
+) -> None:
+    from timesync.engine import Engine, EngineOptions, PushOptions
+
+    with ReferenceApp(tmp_path / "app.db") as app, _CountingStore(tmp_path / "s.db") as store:
+        options = EngineOptions(push=PushOptions(target_state="Submitted"))
+        Engine(client, app, store, options=options).run()
+        ids = add_timesheets(app, 4)
+        store.cleared.clear()
+        Engine(client, app, store, options=options).run()
+        assert [app.pushed_state(i)[1] for i in ids] == ["Submitted"] * 4
+        assert store.pending_notices("TIMESHEET") == []
+    assert len(store.cleared) == 4
+    assert None not in store.cleared and len(set(store.cleared)) == 1

@@ -22,18 +22,28 @@ def notify_local(ctx: RunContext, name: str) -> None:
     """Deliver every queued notice of ``name`` to ``LocalSystem.document_pushed``.
 
     A notice is removed only after the local system took it; one it refuses stays queued
-    and is offered again on the next call (the method must therefore be idempotent).
+    and is offered again on the next call (the method must therefore be idempotent). The
+    notices taken are removed together, in one store transaction once the loop ends (or
+    stops): a crash before it offers them again, which the idempotent call absorbs, and a
+    push of many records does not pay a store commit per record.
     """
     if ctx.dry_run:
         return
     store = ctx.store
-    for notice in store.pending_notices(name):
-        try:
-            ctx.local.document_pushed(name, notice.local_id, notice.record_no, notice.state)
-        except Exception as exc:
-            log.warning("local system refused document_pushed for %s: %s", notice.local_id, exc)
-            continue
-        store.clear_notice(notice)
+    taken = []
+    try:
+        for notice in store.pending_notices(name):
+            try:
+                ctx.local.document_pushed(name, notice.local_id, notice.record_no, notice.state)
+            except Exception as exc:
+                log.warning("local system refused document_pushed for %s: %s", notice.local_id, exc)
+                continue
+            taken.append(notice)
+    finally:
+        if taken:
+            with store.transaction():
+                for notice in taken:
+                    store.clear_notice(notice)
 
 
 def close_superseded(store: StateStore, landed: OutboxEntry) -> None:
