@@ -197,21 +197,10 @@ _MADE_ONCE = ("employees", "projects", "tasks_per_project", "weeks", "seed")
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from timesync.demo import DemoOptions, run_demo
     from timesync.errors import ConfigurationError
 
     given = {k: getattr(args, k) for k in _MADE_ONCE if getattr(args, k) is not None}
-    workdir = Path(args.workdir)
-    made = (workdir / "demo.json").exists() or (workdir / "intacct.db").exists()
-    if made and given:
-        flags = ", ".join("--" + k.replace("_", "-") for k in given)
-        print(
-            f"timesync: note: {workdir} holds a demo already; {flags} applied when it was made"
-            " and are ignored now (use a new --workdir to change them)",
-            file=sys.stderr,
-        )
     if args.endpoint is not None and not args.yes and not _confirmed(args.endpoint):
         raise ConfigurationError(
             f"the demo creates, corrects and deletes timesheets in the company at"
@@ -236,6 +225,7 @@ def _demo(args: argparse.Namespace) -> int:
         out=sys.stdout,
         faults=faults,
         display=ProgressLine(sys.stderr),
+        given=["--" + k.replace("_", "-") for k in given],
     )
 
 

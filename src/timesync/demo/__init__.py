@@ -27,7 +27,7 @@ pull that fails (an unreachable gateway) is done again, in full, by the next run
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from datetime import date
 from decimal import Decimal
@@ -190,6 +190,7 @@ def run_demo(
     out: TextIO,
     faults: FaultInjector | None = None,
     display: ProgressLine | None = None,
+    given: Sequence[str] = (),
 ) -> int:
     """Run the demo in ``workdir``; returns the exit status (0 when no record failed and no
     timesheet was duplicated; conflicts, such as corrections to approved timesheets, are
@@ -205,6 +206,8 @@ def run_demo(
             ``intacct_sdk.testing.FaultPlan``), to watch the demo fail and recover; only
             without ``endpoint``.
         display: A progress line for long steps (it shows nothing off a terminal).
+        given: The size and generation flags the user gave (``--employees``, ...): on a
+            folder that holds a demo already they cannot apply, and a note says so.
 
     Raises:
         LockHeldError: Another demo or sync holds the folder's state store; nothing was
@@ -228,6 +231,12 @@ def run_demo(
         lock = store.run_lock()
         lock.acquire()
         stack.callback(lock.release)
+        made = (folder / "demo.json").exists() or (folder / "intacct.db").exists()
+        if made and given:
+            out.write(
+                f"note: {folder} holds a demo already; {', '.join(given)} applied when it was"
+                " made and are ignored now (use a new --workdir to change them)\n"
+            )
         progress = Progress(folder / "demo.json")
         if progress.problem:
             out.write(

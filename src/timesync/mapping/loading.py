@@ -294,15 +294,17 @@ def _summary(problems: Sequence[str]) -> str:
 def _known_objects() -> frozenset[str]:
     """Every object the schema facts know (a spec for another one is a new object)."""
     from intacct_sdk.schema import known_objects
+    from timesync.mapping._schema import _EXTRA
 
-    return known_objects()
+    return known_objects() | frozenset(_EXTRA)
 
 
 def _without_misspelt_rows(
     name: str, table: Mapping[str, Any], found: Sequence[str]
 ) -> Mapping[str, Any]:
-    """``table`` without the rows already reported for a misspelt option: each is reported
-    once, not again as the incomplete row it became."""
+    """``table`` without the field rows that a misspelt option left incomplete (``remtoe``
+    for ``remote``): the misspelling is reported, not again as a row without ``remote``.
+    Rows that are complete go on to be checked, so each of their problems is reported."""
     if not found:
         return table
     out = dict(table)
@@ -313,7 +315,12 @@ def _without_misspelt_rows(
         out[key] = [
             row
             for i, row in enumerate(rows)
-            if not any(p.startswith(f"{name}.{key}[{i}]:") for p in found)
+            if not (
+                key == "fields"
+                and isinstance(row, Mapping)
+                and not ("local" in row and "remote" in row)
+                and any(p.startswith(f"{name}.{key}[{i}]:") for p in found)
+            )
         ]
     return out
 
