@@ -8,14 +8,27 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from tests.conftest import subprocess_env
 
 from intacct_sdk.testing import Emulator, EmulatorResponse, NoFaults, RequestContext
+from intacct_sdk.testing._seed import demo_company
+from intacct_sdk.testing._server import serve
 
-__all__ = ["Killer", "finish_sync", "start_sync", "write_sync_config"]
+__all__ = ["Killer", "finish_sync", "loopback", "start_sync", "write_sync_config"]
+
+
+@pytest.fixture
+def loopback() -> Iterator[tuple[Emulator, Killer, str]]:
+    """A small demo company served on loopback, with a :class:`Killer` armed by the test."""
+    killer = Killer()
+    company = demo_company(employees=8, projects=6, tasks_per_project=3, customers=4)
+    emulator = Emulator(company, faults=killer)
+    with serve(emulator) as server:
+        yield emulator, killer, server.url
 
 
 class Killer(NoFaults):

@@ -1,10 +1,10 @@
+# ruff: noqa: F811 - the loopback fixture is imported by name and shadowed by test arguments
 """SIGKILL at every request of a correction of approved time, then reruns: every approved
 line is reversed exactly once and Intacct's net hours equal the app's."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -12,11 +12,15 @@ from typing import Any
 
 import pytest
 from tests.timesync.engine_fixtures import add_timesheets, live_timesheets
-from tests.timesync.sync_process import Killer, finish_sync, start_sync, write_sync_config
+from tests.timesync.sync_process import (  # noqa: F401 - loopback is a fixture
+    Killer,
+    finish_sync,
+    loopback,
+    start_sync,
+    write_sync_config,
+)
 
 from intacct_sdk.testing import Emulator
-from intacct_sdk.testing._seed import demo_company
-from intacct_sdk.testing._server import serve
 from timesync.local import EntryInput, ReferenceApp
 
 pytestmark = pytest.mark.slow
@@ -25,15 +29,6 @@ pytestmark = pytest.mark.slow
 # with the read of the linked records, the entries, the update, the approval of the new
 # entries, the read-back), each killed before it is handled and after it was applied
 CRASH_POINTS = [(offset, when) for offset in range(1, 7) for when in ("before", "after")]
-
-
-@pytest.fixture
-def loopback() -> Iterator[tuple[Emulator, Killer, str]]:
-    killer = Killer()
-    company = demo_company(employees=8, projects=6, tasks_per_project=3, customers=4)
-    emulator = Emulator(company, faults=killer)
-    with serve(emulator) as server:
-        yield emulator, killer, server.url
 
 
 def _net(emulator: Emulator, record_no: Any) -> Counter[tuple[str, str]]:

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the loopback fixture is imported by name and shadowed by test arguments
 """Crash safety and fault tolerance of the push, end to end.
 
 - A ``timesync sync`` subprocess pushing to a loopback emulator is killed with SIGKILL at
@@ -29,13 +30,18 @@ from tests.timesync.engine_fixtures import (
     live_timesheets,
     local_of,
 )
-from tests.timesync.sync_process import Killer, finish_sync, start_sync, write_sync_config
+from tests.timesync.sync_process import (  # noqa: F401 - loopback is a fixture
+    Killer,
+    finish_sync,
+    loopback,
+    start_sync,
+    write_sync_config,
+)
 
 from intacct_sdk import Client, ClientOptions
 from intacct_sdk.testing import Emulator, EmulatorResponse, RequestContext
 from intacct_sdk.testing._faults import FaultPlan
 from intacct_sdk.testing._seed import demo_company
-from intacct_sdk.testing._server import serve
 from timesync.engine import Engine, EngineOptions, PushOptions
 from timesync.local import EntryInput, ExpenseInput, ReferenceApp
 from timesync.store import OutboxState, SQLiteStateStore
@@ -43,14 +49,6 @@ from timesync.store import OutboxState, SQLiteStateStore
 
 def _company() -> Any:
     return demo_company(employees=8, projects=6, tasks_per_project=3, customers=4)
-
-
-@pytest.fixture
-def loopback() -> Iterator[tuple[Emulator, Killer, str]]:
-    killer = Killer()
-    emulator = Emulator(_company(), faults=killer)
-    with serve(emulator) as server:
-        yield emulator, killer, server.url
 
 
 # Every point at which the subprocess can die: the push of 8 timesheets in batches of 3 takes

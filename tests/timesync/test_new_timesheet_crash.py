@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the loopback fixture is imported by name and shadowed by test arguments
 """SIGKILL at every request of a correction of approved time made as a new timesheet
 (``approved_changes = "new_timesheet"``), then reruns: each document gets exactly one
 correction sheet holding one reversal and one new entry, the approved timesheet is untouched,
@@ -6,7 +7,6 @@ and Intacct's net hours over both equal the app's."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -14,11 +14,15 @@ from typing import Any
 
 import pytest
 from tests.timesync.engine_fixtures import add_timesheets, live_timesheets
-from tests.timesync.sync_process import Killer, finish_sync, start_sync, write_sync_config
+from tests.timesync.sync_process import (  # noqa: F401 - loopback is a fixture
+    Killer,
+    finish_sync,
+    loopback,
+    start_sync,
+    write_sync_config,
+)
 
 from intacct_sdk.testing import Emulator
-from intacct_sdk.testing._seed import demo_company
-from intacct_sdk.testing._server import serve
 from timesync.local import EntryInput, ReferenceApp
 from timesync.store import OutboxState, SQLiteStateStore
 
@@ -29,15 +33,6 @@ pytestmark = pytest.mark.slow
 # entries, the creates of the correction sheets, their approval), each killed before it is
 # handled and after it was applied (a 7th request would fail the kill: the run has no more)
 CRASH_POINTS = [(offset, when) for offset in range(1, 7) for when in ("before", "after")]
-
-
-@pytest.fixture
-def loopback() -> Iterator[tuple[Emulator, Killer, str]]:
-    killer = Killer()
-    company = demo_company(employees=8, projects=6, tasks_per_project=3, customers=4)
-    emulator = Emulator(company, faults=killer)
-    with serve(emulator) as server:
-        yield emulator, killer, server.url
 
 
 def _entries(emulator: Emulator, record_no: Any) -> list[dict[str, Any]]:
