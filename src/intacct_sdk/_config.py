@@ -72,6 +72,21 @@ def default_profile_path() -> Path:
     return Path.home() / ".intacct" / "credentials.ini"
 
 
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` (a name or an address, IPv6 with or without brackets) is this
+    machine's loopback: ``localhost``, ``127.0.0.0/8`` or ``::1``. Other names may resolve
+    to any address, so they are not."""
+    import ipaddress
+
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 def validate_endpoint(url: str, *, what: str = "endpoint_url") -> str:
     """Check that ``url`` is an absolute http(s) URL and return it stripped.
 

@@ -233,15 +233,12 @@ def _confirmed(endpoint: str) -> bool:
     """Whether to write to the company at ``endpoint``: yes for a loopback address (an
     emulator or a test server on this machine), else only when a person at a terminal says
     so (never in a script: it must pass ``--yes``)."""
-    import ipaddress
     from urllib.parse import urlsplit
 
-    host = (urlsplit(endpoint).hostname or "").lower()
-    try:
-        if host == "localhost" or ipaddress.ip_address(host).is_loopback:
-            return True
-    except ValueError:
-        pass
+    from intacct_sdk._config import is_loopback_host
+
+    if is_loopback_host(urlsplit(endpoint).hostname or ""):
+        return True
     if not sys.stdin.isatty():
         return False
     sys.stderr.write(

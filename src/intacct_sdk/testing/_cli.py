@@ -233,21 +233,12 @@ def _preferences(args: argparse.Namespace) -> Any:
         raise ValueError(f"--user-timezone: unknown time zone {args.user_timezone!r}") from None
 
 
-def _is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host.strip().lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[] ")).is_loopback
-    except ValueError:
-        return False  # a host name: it may resolve to any address
-
-
 def _remote_refusal(host: str, *, allowed: bool) -> str | None:
     """Why the emulator will not listen on ``host`` (None: it will), and the warning it
     prints when it was allowed to listen beyond this machine."""
-    if _is_loopback(host):
+    from intacct_sdk._config import is_loopback_host
+
+    if is_loopback_host(host):
         return None
     if not allowed:
         return (
