@@ -5,12 +5,12 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.conftest import OWN_FIXTURES, REFERENCE
 
 from intacct_sdk import ConfigurationError, F
 from intacct_sdk._envelope import Control, LoginAuth, SessionAuth, build_request
@@ -34,22 +34,18 @@ from intacct_sdk.functions import (
 )
 
 
-@pytest.fixture(scope="module")
-def api_schema(reference_dir: Path) -> Any:
+@pytest.fixture(
+    scope="module",
+    params=["own", pytest.param("official", marks=pytest.mark.shared_reference)],
+)
+def api_schema(request: pytest.FixtureRequest) -> Any:
+    """Our own request schema (tests/fixtures/schema), and the official XSD where present."""
     xmlschema = pytest.importorskip("xmlschema")
-    return xmlschema.XMLSchema(
-        str(reference_dir / "fixtures" / "intacct_dtd" / "api.xsd"), validation="lax"
-    )
-
-
-# module-scoped fixtures cannot use the function-scoped reference_dir; re-declare it
-@pytest.fixture(scope="module")
-def reference_dir() -> Path:
-    from conftest import REFERENCE
-
-    if not REFERENCE.is_dir():
-        pytest.skip("shared reference folder not present")
-    return REFERENCE
+    if request.param == "own":
+        path = OWN_FIXTURES / "schema" / "request.xsd"
+    else:
+        path = REFERENCE / "fixtures" / "intacct_dtd" / "api.xsd"
+    return xmlschema.XMLSchema(str(path), validation="lax")
 
 
 def every_function() -> list[Function]:

@@ -93,10 +93,10 @@ CASES: dict[str, Callable[[], str]] = {
         ["EMPLOYEEID"],
         aggregates=[
             ("count", "RECORDNO"),
-            ("sum", "TOTALQTY"),
+            ("sum", "HOURSINDAY"),
             ("min", "BEGINDATE"),
             ("max", "BEGINDATE"),
-            ("avg", "TOTALQTY"),
+            ("avg", "HOURSINDAY"),
         ],
         **CID,
     ).to_xml(),

@@ -146,7 +146,7 @@ def empty_page(resp: Response) -> None:
 def query_unknown_object(resp: Response) -> None:
     (res,) = resp.results
     assert (res.status, res.page) == ("failure", None)
-    assert res.errors[0].description2 == "There is no object called NOSUCHTHING"
+    assert res.errors[0].description2 == "Object definition NOSUCHTHING not found"
 
 
 def legacy_key(resp: Response) -> None:
@@ -224,7 +224,7 @@ def create_duplicate(resp: Response) -> None:
 
 def delete_missing(resp: Response) -> None:
     (res,) = resp.results
-    assert res.errors[0].description2 == "There is no department with key 'D-GONE' to delete."
+    assert res.errors[0].description2 == "Cannot find department with key 'D-GONE' to delete."
 
 
 def delete_ok(resp: Response) -> None:
