@@ -294,3 +294,26 @@ def test_faults_with_an_endpoint_are_refused_in_one_line(tmp_path: Path) -> None
     assert code == 2
     assert len(err.splitlines()) == 1
     assert err.startswith("timesync: --faults: unknown fault kind")
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+@pytest.mark.parametrize("point", ["pull", "push", "push-corrections", "decide"])
+def test_ctrl_c_in_the_demo_says_interrupted_exits_130_and_the_rerun_finishes(
+    point: str, tmp_path: Path, clean: dict[str, Any]
+) -> None:
+    """Ctrl-C (SIGINT) in the middle of a step: one line, exit 130, and the outbox guarantees
+    hold: the next run finishes the demo with nothing duplicated."""
+    proc = _start(tmp_path, TIMESYNC_DEMO_STOP_AT=point)
+    try:
+        _wait_stopped(proc.pid)
+        os.kill(proc.pid, signal.SIGINT)  # delivered the moment the process runs again
+    finally:
+        os.kill(proc.pid, signal.SIGCONT)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130, out + err
+    assert err.strip().splitlines()[-1] == "timesync: interrupted", err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    code, out, err = _demo(tmp_path)
+    assert code == 0, out + err
+    assert "duplicates: none" in out
+    _assert_like_clean(tmp_path, clean)
