@@ -143,6 +143,54 @@ def test_the_periodic_pass_rereads_a_wide_window_and_the_records_without_whenmod
     assert empty.base == F("WHENMODIFIED").is_null()
 
 
+def test_a_read_settles_what_was_older_than_the_lag_when_it_started() -> None:
+    minute = timedelta(minutes=1)
+    # the last complete read began long after the cursor: nothing behind it is read again
+    [read] = _plan(read_at=T0 + 10 * minute)
+    assert read.start == (T0, 9), "from the cursor itself, past the records already applied"
+    # it began just after the cursor: only what was within the lag of it is read again
+    [read] = _plan(read_at=T0 + minute)
+    assert read.start == (T0 - minute, 0)
+    # it began before the cursor moved there (a change seen at once): the full lag again
+    [read] = _plan(read_at=T0 - 10 * minute)
+    assert read.start == (T0 - 2 * minute, 0)
+    # the periodic pass settles by its own marker and window
+    main, empty = _plan(
+        periodic=True,
+        created_cursor=(T0 - timedelta(days=1), 3),
+        read_at=T0 + 10 * minute,
+        periodic_at=T0 + timedelta(hours=1),
+    )
+    assert main.start == (T0 - timedelta(hours=1), 0)
+    assert empty.start == (T0 - timedelta(days=1), 3), "settled up to the cursor: read on from it"
+
+
+@given(
+    cursor=st.integers(0, 10_000),
+    read=st.one_of(st.none(), st.integers(-10_000, 20_000)),
+    lag=st.integers(0, 500),
+)
+def test_a_settled_start_is_never_before_the_unsettled_one_nor_after_the_cursor(
+    cursor: int, read: int | None, lag: int
+) -> None:
+    """The law: a read starts no earlier than without the marker and never later than the
+    cursor; it reads again exactly what the marker leaves unsettled (changes at or after
+    the marker less the lag), or nothing behind the cursor when that is all settled."""
+    second = timedelta(seconds=1)
+    at = T0 + cursor * second
+    read_at = None if read is None else T0 + read * second
+    [plain] = _plan(cursor=(at, 9), lag=lag * second)
+    [settled] = _plan(cursor=(at, 9), lag=lag * second, read_at=read_at)
+    assert plain.start is not None and settled.start is not None
+    assert plain.start <= settled.start <= (at, 9)
+    if read_at is None or lag == 0:
+        assert settled.start == plain.start
+    elif read_at - lag * second >= at:
+        assert settled.start == (at, 9)
+    else:
+        assert settled.start == (max(at, read_at) - lag * second, 0)
+
+
 def test_a_first_or_full_read_reads_everything_in_scope_by_both_keysets() -> None:
     for kw in ({"cursor": None}, {"full": True}):
         main, empty = _plan(**kw)

@@ -135,9 +135,12 @@ class _ObjectPull:
         results to :meth:`run`.
         """
         store, opts = self.ctx.store, self.ctx.options
+        self.ctx.report.object(self.name)  # reported even when a read finds nothing new
         self.started_at = opts.clock()
         marker = store.get_cursor(f"{self.name}:reread")
-        due = periodic_due(marker.modified if marker else None, self.started_at, opts.reread_every)
+        periodic_at = marker.modified if marker else None
+        read = store.get_cursor(f"{self.name}:read")
+        due = periodic_due(periodic_at, self.started_at, opts.reread_every)
         self.periodic = self.full or due
         self.streams = plan_streams(
             self.name,
@@ -149,6 +152,8 @@ class _ObjectPull:
             periodic=self.periodic,
             lag=opts.lag,
             window=opts.reread_window,
+            read_at=read.modified if read else None,
+            periodic_at=periodic_at,
         )
         self.best = {
             plan.cursor: None if self.full else self._cursor(plan.cursor)
@@ -196,8 +201,11 @@ class _ObjectPull:
         self.refresh_pending(prefetched[count:] if prefetched else None)
         if complete and self.streams and all(plan.complete_read for plan in self.streams):
             self.sweep_and_true_up()
-        if complete and self.periodic and not ctx.dry_run:
-            ctx.store.set_cursor(Cursor(f"{self.name}:reread", self.started_at))
+        if complete and self.streams and not ctx.dry_run:
+            with ctx.store.transaction():
+                ctx.store.set_cursor(Cursor(f"{self.name}:read", self.started_at))
+                if self.periodic:
+                    ctx.store.set_cursor(Cursor(f"{self.name}:reread", self.started_at))
 
     def _read(self, plan: StreamPlan, first: Any) -> bool:
         """Read one keyset to its end; True when it got there."""

@@ -176,14 +176,27 @@ def periodic_due(last: datetime | None, now: datetime, every: timedelta) -> bool
     return last is None or now - last >= every
 
 
-def _back(position: Position | None, by: timedelta) -> Position | None:
+def _back(position: Position | None, by: timedelta, read_at: datetime | None) -> Position | None:
     """A cursor moved back by a window (every record at the earlier instant is read again;
-    the content hash skips those already applied)."""
+    the content hash skips those already applied), but never behind what is settled.
+
+    A complete read that started at ``read_at`` saw every record whose change was older
+    than the window then (the window bounds how late a change becomes visible): those
+    records are settled, and only changes after ``read_at - by`` are read again. A quiet
+    company whose last changes are older than that is read from its cursor alone, however
+    many records share the cursor's instant.
+    """
     if position is None:
         return None
-    if by > timedelta(0):
-        return position[0] - by, 0
-    return position
+    if by <= timedelta(0):
+        return position
+    start = position[0] - by
+    if read_at is not None:
+        settled = read_at - by
+        if settled >= position[0]:
+            return position
+        start = max(start, settled)
+    return start, 0
 
 
 def _and(base: Filter | None, extra: Filter) -> Filter:
@@ -201,6 +214,8 @@ def plan_streams(
     periodic: bool,
     lag: timedelta,
     window: timedelta,
+    read_at: datetime | None = None,
+    periodic_at: datetime | None = None,
 ) -> tuple[StreamPlan, ...]:
     """The keyset reads of one object in one run, in the order they are made.
 
@@ -214,6 +229,8 @@ def plan_streams(
         periodic: The periodic pass is due for this object.
         lag: How far back the frequent pass starts before its cursor.
         window: How far back the periodic pass starts.
+        read_at: When the last complete read of the object started (None: unknown).
+        periodic_at: When the last complete periodic pass started (None: unknown).
 
     Returns:
         No reads at all for an object without a change cursor outside its periodic pass.
@@ -233,12 +250,10 @@ def plan_streams(
             StreamPlan("modified", _and(spec_filter, dated), None, object_name, False),
             StreamPlan("created", _and(spec_filter, empty), None, created_name, False),
         )
-    back = window if periodic else lag
-    reads = [StreamPlan("modified", None, _back(cursor, back), object_name, filter_locally=True)]
+    back, since = (window, periodic_at) if periodic else (lag, read_at)
+    start = _back(cursor, back, since)
+    reads = [StreamPlan("modified", None, start, object_name, filter_locally=True)]
     if periodic and facts.created:
-        reads.append(
-            StreamPlan(
-                "created", empty, _back(created_cursor, window), created_name, filter_locally=True
-            )
-        )
+        start = _back(created_cursor, window, periodic_at)
+        reads.append(StreamPlan("created", empty, start, created_name, filter_locally=True))
     return tuple(reads)
