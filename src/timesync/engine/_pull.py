@@ -258,7 +258,13 @@ class _ObjectPull:
         (one request) whether other unlinked records share those values; the second value
         returned holds the ones that do, for :meth:`apply_look`.
         """
-        looks = [look for r in records if (look := self.look(r, in_scope_filter)) is not None]
+        mapped = [(r, m) for r in records if (m := self._map(r)) is not None]
+        # every link of the page in one store query
+        links = self.ctx.store.links_by_key(self.name, [rkey for _, (_, rkey) in mapped])
+        looks = [
+            self._look(r, model, rkey, in_scope_filter, links.get(rkey))
+            for r, (model, rkey) in mapped
+        ]
         return looks, self.reverse_ambiguity(looks)
 
     def apply(self, record: Mapping[str, Any], *, in_scope_filter: bool) -> None:
@@ -269,6 +275,16 @@ class _ObjectPull:
 
     def look(self, record: Mapping[str, Any], in_scope_filter: bool) -> _Look | None:
         """Map one record and find its link; None (reported) when it cannot be mapped."""
+        mapped = self._map(record)
+        if mapped is None:
+            return None
+        model, rkey = mapped
+        return self._look(
+            record, model, rkey, in_scope_filter, self.ctx.store.get_link(self.name, rkey)
+        )
+
+    def _map(self, record: Mapping[str, Any]) -> tuple[Any, str] | None:
+        """One record's model and remote key; None (reported) when it cannot be mapped."""
         ctx = self.ctx
         wb = ctx.options.writeback_field.get(self.name)
         mapped = {k: v for k, v in record.items() if k != wb} if wb else record
@@ -278,7 +294,17 @@ class _ObjectPull:
             key = str(record.get(self._key_field or "RECORDNO", record.get("RECORDNO")))
             ctx.fail(self.name, key, describe(exc))
             return None
-        rkey = remote_key(self.name, model)
+        return model, remote_key(self.name, model)
+
+    def _look(
+        self,
+        record: Mapping[str, Any],
+        model: Any,
+        rkey: str,
+        in_scope_filter: bool,
+        link: Link | None,
+    ) -> _Look:
+        ctx = self.ctx
         in_scope = (
             _is_active(model)
             and (not in_scope_filter or matches(_filter(self.spec), record, ctx.zone))
@@ -292,7 +318,7 @@ class _ObjectPull:
             self.spec.content_hash(model),
             as_int(record.get("RECORDNO")) or getattr(model, "record_no", None),
             as_timestamp(record.get("WHENMODIFIED"), ctx.zone),
-            ctx.store.get_link(self.name, rkey),
+            link,
         )
 
     def reverse_ambiguity(self, looks: Sequence[_Look]) -> dict[tuple[str, str], list[str]]:

@@ -89,6 +89,8 @@ def coerce(value: Any, kind: Kind, tz: tzinfo = UTC) -> Any:
     """
     if value is None:
         return None
+    if kind == "str" and type(value) is str:
+        return value or None
     if isinstance(value, str):
         if not value.strip() and kind != "str":
             return None

@@ -224,6 +224,11 @@ class MappingSpec:
     _plans: tuple[_Plan, ...] = attrs.field(init=False, eq=False, repr=False)
     _tz: tzinfo = attrs.field(init=False, eq=False, repr=False)
     _map_attrs: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
+    # what to_local needs of the plans, worked out once: the plans that pull, the remote
+    # fields the spec accounts for, and the inactive_when values by field, lower-cased
+    _pulled: tuple[_Plan, ...] = attrs.field(init=False, eq=False, repr=False)
+    _consumed: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
+    _closed: tuple[tuple[str, frozenset[str]], ...] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         problems = self.problems()
@@ -236,7 +241,16 @@ class MappingSpec:
         flt: object = self.filter
         if isinstance(flt, _ActiveOnly):
             object.__setattr__(self, "filter", active_filter(self.object_name))
-        object.__setattr__(self, "_plans", self._compile())
+        plans = self._compile()
+        object.__setattr__(self, "_plans", plans)
+        object.__setattr__(self, "_pulled", tuple(p for p in plans if p.field.pulls))
+        closed = tuple(
+            (field.upper(), frozenset(c.lower() for c in values))
+            for field, values in self.inactive_when.items()
+        )
+        object.__setattr__(self, "_closed", closed)
+        consumed = {c.remote for c in self.children} | {p.field.remote for p in plans}
+        object.__setattr__(self, "_consumed", frozenset(consumed | {f for f, _ in closed}))
         object.__setattr__(self, "_map_attrs", tuple(sorted(_mapping_attrs(self.model))))
         object.__setattr__(self, "_tz", UTC if self.timezone == "UTC" else ZoneInfo(self.timezone))
 
@@ -461,33 +475,29 @@ class MappingSpec:
         """
         base = path or self.model_label
         errors: list[FieldError] = []
-        child_keys = {c.remote for c in self.children}
-        flat = _flatten(record, child_keys)
+        flat = _flatten(record, {c.remote for c in self.children} if self.children else set())
         values: dict[str, Any] = {}
         items: dict[str, dict[str, Any]] = {}
-        consumed: set[str] = set(child_keys)
-        for plan in self._plans:
+        consumed = self._consumed
+        for plan in self._pulled:
             fm = plan.field
-            consumed.add(fm.remote)
-            if not fm.pulls:
-                continue
-            where = f"{base}.{fm.local}"
             try:
                 value = self._pull_value(plan, flat.get(fm.remote))
             except (ValueError, TypeError, ArithmeticError) as exc:
+                where = f"{base}.{fm.local}"
                 errors.append(FieldError(where, self._message(fm.local, exc), fm.remote))
                 continue
             if value is None and fm.required:
+                where = f"{base}.{fm.local}"
                 errors.append(FieldError(where, self._message(fm.local, "is required"), fm.remote))
                 continue
             if plan.item is None:
                 values[plan.attr] = value
             elif value is not None:
                 items.setdefault(plan.attr, {})[plan.item] = value
-        for field, closed in self.inactive_when.items():
-            consumed.add(field.upper())
-            raw = flat.get(field.upper())
-            if raw is not None and str(raw).strip().lower() in {c.lower() for c in closed}:
+        for field, closed in self._closed:
+            raw = flat.get(field)
+            if raw is not None and str(raw).strip().lower() in closed:
                 values["status"] = Status.INACTIVE
         for child in self.children:
             if child.direction == "push":
@@ -521,6 +531,13 @@ class MappingSpec:
     def _build(
         self, values: dict[str, Any], base: str, errors: list[FieldError], record: Mapping[str, Any]
     ) -> Any:
+        if not errors:
+            # the common case: the model takes the values as they are (empty ones left to
+            # its defaults); otherwise the pass below names every problem
+            try:
+                return self.model(**{k: v for k, v in values.items() if v is not None})
+            except Exception:  # noqa: S110 - the pass below reports it
+                pass
         for a in attrs.fields(self.model):
             name = a.alias or a.name
             if not a.init:
@@ -568,9 +585,11 @@ class MappingSpec:
 
     def _pull_value(self, plan: _Plan, raw: Any) -> Any:
         value = coerce(raw, plan.remote_kind, self._tz)
-        if value is not None and plan.converter is not None:
-            value = plan.converter.to_local(value)
-        value = coerce(value, plan.local_kind, self._tz)
+        if value is not None:
+            if plan.converter is not None:
+                value = coerce(plan.converter.to_local(value), plan.local_kind, self._tz)
+            elif plan.local_kind != plan.remote_kind:  # (coerce keeps a value of its kind)
+                value = coerce(value, plan.local_kind, self._tz)
         if value is None:
             return plan.default
         return value
@@ -709,13 +728,17 @@ def _local_value(obj: Any, attr: str, item: str | None) -> Any:
     return value
 
 
+_PLAIN: Final = frozenset({str, int, bool})
+_SCALARS: Final = frozenset({str, int, Decimal, datetime, date, bool, float, type(None)})
+
+
 def _flatten(record: Mapping[str, Any], skip: set[str], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in record.items():
         name = f"{prefix}{key}"
         if not prefix and key in skip:
             continue
-        if isinstance(value, Mapping):
+        if type(value) not in _SCALARS and isinstance(value, Mapping):
             out.update(_flatten(value, skip, f"{name}."))
         else:
             out[name] = value
@@ -734,7 +757,7 @@ def _child_rows(value: Any, child_object: str) -> Sequence[Mapping[str, Any]]:
 
 
 def _canonical(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | str):
+    if value is None or type(value) in _PLAIN or isinstance(value, bool | int | str):
         return value
     if isinstance(value, Decimal):
         if value == 0:
