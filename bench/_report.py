@@ -262,8 +262,9 @@ def _table(results: list[Any], row: str) -> list[str]:
     return lines
 
 
-def machine(bench_py: Path | None) -> dict[str, str]:
-    """The machine and every version that the figures depend on."""
+def machine(bench_py: Path | None, ours_py: str | None = None) -> dict[str, str]:
+    """The machine and every version that the figures depend on (ours read in our side's
+    interpreter, ``ours_py``, when given)."""
     cpu = platform.processor() or "unknown"
     try:
         for text in Path("/proc/cpuinfo").read_text().splitlines():
@@ -286,11 +287,30 @@ def machine(bench_py: Path | None) -> dict[str, str]:
         check=False,
     )
     out["commit"] = head.stdout.strip() or "unknown (not a git checkout)"
-    for pkg in ("intacct-timesync", "httpx", "attrs", "cattrs", "defusedxml", "lxml"):
-        try:
-            out[pkg] = importlib.metadata.version(pkg)
-        except importlib.metadata.PackageNotFoundError:
-            out[pkg] = "not installed"
+    packages = ("intacct-timesync", "httpx", "attrs", "cattrs", "defusedxml", "lxml")
+    if ours_py is not None:
+        here = Path(ours_py).parent.parent.name
+        out["our side's environment"] = (
+            f"bench/{here} (runtime dependencies only)"
+            if here == ".venv-ours"
+            else "the project's own environment (bench/make_venv.sh makes bench/.venv-ours)"
+        )
+        code = (
+            "import importlib.metadata as m\n"
+            f"for p in {packages!r}:\n"
+            "    try: print(p, m.version(p))\n"
+            "    except m.PackageNotFoundError: print(p, 'not-installed')"
+        )
+        proc = subprocess.run([ours_py, "-c", code], capture_output=True, text=True, check=False)
+        found = dict(line.split(" ", 1) for line in proc.stdout.splitlines() if " " in line)
+        for pkg in packages:
+            out[pkg] = found.get(pkg, "unknown").replace("not-installed", "not installed")
+    else:
+        for pkg in packages:
+            try:
+                out[pkg] = importlib.metadata.version(pkg)
+            except importlib.metadata.PackageNotFoundError:
+                out[pkg] = "not installed"
     if bench_py is not None:
         code = (
             "import importlib.metadata as m, platform;"

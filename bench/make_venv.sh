@@ -1,6 +1,8 @@
 #!/usr/bin/env sh
-# Create bench/.venv-bench with the comparison client (sageintacctsdk from PyPI).
-# It is the benchmark's own environment, never a dependency of this project.
+# Create the benchmark's two environments, each as a user would install it:
+#   bench/.venv-bench  the comparison client (sageintacctsdk from PyPI), never a dependency here
+#   bench/.venv-ours   this project with its runtime dependencies only (no test, lint or docs
+#                      tools, which would otherwise load with httpx and slow every cold start)
 # Usage: sh bench/make_venv.sh [python]   (default: python3)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -11,3 +13,9 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "sageintacctsdk==1.28.1"
 "$venv/bin/python" -c "import sageintacctsdk, importlib.metadata as m; print('sageintacctsdk', m.version('sageintacctsdk'))"
+ours="$here/.venv-ours"
+if [ ! -x "$ours/bin/python" ]; then
+    "$py" -m venv "$ours"
+fi
+"$ours/bin/python" -m pip install --quiet --disable-pip-version-check "$here/.."
+"$ours/bin/python" -c "import intacct_sdk, importlib.metadata as m; print('intacct-timesync', m.version('intacct-timesync'), 'httpx', m.version('httpx'))"

@@ -42,6 +42,16 @@ import _report  # noqa: E402
 import _scenario as S  # noqa: E402
 
 BENCH_PY = HERE / ".venv-bench" / "bin" / "python"
+OURS_VENV_PY = HERE / ".venv-ours" / "bin" / "python"
+
+
+def ours_python() -> str:
+    """Our side's interpreter: ``bench/.venv-ours`` (runtime dependencies only, as a user
+    installs the package) when it exists, else this one. Either way ``src`` comes first on
+    the path, so the checkout's code is what runs."""
+    return str(OURS_VENV_PY) if OURS_VENV_PY.exists() else sys.executable
+
+
 WORKER = str(HERE / "_worker.py")
 TIMEOUT = 3600
 #: Pages in flight for our pull (the issue's targets are judged on it).
@@ -142,7 +152,7 @@ def worker(mode: str, args: dict[str, Any], *, theirs: bool = False) -> dict[str
         env.pop("PYTHONPATH", None)
     else:
         env.update(_ours_env())
-    py = str(BENCH_PY) if theirs else sys.executable
+    py = str(BENCH_PY) if theirs else ours_python()
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
         json.dump(dict(args, spawned=time.time()), fh)
     try:
@@ -246,8 +256,9 @@ def collect(
 
 def console(name: str, module: str) -> list[str]:
     """The console script ``name`` next to this interpreter, else ``python -m module``."""
-    script = Path(sys.executable).parent / name
-    return [str(script)] if script.exists() else [sys.executable, "-m", module]
+    python = ours_python()
+    script = Path(python).parent / name
+    return [str(script)] if script.exists() else [python, "-m", module]
 
 
 def _fields(width: int) -> list[str]:
@@ -559,9 +570,9 @@ ROWS: dict[str, Callable[[Context], None]] = {
 
 def ensure_anchor() -> bool:
     """Make ``bench/.venv-bench`` when it is missing; whether the anchor can run."""
-    if BENCH_PY.exists():
+    if BENCH_PY.exists() and OURS_VENV_PY.exists():
         return True
-    print("making the anchor's venv (bench/make_venv.sh)", flush=True)
+    print("making the benchmark's venvs (bench/make_venv.sh)", flush=True)
     proc = subprocess.run(["sh", str(HERE / "make_venv.sh"), sys.executable], check=False)
     return proc.returncode == 0 and BENCH_PY.exists()
 
@@ -598,7 +609,7 @@ def main(argv: list[str] | None = None) -> int:
         "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "load_start": list(os.getloadavg()),
         "sizes": asdict(sizes),
-        "machine": _report.machine(BENCH_PY if anchor else None),
+        "machine": _report.machine(BENCH_PY if anchor else None, ours_python()),
         "batch_size": _batch_size(),
     }
     t0 = time.perf_counter()
