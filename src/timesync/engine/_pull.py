@@ -80,6 +80,8 @@ class _ObjectPull:
     spec: MappingSpecLike
     full: bool
     matcher: Matcher | None = None
+    # in-scope keys read; the model only where the sweep may need it to repair a local
+    # record (None for a record this run wrote), so a first sync holds keys, not models
     seen: dict[str, Any] = attrs.field(factory=dict)
     writebacks: list[dict[str, Any]] = attrs.field(factory=list)
     streams: tuple[StreamPlan, ...] = ()
@@ -370,8 +372,10 @@ class _ObjectPull:
             written = self.write(
                 model, rkey, link.local_id, content_hash, record_no, modified, action="updated"
             )
-            if written is not None and not link.active and self.name in _PARENTS.values():
-                ctx.reopened.setdefault(self.name, set()).add(rkey)
+            if written is not None:
+                self.seen[rkey] = None  # just written: nothing to repair from the model
+                if not link.active and self.name in _PARENTS.values():
+                    ctx.reopened.setdefault(self.name, set()).add(rkey)
             self.want_writeback(record, link.local_id, record_no)
             return
         if not in_scope:
@@ -414,6 +418,7 @@ class _ObjectPull:
             action="updated" if local_id else "created",
         )
         if new_id is not None:
+            self.seen[rkey] = None  # just written: nothing to repair from the model
             self.want_writeback(record, new_id, record_no)
 
     def write(
@@ -614,18 +619,25 @@ class _ObjectPull:
         ctx = self.ctx
         # only the fingerprints: a first sync's sweep then holds strings, not records
         by_id = {r.local_id: r.fingerprint for r in ctx.local.list_records(self.name)}
-        for link in list(ctx.store.links(self.name)):
+        gone: list[Link] = []
+        drifted: list[tuple[Link, Any, bool]] = []
+        for link in ctx.store.links(self.name):  # kept: only the links to act on
             if link.state is not LinkState.LINKED or link.local_id is None:
                 continue
-            model = self.seen.get(link.remote_key)
-            if model is None:
+            if link.remote_key not in self.seen:
                 if link.active:
-                    with ctx.store.transaction():
-                        self.inactivate(link)
+                    gone.append(link)
                 continue
             exists = link.local_id in by_id
             if exists and by_id[link.local_id] == link.local_hash:
                 continue
+            model = self.seen[link.remote_key]
+            if model is not None:  # (None: written by this run and changed since: the next
+                drifted.append((link, model, exists))  # complete read repairs it)
+        for link in gone:
+            with ctx.store.transaction():
+                self.inactivate(link)
+        for link, model, exists in drifted:
             what = "edited" if exists else "deleted"
             ctx.report.repairs.append(
                 f"{self.name} {link.remote_key}: local record {what}, restored"
