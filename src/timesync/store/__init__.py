@@ -1,11 +1,16 @@
-"""The engine's memory between runs: a :class:`StateStore` protocol and its SQLite default.
+"""The engine's memory between runs: a :class:`StateStore` protocol, its SQLite default and
+a PostgreSQL store for fleets of companies (:class:`PostgresStateStore`).
 
 Bring your own database by implementing :class:`StateStore` (and :class:`Lock`); the engine
-uses nothing else.
+uses nothing else. The PostgreSQL classes import psycopg only when used
+(``pip install "intacct-timesync[postgres]"``).
 """
 
 from timesync.store._errors import LockHeldError, LockLostError, StateStoreError
 from timesync.store._lock import FileLock
+from timesync.store._pg_lock import PostgresRunLock
+from timesync.store._pg_schema import PG_MIGRATIONS
+from timesync.store._postgres import PostgresStateStore
 from timesync.store._protocol import (
     CorrectionSheet,
     Cursor,
@@ -24,6 +29,7 @@ from timesync.store._sqlite import MIGRATIONS, SQLiteStateStore
 
 __all__ = [
     "MIGRATIONS",
+    "PG_MIGRATIONS",
     "CorrectionSheet",
     "Cursor",
     "DecisionNotice",
@@ -37,6 +43,8 @@ __all__ = [
     "Notice",
     "OutboxEntry",
     "OutboxState",
+    "PostgresRunLock",
+    "PostgresStateStore",
     "RunRecord",
     "SQLiteStateStore",
     "StateStore",
