@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.server_postgres import pg_pool, pg_schema, postgres_dsn  # noqa: F401 (fixtures)
 
 import intacct_sdk
 

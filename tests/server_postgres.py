@@ -15,12 +15,14 @@ import socket
 import subprocess
 import sys
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-__all__ = ["PostgresServer", "find_bindir", "postgres_dsn"]
+__all__ = ["PostgresServer", "find_bindir", "pg_pool", "pg_schema", "postgres_dsn"]
 
 _WATCHDOG = """
 import os, subprocess, sys, time
@@ -165,3 +167,21 @@ def postgres_dsn() -> Iterator[str]:
     finally:
         with contextlib.suppress(Exception):
             server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_pool(postgres_dsn: str) -> Iterator[Any]:
+    """A connection pool on the session's server (closed at the end of the session)."""
+    from psycopg_pool import ConnectionPool
+
+    with ConnectionPool(postgres_dsn, min_size=2, max_size=20, open=True) as pool:
+        yield pool
+
+
+@pytest.fixture
+def pg_schema(pg_pool: Any) -> Iterator[str]:
+    """A schema of its own for one test, dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    yield schema
+    with pg_pool.connection() as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -1,4 +1,4 @@
-"""The SQLite state store and the file lock."""
+"""The state stores (SQLite and PostgreSQL, through one protocol suite) and the file lock."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from timesync.store import (
     MIGRATIONS,
     CorrectionSheet,
     Cursor,
+    DecisionNotice,
     ErrorEntry,
     FileLock,
     Link,
@@ -33,14 +34,7 @@ from timesync.store import (
 )
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> SQLiteStateStore:
-    s = SQLiteStateStore(tmp_path / "state.db")
-    yield s  # type: ignore[misc]
-    s.close()
-
-
-def test_is_a_state_store(store: SQLiteStateStore) -> None:
+def test_is_a_state_store(store: StateStore) -> None:
     assert isinstance(store, StateStore)
 
 
@@ -71,7 +65,7 @@ def test_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
         SQLiteStateStore(tmp_path / "s.db")
 
 
-def test_link_round_trip_and_lookup_by_local_id(store: SQLiteStateStore) -> None:
+def test_link_round_trip_and_lookup_by_local_id(store: StateStore) -> None:
     when = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
     link = Link("EMPLOYEE", "E1", "17", record_no=3, content_hash="h", remote_modified=when)
     store.put_link(link)
@@ -81,7 +75,7 @@ def test_link_round_trip_and_lookup_by_local_id(store: SQLiteStateStore) -> None
     assert store.links_by_key("EMPLOYEE", ["E1", "E2"]) == {"E1": link}
 
 
-def test_facts_and_lookup_by_record_no(store: SQLiteStateStore) -> None:
+def test_facts_and_lookup_by_record_no(store: StateStore) -> None:
     kept = Link("EMPLOYEE", "E1", "17", record_no=3, facts={"department_key": "D1"})
     none = Link("EMPLOYEE", "E2", "18", record_no=4)
     store.put_link(kept)
@@ -135,20 +129,20 @@ def test_a_schema_5_store_gains_the_correction_sheets_of_its_documents(tmp_path:
         assert s.correction_sheets("EEXPENSES", ["5"]) == {}
 
 
-def test_a_local_record_belongs_to_one_link(store: SQLiteStateStore) -> None:
+def test_a_local_record_belongs_to_one_link(store: StateStore) -> None:
     store.put_link(Link("EMPLOYEE", "E1", "17"))
     store.put_link(Link("EMPLOYEE", "E2", "17"))
     assert store.get_link("EMPLOYEE", "E1") is None
     assert store.link_for_local("EMPLOYEE", "17") == Link("EMPLOYEE", "E2", "17")
 
 
-def test_unlinked_rows_have_no_local_id(store: SQLiteStateStore) -> None:
+def test_unlinked_rows_have_no_local_id(store: StateStore) -> None:
     store.put_link(Link("EMPLOYEE", "E1", None, state=LinkState.UNLINKED))
     store.put_link(Link("EMPLOYEE", "E2", None, state=LinkState.UNLINKED))
     assert [link.remote_key for link in store.links("EMPLOYEE")] == ["E1", "E2"]
 
 
-def test_transaction_rolls_back_links_and_cursor_together(store: SQLiteStateStore) -> None:
+def test_transaction_rolls_back_links_and_cursor_together(store: StateStore) -> None:
     store.set_cursor(Cursor("PROJECT", datetime(2024, 1, 1), 1))
 
     def batch() -> None:
@@ -163,15 +157,17 @@ def test_transaction_rolls_back_links_and_cursor_together(store: SQLiteStateStor
     assert store.get_cursor("PROJECT") == Cursor("PROJECT", datetime(2024, 1, 1), 1)
 
 
-def test_uncommitted_transaction_is_invisible_to_another_connection(tmp_path: Path) -> None:
-    with SQLiteStateStore(tmp_path / "s.db") as a, SQLiteStateStore(tmp_path / "s.db") as b:
-        with a.transaction():
-            a.put_link(Link("PROJECT", "P1", "1"))
-            assert b.get_link("PROJECT", "P1") is None
-        assert b.get_link("PROJECT", "P1") == Link("PROJECT", "P1", "1")
+def test_uncommitted_transaction_is_invisible_to_another_connection(
+    store_pair: tuple[StateStore, StateStore],
+) -> None:
+    a, b = store_pair
+    with a.transaction():
+        a.put_link(Link("PROJECT", "P1", "1"))
+        assert b.get_link("PROJECT", "P1") is None
+    assert b.get_link("PROJECT", "P1") == Link("PROJECT", "P1", "1")
 
 
-def test_outbox_update_in_place_keeps_order(store: SQLiteStateStore) -> None:
+def test_outbox_update_in_place_keeps_order(store: StateStore) -> None:
     first = OutboxEntry("TIMESHEET", "1", "1", "create", "ts-1-v1-create")
     second = OutboxEntry("TIMESHEET", "2", "1", "create", "ts-2-v1-create")
     store.put_outbox(first)
@@ -185,7 +181,7 @@ def test_outbox_update_in_place_keeps_order(store: SQLiteStateStore) -> None:
     assert store.get_outbox("ts-1-v1-create") == done
 
 
-def test_error_queue_counts_attempts(store: SQLiteStateStore) -> None:
+def test_error_queue_counts_attempts(store: StateStore) -> None:
     store.record_error(ErrorEntry("TIMESHEET", "7", "error", "boom", first_run=1, last_run=1))
     store.record_error(ErrorEntry("TIMESHEET", "7", "error", "again", first_run=2, last_run=2))
     [entry] = store.errors()
@@ -194,7 +190,7 @@ def test_error_queue_counts_attempts(store: SQLiteStateStore) -> None:
     assert store.errors() == []
 
 
-def test_runs_newest_first(store: SQLiteStateStore) -> None:
+def test_runs_newest_first(store: StateStore) -> None:
     one = store.start_run("incremental")
     two = store.start_run("full", dry_run=True)
     store.finish_run(one, "ok", {"created": 3})
@@ -274,7 +270,7 @@ def test_lock_held_by_another_process_is_released_when_it_is_killed(tmp_path: Pa
 
 
 def test_a_notice_is_replaced_by_a_newer_one_and_cleared_only_when_unchanged(
-    store: SQLiteStateStore,
+    store: StateStore,
 ) -> None:
     first = Notice("TIMESHEET", "7", 101, "Submitted")
     newer = Notice("TIMESHEET", "7", 101, "Approved")
@@ -290,3 +286,69 @@ def test_a_notice_is_replaced_by_a_newer_one_and_cleared_only_when_unchanged(
     store.queue_notice(Notice("TIMESHEET", "9", None, None))  # withdrawn: NULLs still match
     store.clear_notice(Notice("TIMESHEET", "9", None, None))
     assert [n.local_id for n in store.pending_notices("TIMESHEET")] == ["8"]
+
+
+def test_cursors_round_trip_list_and_reset(store: StateStore) -> None:
+    when = datetime(2024, 3, 1, 8, 30, tzinfo=UTC)
+    store.set_cursor(Cursor("PROJECT", when, 12))
+    store.set_cursor(Cursor("EMPLOYEE", None, 0, token="feed-7"))
+    store.set_cursor(Cursor("PROJECT", when, 13))
+    assert store.cursors() == [Cursor("EMPLOYEE", None, 0, "feed-7"), Cursor("PROJECT", when, 13)]
+    store.reset_cursor("PROJECT")
+    assert store.get_cursor("PROJECT") is None
+    assert [c.object_name for c in store.cursors()] == ["EMPLOYEE"]
+
+
+def test_correction_sheets_by_document_and_number(store: StateStore) -> None:
+    store.put_correction_sheet(CorrectionSheet("TIMESHEET", "5", 2, 44, "Submitted", "r3", 9))
+    store.put_correction_sheet(CorrectionSheet("TIMESHEET", "5", 1, 42, "Approved"))
+    store.put_correction_sheet(CorrectionSheet("TIMESHEET", "6", 1, 43))
+    store.put_correction_sheet(CorrectionSheet("TIMESHEET", "5", 2, 44, "Approved", "r3", 9))
+    got = store.correction_sheets("TIMESHEET", ["5", "7"])
+    assert list(got) == ["5"]
+    assert [(c.number, c.remote_state) for c in got["5"]] == [(1, "Approved"), (2, "Approved")]
+    assert store.correction_sheets("EEXPENSES", ["5"]) == {}
+
+
+def test_decisions_are_pending_until_cleared_and_a_repeat_is_not_news(store: StateStore) -> None:
+    when = datetime(2024, 6, 3, 9, 0, tzinfo=UTC)
+    first = DecisionNotice("TIMESHEET", "7", 70, '{"state": "Approved"}', when)
+    store.queue_decision(first)
+    assert store.pending_decisions("TIMESHEET") == [first]
+    store.clear_decision(first)
+    assert store.pending_decisions("TIMESHEET") == []
+    later = datetime(2024, 6, 4, 9, 0, tzinfo=UTC)
+    store.queue_decision(attrs.evolve(first, modified=later))  # same payload: stays delivered
+    assert store.pending_decisions("TIMESHEET") == []
+    assert store.last_decision("TIMESHEET", "7") == attrs.evolve(
+        first, modified=later, pending=False
+    )
+    declined = DecisionNotice("TIMESHEET", "7", 70, '{"state": "Declined"}', later)
+    store.queue_decision(declined)
+    store.clear_decision(first)  # the old news: the new decision stays pending
+    assert store.pending_decisions("TIMESHEET") == [declined]
+    assert store.last_decision("TIMESHEET", "8") is None
+
+
+def test_meta_and_outbox_filters(store: StateStore) -> None:
+    assert store.get_meta("installation_id") is None
+    store.set_meta("installation_id", "i-1")
+    store.set_meta("installation_id", "i-2")
+    assert store.get_meta("installation_id") == "i-2"
+    rows = [
+        OutboxEntry("TIMESHEET", "1", "1", "create", "a"),
+        OutboxEntry("EEXPENSES", "1", "1", "create", "b", OutboxState.FAILED),
+        OutboxEntry("TIMESHEET", "2", "1", "create", "c", OutboxState.DONE),
+    ]
+    for row in rows:
+        store.put_outbox(row)
+    assert store.outbox(object_name="TIMESHEET") == [rows[0], rows[2]]
+    assert store.outbox(local_id="1") == rows[:2]
+    assert store.outbox(states=[OutboxState.FAILED, OutboxState.DONE]) == rows[1:]
+    assert store.outbox(states=[]) == []
+    assert store.get_outbox("zzz") is None
+    store.record_error(ErrorEntry("TIMESHEET", "1", "error", "x"))
+    store.record_error(ErrorEntry("TIMESHEET", "1", "conflict", "y"))
+    store.resolve_error("TIMESHEET", "1", "error")
+    assert [e.kind for e in store.errors()] == ["conflict"]
+    assert store.errors(kind="error") == []
