@@ -1,4 +1,5 @@
-"""The run lock lives in the state store, and the outbox refuses a second writer."""
+"""The run lock lives in the state store, and the outbox refuses a second writer (the
+protocol tests run over SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from timesync.store import (
     OutboxEntry,
     OutboxState,
     SQLiteStateStore,
+    StateStore,
 )
 
 
@@ -41,18 +43,17 @@ def test_the_lock_is_on_the_database_file_and_no_lock_file_is_made(tmp_path: Pat
     assert not list(tmp_path.glob("*.lock"))
 
 
-def test_the_lock_is_reentrant_for_its_holder(tmp_path: Path) -> None:
-    path = tmp_path / "state.db"
-    with SQLiteStateStore(path) as a, SQLiteStateStore(path) as b:
-        lock = a.run_lock()
-        assert lock is a.run_lock()
-        lock.acquire()
-        lock.acquire()
-        lock.release()
-        with pytest.raises(LockHeldError):
-            b.run_lock().acquire()  # still held once
-        lock.release()
-        b.run_lock().acquire()
+def test_the_lock_is_reentrant_for_its_holder(store_pair: tuple[StateStore, StateStore]) -> None:
+    a, b = store_pair
+    lock = a.run_lock()
+    assert lock is a.run_lock()
+    lock.acquire()
+    lock.acquire()
+    lock.release()
+    with pytest.raises(LockHeldError):
+        b.run_lock().acquire()  # still held once
+    lock.release()
+    b.run_lock().acquire()
 
 
 def test_locking_leaves_the_database_intact(tmp_path: Path) -> None:
@@ -87,27 +88,27 @@ def test_a_dead_holder_leaves_no_lock_behind(tmp_path: Path) -> None:
             mine.run_lock().release()
 
 
-def test_an_earlier_run_cannot_claim_a_write_once_a_later_run_started(tmp_path: Path) -> None:
-    path = tmp_path / "state.db"
-    with SQLiteStateStore(path) as first, SQLiteStateStore(path) as second:
-        run1 = first.start_run("incremental")
-        first.put_outbox(_row(run1, "a"))
-        run2 = second.start_run("incremental")  # overlapping, the lock bypassed
-        with pytest.raises(LockLostError, match=f"run {run2} started"):
-            first.put_outbox(_row(run1, "b"))
-        assert first.get_outbox("b") is None
-        second.put_outbox(_row(run2, "b"))
-        # an earlier run may still settle what it had in flight (done, failed, pending)
-        first.put_outbox(attrs.evolve(_row(run1, "a"), state=OutboxState.DONE))
-        done = first.get_outbox("a")
-        assert done is not None and done.state is OutboxState.DONE
+def test_an_earlier_run_cannot_claim_a_write_once_a_later_run_started(
+    store_pair: tuple[StateStore, StateStore],
+) -> None:
+    first, second = store_pair
+    run1 = first.start_run("incremental")
+    first.put_outbox(_row(run1, "a"))
+    run2 = second.start_run("incremental")  # overlapping, the lock bypassed
+    with pytest.raises(LockLostError, match=f"run {run2} started"):
+        first.put_outbox(_row(run1, "b"))
+    assert first.get_outbox("b") is None
+    second.put_outbox(_row(run2, "b"))
+    # an earlier run may still settle what it had in flight (done, failed, pending)
+    first.put_outbox(attrs.evolve(_row(run1, "a"), state=OutboxState.DONE))
+    done = first.get_outbox("a")
+    assert done is not None and done.state is OutboxState.DONE
 
 
-def test_a_dry_run_does_not_take_the_writer_over(tmp_path: Path) -> None:
-    with SQLiteStateStore(tmp_path / "state.db") as store:
-        run1 = store.start_run("incremental")
-        store.start_run("incremental", dry_run=True)
-        store.put_outbox(_row(run1))
+def test_a_dry_run_does_not_take_the_writer_over(store: StateStore) -> None:
+    run1 = store.start_run("incremental")
+    store.start_run("incremental", dry_run=True)
+    store.put_outbox(_row(run1))
 
 
 def test_a_database_deleted_during_a_run_stops_its_writes(tmp_path: Path) -> None:
