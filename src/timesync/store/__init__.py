@@ -8,6 +8,7 @@ uses nothing else. The PostgreSQL classes import psycopg only when used
 
 from timesync.store._errors import LockHeldError, LockLostError, StateStoreError
 from timesync.store._lock import FileLock
+from timesync.store._pg_limiter import PostgresLimiter, SlotWaitTimeoutError
 from timesync.store._pg_lock import PostgresRunLock
 from timesync.store._pg_schema import PG_MIGRATIONS
 from timesync.store._postgres import PostgresStateStore
@@ -43,10 +44,12 @@ __all__ = [
     "Notice",
     "OutboxEntry",
     "OutboxState",
+    "PostgresLimiter",
     "PostgresRunLock",
     "PostgresStateStore",
     "RunRecord",
     "SQLiteStateStore",
+    "SlotWaitTimeoutError",
     "StateStore",
     "StateStoreError",
 ]
