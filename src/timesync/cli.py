@@ -1,4 +1,5 @@
-"""The ``timesync`` command: demo, sync, plan, status, link, unlink and the mapping tools.
+"""The ``timesync`` command: demo, sync, plan, status, link, unlink, the mapping tools and
+``fleet status``.
 
 Imports are lazy so ``timesync --help`` stays fast and a missing optional part only affects
 the command that needs it.
@@ -109,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
         _log.debug("timesync.mapping.cli not available")
     else:
         mapping_cli.register(sub)
+    from timesync import _fleet_cli
+
+    _fleet_cli.register(sub)
     return parser
 
 

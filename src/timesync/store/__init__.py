@@ -8,6 +8,7 @@ uses nothing else. The PostgreSQL classes import psycopg only when used
 
 from timesync.store._errors import LockHeldError, LockLostError, StateStoreError
 from timesync.store._lock import FileLock
+from timesync.store._pg_fleet import CompanyStatus, fleet_status
 from timesync.store._pg_limiter import PostgresLimiter, SlotWaitTimeoutError
 from timesync.store._pg_lock import PostgresRunLock
 from timesync.store._pg_schema import PG_MIGRATIONS
@@ -31,6 +32,7 @@ from timesync.store._sqlite import MIGRATIONS, SQLiteStateStore
 __all__ = [
     "MIGRATIONS",
     "PG_MIGRATIONS",
+    "CompanyStatus",
     "CorrectionSheet",
     "Cursor",
     "DecisionNotice",
@@ -52,4 +54,5 @@ __all__ = [
     "SlotWaitTimeoutError",
     "StateStore",
     "StateStoreError",
+    "fleet_status",
 ]
