@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from tests.server_postgres import pg_pool, pg_schema, postgres_dsn  # noqa: F401 (fixtures)
+from tests.timesync.store_fixtures import store, store_pair  # noqa: F401 (fixtures)
 
 import intacct_sdk
 

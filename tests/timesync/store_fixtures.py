@@ -14,7 +14,7 @@ import pytest
 
 from timesync.store import PostgresStateStore, SQLiteStateStore, StateStore
 
-__all__ = ["STORES"]
+__all__ = ["STORES", "store", "store_pair"]
 
 STORES = [
     pytest.param("sqlite", id="sqlite"),
