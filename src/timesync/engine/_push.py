@@ -290,7 +290,11 @@ class _Pusher:
         else:
             remote = self.read_by_stamp(stamps)
         with store.transaction():
+            held = store.outbox(object_name=self.name, states=[OutboxState.IN_FLIGHT])
+            claimed = {r.control_id for r in held}  # a database store locks them (SKIP LOCKED)
             for row in rows:
+                if row.control_id not in claimed:
+                    continue
                 recs = remote.get(self._row_stamp(row), [])
                 link = store.get_link(self.name, row.local_id)
                 if is_amend(row.step):
