@@ -140,12 +140,14 @@ PG_MIGRATIONS: Final[tuple[LiteralString, ...]] = (
 
 
 def checked_schema(schema: str) -> str:
+    """``schema`` when it is a plain lower-case identifier (ValueError otherwise)."""
     if not _SCHEMA_NAME.match(schema):
         raise ValueError(f"schema must be a lower-case SQL identifier, not {schema!r}")
     return schema
 
 
 def compose(text: LiteralString, schema: str) -> Composed:
+    """``text`` with ``{s}`` replaced by the quoted schema name."""
     from psycopg import sql
 
     return sql.SQL(text).format(s=sql.Identifier(schema))
@@ -194,6 +196,7 @@ def migrate(pool: ConnectionPool[Any], *, schema: str = "timesync") -> int:
 
 
 def schema_version(conn: Connection[Any], schema: str) -> int:
+    """The version recorded in the schema's ``migrations`` table (0 when empty)."""
     row = conn.execute(
         compose("SELECT coalesce(max(version), 0) FROM {s}.migrations", schema)
     ).fetchone()
