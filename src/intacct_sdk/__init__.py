@@ -40,12 +40,14 @@ if TYPE_CHECKING:
         ServerError,
         ServiceOfflineError,
         SessionExpiredError,
+        SlotWaitTimeoutError,
         TransactionAbortedError,
         TransportError,
         UntrustedEndpointError,
         ValueTypeError,
     )
     from intacct_sdk._formats import DateFormat, ValueFormat
+    from intacct_sdk._limiter import LocalLimiter, RequestLimiter
     from intacct_sdk._results import Page, Result, SessionInfo
     from intacct_sdk._retry import RetryPolicy
     from intacct_sdk._values import ValueTyping
@@ -81,11 +83,14 @@ _WHERE = {
     "ServerError": "_errors",
     "ServiceOfflineError": "_errors",
     "SessionExpiredError": "_errors",
+    "SlotWaitTimeoutError": "_errors",
     "TransactionAbortedError": "_errors",
     "TransportError": "_errors",
     "UntrustedEndpointError": "_errors",
     "DateFormat": "_formats",
     "ValueFormat": "_formats",
+    "LocalLimiter": "_limiter",
+    "RequestLimiter": "_limiter",
     "Page": "_results",
     "Result": "_results",
     "SessionInfo": "_results",
@@ -117,11 +122,13 @@ __all__ = [
     "FunctionError",
     "GatewayError",
     "IntacctError",
+    "LocalLimiter",
     "MalformedResponseError",
     "MissingCredentialsError",
     "Page",
     "PagingError",
     "RateLimitError",
+    "RequestLimiter",
     "RequestNotSentError",
     "RequestOptions",
     "ResponseLostError",
@@ -133,6 +140,7 @@ __all__ = [
     "ServiceOfflineError",
     "SessionExpiredError",
     "SessionInfo",
+    "SlotWaitTimeoutError",
     "TransactionAbortedError",
     "TransportError",
     "UntrustedEndpointError",

@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Any, Self
 
 import anyio
+import anyio.to_thread
 import httpx
 
 from intacct_sdk._base import (
@@ -104,19 +105,34 @@ class AsyncClient(BaseClient):
     async def _send(self, prepared: Prepared, opts: ClientOptions) -> Answer:
         """One attempt on the wire; see :meth:`Client._send`."""
         async with self._budget:  # the client's concurrency budget, shared by its tasks
-            self._check_open()
-            timeout, deadline = self._limits(prepared, opts)
+            limiter = self._options.limiter
+            if limiter is None:
+                return await self._send_now(prepared, opts)
+            # The company's limiter is synchronous: it is entered and left in worker threads,
+            # so a wait for a slot never blocks the event loop.
+            slot = limiter.slot()
+            await anyio.to_thread.run_sync(slot.__enter__)
             try:
-                # Streamed: see Client._send. The deadline also cancels a wait in progress.
-                with anyio.fail_after(deadline.remaining()):
-                    async with self._http.stream(
-                        "POST", prepared.url, content=prepared.body, timeout=timeout
-                    ) as answer:
-                        body = await aread_body(answer, opts.max_response_bytes, deadline)
-            except TimeoutError:
-                raise deadline.error() from None
-            except httpx.HTTPError as exc:
-                raise self._transport_error(exc, prepared, deadline) from None
+                return await self._send_now(prepared, opts)
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(slot.__exit__, None, None, None)
+
+    async def _send_now(self, prepared: Prepared, opts: ClientOptions) -> Answer:
+        """The attempt itself, once the client holds its slots."""
+        self._check_open()
+        timeout, deadline = self._limits(prepared, opts)
+        try:
+            # Streamed: see Client._send. The deadline also cancels a wait in progress.
+            with anyio.fail_after(deadline.remaining()):
+                async with self._http.stream(
+                    "POST", prepared.url, content=prepared.body, timeout=timeout
+                ) as answer:
+                    body = await aread_body(answer, opts.max_response_bytes, deadline)
+        except TimeoutError:
+            raise deadline.error() from None
+        except httpx.HTTPError as exc:
+            raise self._transport_error(exc, prepared, deadline) from None
         return answer.status_code, answer.headers, body
 
     async def _send_ahead(

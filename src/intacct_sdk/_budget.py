@@ -36,17 +36,25 @@ class RequestBudget:
         self._free = slots
         self._waiters: deque[threading.Lock] = deque()
 
-    def acquire(self) -> None:
-        """Take a slot, waiting for one as long as it takes."""
+    def acquire(self, timeout: float | None = None) -> bool:
+        """Take a slot, waiting for one up to ``timeout`` seconds (None: as long as it takes).
+
+        Returns:
+            True when a slot was taken, False when ``timeout`` ran out first.
+        """
         with self._lock:
             if self._free and not self._waiters:
                 self._free -= 1
-                return
+                return True
+            if timeout is not None and timeout <= 0:
+                return False
             turn = threading.Lock()
             turn.acquire()
             self._waiters.append(turn)
         try:
-            turn.acquire()  # released by release(), which hands its slot over
+            # released by release(), which hands its slot over
+            if turn.acquire(timeout=-1 if timeout is None else timeout):
+                return True
         except BaseException:
             with self._lock:
                 if turn in self._waiters:
@@ -54,6 +62,11 @@ class RequestBudget:
                     raise
             self.release()  # the slot came as we were interrupted: pass it on
             raise
+        with self._lock:
+            if turn in self._waiters:
+                self._waiters.remove(turn)  # the wait ran out: never got the slot
+                return False
+        return True  # the slot was handed over as the wait ran out: it is ours
 
     def release(self) -> None:
         """Give a slot back, to the longest waiter if any."""

@@ -30,6 +30,7 @@ from intacct_sdk._budget import RequestBudget
 from intacct_sdk._config import ClientOptions, Credentials, RequestOptions
 from intacct_sdk._errors import AuthenticationError, GatewayError, TransportError
 from intacct_sdk._formats import ValueFormat
+from intacct_sdk._limiter import slot_of
 from intacct_sdk._prefetch import pages_ahead
 from intacct_sdk._results import Page, Response, Result
 from intacct_sdk._tls import LazyTransport, env_proxies, shared_ssl_context
@@ -116,8 +117,11 @@ class Client(BaseClient):
             TransportError: No answer came (the subclass says whether it was sent), or not
                 all of it before the deadline (:class:`DeadlineExceededError`).
             ResponseTooLargeError: The body passed ``max_response_bytes``.
+            SlotWaitTimeoutError: No slot of ``ClientOptions.limiter`` came in time.
         """
-        with self._budget:  # the client's concurrency budget, shared by its threads
+        # The client's concurrency budget, shared by its threads, then a slot of the
+        # company's limiter shared with other clients: both for this attempt alone.
+        with self._budget, slot_of(self._options.limiter):
             self._check_open()  # it may have been closed while this waited for a slot
             timeout, deadline = self._limits(prepared, opts)
             try:

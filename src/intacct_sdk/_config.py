@@ -27,6 +27,7 @@ import attrs
 
 from intacct_sdk._errors import ConfigurationError, MissingCredentialsError
 from intacct_sdk._formats import DISCOVER, date_format, zone_of
+from intacct_sdk._limiter import RequestLimiter
 from intacct_sdk._retry import RetryPolicy
 from intacct_sdk._version import __version__
 
@@ -410,6 +411,18 @@ def _hosts(value: str | Iterable[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _limiter(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not isinstance(value, RequestLimiter):
+        raise ConfigurationError(
+            f"limiter must be an intacct_sdk.RequestLimiter (an object with a slot() method) "
+            f"or None, got {type(value).__name__}"
+        )
+
+
+def _type_name(value: object) -> str:
+    return "None" if value is None else f"<{type(value).__name__}>"
+
+
 @attrs.frozen
 class ClientOptions:
     """How the client talks to the gateway; frozen, so one value can be shared.
@@ -473,6 +486,15 @@ class ClientOptions:
             next request logs in for a session as usual. A client that sends one request
             (a sync run with nothing to do) then costs one HTTP request, not two. Off by
             default. A client-wide setting, not a per-call one.
+        limiter: The company's request slots shared with other clients and processes (a
+            :class:`~intacct_sdk.RequestLimiter` such as :class:`~intacct_sdk.LocalLimiter`),
+            or None (the default) for none. The client holds one of its slots around every
+            HTTP request (logins, pages requested ahead, and each retry attempt on its own),
+            after taking one of its own ``max_concurrent``, and none while it sleeps between
+            retries. A slot that does not come in time raises
+            :class:`~intacct_sdk.SlotWaitTimeoutError`, retried as a request not sent.
+            ``AsyncClient`` enters and leaves it in worker threads (``anyio.to_thread``).
+            The repr shows its type only. A client-wide setting, not a per-call one.
     """
 
     timeout: float = attrs.field(default=90.0, validator=_positive)
@@ -490,6 +512,7 @@ class ClientOptions:
     deadline: float | None = attrs.field(default=None, validator=_optional_positive)
     session_endpoint_hosts: tuple[str, ...] = attrs.field(default=INTACCT_HOSTS, converter=_hosts)
     login_with_first_request: bool = False
+    limiter: RequestLimiter | None = attrs.field(default=None, validator=_limiter, repr=_type_name)
 
     @property
     def request_deadline(self) -> float:
@@ -511,6 +534,11 @@ class ClientOptions:
         if "max_concurrent" in overrides:
             raise ConfigurationError(
                 "max_concurrent is the client's budget, shared by every call: set it in the "
+                "ClientOptions the client is made with"
+            )
+        if "limiter" in overrides:
+            raise ConfigurationError(
+                "limiter is shared by every request of the client: set it in the "
                 "ClientOptions the client is made with"
             )
         if "session_endpoint_hosts" in overrides:

@@ -10,7 +10,8 @@
     │                               send credentials to (another host, or http after https)
     ├── TransportError
     │   ├── RequestNotSentError     nothing reached Intacct (connect failed, DNS, pool timeout):
-    │   │                           safe to retry
+    │   │   │                       safe to retry
+    │   │   └── SlotWaitTimeoutError  no slot of the company's shared limiter came free in time
     │   └── ResponseLostError       sent, then a timeout, reset or HTTP 524: a write may have
     │       │                       applied; reconcile before writing again
     │       └── DeadlineExceededError  no complete answer within the request's deadline
@@ -64,6 +65,7 @@ __all__ = [
     "ServerError",
     "ServiceOfflineError",
     "SessionExpiredError",
+    "SlotWaitTimeoutError",
     "TransactionAbortedError",
     "TransportError",
     "UntrustedEndpointError",
@@ -184,6 +186,11 @@ class TransportError(IntacctError):
 
 class RequestNotSentError(TransportError):
     """Nothing reached Intacct (connect error, DNS, pool timeout): retrying is always safe."""
+
+
+class SlotWaitTimeoutError(RequestNotSentError):
+    """No slot of the company's shared request limiter (``ClientOptions.limiter``) came free
+    in time: the request was never sent, so retrying is safe (the retry policy does)."""
 
 
 class ResponseLostError(TransportError):

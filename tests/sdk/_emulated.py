@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
 from intacct_sdk import ClientOptions, Credentials, RetryPolicy
-from intacct_sdk.testing import DEMO_CREDENTIALS, Company, Emulator
+from intacct_sdk.testing import (
+    DEMO_CREDENTIALS,
+    Company,
+    Emulator,
+    EmulatorResponse,
+    NoFaults,
+    RequestContext,
+)
 
 ENDPOINT = "https://emulator.test/ia/xml/xmlgw.phtml"
 CREDS = Credentials(
@@ -33,3 +43,34 @@ def company_with(employees: int) -> Company:
 def calls(emu: Emulator, function: str) -> int:
     """How many times ``emu`` ran ``function`` (billed functions, any object)."""
     return sum(n for (name, _), n in emu.stats.functions.items() if name == function)
+
+
+class Gate(NoFaults):
+    """Holds the requests ``hold`` picks at the emulator until released, counting them.
+
+    Args:
+        hold: Which requests to hold (default: every one after the first two).
+    """
+
+    def __init__(self, hold: Callable[[RequestContext], bool] | None = None) -> None:
+        self.hold = hold or (lambda ctx: ctx.request_number > 2)
+        self.held = 0
+        self.cond = threading.Condition()
+        self.open = False
+
+    def before_request(self, ctx: RequestContext) -> EmulatorResponse | None:
+        if self.hold(ctx):
+            with self.cond:
+                self.held += 1
+                self.cond.notify_all()
+                self.cond.wait_for(lambda: self.open, timeout=10)
+        return None
+
+    def wait_for_held(self, n: int) -> bool:
+        with self.cond:
+            return self.cond.wait_for(lambda: self.held >= n, timeout=10)
+
+    def release(self) -> None:
+        with self.cond:
+            self.open = True
+            self.cond.notify_all()

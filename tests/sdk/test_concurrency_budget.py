@@ -9,7 +9,7 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.sdk._emulated import CREDS, NO_SLEEP, calls, company_with
+from tests.sdk._emulated import CREDS, NO_SLEEP, Gate, calls, company_with
 
 from intacct_sdk import AsyncClient, Client, ClientOptions, ConfigurationError, RetryPolicy
 from intacct_sdk._budget import RequestBudget
@@ -17,33 +17,6 @@ from intacct_sdk.testing import Emulator, EmulatorResponse, NoFaults, RequestCon
 
 FIELDS = ["RECORDNO", "EMPLOYEEID"]
 ALL = [f"E{i:05d}" for i in range(1, 101)]
-
-
-class Gate(NoFaults):
-    """Holds every request after the first ``free`` until released, counting those held."""
-
-    def __init__(self, free: int = 2) -> None:
-        self.free = free
-        self.held = 0
-        self.cond = threading.Condition()
-        self.open = False
-
-    def before_request(self, ctx: RequestContext) -> EmulatorResponse | None:
-        if ctx.request_number > self.free:
-            with self.cond:
-                self.held += 1
-                self.cond.notify_all()
-                self.cond.wait_for(lambda: self.open, timeout=10)
-        return None
-
-    def wait_for_held(self, n: int) -> bool:
-        with self.cond:
-            return self.cond.wait_for(lambda: self.held >= n, timeout=10)
-
-    def release(self) -> None:
-        with self.cond:
-            self.open = True
-            self.cond.notify_all()
 
 
 def test_prefetch_8_with_a_budget_of_2_keeps_2_in_flight() -> None:
