@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         RequestContext,
     )
     from intacct_sdk.testing._faults import FaultEvent, FaultPlan, FaultRule, FaultSpecError
+    from intacct_sdk.testing._multi import CompanyStats, MultiEmulator
     from intacct_sdk.testing._prefs import UserPreferences
     from intacct_sdk.testing._seed import CUSTOM_FIELD, DIMENSION, demo_company, empty_company
     from intacct_sdk.testing._server import EmulatorServer, serve
@@ -48,6 +49,8 @@ _WHERE = {
     "FaultRule": "_faults",
     "FaultSpecError": "_faults",
     "UserPreferences": "_prefs",
+    "CompanyStats": "_multi",
+    "MultiEmulator": "_multi",
     "CUSTOM_FIELD": "_seed",
     "DIMENSION": "_seed",
     "demo_company": "_seed",
@@ -62,6 +65,7 @@ __all__ = [
     "DIMENSION",
     "IN_PROCESS_URL",
     "Company",
+    "CompanyStats",
     "CustomField",
     "Emulator",
     "EmulatorCredentials",
@@ -74,6 +78,7 @@ __all__ = [
     "FaultPlan",
     "FaultRule",
     "FaultSpecError",
+    "MultiEmulator",
     "NoFaults",
     "RequestContext",
     "UserPreferences",

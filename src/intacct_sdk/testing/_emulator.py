@@ -372,6 +372,22 @@ class Emulator:
         """Requests waiting for a concurrency slot right now."""
         return self._slots.waiting
 
+    @property
+    def in_flight(self) -> int:
+        """Requests being handled right now (each holding a concurrency slot)."""
+        return self._slots.in_use
+
+    def issued(self, session_id: str) -> bool:
+        """Whether this emulator issued a session and still keeps it.
+
+        Args:
+            session_id: The session id.
+
+        Returns:
+            True for a session it issued that was not dropped (it may have expired).
+        """
+        return session_id in self._sessions
+
     def _handle(
         self,
         number: int,

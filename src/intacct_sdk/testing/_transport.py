@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import httpx
 
 if TYPE_CHECKING:
-    from intacct_sdk.testing._emulator import Emulator, EmulatorResponse
+    from intacct_sdk.testing._emulator import EmulatorResponse
+    from intacct_sdk.testing._server import Handles
 
 __all__ = ["IN_PROCESS_URL", "EmulatorTransport"]
 
@@ -30,13 +31,14 @@ class EmulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     once (after handling), a shorter one is slept. Thread-safe, as the emulator is.
 
     Args:
-        emulator: The emulator that answers (``Emulator.transport()`` makes one).
+        emulator: The emulator that answers (``Emulator.transport()`` makes one), or a
+            :class:`MultiEmulator`.
 
     Attributes:
         emulator: The emulator that answers.
     """
 
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: Handles) -> None:
         self.emulator = emulator
 
     def __repr__(self) -> str:
