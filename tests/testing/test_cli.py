@@ -14,8 +14,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.testing.test_multi import push_twice_and_once
 
 from conftest import subprocess_env
+from intacct_sdk import Client, Credentials
+from intacct_sdk.testing import DEMO_CREDENTIALS
 from intacct_sdk.testing._cli import credentials_from_env, register, run
 
 pytestmark = pytest.mark.slow
@@ -265,3 +268,50 @@ def test_a_non_loopback_host_needs_allow_remote_and_then_warns(
     capsys.readouterr()
     assert _remote_refusal("0.0.0.0", allowed=True) is None
     assert "warning: listening on 0.0.0.0" in capsys.readouterr().err
+
+
+# -- many companies ----------------------------------------------------------------------------
+
+
+def test_companies_serves_n_seeded_companies_and_their_stats_over_http() -> None:
+    sizes = ("--employees", "2", "--projects", "1", "--tasks-per-project", "1")
+    with emulator_process("--companies", "3", *sizes, "--max-concurrent", "1") as (proc, url):
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("companies C0001..C0003 (3)")
+        url = url.strip()
+        assert total_count(post(url, envelope(COUNT_EMPLOYEES, company="c0002"))) == 2
+        refused = post(url, envelope(COUNT_EMPLOYEES, company="C0004"))
+        assert b"XL03000006" in refused.content
+        creds = Credentials(
+            DEMO_CREDENTIALS.sender_id,
+            DEMO_CREDENTIALS.sender_password,
+            company_id="C0003",
+            user_id=DEMO_CREDENTIALS.user_id,
+            user_password=DEMO_CREDENTIALS.user_password,
+            endpoint_url=url,
+        )
+        with Client(creds) as client:
+            push_twice_and_once(client)
+        base = url.split("/ia/", 1)[0]
+        stats = httpx.get(f"{base}/_emulator/stats", timeout=30).json()
+        assert stop(proc) == 0
+    companies = stats["companies"]
+    assert list(companies) == ["C0001", "C0002", "C0003"]
+    assert [c["max_concurrent"] for c in companies.values()] == [1, 1, 1]
+    assert (companies["C0001"]["requests"], companies["C0002"]["requests"]) == (0, 1)
+    assert companies["C0003"]["timesheets"] == 3
+    assert companies["C0003"]["duplicate_timesheets"] == 1
+    assert stats["unrouted"] == 1
+
+
+def test_companies_refuses_options_for_one_company(tmp_path: Path) -> None:
+    for extra in (["--state", str(tmp_path / "x.db")], ["--seed", "empty"], ["--faults", "lost@1"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "intacct_sdk.testing", "--companies", "2", *extra],
+            capture_output=True,
+            text=True,
+            env=subprocess_env(),
+            timeout=60,
+        )
+        assert proc.returncode == 2
+        assert "--companies:" in proc.stderr

@@ -2,7 +2,10 @@
 
 ``intacct emulator`` (and ``python -m intacct_sdk.testing``, which needs nothing but this
 package) starts a loopback server, prints one line with the endpoint URL (the real port when
-``--port 0``) and serves until Ctrl-C or SIGTERM, then exits 0.
+``--port 0``) and serves until Ctrl-C or SIGTERM, then exits 0. With ``--companies N`` it
+serves N seeded companies, C0001 to CN (four digits), on the one URL, each with its own data
+and ``--max-concurrent`` slots, and prints a second line naming them;
+``GET /_emulator/stats`` answers every company's counters as JSON.
 
 Credentials: the ``INTACCT_SENDER_ID``, ``INTACCT_SENDER_PASSWORD``, ``INTACCT_COMPANY_ID``,
 ``INTACCT_USER_ID`` and ``INTACCT_USER_PASSWORD`` variables, each where set; otherwise the
@@ -91,6 +94,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="company to start with (default: demo); ignored when --state names an existing file",
     )
     parser.add_argument("--random-seed", type=int, default=1, help="seed of the demo data")
+    parser.add_argument(
+        "--companies",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="serve N seeded demo companies C0001..CN on one URL (each its own data, slots "
+        "and counters; GET /_emulator/stats reads them)",
+    )
     sizes = parser.add_argument_group("demo company size")
     sizes.add_argument("--employees", type=_count, default=25)
     sizes.add_argument("--projects", type=_count, default=8)
@@ -116,8 +127,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_limit,
         default=2,
         metavar="N",
-        help="requests handled at once (default 2); one more waits for a slot, then is "
-        "refused (HTTP 429, GW-0010); 'none' for no limit",
+        help="requests handled at once, per company (default 2); one more waits for a slot, "
+        "then is refused (HTTP 429, GW-0010); 'none' for no limit",
     )
     parser.add_argument(
         "--concurrency-wait",
@@ -264,7 +275,6 @@ def run(args: argparse.Namespace) -> int:
     """
     from intacct_sdk.testing._emulator import Emulator
     from intacct_sdk.testing._faults import FaultPlan, FaultSpecError
-    from intacct_sdk.testing._server import serve
 
     refusal = _remote_refusal(args.host, allowed=args.allow_remote)
     if refusal:
@@ -280,13 +290,17 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, KeyError) as exc:  # an unknown zone is a KeyError
         print(f"intacct emulator: {exc}", file=sys.stderr)
         return 2
+    if args.companies is not None:
+        conflict = _multi_conflict(args)
+        if conflict:
+            print(f"intacct emulator: --companies: {conflict}", file=sys.stderr)
+            return 2
+        return _serve_many(args, prefs)
     try:
         company = _company(args)
     except (ValueError, OSError) as exc:
         print(f"intacct emulator: {exc}", file=sys.stderr)
         return 2
-    stop = threading.Event()
-    previous = _install_signal_handlers(stop)
     try:
         emulator = Emulator(
             company,
@@ -298,21 +312,70 @@ def run(args: argparse.Namespace) -> int:
             concurrency_wait=args.concurrency_wait,
             preferences=prefs,
         )
-        with serve(emulator, args.host, args.port) as server:
-            print(server.url, flush=True)
-            while not stop.wait(0.2):
-                pass
+        return _serve_until_stopped(emulator, args)
     except ValueError as exc:  # --deny names no object of the company
         print(f"intacct emulator: {exc}", file=sys.stderr)
         return 2
+    finally:
+        close = getattr(company, "close", None)
+        if close is not None:
+            close()
+
+
+def _multi_conflict(args: argparse.Namespace) -> str | None:
+    """Why the options cannot go with ``--companies`` (None: they can)."""
+    if args.state is not None:
+        return "the companies live in memory: --state is for one company"
+    if args.seed != "demo":
+        return "every company is seeded with the demo data: --seed empty is for one company"
+    if args.entities:
+        return "--entities is for one company"
+    if args.faults:
+        return "--faults is for one company"
+    return None
+
+
+def _serve_many(args: argparse.Namespace, prefs: Any) -> int:
+    """Seed ``--companies`` companies and serve them on one URL until stopped."""
+    from intacct_sdk.testing._multi import MultiEmulator
+
+    try:
+        emulators = MultiEmulator.seeded(
+            args.companies,
+            employees=args.employees,
+            projects=args.projects,
+            tasks_per_project=args.tasks_per_project,
+            customers=args.customers,
+            seed=args.random_seed,
+            credentials=credentials_from_env(),
+            max_concurrent=args.max_concurrent,
+            concurrency_wait=args.concurrency_wait,
+            denied_objects=args.deny,
+            visibility_lag=timedelta(seconds=args.visibility_lag) or None,
+            preferences=prefs,
+        )
+    except ValueError as exc:  # --deny names no object of the companies
+        print(f"intacct emulator: {exc}", file=sys.stderr)
+        return 2
+    ids = emulators.companies()
+    line = f"companies {ids[0]}..{ids[-1]} ({len(ids)}), the same sender and user for each"
+    return _serve_until_stopped(emulators, args, line)
+
+
+def _serve_until_stopped(emulator: Any, args: argparse.Namespace, *lines: str) -> int:
+    """Serve ``emulator``, print its URL (then ``lines``), and wait for Ctrl-C or SIGTERM."""
+    stop = threading.Event()
+    previous = _install_signal_handlers(stop)
+    try:
+        with emulator.serve(args.host, args.port) as server:
+            print(server.url, *lines, sep="\n", flush=True)
+            while not stop.wait(0.2):
+                pass
     except OSError as exc:
         print(f"intacct emulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
     finally:
         _restore_signal_handlers(previous)
-        close = getattr(company, "close", None)
-        if close is not None:
-            close()
     return 0
 
 

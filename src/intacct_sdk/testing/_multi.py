@@ -58,6 +58,7 @@ class CompanyStats:
 
     Attributes:
         company_id: The company.
+        max_concurrent: Its limit of requests at once (None: no limit).
         requests: HTTP requests routed to the company (refused ones included).
         functions: Functions run for it.
         in_flight: Requests being handled now.
@@ -72,6 +73,7 @@ class CompanyStats:
     """
 
     company_id: str
+    max_concurrent: int | None
     requests: int
     functions: int
     in_flight: int
@@ -82,7 +84,7 @@ class CompanyStats:
     timesheets: int
     duplicate_timesheets: int
 
-    def to_json(self) -> dict[str, int]:
+    def to_json(self) -> dict[str, int | None]:
         """The counters as a JSON object.
 
         Returns:
@@ -164,6 +166,7 @@ class MultiEmulator:
         credentials: EmulatorCredentials = DEMO_CREDENTIALS,
         max_concurrent: int | None = DEFAULT_MAX_CONCURRENT,
         concurrency_wait: float = DEFAULT_WAIT,
+        **emulator_options: Any,
     ) -> MultiEmulator:
         """``n`` seeded demo companies, ``C0001`` to ``C{n:04d}``.
 
@@ -182,6 +185,8 @@ class MultiEmulator:
                 replaced by each company's).
             max_concurrent: Each company's concurrent requests (default 2; None: no limit).
             concurrency_wait: Seconds a request over a company's limit waits for a slot.
+            **emulator_options: Further keyword arguments of :class:`Emulator` for every
+                company (``denied_objects``, ``preferences``, ``visibility_lag``, ...).
 
         Returns:
             The emulators.
@@ -208,6 +213,7 @@ class MultiEmulator:
                 credentials=attrs.evolve(credentials, company_id=company_id),
                 max_concurrent=max_concurrent,
                 concurrency_wait=concurrency_wait,
+                **emulator_options,
             )
             multi.add(company_id, emulator)
         return multi
@@ -377,6 +383,7 @@ class MultiEmulator:
             timesheets, duplicates = timesheet_counts(emulator.company)
             out[company_id] = CompanyStats(
                 company_id=company_id,
+                max_concurrent=emulator.max_concurrent,
                 requests=s.http_requests,
                 functions=s.total_functions,
                 in_flight=emulator.in_flight,
