@@ -36,6 +36,7 @@ from intacct_sdk._errors import (
     TransportError,
 )
 from intacct_sdk._formats import ValueFormat
+from intacct_sdk._limiter import Entering
 from intacct_sdk._results import Page, Response, Result
 from intacct_sdk._retry import RetryState
 from intacct_sdk._tls import AsyncLazyTransport, env_proxies, shared_ssl_context
@@ -79,6 +80,10 @@ class AsyncClient(BaseClient):
         self._login_lock = anyio.Lock()
         # First come, first served, as the sync client's RequestBudget.
         self._budget = anyio.Semaphore(self._options.max_concurrent)
+        # Threads of its own for entering and leaving the limiter's slots (at most one of
+        # each per request in the budget), so waits for a slot never take anyio's shared
+        # worker threads, which a slot's holder may need to give it back.
+        self._slot_threads = anyio.CapacityLimiter(2 * self._options.max_concurrent)
         self._formats_lock = anyio.Lock()  # discovery runs once, whichever task asks
 
     async def __aenter__(self) -> Self:
@@ -110,13 +115,21 @@ class AsyncClient(BaseClient):
                 return await self._send_now(prepared, opts)
             # The company's limiter is synchronous: it is entered and left in worker threads,
             # so a wait for a slot never blocks the event loop.
-            slot = limiter.slot()
-            await anyio.to_thread.run_sync(slot.__enter__)
+            slot = Entering(limiter.slot())
+            threads = self._slot_threads
+            try:
+                await anyio.to_thread.run_sync(slot.enter, limiter=threads)
+            except BaseException:
+                # Cancelled while it waited: the slot, when it comes, is given straight back.
+                if slot.abandon():
+                    with anyio.CancelScope(shield=True):
+                        await anyio.to_thread.run_sync(slot.exit, limiter=threads)
+                raise
             try:
                 return await self._send_now(prepared, opts)
             finally:
                 with anyio.CancelScope(shield=True):
-                    await anyio.to_thread.run_sync(slot.__exit__, None, None, None)
+                    await anyio.to_thread.run_sync(slot.exit, limiter=threads)
 
     async def _send_now(self, prepared: Prepared, opts: ClientOptions) -> Answer:
         """The attempt itself, once the client holds its slots."""

@@ -28,7 +28,7 @@ from typing import Protocol, runtime_checkable
 from intacct_sdk._budget import RequestBudget
 from intacct_sdk._errors import ConfigurationError, SlotWaitTimeoutError
 
-__all__ = ["LocalLimiter", "RequestLimiter", "SlotWaitTimeoutError", "slot_of"]
+__all__ = ["Entering", "LocalLimiter", "RequestLimiter", "SlotWaitTimeoutError", "slot_of"]
 
 
 @runtime_checkable
@@ -127,3 +127,45 @@ class LocalLimiter:
 def slot_of(limiter: RequestLimiter | None) -> AbstractContextManager[None]:
     """A slot of ``limiter`` for one HTTP request, or a context that does nothing without one."""
     return nullcontext() if limiter is None else limiter.slot()
+
+
+class Entering:
+    """One slot being entered in a worker thread for a task that may stop waiting for it.
+
+    ``AsyncClient`` runs :meth:`enter` in a thread. A task cancelled meanwhile calls
+    :meth:`abandon`: a slot that has come is then to be given back by the task (True), and
+    one that comes later is given back at once by the thread that took it, so a cancelled
+    wait never keeps a slot.
+
+    Args:
+        slot: The limiter's context manager for this request.
+    """
+
+    def __init__(self, slot: AbstractContextManager[None]) -> None:
+        self._slot = slot
+        self._lock = threading.Lock()
+        self._entered = False
+        self._abandoned = False
+
+    def enter(self) -> None:
+        """Take the slot (blocking); give it straight back when the task left meanwhile."""
+        self._slot.__enter__()
+        with self._lock:
+            if not self._abandoned:
+                self._entered = True
+                return
+        self._slot.__exit__(None, None, None)
+
+    def abandon(self) -> bool:
+        """Mark the wait as given up.
+
+        Returns:
+            True when the slot was taken already: the caller must :meth:`exit` it.
+        """
+        with self._lock:
+            self._abandoned = True
+            return self._entered
+
+    def exit(self) -> None:
+        """Give the slot back."""
+        self._slot.__exit__(None, None, None)

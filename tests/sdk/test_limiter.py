@@ -7,6 +7,8 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
+import anyio
+import anyio.to_thread
 import attrs
 import pytest
 from tests.sdk._emulated import CREDS, NO_SLEEP, Gate, company_with
@@ -264,3 +266,45 @@ async def test_the_async_client_retries_a_slot_wait_timeout() -> None:
         got = [r async for r in client.query("EMPLOYEE", FIELDS)]
         assert (len(got), client.stats.retries) == (3, 1)
     assert limiter.inner.held == 0
+
+
+@pytest.mark.anyio
+async def test_many_async_clients_waiting_for_slots_do_not_starve_the_holders() -> None:
+    # 25 clients of two requests each wait for two slots: more waits than anyio's 40 shared
+    # worker threads, which a holder would need to give its slot back.
+    emu = Emulator(company_with(30), max_concurrent=None)
+    limiter = LocalLimiter(2)
+    options = with_limiter(limiter)
+
+    async def walk() -> int:
+        async with AsyncClient(CREDS, options=options, transport=emu.transport()) as client:
+            pages = client.query("EMPLOYEE", FIELDS, page_size=5, prefetch=2)
+            return len([r async for r in pages])
+
+    with anyio.fail_after(120):
+        got = await asyncio.gather(*(walk() for _ in range(25)))
+    assert got == [30] * 25
+    assert emu.stats.peak_concurrent <= 2 and limiter.peak <= 2
+    assert limiter.held == 0
+
+
+@pytest.mark.anyio
+async def test_a_task_cancelled_while_it_waits_for_a_slot_leaks_none() -> None:
+    emu = Emulator(company_with(3))
+    limiter = LocalLimiter(1)
+    taken = limiter.slot()
+    taken.__enter__()  # another process holds the company's only slot
+    async with AsyncClient(CREDS, options=with_limiter(limiter), transport=emu.transport()) as c:
+        task = asyncio.ensure_future(c.read_by_name("EMPLOYEE", "E00001"))
+        assert await anyio.to_thread.run_sync(
+            lambda: wait_until(lambda: len(limiter._budget._waiters) == 1)
+        )
+        task.cancel()
+        taken.__exit__(None, None, None)  # the waiter gets the slot, then sees the cancel
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert limiter.held == 0
+        assert emu.stats.http_requests == 0  # the login never went out
+        got = await c.read_by_name("EMPLOYEE", "E00002")
+        assert got[0]["EMPLOYEEID"] == "E00002"
+    assert limiter.held == 0
