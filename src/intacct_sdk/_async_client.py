@@ -118,7 +118,7 @@ class AsyncClient(BaseClient):
             slot = Entering(limiter.slot())
             threads = self._slot_threads
             try:
-                await anyio.to_thread.run_sync(slot.enter, limiter=threads)
+                await anyio.to_thread.run_sync(slot.enter, abandon_on_cancel=True, limiter=threads)
             except BaseException:
                 # Cancelled while it waited: the slot, when it comes, is given straight back.
                 if slot.abandon():

@@ -307,4 +307,20 @@ async def test_a_task_cancelled_while_it_waits_for_a_slot_leaks_none() -> None:
         assert emu.stats.http_requests == 0  # the login never went out
         got = await c.read_by_name("EMPLOYEE", "E00002")
         assert got[0]["EMPLOYEEID"] == "E00002"
-    assert limiter.held == 0
+        taken = limiter.slot()
+        taken.__enter__()  # held elsewhere again: an anyio cancel scope stops the wait at once
+        with anyio.CancelScope() as scope:
+            async with anyio.create_task_group() as tg:
+
+                async def cancel_when_waiting() -> None:
+                    waiting = lambda: len(limiter._budget._waiters) == 1  # noqa: E731
+                    assert await anyio.to_thread.run_sync(lambda: wait_until(waiting))
+                    scope.cancel()
+
+                tg.start_soon(cancel_when_waiting)
+                await c.read_by_name("EMPLOYEE", "E00003")
+        assert scope.cancelled_caught
+        assert limiter.held == 1  # only the other holder's slot
+        taken.__exit__(None, None, None)
+        assert wait_until(lambda: limiter.held == 0 and not limiter._budget._waiters)
+    assert emu.stats.functions[("readByName", "EMPLOYEE")] == 1
