@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from tests.conftest import subprocess_env
 
-from intacct_sdk import RequestNotSentError
-from timesync.store import PostgresLimiter, SlotWaitTimeoutError
+from intacct_sdk import RequestNotSentError, SlotWaitTimeoutError
+from timesync.store import PostgresLimiter
 
 pytestmark = pytest.mark.postgres
 
@@ -30,6 +30,7 @@ def test_a_full_budget_times_out_as_not_sent_and_other_companies_are_free(
         with pytest.raises(SlotWaitTimeoutError) as caught, limiter.slot():
             pass
         assert isinstance(caught.value, RequestNotSentError)
+        assert caught.type is SlotWaitTimeoutError  # the client's, retried as not sent
         assert _company(pg_schema) in str(caught.value)
         with PostgresLimiter(pg_pool, f"{_company(pg_schema)}-other", 1, wait=0.2).slot():
             pass

@@ -6,10 +6,11 @@ uses nothing else. The PostgreSQL classes import psycopg only when used
 (``pip install "intacct-timesync[postgres]"``).
 """
 
+from intacct_sdk import SlotWaitTimeoutError as SlotWaitTimeoutError  # PostgresLimiter raises it
 from timesync.store._errors import LockHeldError, LockLostError, StateStoreError
 from timesync.store._lock import FileLock
 from timesync.store._pg_fleet import CompanyStatus, fleet_status
-from timesync.store._pg_limiter import PostgresLimiter, SlotWaitTimeoutError
+from timesync.store._pg_limiter import PostgresLimiter
 from timesync.store._pg_lock import PostgresRunLock
 from timesync.store._pg_schema import PG_MIGRATIONS
 from timesync.store._postgres import PostgresStateStore
@@ -51,7 +52,6 @@ __all__ = [
     "PostgresStateStore",
     "RunRecord",
     "SQLiteStateStore",
-    "SlotWaitTimeoutError",
     "StateStore",
     "StateStoreError",
     "fleet_status",

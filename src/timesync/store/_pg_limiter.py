@@ -16,31 +16,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from intacct_sdk import RequestNotSentError
+from intacct_sdk import SlotWaitTimeoutError
 from timesync.store._pg_lock import advisory_key
 
 if TYPE_CHECKING:
     from psycopg import Connection
     from psycopg_pool import ConnectionPool
 
-__all__ = ["PostgresLimiter", "SlotWaitTimeoutError"]
+__all__ = ["PostgresLimiter"]
 
 log = logging.getLogger(__name__)
-
-
-class SlotWaitTimeoutError(RequestNotSentError):
-    """No request slot of the company freed up in time: the request was not sent (retrying
-    later is safe).
-
-    Attributes:
-        company_id: The company whose slots were all taken.
-        wait: Seconds waited.
-    """
-
-    def __init__(self, company_id: str, wait: float) -> None:
-        self.company_id = company_id
-        self.wait = wait
-        super().__init__(f"no request slot of company {company_id} freed up in {wait:g} s")
 
 
 class PostgresLimiter:
@@ -113,7 +98,9 @@ class PostgresLimiter:
         while (taken := self._try()) is None:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise SlotWaitTimeoutError(self.company_id, self.wait)
+                raise SlotWaitTimeoutError(
+                    f"no request slot of company {self.company_id} freed up in {self.wait:g} s"
+                )
             time.sleep(min(left, pause * random.uniform(0.5, 1.5)))
             pause = min(pause * 2, self.poll * 10)
         conn, index = taken
