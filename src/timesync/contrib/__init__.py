@@ -1,0 +1,1 @@
+"""Optional integrations with the job runners vendors already operate (each its own extra)."""
