@@ -44,6 +44,8 @@ from timesync.store import SQLiteStateStore, StateStore
 PUSHING = "fleet-test:pushing:"
 """Key prefix of the markers a worker process sets while it pushes a company's timesheets
 (``<prefix><pid>`` = company id); the kill test picks its victims from them."""
+RUNS = "fleet-test:runs"
+"""A hash: company id -> runs that finished (killed ones never do)."""
 FIRST_WEEK = date(2025, 1, 6)
 
 
@@ -127,6 +129,7 @@ class PushMarker(Hooks):
 
     def run_finished(self, report: Any) -> None:
         self.redis.delete(self.key)
+        self.redis.hincrby(RUNS, self.company_id, 1)
 
 
 class DirFleet:
@@ -149,6 +152,11 @@ class DirFleet:
 
             self._pool = ConnectionPool(self.dsn, min_size=1, max_size=8, open=True)
         return self._pool
+
+    def close(self) -> None:
+        self.redis.close()
+        if self._pool is not None:
+            self._pool.close()
 
     def companies(self) -> Iterable[str]:
         return read_companies(self.folder)
@@ -197,20 +205,24 @@ def prepare(
     entered: dict[str, int] = {}
     for company_id in companies:
         with Client(credentials(company_id, endpoint), options=CLIENT_OPTIONS) as client:
-            people, tasks = client.execute(
+            people, projects, tasks = client.execute(
                 [
                     Query("EMPLOYEE", ("EMPLOYEEID", "STATUS"), None),
-                    Query("TASK", ("PROJECTID", "TASKID", "STATUS"), None),
+                    Query("PROJECT", ("PROJECTID", "STATUS"), None),
+                    Query("TASK", ("PROJECTID", "TASKID"), None),
                 ]
             )
         employees = sorted(
             str(r["EMPLOYEEID"]) for r in _records(people) if str(r["STATUS"]) == "active"
         )[:per_company]
+        active = {str(r["PROJECTID"]) for r in _records(projects) if str(r["STATUS"]) == "active"}
         task_ids = sorted(
             (str(r["PROJECTID"]), str(r["TASKID"]))
             for r in _records(tasks)
-            if str(r.get("STATUS", "active")) == "active"
+            if str(r["PROJECTID"]) in active
         )
+        if not task_ids:  # a seed can close every project: nothing to enter time on
+            employees = []
         with ReferenceApp(folder / "apps" / f"{company_id}.db") as app, app.transaction():
             for n, employee in enumerate(employees):
                 for week in range(weeks):
