@@ -259,6 +259,7 @@ class Outcome:
     companies: int
     synced: int
     runs: dict[str, int]
+    started: dict[str, int]
     duplicates: int
     over_limit: int
     refused: int
@@ -274,13 +275,16 @@ def outcome(fleet: Fleet, entered: Mapping[str, int]) -> Outcome:
     stats = emulator_stats(fleet.url)
     os.environ.update(fleet.env())
     runs: dict[str, int] = {}
+    started: dict[str, int] = {}
     synced = pending = 0
     dir_fleet = fleet_app.DirFleet()
     try:
         for company_id in entered:
             store = dir_fleet.store(company_id)
             try:
-                finished = [r for r in store.runs(50) if r.status == "ok"]
+                every = store.runs(50)
+                started[company_id] = len(every)
+                finished = [r for r in every if r.status == "ok"]
                 pending += len(store.outbox(states=[OutboxState.PENDING, OutboxState.IN_FLIGHT]))
             finally:
                 close = getattr(store, "close", None)
@@ -296,6 +300,7 @@ def outcome(fleet: Fleet, entered: Mapping[str, int]) -> Outcome:
         companies=len(entered),
         synced=synced,
         runs=runs,
+        started=started,
         duplicates=sum(int(stats[c]["duplicate_timesheets"]) for c in entered),
         over_limit=sum(int(stats[c]["over_limit"]) for c in entered),
         refused=sum(int(stats[c]["refused"]) for c in entered),

@@ -4,140 +4,39 @@ and the client's own limiter: results, skips, transient and permanent failures, 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, date, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import attrs
 import pytest
+from tests.timesync.fleet_fixtures import (
+    SECRET,
+    MemoryFleet,
+    enter_timesheets,
+    make_company,
+    timesheets,
+)
 
 from intacct_sdk import (
     AuthenticationError,
     ClientOptions,
     ConfigurationError,
-    Credentials,
     RateLimitError,
     RequestNotSentError,
     ResponseLostError,
-    RetryPolicy,
     ServerError,
 )
-from intacct_sdk.testing import DEMO_CREDENTIALS, Emulator, FaultPlan
-from intacct_sdk.testing._seed import demo_company
-from timesync.engine import EngineOptions, PushOptions
+from intacct_sdk.testing import FaultPlan
 from timesync.errors import ConfigurationError as SyncConfigurationError
 from timesync.errors import GatewayUnreachableError, MappingError
-from timesync.fleet import CompanySetup, Fleet, is_transient, sync_company
-from timesync.local import EntryInput, ReferenceApp
-from timesync.store import LockLostError, SQLiteStateStore, StateStore
-
-NO_RETRY = RetryPolicy(attempts=1, sleep=lambda _: None)
-SECRET = "s3cret-user-password"
-
-
-class CountingLimiter:
-    """A limiter of ``slots`` slots (threads only) that counts what it handed out."""
-
-    def __init__(self, slots: int) -> None:
-        self.slots = slots
-        self._sem = threading.BoundedSemaphore(slots)
-        self._lock = threading.Lock()
-        self.taken = 0
-        self.held = 0
-        self.peak = 0
-
-    @contextmanager
-    def _slot(self) -> Iterator[None]:
-        with self._sem:
-            with self._lock:
-                self.taken += 1
-                self.held += 1
-                self.peak = max(self.peak, self.held)
-            try:
-                yield
-            finally:
-                with self._lock:
-                    self.held -= 1
-
-    def slot(self) -> AbstractContextManager[None]:
-        return self._slot()
-
-
-class MemoryFleet:
-    """A fleet of in-process emulated companies, each with its own files under ``folder``."""
-
-    def __init__(self, folder: Path, emulators: dict[str, Emulator]) -> None:
-        self.folder = folder
-        self.emulators = emulators
-        self.limiters: dict[str, CountingLimiter] = {}
-        self.password: dict[str, str] = {}
-        self.retry = NO_RETRY
-        self.named: dict[str, str] = {}
-
-    def companies(self) -> Iterable[str]:
-        return list(self.emulators)
-
-    def setup(self, company_id: str) -> CompanySetup:
-        emulator = self.emulators[company_id]
-        c = emulator.credentials
-        return CompanySetup(
-            company_id=self.named.get(company_id, company_id),
-            credentials=Credentials(
-                sender_id=c.sender_id,
-                sender_password=c.sender_password,
-                company_id=c.company_id,
-                user_id=c.user_id,
-                user_password=self.password.get(company_id, c.user_password),
-            ),
-            local=ReferenceApp(self.folder / f"{company_id}-app.db"),
-            options=EngineOptions(push=PushOptions(target_state="Approved", batch_size=2)),
-            client_options=ClientOptions(timezone=UTC, retry=self.retry),
-            transport=emulator.transport(),
-        )
-
-    def store(self, company_id: str) -> StateStore:
-        return SQLiteStateStore(self.folder / f"{company_id}-state.db")
-
-    def limiter(self, company_id: str, slots: int) -> CountingLimiter:
-        return self.limiters.setdefault(company_id, CountingLimiter(slots))
-
-
-def _company(company_id: str, seed: int) -> Emulator:
-    creds = attrs.evolve(DEMO_CREDENTIALS, company_id=company_id, user_password=SECRET)
-    company = demo_company(employees=3, projects=1, tasks_per_project=2, customers=1, seed=seed)
-    return Emulator(company, credentials=creds)
-
-
-def _enter_timesheets(fleet: MemoryFleet, company_id: str) -> int:
-    company = fleet.emulators[company_id].company
-    people = [r["EMPLOYEEID"] for r in company.records("EMPLOYEE") if r["STATUS"] == "active"]
-    task = next(iter(company.records("TASK")))
-    monday = date(2025, 1, 6)
-    with ReferenceApp(fleet.folder / f"{company_id}-app.db") as app:
-        for person in people:
-            entries = [
-                EntryInput(
-                    entry_date=monday + timedelta(days=d),
-                    hours=Decimal(6),
-                    project_number=str(task["PROJECTID"]),
-                    task_code=str(task["TASKID"]),
-                )
-                for d in range(5)
-            ]
-            app.create_timesheet(str(person), monday, entries)
-    return len(people)
+from timesync.fleet import Fleet, is_transient, sync_company
+from timesync.store import LockLostError, SQLiteStateStore
 
 
 @pytest.fixture
 def fleet(tmp_path: Path) -> MemoryFleet:
-    return MemoryFleet(tmp_path, {"C0001": _company("C0001", 1), "C0002": _company("C0002", 2)})
-
-
-def _timesheets(emulator: Emulator) -> int:
-    return len(list(emulator.company.records("TIMESHEET")))
+    return MemoryFleet(
+        tmp_path, {"C0001": make_company("C0001", 1), "C0002": make_company("C0002", 2)}
+    )
 
 
 def test_the_memory_fleet_is_a_fleet(fleet: MemoryFleet) -> None:
@@ -145,25 +44,25 @@ def test_the_memory_fleet_is_a_fleet(fleet: MemoryFleet) -> None:
 
 
 def test_a_company_syncs_and_a_second_run_writes_nothing(fleet: MemoryFleet) -> None:
-    entered = _enter_timesheets(fleet, "C0001")
+    entered = enter_timesheets(fleet, "C0001")
     first = sync_company(fleet, "C0001")
     assert first.status == "synced" and first.ok and not first.transient
     assert first.run_id is not None and first.error is None
     assert first.summary["objects"]["TIMESHEET"]["created"] == entered
-    assert _timesheets(fleet.emulators["C0001"]) == entered
-    assert _timesheets(fleet.emulators["C0002"]) == 0  # the other company is untouched
+    assert timesheets(fleet.emulators["C0001"]) == entered
+    assert timesheets(fleet.emulators["C0002"]) == 0  # the other company is untouched
 
     again = sync_company(fleet, "C0001")
     assert again.status == "synced"
     assert again.run_id is not None and again.run_id > first.run_id
     assert again.summary["objects"].get("TIMESHEET", {}).get("created", 0) == 0
-    assert _timesheets(fleet.emulators["C0001"]) == entered
+    assert timesheets(fleet.emulators["C0001"]) == entered
 
 
 def test_every_request_holds_a_slot_of_the_company_limiter(fleet: MemoryFleet) -> None:
     if "limiter" not in attrs.fields_dict(ClientOptions):  # REBASE: remove with the shim
         pytest.skip("the client has no shared limiter yet")
-    _enter_timesheets(fleet, "C0002")
+    enter_timesheets(fleet, "C0002")
     emulator = fleet.emulators["C0002"]
     before = emulator.stats.http_requests
     result = sync_company(fleet, "C0002")
@@ -211,7 +110,7 @@ def test_a_gateway_that_fails_is_a_transient_failure(fleet: MemoryFleet) -> None
 def test_a_push_left_in_flight_fails_transiently_and_the_next_run_finishes_it(
     fleet: MemoryFleet,
 ) -> None:
-    entered = _enter_timesheets(fleet, "C0002")
+    entered = enter_timesheets(fleet, "C0002")
     emulator = fleet.emulators["C0002"]
     emulator.faults = FaultPlan.parse("lost:1")  # every write applied, its answer lost
     failed = sync_company(fleet, "C0002")
@@ -220,7 +119,7 @@ def test_a_push_left_in_flight_fails_transiently_and_the_next_run_finishes_it(
     emulator.faults = None
     done = sync_company(fleet, "C0002")
     assert done.status == "synced", done
-    assert _timesheets(emulator) == entered  # each once, the lost ones adopted
+    assert timesheets(emulator) == entered  # each once, the lost ones adopted
 
 
 def test_a_setup_for_another_company_is_a_configuration_failure(fleet: MemoryFleet) -> None:

@@ -80,6 +80,8 @@ def test_workers_killed_mid_push_are_redelivered_and_converge(tmp_path: Path, br
             wait_converged(fleet, companies, timeout=240)
         end = outcome(fleet, entered)
     assert len(kills) >= 5, kills
+    for _, company_id in kills:  # the killed run stays unfinished; the redelivery finished it
+        assert end.started[company_id] >= 2 and end.runs[company_id] >= 1, company_id
     assert end.synced == len(companies)
     assert end.missing == {}  # each local timesheet in Intacct, as a clean run leaves it
     assert end.duplicates == 0

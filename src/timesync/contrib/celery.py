@@ -250,7 +250,6 @@ def make_tasks(
         max_retries=opts.max_retries,
         soft_time_limit=opts.soft_time_limit,
         time_limit=opts.time_limit,
-        queue=opts.queue,
     )
     def sync_company_task(
         task: Any,
