@@ -309,3 +309,66 @@ def outcome(fleet: Fleet, entered: Mapping[str, int]) -> Outcome:
         missing=missing,
         pending=pending,
     )
+
+
+@attrs.frozen
+class FleetRun:
+    """One fan-out over a fleet, measured."""
+
+    outcome: Outcome
+    seconds: float
+    kills: list[tuple[int, str]]
+    workers: int
+
+    def line(self) -> str:
+        """The bench's last line."""
+        end = self.outcome
+        rate = end.synced / (self.seconds / 60) if self.seconds > 0 else 0.0
+        return (
+            f"companies={end.companies} workers={self.workers} synced={end.synced}"
+            f" duplicates={end.duplicates} over_limit={end.over_limit}"
+            f" companies_per_min={rate:.1f}"
+        )
+
+
+def run_fleet(
+    folder: Path,
+    broker: str,
+    *,
+    companies: int,
+    workers: int,
+    kills: int = 0,
+    dsn: str | None = None,
+    employees: int = 3,
+    weeks: int = 1,
+    batch: int = 50,
+    slots: int = 2,
+    timeout: float = 600.0,
+) -> FleetRun:
+    """Serve ``companies`` emulated companies, enter their timesheets, start ``workers``
+    worker processes (two per Celery node), fan out once, SIGKILL ``kills`` of them mid-push,
+    wait for convergence and check the end state."""
+    ids = [f"C{i:04d}" for i in range(1, companies + 1)]
+    nodes = max(1, workers // 2)
+    folder.mkdir(parents=True, exist_ok=True)
+    with served_companies(companies, employees=employees, max_concurrent=slots) as url:
+        fleet = Fleet(folder, url, broker, dsn=dsn, slots=slots, batch=batch)
+        entered = fleet_app.prepare(folder, url, ids, weeks=weeks, per_company=employees)
+        with celery_workers(fleet.env(), nodes=nodes, concurrency=workers // nodes) as procs:
+            _wait_ready(procs, workers)
+            start = time.monotonic()
+            fan_out(broker)
+            killed = kill_mid_push(fleet, procs, kills, timeout=timeout) if kills else []
+            wait_converged(fleet, ids, timeout=timeout)
+            seconds = time.monotonic() - start
+        end = outcome(fleet, entered)
+    return FleetRun(end, seconds, killed, workers)
+
+
+def _wait_ready(procs: list[subprocess.Popen[bytes]], workers: int, timeout: float = 60) -> None:
+    """Wait until every pool process has started (so start-up is not counted)."""
+    deadline = time.monotonic() + timeout
+    while sum(len(children(p)) for p in procs) < workers:
+        if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+            raise RuntimeError("the Celery workers did not start")
+        time.sleep(0.1)
