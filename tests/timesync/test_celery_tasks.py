@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+pytest.importorskip("celery", reason="the celery extra is not installed")
 from celery import Celery
 from tests.server_redis import redis_url
 from tests.timesync.fleet_fixtures import (

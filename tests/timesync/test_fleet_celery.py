@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+pytest.importorskip("celery", reason="the celery extra is not installed")
 from tests.fleet_run import run_fleet
 from tests.server_redis import redis_url
 
