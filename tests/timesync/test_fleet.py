@@ -160,3 +160,17 @@ def test_a_full_run_of_some_objects(fleet: MemoryFleet) -> None:
 )
 def test_transient_or_permanent(exc: BaseException, transient: bool) -> None:
     assert is_transient(exc) is transient
+
+
+def test_no_secret_reaches_the_state_store(fleet: MemoryFleet) -> None:
+    enter_timesheets(fleet, "C0001")
+    fleet.emulators["C0001"].faults = FaultPlan.parse("lost@3")  # an error recorded too
+    sync_company(fleet, "C0001")
+    fleet.emulators["C0001"].faults = None
+    assert sync_company(fleet, "C0001").status == "synced"
+    sender = fleet.emulators["C0001"].credentials.sender_password
+    files = list(fleet.folder.glob("C0001-state.db*"))
+    assert files
+    for path in files:
+        data = path.read_bytes()
+        assert SECRET.encode() not in data and sender.encode() not in data

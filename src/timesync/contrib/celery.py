@@ -109,7 +109,8 @@ def retry_delay(
     """Seconds to wait before retry number ``retries + 1``: ``backoff * 2**retries`` capped
     at ``backoff_max``, times a random factor from 0.5 to 1."""
     ceiling = min(backoff_max, backoff * 2 ** max(0, retries))
-    return ceiling * (rng or _JITTER).uniform(0.5, 1.0)
+    factor: float = (rng or _JITTER).uniform(0.5, 1.0)
+    return ceiling * factor
 
 
 @runtime_checkable
