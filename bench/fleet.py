@@ -54,7 +54,15 @@ def main(argv: list[str] | None = None) -> int:
         broker = stack.enter_context(redis_server())
         dsn = None
         if args.store == "postgres":
-            dsn = stack.enter_context(_postgres(folder))
+            from tests.server_postgres import PostgresServer, find_bindir
+
+            bindir = find_bindir()
+            if bindir is None:
+                parser.error("PostgreSQL's initdb not found (or run with --store sqlite)")
+            server = PostgresServer(bindir)
+            stack.callback(server.stop)
+            server.start()
+            dsn = server.dsn
         run = run_fleet(
             folder / "fleet",
             broker,
@@ -80,12 +88,6 @@ def main(argv: list[str] | None = None) -> int:
         and len(run.kills) == args.kills
     )
     return 0 if good else 1
-
-
-def _postgres(folder: Path):  # type: ignore[no-untyped-def]
-    from tests.server_postgres import postgres_server  # type: ignore[attr-defined]
-
-    return postgres_server()
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ Everything comes from the environment, so a worker subprocess needs nothing else
 ``TIMESYNC_FLEET_DSN``
     A PostgreSQL DSN: state store and limiter in one shared database. Without it each
     company has a SQLite store and a limiter of ``flock``-ed slot files (one machine only).
+``TIMESYNC_FLEET_SCHEMA``
+    The PostgreSQL schema of the state (default ``timesync``).
 ``TIMESYNC_FLEET_SLOTS`` / ``TIMESYNC_FLEET_BATCH``
     Request slots per company (default 2) and timesheets per push request (default 50).
 """
@@ -141,6 +143,7 @@ class DirFleet:
         self.folder = Path(_env("TIMESYNC_FLEET_DIR"))
         self.endpoint = _env("TIMESYNC_FLEET_ENDPOINT")
         self.dsn = os.environ.get("TIMESYNC_FLEET_DSN") or None
+        self.schema = os.environ.get("TIMESYNC_FLEET_SCHEMA") or "timesync"
         self.slots = int(_env("TIMESYNC_FLEET_SLOTS", "2"))
         self.batch = int(_env("TIMESYNC_FLEET_BATCH", "50"))
         self.redis = redis.Redis.from_url(_env("TIMESYNC_FLEET_BROKER"))
@@ -176,7 +179,7 @@ class DirFleet:
         if self.dsn:
             from timesync.store import PostgresStateStore  # type: ignore[attr-defined]
 
-            store: StateStore = PostgresStateStore(self.pool(), company_id)
+            store: StateStore = PostgresStateStore(self.pool(), company_id, schema=self.schema)
             return store
         (self.folder / "state").mkdir(exist_ok=True)
         return SQLiteStateStore(self.folder / "state" / f"{company_id}.db")

@@ -160,6 +160,7 @@ class Fleet:
     dsn: str | None = None
     slots: int = 2
     batch: int = 50
+    schema: str = "timesync"
 
     def env(self) -> dict[str, str]:
         extra = {
@@ -171,6 +172,7 @@ class Fleet:
         }
         if self.dsn:
             extra["TIMESYNC_FLEET_DSN"] = self.dsn
+            extra["TIMESYNC_FLEET_SCHEMA"] = self.schema
         return fleet_env(**extra)
 
     def redis(self) -> Any:
@@ -343,6 +345,7 @@ def run_fleet(
     weeks: int = 1,
     batch: int = 50,
     slots: int = 2,
+    schema: str = "timesync",
     timeout: float = 600.0,
 ) -> FleetRun:
     """Serve ``companies`` emulated companies, enter their timesheets, start ``workers``
@@ -352,7 +355,9 @@ def run_fleet(
     nodes = max(1, workers // 2)
     folder.mkdir(parents=True, exist_ok=True)
     with served_companies(companies, employees=employees, max_concurrent=slots) as url:
-        fleet = Fleet(folder, url, broker, dsn=dsn, slots=slots, batch=batch)
+        fleet = Fleet(folder, url, broker, dsn=dsn, slots=slots, batch=batch, schema=schema)
+        if dsn:
+            migrate(dsn, schema)
         entered = fleet_app.prepare(folder, url, ids, weeks=weeks, per_company=employees)
         with celery_workers(fleet.env(), nodes=nodes, concurrency=workers // nodes) as procs:
             _wait_ready(procs, workers)
@@ -363,6 +368,16 @@ def run_fleet(
             seconds = time.monotonic() - start
         end = outcome(fleet, entered)
     return FleetRun(end, seconds, killed, workers)
+
+
+def migrate(dsn: str, schema: str) -> None:
+    """Create the fleet's state schema once, before the workers start."""
+    from psycopg_pool import ConnectionPool
+
+    from timesync.store import PostgresStateStore
+
+    with ConnectionPool(dsn, min_size=1, max_size=2, open=True) as pool:
+        PostgresStateStore.migrate(pool, schema=schema)
 
 
 def _wait_ready(procs: list[subprocess.Popen[bytes]], workers: int, timeout: float = 60) -> None:

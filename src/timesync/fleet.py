@@ -63,9 +63,9 @@ __all__ = [
     "MODES",
     "CompanyResult",
     "CompanySetup",
-    "CompanyStatus",
     "Fleet",
     "PostgresFleet",
+    "ResultStatus",
     "is_transient",
     "sync_company",
 ]
@@ -76,7 +76,7 @@ MODES: Final = ("incremental", "full")
 """The run modes :func:`sync_company` accepts: an incremental run reads changes since the
 last cursors; a full run reads everything and reconciles."""
 
-CompanyStatus = Literal["synced", "skipped", "failed"]
+ResultStatus = Literal["synced", "skipped", "failed"]
 """What became of one company's sync (see :class:`CompanyResult`)."""
 
 _ERROR_CHARS: Final = 300
@@ -170,7 +170,7 @@ class CompanyResult:
     """
 
     company_id: str
-    status: CompanyStatus
+    status: ResultStatus
     transient: bool = False
     run_id: int | None = None
     summary: Mapping[str, Any] = attrs.field(factory=dict)
