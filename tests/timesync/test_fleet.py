@@ -174,3 +174,18 @@ def test_no_secret_reaches_the_state_store(fleet: MemoryFleet) -> None:
     for path in files:
         data = path.read_bytes()
         assert SECRET.encode() not in data and sender.encode() not in data
+
+
+def test_the_fleet_modules_import_neither_celery_nor_psycopg() -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import subprocess_env
+
+    code = (
+        "import sys, timesync.fleet, timesync.contrib.celery\n"
+        "loaded = [m for m in ('celery', 'kombu', 'redis', 'psycopg', 'psycopg_pool')"
+        " if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], env=subprocess_env(), check=True, timeout=60)
