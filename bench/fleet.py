@@ -25,6 +25,7 @@ non-zero when a company did not sync, a timesheet is missing or doubled, or a li
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from contextlib import ExitStack
@@ -49,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store", choices=("postgres", "sqlite"), default="postgres")
     parser.add_argument("--timeout", type=float, default=900.0)
     args = parser.parse_args(argv)
+    load_start = os.getloadavg()
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fleet-bench-")))
         broker = stack.enter_context(redis_server())
@@ -76,7 +78,11 @@ def main(argv: list[str] | None = None) -> int:
             timeout=args.timeout,
         )
     end = run.outcome
-    print(f"store={args.store} seconds={run.seconds:.1f} kills={len(run.kills)}", flush=True)
+    print(
+        f"store={args.store} seconds={run.seconds:.1f} kills={len(run.kills)}"
+        f" load_1min={load_start[0]:.2f}->{os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
     if end.missing:
         print(f"timesheets not as entered: {end.missing}", flush=True)
     print(run.line(), flush=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, runtime_checkable
 
 import attrs
@@ -334,8 +335,10 @@ def sync_company(
                 f"the fleet's setup for {company_id} names company {setup.company_id}"
             )
         recorder.inner = setup.hooks
-        store = fleet.store(company_id)
-        try:
+        with ExitStack() as stack:  # closed whatever happens: the store, then the app
+            stack.callback(_close, setup.local)
+            store = fleet.store(company_id)
+            stack.callback(_close, store)
             limiter = fleet.limiter(company_id, setup.slots)
             options = _client_options(setup, limiter)
             with Client(_credentials(setup), options=options, transport=setup.transport) as client:
@@ -348,11 +351,6 @@ def sync_company(
                     hooks=recorder,
                 )
                 report = engine.run(wanted, full=mode == "full")
-        finally:
-            try:
-                _close(setup.local)
-            finally:
-                _close(store)
     except LockHeldError as exc:
         if isinstance(exc, LockLostError):  # a newer run took over mid-run: transient
             log.warning("company %s failed (transient): %s", company_id, _one_line(exc))
