@@ -62,11 +62,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MODES",
+    "PARTS",
     "CompanyResult",
     "CompanySetup",
     "Fleet",
     "PostgresFleet",
     "ResultStatus",
+    "check_mode",
     "is_transient",
     "sync_company",
 ]
@@ -76,6 +78,9 @@ log = logging.getLogger(__name__)
 MODES: Final = ("incremental", "full")
 """The run modes :func:`sync_company` accepts: an incremental run reads changes since the
 last cursors; a full run reads everything and reconciles."""
+PARTS: Final = ("both", "pull", "push")
+"""What a run of :func:`sync_company` does: pull master data and push documents (``both``),
+or only one of them."""
 
 ResultStatus = Literal["synced", "skipped", "failed"]
 """What became of one company's sync (see :class:`CompanyResult`)."""
@@ -296,11 +301,24 @@ def _report_result(company_id: str, report: RunReport) -> CompanyResult:
     return CompanyResult(company_id, "synced", False, report.run_id, summary)
 
 
+def check_mode(mode: str, part: str = "both") -> None:
+    """Refuse a run mode or part :func:`sync_company` does not know.
+
+    Raises:
+        ValueError: ``mode`` is not one of :data:`MODES` or ``part`` not one of :data:`PARTS`.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {', '.join(PARTS)}, not {part!r}")
+
+
 def sync_company(
     fleet: Fleet,
     company_id: str,
     *,
     mode: str = "incremental",
+    part: str = "both",
     objects: Iterable[str] | None = None,
 ) -> CompanyResult:
     """Run one sync of one company of the fleet, and say how it went.
@@ -314,18 +332,19 @@ def sync_company(
         fleet: The vendor's fleet.
         company_id: The company to sync.
         mode: ``incremental`` or ``full`` (see :data:`MODES`).
-        objects: Limit the run to these Intacct objects (default: every configured one),
-            for example only the pulled master data or only ``TIMESHEET``.
+        part: ``both``, or only the ``pull`` of master data or the ``push`` of documents
+            (see :data:`PARTS`).
+        objects: Limit the run to these Intacct objects (default: every configured one of
+            ``part``).
 
     Returns:
         The result; it never raises for the company's own errors (Intacct, sync and state
         store errors become ``failed`` results).
 
     Raises:
-        ValueError: ``mode`` is not one of :data:`MODES`.
+        ValueError: ``mode`` or ``part`` is not one of those known.
     """
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    check_mode(mode, part)
     wanted = None if objects is None else list(objects)
     recorder = _Recorder(None)
     try:
@@ -335,6 +354,9 @@ def sync_company(
                 f"the fleet's setup for {company_id} names company {setup.company_id}"
             )
         recorder.inner = setup.hooks
+        if part != "both" and wanted is None:
+            opts = setup.options or EngineOptions()
+            wanted = list(opts.pull_objects if part == "pull" else opts.push_objects)
         with ExitStack() as stack:  # closed whatever happens: the store, then the app
             stack.callback(_close, setup.local)
             store = fleet.store(company_id)

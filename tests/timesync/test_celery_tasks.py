@@ -205,11 +205,14 @@ def test_a_fan_out_queues_each_due_company_once_with_ids_only(
         app.close()
         client.flushdb()
         client.close()
-    assert first == {"mode": "incremental", "queued": 2, "already": 0}
-    assert again == {"mode": "full", "queued": 0, "already": 2}  # queued, not yet run
+    assert first == {"mode": "incremental", "part": "both", "queued": 2, "already": 0}
+    assert again == {"mode": "full", "part": "both", "queued": 0, "already": 2}  # not yet run
     assert 0 < ttl <= 3600 * 1000
     bodies = [json.loads(base64.b64decode(m["body"])) for m in messages]
-    assert sorted(b[0] for b in bodies) == [["C0001", "incremental"], ["C0002", "incremental"]]
+    assert sorted(b[0] for b in bodies) == [
+        ["C0001", "incremental", "both"],
+        ["C0002", "incremental", "both"],
+    ]
     assert {m["headers"]["task"] for m in messages} == {SYNC_COMPANY}
     raw = json.dumps(messages)
     for creds in (e.credentials for e in fleet.emulators.values()):

@@ -189,3 +189,17 @@ def test_the_fleet_modules_import_neither_celery_nor_psycopg() -> None:
         "assert not loaded, loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], env=subprocess_env(), check=True, timeout=60)
+
+
+def test_a_pull_only_and_a_push_only_run(fleet: MemoryFleet) -> None:
+    entered = enter_timesheets(fleet, "C0002")
+    pulled = sync_company(fleet, "C0002", part="pull")
+    assert pulled.status == "synced"
+    assert "TIMESHEET" not in pulled.summary["objects"] and "EMPLOYEE" in pulled.summary["objects"]
+    assert timesheets(fleet.emulators["C0002"]) == 0
+    pushed = sync_company(fleet, "C0002", part="push")
+    assert pushed.status == "synced"
+    assert set(pushed.summary["objects"]) <= {"TIMESHEET", "EEXPENSES"}
+    assert timesheets(fleet.emulators["C0002"]) == entered
+    with pytest.raises(ValueError, match="part"):
+        sync_company(fleet, "C0002", part="sideways")

@@ -12,16 +12,16 @@ Celery worker is one more runner of the same function::
 
 Two tasks are registered:
 
-``timesync.sync_company(company_id, mode="incremental", objects=None)``
-    One run of one company. Acknowledged late and rejected back to the queue when its
-    worker process dies (``acks_late``, ``reject_on_worker_lost``), so a killed worker's
-    company is run again by another; the engine's outbox makes that rerun finish what the
-    dead one started without writing anything twice. Retried with exponential backoff and
-    jitter on transient failures only (the gateway unreachable or busy, a request slot not
-    free in time, a step left in flight), never on credential, configuration or mapping
-    errors; a company whose run is going elsewhere is skipped, not retried. Soft and hard
-    time limits bound a run.
-``timesync.fan_out(mode="incremental")``
+``timesync.sync_company(company_id, mode="incremental", part="both", objects=None)``
+    One run of one company: pull and push, or only one of them (``part``). Acknowledged late
+    and rejected back to the queue when its worker process dies (``acks_late``,
+    ``reject_on_worker_lost``), so a killed worker's company is run again by another; the
+    engine's outbox makes that rerun finish what the dead one started without writing
+    anything twice. Retried with exponential backoff and jitter on transient failures only
+    (the gateway unreachable or busy, a request slot not free in time, a step left in
+    flight), never on credential, configuration or mapping errors; a company whose run is
+    going elsewhere is skipped, not retried. Soft and hard time limits bound a run.
+``timesync.fan_out(mode="incremental", part="both")``
     Enqueues one ``sync_company`` for every company the fleet says is due, except those
     queued or running already: each enqueue first takes a short-lived claim on the company
     (a Redis key with a time to live), which the task refreshes when it starts and clears
@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 
 import attrs
 
-from timesync.fleet import MODES, CompanyResult, Fleet, sync_company
+from timesync.fleet import CompanyResult, Fleet, check_mode, sync_company
 
 if TYPE_CHECKING:
     import redis
@@ -183,8 +183,9 @@ class FleetTasks:
     """The tasks :func:`make_tasks` registered.
 
     Attributes:
-        sync_company: ``timesync.sync_company(company_id, mode, objects)``.
-        fan_out: ``timesync.fan_out(mode)``; returns ``{"mode", "queued", "already"}``.
+        sync_company: ``timesync.sync_company(company_id, mode, part, objects)``.
+        fan_out: ``timesync.fan_out(mode, part)``; returns
+            ``{"mode", "part", "queued", "already"}``.
         claims: The claims the fan-out takes.
         options: The tasks' options.
     """
@@ -256,13 +257,14 @@ def make_tasks(
         task: Any,
         company_id: str,
         mode: str = "incremental",
+        part: str = "both",
         objects: Sequence[str] | None = None,
     ) -> dict[str, Any]:
         from celery.exceptions import SoftTimeLimitExceeded
 
         held.refresh(company_id, opts.claim_ttl)  # queued -> running
         try:
-            result = sync_company(fleet(), company_id, mode=mode, objects=objects)
+            result = sync_company(fleet(), company_id, mode=mode, part=part, objects=objects)
         except SoftTimeLimitExceeded:
             result = CompanyResult(
                 company_id, "failed", True, error="the run passed the task's soft time limit"
@@ -286,22 +288,21 @@ def make_tasks(
         return result.as_dict()
 
     @app.task(name=FAN_OUT)  # type: ignore[untyped-decorator]
-    def fan_out_task(mode: str = "incremental") -> dict[str, Any]:
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    def fan_out_task(mode: str = "incremental", part: str = "both") -> dict[str, Any]:
+        check_mode(mode, part)
         queued = already = 0
         for company_id in fleet().companies():
             if not held.claim(company_id, opts.claim_ttl):
                 already += 1
                 continue
             try:
-                sync_company_task.apply_async((company_id, mode), queue=opts.queue)
+                sync_company_task.apply_async((company_id, mode, part), queue=opts.queue)
             except BaseException:
                 held.release(company_id)
                 raise
             queued += 1
         log.info("fan-out (%s): %d queued, %d queued or running already", mode, queued, already)
-        return {"mode": mode, "queued": queued, "already": already}
+        return {"mode": mode, "part": part, "queued": queued, "already": already}
 
     return FleetTasks(sync_company_task, fan_out_task, held, opts)
 
