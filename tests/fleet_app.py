@@ -25,7 +25,7 @@ import fcntl
 import os
 import random
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, timedelta
 from decimal import Decimal
@@ -51,8 +51,8 @@ RUNS = "fleet-test:runs"
 FIRST_WEEK = date(2025, 1, 6)
 
 
-def _env(name: str, default: str | None = None) -> str:
-    value = os.environ.get(name, default)
+def _env(name: str, default: str | None = None, *, env: Mapping[str, str] = os.environ) -> str:
+    value = env.get(name, default)
     if value is None:
         raise RuntimeError(f"{name} is not set")
     return value
@@ -137,16 +137,17 @@ class PushMarker(Hooks):
 class DirFleet:
     """The test fleet: companies listed in a file, apps and (without a DSN) state in a folder."""
 
-    def __init__(self) -> None:
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
         import redis
 
-        self.folder = Path(_env("TIMESYNC_FLEET_DIR"))
-        self.endpoint = _env("TIMESYNC_FLEET_ENDPOINT")
-        self.dsn = os.environ.get("TIMESYNC_FLEET_DSN") or None
-        self.schema = os.environ.get("TIMESYNC_FLEET_SCHEMA") or "timesync"
-        self.slots = int(_env("TIMESYNC_FLEET_SLOTS", "2"))
-        self.batch = int(_env("TIMESYNC_FLEET_BATCH", "50"))
-        self.redis = redis.Redis.from_url(_env("TIMESYNC_FLEET_BROKER"))
+        env = os.environ if env is None else env
+        self.folder = Path(_env("TIMESYNC_FLEET_DIR", env=env))
+        self.endpoint = _env("TIMESYNC_FLEET_ENDPOINT", env=env)
+        self.dsn = env.get("TIMESYNC_FLEET_DSN") or None
+        self.schema = env.get("TIMESYNC_FLEET_SCHEMA") or "timesync"
+        self.slots = int(_env("TIMESYNC_FLEET_SLOTS", "2", env=env))
+        self.batch = int(_env("TIMESYNC_FLEET_BATCH", "50", env=env))
+        self.redis = redis.Redis.from_url(_env("TIMESYNC_FLEET_BROKER", env=env))
         self._pool: Any = None
 
     def pool(self) -> Any:
@@ -272,7 +273,7 @@ def make_app() -> Celery:
 app = make_app()
 tasks = make_tasks(
     app,
-    DirFleet,
+    lambda: DirFleet(),
     options=TaskOptions(
         max_retries=8,
         backoff=0.2,

@@ -275,11 +275,10 @@ def outcome(fleet: Fleet, entered: Mapping[str, int]) -> Outcome:
     """Check the end state: each company's finished runs (from its state store), the
     timesheets Intacct holds against those entered, duplicates and limits (the emulator)."""
     stats = emulator_stats(fleet.url)
-    os.environ.update(fleet.env())
     runs: dict[str, int] = {}
     started: dict[str, int] = {}
     synced = pending = 0
-    dir_fleet = fleet_app.DirFleet()
+    dir_fleet = fleet_app.DirFleet(fleet.env())
     try:
         for company_id in entered:
             store = dir_fleet.store(company_id)
