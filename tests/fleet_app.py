@@ -107,9 +107,9 @@ class FileLimiter:
                     os.close(fd)
                 return
             if time.monotonic() > deadline:
-                from intacct_sdk import RequestNotSentError
+                from intacct_sdk import SlotWaitTimeoutError
 
-                raise RequestNotSentError("no request slot freed up in time")
+                raise SlotWaitTimeoutError("no request slot freed up in time")
             time.sleep(random.uniform(0.002, 0.01))
 
     def slot(self) -> AbstractContextManager[None]:
@@ -178,7 +178,7 @@ class DirFleet:
 
     def store(self, company_id: str) -> StateStore:
         if self.dsn:
-            from timesync.store import PostgresStateStore  # type: ignore[attr-defined]
+            from timesync.store import PostgresStateStore
 
             store: StateStore = PostgresStateStore(self.pool(), company_id, schema=self.schema)
             return store
@@ -187,7 +187,7 @@ class DirFleet:
 
     def limiter(self, company_id: str, slots: int) -> Any:
         if self.dsn:
-            from timesync.store import PostgresLimiter  # type: ignore[attr-defined]
+            from timesync.store import PostgresLimiter
 
             return PostgresLimiter(self.pool(), company_id, slots, wait=60.0)
         return FileLimiter(self.folder / "slots", company_id, slots)

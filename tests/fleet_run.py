@@ -65,13 +65,9 @@ def served_companies(
         "--projects", str(projects), "--tasks-per-project", str(tasks_per_project),
         "--customers", "1", "--max-concurrent", str(max_concurrent),
     ]  # fmt: skip
-    env = fleet_env()
-    if os.environ.get("FLEET_DEV_EMULATOR"):  # DEV ONLY: remove after rebase
-        argv = [sys.executable, "/tmp/serve_multi.py", str(companies), str(max_concurrent)]
-        env["PYTHONPATH"] = "/tmp/emu-src/src"
     proc = subprocess.Popen(
         argv,
-        env=env,
+        env=fleet_env(),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -33,7 +33,9 @@ from intacct_sdk import (
     Credentials,
     IntacctError,
     RateLimitError,
+    RequestLimiter,
     ServerError,
+    SlotWaitTimeoutError,
     TransportError,
 )
 from intacct_sdk import ConfigurationError as ClientConfigurationError
@@ -50,11 +52,6 @@ from timesync.engine import (
 from timesync.errors import ConfigurationError, GatewayUnreachableError, MappingError, SyncError
 from timesync.local import LocalSystem
 from timesync.store import LockHeldError, LockLostError, StateStore, StateStoreError
-
-try:  # REBASE: from intacct_sdk once the shared limiter lands
-    from intacct_sdk import RequestLimiter  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover
-    RequestLimiter = Any  # type: ignore[misc,assignment]
 
 if TYPE_CHECKING:
     import httpx
@@ -200,7 +197,8 @@ class CompanyResult:
 
 
 _TRANSIENT: Final[tuple[type[BaseException], ...]] = (
-    TransportError,  # RequestNotSentError (and a slot not free in time), ResponseLostError
+    SlotWaitTimeoutError,  # no request slot of the company freed up in time: nothing sent
+    TransportError,  # RequestNotSentError, ResponseLostError
     RateLimitError,
     ServerError,
     LockLostError,
@@ -236,8 +234,6 @@ def _one_line(exc: BaseException) -> str:
 
 def _client_options(setup: CompanySetup, limiter: RequestLimiter) -> ClientOptions:
     base = setup.client_options or ClientOptions(login_with_first_request=True, timezone="discover")
-    if "limiter" not in attrs.fields_dict(ClientOptions):  # REBASE: drop with the shim
-        return attrs.evolve(base, unique_id=True, max_concurrent=getattr(limiter, "slots", 2))
     return attrs.evolve(base, unique_id=True, limiter=limiter)
 
 
@@ -441,7 +437,8 @@ class PostgresFleet:
         """The company's rows of the shared PostgreSQL state store."""
         from timesync.store import PostgresStateStore
 
-        return PostgresStateStore(self.pool, company_id, schema=self.schema)
+        store: StateStore = PostgresStateStore(self.pool, company_id, schema=self.schema)
+        return store
 
     def limiter(self, company_id: str, slots: int) -> RequestLimiter:
         """The company's ``slots`` advisory-lock request slots in the shared database."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import attrs
 import pytest
 from tests.timesync.fleet_fixtures import (
     SECRET,
@@ -18,7 +17,6 @@ from tests.timesync.fleet_fixtures import (
 
 from intacct_sdk import (
     AuthenticationError,
-    ClientOptions,
     ConfigurationError,
     RateLimitError,
     RequestNotSentError,
@@ -60,8 +58,6 @@ def test_a_company_syncs_and_a_second_run_writes_nothing(fleet: MemoryFleet) -> 
 
 
 def test_every_request_holds_a_slot_of_the_company_limiter(fleet: MemoryFleet) -> None:
-    if "limiter" not in attrs.fields_dict(ClientOptions):  # REBASE: remove with the shim
-        pytest.skip("the client has no shared limiter yet")
     enter_timesheets(fleet, "C0002")
     emulator = fleet.emulators["C0002"]
     before = emulator.stats.http_requests

@@ -1,5 +1,6 @@
-"""The fleet on real parts: a Redis broker, the multi-company emulator in a subprocess and
-real Celery worker processes running ``timesync.sync_company`` (``tests.fleet_app``).
+"""The fleet on real parts: a Redis broker, the shared PostgreSQL state store and limiter,
+the multi-company emulator in a subprocess and real Celery worker processes running
+``timesync.sync_company`` (``tests.fleet_app``).
 
 One fan-out over 200 tiny companies on 4 worker processes syncs each company exactly once,
 with no duplicate timesheet and no company ever above its request limit; workers SIGKILLed
@@ -18,7 +19,7 @@ pytest.importorskip("celery", reason="the celery extra is not installed")
 from tests.fleet_run import run_fleet
 from tests.server_redis import redis_url
 
-pytestmark = [pytest.mark.slow, pytest.mark.redis]
+pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres]
 
 __all__ = ["redis_url"]
 
@@ -42,9 +43,18 @@ def _companies(n: int) -> list[str]:
 
 
 def test_one_fan_out_syncs_200_companies_once_each_within_their_limits(
-    tmp_path: Path, broker: str
+    tmp_path: Path, broker: str, postgres_dsn: str, pg_schema: str
 ) -> None:
-    run = run_fleet(tmp_path, broker, companies=200, workers=4, employees=2, timeout=240)
+    run = run_fleet(
+        tmp_path,
+        broker,
+        companies=200,
+        workers=4,
+        employees=2,
+        dsn=postgres_dsn,
+        schema=pg_schema,
+        timeout=240,
+    )
     end = run.outcome
     assert end.synced == 200
     assert set(end.runs.values()) == {1}, {c: n for c, n in end.runs.items() if n != 1}

@@ -108,7 +108,7 @@ def retry_delay(
 ) -> float:
     """Seconds to wait before retry number ``retries + 1``: ``backoff * 2**retries`` capped
     at ``backoff_max``, times a random factor from 0.5 to 1."""
-    ceiling = min(backoff_max, backoff * 2 ** max(0, retries))
+    ceiling = min(backoff_max, backoff * 2.0 ** max(0, retries))
     factor: float = (rng or _JITTER).uniform(0.5, 1.0)
     return ceiling * factor
 
