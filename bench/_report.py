@@ -337,8 +337,9 @@ def write(path: Path, results: list[Any], meta: dict[str, Any]) -> None:
         "# Benchmark results",
         "",
         f"Produced by `{meta.get('command', 'python bench/run.py')}` on {meta.get('started')} "
-        f"in {meta.get('minutes', math.nan):.1f} minutes; every figure below comes from that "
-        "run. `python bench/run.py` on a fresh clone reproduces the whole comparison.",
+        f"in {meta.get('minutes', math.nan):.1f} minutes; every figure down to the soak section "
+        "comes from that run (the soak and fleet sections at the end name their own commands). "
+        "`python bench/run.py` on a fresh clone reproduces the whole comparison.",
         "",
         f"Load average (1, 5, 15 min) at the start / end: {load}. Each side ran "
         f"{sizes.get('repeat', '?')} times in fresh processes, the sides taking turns (sync "
