@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 from typing import Any
 
 import pytest
@@ -75,6 +76,7 @@ def test_the_command_prints_a_table_and_json(
 def test_an_unreachable_store_is_one_line_without_the_password(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    pytest.importorskip("psycopg", reason="the postgres extra is not installed")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -82,4 +84,15 @@ def test_an_unreachable_store_is_one_line_without_the_password(
     assert main(["fleet", "status", "--store", dsn]) == 2
     err = capsys.readouterr().err
     assert err.startswith("timesync: cannot read the fleet store") and len(err.splitlines()) == 1
+    assert "s3cret-pw" not in err
+
+
+def test_without_psycopg_the_command_names_the_extra_in_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if the extra were not installed
+    monkeypatch.setitem(sys.modules, "psycopg_pool", None)
+    assert main(["fleet", "status", "--store", "postgresql://ops:s3cret-pw@127.0.0.1/x"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "intacct-timesync[postgres]" in err
     assert "s3cret-pw" not in err
