@@ -16,6 +16,11 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import UTC
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from timesync.store import Cursor
 
 __all__ = ["build_parser", "main"]
 
@@ -153,13 +158,8 @@ def _status(args: argparse.Namespace) -> int:
                 f"conflicts {summary.get('conflicts', 0)}, failures {summary.get('failures', 0)}"
             )
         print("cursors:")
-        for cursor in store.cursors():
-            where = (
-                cursor.token
-                if cursor.token is not None
-                else f"{cursor.modified} #{cursor.record_no}"
-            )
-            print(f"  {cursor.object_name:<18} {where}")
+        for line in _cursor_lines(store.cursors()):
+            print(f"  {line}")
         pending = store.outbox(
             states=[OutboxState.PENDING, OutboxState.IN_FLIGHT, OutboxState.FAILED]
         )
@@ -251,6 +251,40 @@ def _confirmed(endpoint: str) -> bool:
     )
     sys.stderr.flush()
     return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
+_MARKERS: Final = {"read": "last read", "reread": "last periodic pass"}
+
+
+def _cursor_lines(cursors: list[Cursor]) -> list[str]:
+    """One line per cursor; an object's read markers (``EMPLOYEE:read``, when its last
+    complete read and periodic pass began) ride on its cursor's line, in UTC."""
+    marks: dict[str, dict[str, str]] = {}
+    rest: list[Cursor] = []
+    for cursor in cursors:
+        base, _, kind = cursor.object_name.rpartition(":")
+        if base and kind in _MARKERS and cursor.modified is not None:
+            when = cursor.modified.astimezone(UTC) if cursor.modified.tzinfo else cursor.modified
+            marks.setdefault(base, {})[kind] = f"{_MARKERS[kind]} {when:%Y-%m-%d %H:%M:%S}"
+        else:
+            rest.append(cursor)
+
+    def tail(name: str) -> str:
+        found = marks.pop(name, {})
+        return "".join(f"; {found[k]}" for k in _MARKERS if k in found)
+
+    lines = []
+    for cursor in rest:
+        if cursor.token:
+            where = cursor.token
+        elif cursor.modified is not None:
+            where = f"{cursor.modified} #{cursor.record_no}"
+        else:
+            where = "(nothing read yet)"
+        lines.append(f"{cursor.object_name:<18} {where}{tail(cursor.object_name)}")
+    # objects without a change cursor (read whole) have markers only
+    lines.extend(f"{name:<18} (read whole){tail(name)}" for name in sorted(marks))
+    return sorted(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -160,6 +160,12 @@ def test_plan_sync_status_link_unlink(gateway: tuple[Emulator, str], tmp_path: P
     assert "EMPLOYEE" in status.stdout
     assert "local:TIMESHEET" in status.stdout
     assert "outbox: 0 step(s) not done" in status.stdout
+    # an object's read markers ride on its cursor's line, not lines of their own
+    [employee] = [line for line in status.stdout.splitlines() if "EMPLOYEE" in line]
+    assert "#" in employee and "last read 2" in employee and "last periodic pass 2" in employee
+    assert "EMPLOYEE:read" not in status.stdout
+    [timetype] = [line for line in status.stdout.splitlines() if "TIMETYPE" in line]
+    assert "(read whole)" in timetype and "last read" in timetype
 
     key = str(people[0].key)
     unlink = _run("unlink", "--config", cfg, "EMPLOYEE", key)
