@@ -1,0 +1,340 @@
+""":class:`AsyncRestClient`: the REST client for ``async`` code, the same surface as
+:class:`~intacct_sdk.rest.RestClient` over ``httpx.AsyncClient``.
+
+Both drive the same operations (:mod:`intacct_sdk.rest._core`); only the sending differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Self
+
+import anyio
+import httpx
+
+from intacct_sdk._errors import (
+    ClientClosedError,
+    IntacctError,
+    PagingError,
+    RequestNotSentError,
+    ResponseLostError,
+)
+from intacct_sdk._limiter import Entering, slot_of
+from intacct_sdk.query import Filter
+from intacct_sdk.rest._client import lost_or_unsent
+from intacct_sdk.rest._core import (
+    Answer,
+    Call,
+    Op,
+    QueryPage,
+    RecordResult,
+    RestCore,
+    RestOptions,
+    WriteResult,
+    XmlSession,
+    batch_key,
+    cursor_of,
+    keyset_fields,
+    keyset_filter,
+    split,
+)
+from intacct_sdk.rest._errors import OAuthError, TokenRejectedError, error_of, retry_after_of
+from intacct_sdk.rest._oauth import (
+    RestCredentials,
+    TokenSet,
+    TokenStore,
+    code_body,
+    credentials_body,
+    refresh_body,
+)
+
+__all__ = ["AsyncRestClient"]
+
+
+class AsyncRestClient(RestCore):
+    """The async REST client; see :class:`~intacct_sdk.rest.RestClient` for each method.
+
+    Concurrent tasks of one client that meet an expired token refresh it once. The token
+    store's methods are called directly (keep them quick, or hand them to a thread inside).
+
+    Args:
+        credentials: The OAuth client, and the user for the client-credentials grant.
+        store: Where the connection's tokens are kept (default: in memory).
+        options: How to talk to the API.
+        transport: An httpx async transport (the emulator's in-process one in tests).
+    """
+
+    def __init__(
+        self,
+        credentials: RestCredentials,
+        *,
+        store: TokenStore | None = None,
+        options: RestOptions | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        super().__init__(credentials, store, options)
+        self._http = httpx.AsyncClient(
+            transport=transport, timeout=self._options.timeout, follow_redirects=False
+        )
+        self._lock = anyio.Lock()
+        self._tokens: TokenSet | None = None
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections; later calls raise :class:`ClientClosedError`."""
+        self._closed = True
+        await self._http.aclose()
+
+    def __repr__(self) -> str:
+        return f"AsyncRestClient({self._base!r}, connection={self._creds.key!r})"
+
+    async def exchange_code(self, code: str, code_verifier: str | None = None) -> TokenSet:
+        """Turn an authorization code into tokens and save them in the store."""
+        self._redact.add(code)
+        self._redact.add(code_verifier)
+        async with self._lock:
+            tokens: TokenSet = await self._run(
+                self._op_token(
+                    code_body(self._creds, code, code_verifier), refreshing=False, safe=False
+                )
+            )
+            self._store.save(self._creds.key, tokens)
+            self._tokens = tokens
+        return tokens
+
+    async def _access_token(self) -> str:
+        tokens = self._tokens
+        if tokens is not None and not tokens.expired(margin=self._options.token_margin):
+            return tokens.access_token
+        return await self._renew(None)
+
+    async def _renew(self, stale: str | None) -> str:
+        async with self._lock:
+            saved = self._store.load(self._creds.key)
+            if saved is not None:
+                self._redact.add(saved.access_token)
+                self._redact.add(saved.refresh_token)
+                fresh = not saved.expired(margin=self._options.token_margin)
+                if fresh and saved.access_token != stale:
+                    self._tokens = saved
+                    return saved.access_token
+            if self._creds.username is not None:
+                op = self._op_token(credentials_body(self._creds), refreshing=False, safe=True)
+            elif saved is not None and saved.refresh_token:
+                op = self._op_token(
+                    refresh_body(self._creds, saved.refresh_token), refreshing=True, safe=False
+                )
+            else:
+                raise OAuthError(
+                    "no tokens for this connection: authorize it and call exchange_code() first"
+                )
+            tokens: TokenSet = await self._run(op)
+            self._store.save(self._creds.key, tokens)  # saved before it is used
+            self._tokens = tokens
+            if saved is not None:
+                self._stats.token_refreshes += 1
+            return tokens.access_token
+
+    async def _run(self, op: Op) -> Any:
+        try:
+            call = next(op)
+            while True:
+                answer = await self._send(call)
+                call = op.send(answer)
+        except StopIteration as stop:
+            return stop.value
+        except IntacctError as exc:
+            self._fail(exc)
+            raise
+
+    async def _attempt(self, call: Call, token: str | None) -> Answer:
+        if self._closed:
+            raise ClientClosedError("the REST client is closed")
+        self._stats.requests += 1
+        if call.token:
+            self._stats.token_requests += 1
+        entering = Entering(slot_of(self._options.limiter))
+        await anyio.to_thread.run_sync(entering.enter)
+        try:
+            response = await self._http.request(
+                call.method,
+                self._base + call.path,
+                content=call.body,
+                headers=self._headers(call, token),
+            )
+        except httpx.HTTPError as exc:
+            raise lost_or_unsent(exc, call) from None
+        finally:
+            entering.exit()
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        return Answer(response.status_code, headers, response.content)
+
+    async def _send(self, call: Call) -> Answer:
+        state = self._options.retry.start(replay_safe=call.replay_safe)
+        renewed = False
+        sleep = self._options.retry.async_sleep or anyio.sleep
+        while True:
+            token = None if call.token else await self._access_token()
+            error: IntacctError
+            retry_after = None
+            try:
+                answer = await self._attempt(call, token)
+            except (RequestNotSentError, ResponseLostError) as exc:
+                error = exc
+            else:
+                self._log_answer(call, answer.status, answer.body, state.attempt)
+                status = answer.status
+                if status < 300 or (call.token and status in (400, 401)):
+                    return answer
+                if call.method == "DELETE" and status == 404 and state.attempt > 1:
+                    return answer
+                if status == 401 and not call.token:
+                    if renewed:
+                        raise TokenRejectedError(
+                            f"{call.function}: the API refused the access token (HTTP 401) "
+                            "after it was renewed",
+                            status_code=401,
+                        )
+                    renewed = True
+                    await self._renew(token)
+                    continue
+                found = error_of(status, answer.body, answer.headers, function=call.function)
+                if not isinstance(found, IntacctError):  # pragma: no cover - defensive
+                    raise found
+                error = found
+                retry_after = retry_after_of(answer.headers)
+            delay = state.next_delay(error, retry_after=retry_after)
+            self._stats.retries += 1
+            self._log_retry(call, error, delay)
+            await sleep(delay)
+
+    async def get(
+        self, obj: str, key: str, *, fields: Sequence[str] | None = None
+    ) -> dict[str, Any]:
+        """Read one record."""
+        result: dict[str, Any] = await self._run(self._op_get(obj, key, fields))
+        return result
+
+    async def create(
+        self, obj: str, record: Mapping[str, Any], *, idempotency_key: str | None = None
+    ) -> WriteResult:
+        """Create one record (with an Idempotency-Key on every attempt)."""
+        result: WriteResult = await self._run(self._op_create(obj, record, idempotency_key))
+        return result
+
+    async def update(
+        self,
+        obj: str,
+        key: str,
+        changes: Mapping[str, Any],
+        *,
+        idempotency_key: str | None = None,
+    ) -> WriteResult:
+        """PATCH one record (owned lines as :meth:`RestClient.update`)."""
+        result: WriteResult = await self._run(self._op_update(obj, key, changes, idempotency_key))
+        return result
+
+    async def delete(self, obj: str, key: str) -> None:
+        """Delete one record."""
+        await self._run(self._op_delete(obj, key))
+
+    async def create_many(
+        self,
+        obj: str,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        transaction: bool = False,
+        idempotency_key: str | None = None,
+    ) -> list[RecordResult]:
+        """Create records in batches of up to 500 (as :meth:`RestClient.create_many`)."""
+        return await self._batches("POST", obj, records, transaction, idempotency_key)
+
+    async def update_many(
+        self,
+        obj: str,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        transaction: bool = False,
+        idempotency_key: str | None = None,
+    ) -> list[RecordResult]:
+        """PATCH records in batches of up to 500 (as :meth:`RestClient.update_many`)."""
+        return await self._batches("PATCH", obj, records, transaction, idempotency_key)
+
+    async def _batches(
+        self,
+        method: Any,
+        obj: str,
+        records: Sequence[Mapping[str, Any]],
+        transaction: bool,
+        key: str | None,
+    ) -> list[RecordResult]:
+        out: list[RecordResult] = []
+        chunks = list(split(records))
+        for offset, chunk in chunks:
+            op = self._op_batch(
+                method, obj, chunk, offset, batch_key(key, offset, len(chunks)), transaction
+            )
+            out.extend(await self._run(op))
+        return out
+
+    async def query_page(
+        self,
+        obj: str,
+        fields: Sequence[str],
+        where: Filter | None = None,
+        *,
+        order_by: Sequence[tuple[str, str]] = (),
+        start: int = 1,
+        size: int | None = None,
+    ) -> QueryPage:
+        """One page of the query service."""
+        page: QueryPage = await self._run(
+            self._op_query(obj, fields, where, order_by, start, size or self._options.page_size)
+        )
+        return page
+
+    async def query(
+        self,
+        obj: str,
+        fields: Sequence[str],
+        where: Filter | None = None,
+        *,
+        page_size: int | None = None,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every matching record, lazily, in keyset order (as :meth:`RestClient.query`; pages
+        are fetched one after the other)."""
+        size = page_size or self._options.page_size
+        wanted = keyset_fields(fields)
+        order = (("audit.modifiedDateTime", "asc"), ("key", "asc"))
+        cursor: tuple[str, str] | None = None
+        while True:
+            page = await self.query_page(
+                obj, wanted, keyset_filter(where, cursor), order_by=order, size=size
+            )
+            if page.records and cursor is not None and cursor_of(page.records[-1]) == cursor:
+                raise PagingError(
+                    f"query {obj}: a keyset page did not move past the last one",
+                    function="query",
+                    num_remaining=None,
+                )
+            for record in page.records:
+                yield record
+            if len(page.records) < size:
+                return
+            cursor = cursor_of(page.records[-1])
+
+    async def xml_session(self) -> XmlSession:
+        """An XML gateway session for this connection (as :meth:`RestClient.xml_session`)."""
+        session: XmlSession = await self._run(self._op_session())
+        return session
