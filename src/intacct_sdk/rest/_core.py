@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from datetime import timedelta
@@ -20,7 +21,7 @@ import attrs
 
 from intacct_sdk._errors import ConfigurationError, IntacctError, MalformedResponseError
 from intacct_sdk._limiter import RequestLimiter
-from intacct_sdk._log import Redactor, body_text, redact_error
+from intacct_sdk._log import REDACTED, Redactor, body_text, redact_error
 from intacct_sdk._retry import RetryPolicy
 from intacct_sdk._version import __version__
 from intacct_sdk.query import F, Filter
@@ -234,6 +235,19 @@ class XmlSession:
     expires_in: int | None = None
 
 
+_SECRET_KEYS_RE = re.compile(
+    r'"(?P<key>access_token|refresh_token|id_token|client_secret|code_verifier|sessionId|'
+    r'session_id|password)"\s*:\s*"(?:[^"\\]|\\.)*"',
+    re.IGNORECASE,
+)
+
+
+def redact_json(text: str) -> str:
+    """``text`` with the values of JSON keys that hold secrets replaced by ``REDACTED``
+    (works on truncated text too)."""
+    return _SECRET_KEYS_RE.sub(lambda m: f'"{m["key"]}":"{REDACTED}"', text)
+
+
 def get_path(record: Mapping[str, Any], path: str, default: Any = None) -> Any:
     """The value at a dotted ``path`` of a nested record (``get_path(r, "employee.id")``).
 
@@ -391,13 +405,15 @@ class RestCore(TokenOps):
 
     def _log_answer(self, call: Call, status: int, body: bytes, attempt: int) -> None:
         if logger.isEnabledFor(logging.DEBUG):
+            # A token answer is logged by size only: its tokens are not known yet.
+            text = f"[{len(body)} bytes]" if call.token else redact_json(body_text(body, 4000))
             logger.debug(
                 "%s %s (attempt %d) -> HTTP %d %s",
                 call.method,
                 call.path,
                 attempt,
                 status,
-                self._redact(body_text(body, 4000)),
+                self._redact(text),
             )
 
     def _log_retry(self, call: Call, error: IntacctError, delay: float) -> None:
