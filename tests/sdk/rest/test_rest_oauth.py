@@ -83,14 +83,18 @@ def test_client_credentials_token_is_fetched_once_and_saved() -> None:
 
 def test_unknown_user_and_bad_secret_are_authentication_errors_without_the_secret() -> None:
     fake = FakeRest()
-    with RestClient(cc("nobody@ACME"), options=OPTS, transport=fake.transport) as rest:
-        with pytest.raises(OAuthError) as unknown:
-            rest.query_page("company-config/employee", ["key"])
+    with (
+        RestClient(cc("nobody@ACME"), options=OPTS, transport=fake.transport) as rest,
+        pytest.raises(OAuthError) as unknown,
+    ):
+        rest.query_page("company-config/employee", ["key"])
     assert unknown.value.error == "invalid_grant"
     bad = "wrong-secret-123456"
-    with RestClient(cc(secret=bad), options=OPTS, transport=fake.transport) as rest:
-        with pytest.raises(AuthenticationError) as refused:
-            rest.query_page("company-config/employee", ["key"])
+    with (
+        RestClient(cc(secret=bad), options=OPTS, transport=fake.transport) as rest,
+        pytest.raises(AuthenticationError) as refused,
+    ):
+        rest.query_page("company-config/employee", ["key"])
     assert isinstance(refused.value, OAuthError) and refused.value.status_code == 401
     assert bad not in str(refused.value) and bad not in repr(refused.value.args)
 
@@ -112,9 +116,11 @@ def test_wrong_verifier_is_refused() -> None:
     code = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(fake.authorize(request.url)).query))[
         "code"
     ]
-    with RestClient(code_creds(), options=OPTS, transport=fake.transport) as rest:
-        with pytest.raises(OAuthError):
-            rest.exchange_code(code, "not-the-verifier-" + "z" * 40)
+    with (
+        RestClient(code_creds(), options=OPTS, transport=fake.transport) as rest,
+        pytest.raises(OAuthError),
+    ):
+        rest.exchange_code(code, "not-the-verifier-" + "z" * 40)
 
 
 def test_refresh_rotates_and_saves_the_new_tokens_before_using_them() -> None:
@@ -189,9 +195,11 @@ def test_reauthorization_revokes_the_old_grant() -> None:
 
 
 def test_no_tokens_for_an_authorization_code_connection_says_what_to_do() -> None:
-    with RestClient(code_creds(), options=OPTS, transport=FakeRest().transport) as rest:
-        with pytest.raises(OAuthError, match="exchange_code"):
-            rest.query_page("company-config/employee", ["key"])
+    with (
+        RestClient(code_creds(), options=OPTS, transport=FakeRest().transport) as rest,
+        pytest.raises(OAuthError, match="exchange_code"),
+    ):
+        rest.query_page("company-config/employee", ["key"])
 
 
 def test_secrets_never_reach_logs_reprs_or_errors(caplog: pytest.LogCaptureFixture) -> None:
