@@ -251,9 +251,17 @@ class OAuthServer:
             if grant is None:
                 return "unknown"
             if grant.expires <= self.clock():
-                del self._access[token]
                 return "expired"
             return grant
+
+    def holds(self, code: str, refresh_token: str) -> bool:
+        """Whether this server issued the code or refresh token (current or revoked)."""
+        with self._lock:
+            return (
+                code in self._codes
+                or refresh_token in self._refresh
+                or refresh_token in self._revoked
+            )
 
     def revoke_all(self) -> None:
         """Forget every access and refresh token (tests of re-authentication)."""

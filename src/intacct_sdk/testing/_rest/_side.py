@@ -109,6 +109,28 @@ class RestEmulator:
             return creds.user_id, creds.company_id
         return None
 
+    def claims(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> bool:
+        """Whether a REST request is for this company (routing among several companies).
+
+        A bearer call goes by its token, a token request by its ``username`` (client
+        credentials), code or refresh token; an authorize call by :attr:`authorize_as`.
+        """
+        route = urlsplit(path).path[len(REST_PREFIX) :].rstrip("/")
+        if route == "/oauth2/authorize":
+            return self._user(*self._split(self.authorize_as)) is not None
+        if route == "/oauth2/token":
+            form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+            if "username" in form:
+                return self._user(*self._split(form["username"])) is not None
+            return self.oauth.holds(form.get("code", ""), form.get("refresh_token", ""))
+        auth = _lower(headers).get("authorization", "")
+        return self.oauth.bearer(auth.partition(" ")[2].strip()) not in ("unknown",)
+
+    @staticmethod
+    def _split(username: str) -> tuple[str, str]:
+        user, _, company = username.partition("|")[0].rpartition("@")
+        return user, company
+
     # -- what fault hooks see -----------------------------------------------------------------
 
     @staticmethod
