@@ -72,10 +72,11 @@ def _obj(
     fields: Mapping[str, str],
     *,
     status: bool = True,
+    audit: bool = True,
     lines: str | None = None,
     line_fields: Mapping[str, str] | None = None,
 ) -> RestObject:
-    merged = dict(AUDIT_FIELDS)
+    merged = dict(AUDIT_FIELDS) if audit else {"RECORDNO": "key"}
     if status:
         merged["STATUS"] = "status"
     merged.update(fields)
@@ -252,6 +253,7 @@ REST_OBJECTS: Mapping[str, RestObject] = MappingProxyType(
                 "TIMETYPE",
                 "time/time-type",
                 {"NAME": "id", "EARNINGTYPENAME": "earningType.id"},
+                audit=False,  # the time-type schema has no audit block
             ),
             _obj(
                 "TIMESHEET",
