@@ -114,6 +114,15 @@ class RestEmulator:
 
         A bearer call goes by its token, a token request by its ``username`` (client
         credentials), code or refresh token; an authorize call by :attr:`authorize_as`.
+
+        Args:
+            method: The HTTP method.
+            path: The URL path with any query string.
+            headers: The request headers.
+            body: The request body.
+
+        Returns:
+            True when this company issued the token, code or refresh token, or has the user.
         """
         route = urlsplit(path).path[len(REST_PREFIX) :].rstrip("/")
         if route == "/oauth2/authorize":
@@ -137,9 +146,19 @@ class RestEmulator:
     def context(number: int, method: str, path: str, body: bytes) -> RequestContext:
         """The fault context of a REST request: the XML function it runs, by object.
 
-        A query shows as ``query``, a POST as ``create``, a PATCH as ``update`` and a DELETE
-        as ``delete``, so ``function=query`` and the other fault selectors apply to REST
-        calls as they do to XML ones; token and session-bridge calls show no function.
+        A query shows as ``query``, a POST as ``create``, a PATCH as ``update``, a DELETE as
+        ``delete`` and a GET of an object as ``read``, so ``function=query`` and the other
+        fault selectors apply to REST calls as they do to XML ones; token and session-bridge
+        calls show no function.
+
+        Args:
+            number: The request's number.
+            method: The HTTP method.
+            path: The URL path with any query string.
+            body: The request body.
+
+        Returns:
+            The context fault hooks see.
         """
         rest = urlsplit(path).path[len(REST_PREFIX) :]
         names: tuple[str, ...] = ()
@@ -168,7 +187,18 @@ class RestEmulator:
         details: list[Mapping[str, str]] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> EmulatorResponse:
-        """An error answer in the configured envelope."""
+        """An error answer in the configured envelope (:attr:`error_envelope`).
+
+        Args:
+            status: The HTTP status.
+            code: The ``ia::error`` code (``GW-0010``, ``invalidRequest``...).
+            message: The message.
+            details: The ``details`` items.
+            headers: Extra response headers.
+
+        Returns:
+            The JSON answer, with a fresh ``supportId``.
+        """
         support = secrets.token_hex(8)
         err: dict[str, Any] = {
             "code": code,
@@ -199,7 +229,14 @@ class RestEmulator:
         return self._json(status, payload, headers)
 
     def throttled(self, retry_after: int = 1) -> EmulatorResponse:
-        """HTTP 429 ``GW-0010`` with the ``X-IA-Throttle-*`` headers (no slot was free)."""
+        """HTTP 429 ``GW-0010`` with the ``X-IA-Throttle-*`` headers (no slot was free).
+
+        Args:
+            retry_after: Seconds for ``X-IA-Throttle-RetryAfter`` and ``Retry-After``.
+
+        Returns:
+            The answer; ``X-IA-Throttle-Limit`` is the company's ``max_concurrent``.
+        """
         limit = self._em.max_concurrent or 0
         return self.error(
             429,
@@ -223,7 +260,18 @@ class RestEmulator:
         headers: Mapping[str, str],
         body: bytes,
     ) -> EmulatorResponse:
-        """Answer one REST request (the caller holds a concurrency slot)."""
+        """Answer one REST request (the caller holds a concurrency slot).
+
+        Args:
+            ctx: The request's fault context (from :meth:`context`).
+            method: The HTTP method.
+            path: The URL path with any query string.
+            headers: The request headers.
+            body: The request body.
+
+        Returns:
+            The answer: JSON, a 302 from the authorize endpoint, or an empty 204.
+        """
         split = urlsplit(path)
         route = split.path[len(REST_PREFIX) :].rstrip("/")
         hdrs = _lower(headers)
