@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from intacct_sdk.testing._faults import FaultEvent, FaultPlan, FaultRule, FaultSpecError
     from intacct_sdk.testing._multi import CompanyStats, MultiEmulator
     from intacct_sdk.testing._prefs import UserPreferences
+    from intacct_sdk.testing._rest import REST_CLIENT_ID, REST_CLIENT_SECRET, RestEmulator
     from intacct_sdk.testing._seed import CUSTOM_FIELD, DIMENSION, demo_company, empty_company
     from intacct_sdk.testing._server import EmulatorServer, serve
     from intacct_sdk.testing._transport import IN_PROCESS_URL, EmulatorTransport
@@ -49,6 +50,9 @@ _WHERE = {
     "FaultRule": "_faults",
     "FaultSpecError": "_faults",
     "UserPreferences": "_prefs",
+    "REST_CLIENT_ID": "_rest",
+    "REST_CLIENT_SECRET": "_rest",
+    "RestEmulator": "_rest",
     "CompanyStats": "_multi",
     "MultiEmulator": "_multi",
     "CUSTOM_FIELD": "_seed",
@@ -64,6 +68,8 @@ __all__ = [
     "DEMO_CREDENTIALS",
     "DIMENSION",
     "IN_PROCESS_URL",
+    "REST_CLIENT_ID",
+    "REST_CLIENT_SECRET",
     "Company",
     "CompanyStats",
     "CustomField",
@@ -81,6 +87,7 @@ __all__ = [
     "MultiEmulator",
     "NoFaults",
     "RequestContext",
+    "RestEmulator",
     "UserPreferences",
     "demo_company",
     "empty_company",

@@ -37,6 +37,7 @@ from intacct_sdk.testing._hooks import (
 )
 from intacct_sdk.testing._permissions import denied_names, refusal
 from intacct_sdk.testing._prefs import UserPreferences, ensure_user
+from intacct_sdk.testing._rest import RestEmulator, is_rest_path
 from intacct_sdk.testing._slots import (
     DEFAULT_MAX_CONCURRENT,
     DEFAULT_WAIT,
@@ -205,6 +206,8 @@ class Emulator:
         denied_objects: The objects refused, upper-cased (assign another collection between
             requests to change them).
         preferences: The API user's preferences (may be replaced between requests).
+        rest: The REST API over the same company (``/ia/api/v1``): its OAuth clients,
+            ``authorize_as``, ``error_envelope`` and ``token_ttl`` settings.
 
     Examples:
         >>> from intacct_sdk.testing import Emulator, FaultPlan, demo_company
@@ -258,6 +261,7 @@ class Emulator:
         self.denied_objects = denied_objects
         if visibility_lag is not None:
             self.company.visibility_lag = visibility_lag
+        self.rest = RestEmulator(self)
 
     def __repr__(self) -> str:
         return f"Emulator(company={self.company.name!r}, sessions={len(self._sessions)})"
@@ -350,22 +354,44 @@ class Emulator:
         Args:
             body: The request body (the XML envelope).
             method: The HTTP method; anything but POST answers 405 with a gateway error.
-            path: The URL path (a query string is ignored); anything but the gateway path
-                ``/ia/xml/xmlgw.phtml`` answers 404 with an HTML page.
-            headers: The request headers; only Host and X-Forwarded-Proto are read (for the
-                endpoint URL that getAPISession reports).
+            path: The URL path with any query string: the gateway path
+                ``/ia/xml/xmlgw.phtml`` (its query string ignored), or a REST path under
+                ``/ia/api/v1`` (answered by :attr:`rest`); anything else answers 404 with an
+                HTML page.
+            headers: The request headers; the gateway reads only Host and
+                X-Forwarded-Proto (for the endpoint URL that getAPISession reports), REST
+                requests their Authorization, entity, transaction and Idempotency-Key headers.
 
         Returns:
             The answer, possibly replaced or altered by the fault injector.
         """
         number = self.stats._request()
+        rest = is_rest_path(path)
         if not self._slots.enter(self.max_concurrent, self.concurrency_wait):
             self.stats._refused()
-            return rate_limited(1)
+            return self.rest.throttled(1) if rest else rate_limited(1)
         try:
+            if rest:
+                return self._handle_rest(number, body, method, path, headers or {})
             return self._handle(number, body, method, path, headers)
         finally:
             self._slots.leave()
+
+    def _handle_rest(
+        self, number: int, body: bytes, method: str, path: str, headers: Mapping[str, str]
+    ) -> EmulatorResponse:
+        ctx = self.rest.context(number, method, path, body)
+        if self.faults is not None:
+            early = self.faults.before_request(ctx)
+            if early is not None:
+                return early
+            if self.faults.invalidate_sessions(ctx):
+                with self._lock:
+                    self._sessions.clear()
+        response = self.rest.handle(ctx, method, path, headers, body)
+        if self.faults is not None:
+            response = self.faults.after_request(ctx, response)
+        return response
 
     @property
     def waiting(self) -> int:

@@ -31,6 +31,7 @@ import attrs
 from intacct_sdk.testing._company import Company
 from intacct_sdk.testing._emulator import DEMO_CREDENTIALS, Emulator, EmulatorCredentials
 from intacct_sdk.testing._hooks import EmulatorResponse
+from intacct_sdk.testing._rest import is_rest_path
 from intacct_sdk.testing._seed import CUSTOM_FIELD, seed_company
 from intacct_sdk.testing._seed_data import SeedOptions
 from intacct_sdk.testing._server import GATEWAY_PATH
@@ -318,6 +319,14 @@ class MultiEmulator:
                 self._sessions.pop(session_id, None)  # expired or dropped there
         return None
 
+    def _rest_route(
+        self, method: str, path: str, headers: Mapping[str, str], body: bytes
+    ) -> Emulator | None:
+        for _, emulator in list(self._companies.values()):
+            if emulator.rest.claims(method, path, headers, body):
+                return emulator
+        return None
+
     def _refusing(self) -> Emulator:
         """An emulator of no company: it checks the sender and refuses every login."""
         with self._lock:
@@ -343,7 +352,9 @@ class MultiEmulator:
 
         ``GET /_emulator/stats`` answers :meth:`stats_json` (while :attr:`stats_endpoint`).
         Everything else is answered as :meth:`Emulator.handle` answers it: by the company's
-        emulator, or, for no company served, as the gateway refuses an unknown one.
+        emulator, or, for no company served, as the gateway refuses an unknown one. A REST
+        request (``/ia/api/v1/...``) goes to the company whose token it carries, or whose
+        user its token request names (``user@company``), code or refresh token.
 
         Args:
             body: The request body (the XML envelope).
@@ -356,6 +367,13 @@ class MultiEmulator:
         """
         if self.stats_endpoint and path.split("?", 1)[0].rstrip("/") == STATS_PATH:
             return self._stats_answer(method)
+        if is_rest_path(path):
+            rest_target = self._rest_route(method, path, headers or {}, body)
+            if rest_target is not None:
+                return rest_target.handle(body, method=method, path=path, headers=headers)
+            with self._lock:
+                self.unrouted += 1
+            return self._refusing().handle(body, method=method, path=path, headers=headers)
         target = self.route(body) if method.upper() == "POST" else None
         if target is None:
             with self._lock:

@@ -49,7 +49,10 @@ class EmulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         # https session endpoint, as the gateway does.
         headers = {**request.headers, "x-forwarded-proto": request.url.scheme}
         resp = self.emulator.handle(
-            body, method=request.method, path=request.url.path, headers=headers
+            body,
+            method=request.method,
+            path=request.url.raw_path.decode("ascii"),
+            headers=headers,
         )
         timeout = request.extensions.get("timeout", {}).get("read")
         return resp, timeout
