@@ -292,8 +292,8 @@ class AsyncRestClient(RestCore):
         self,
         obj: str,
         fields: Sequence[str],
-        where: Filter | None = None,
         *,
+        where: Filter | None = None,
         order_by: Sequence[tuple[str, str]] = (),
         start: int = 1,
         size: int | None = None,
@@ -308,8 +308,8 @@ class AsyncRestClient(RestCore):
         self,
         obj: str,
         fields: Sequence[str],
-        where: Filter | None = None,
         *,
+        where: Filter | None = None,
         page_size: int | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         """Every matching record, lazily, in keyset order (as :meth:`RestClient.query`; pages
@@ -320,7 +320,7 @@ class AsyncRestClient(RestCore):
         cursor: tuple[str, str] | None = None
         while True:
             page = await self.query_page(
-                obj, wanted, keyset_filter(where, cursor), order_by=order, size=size
+                obj, wanted, where=keyset_filter(where, cursor), order_by=order, size=size
             )
             if page.records and cursor is not None and cursor_of(page.records[-1]) == cursor:
                 raise PagingError(

@@ -337,8 +337,8 @@ class RestClient(RestCore):
         self,
         obj: str,
         fields: Sequence[str],
-        where: Filter | None = None,
         *,
+        where: Filter | None = None,
         order_by: Sequence[tuple[str, str]] = (),
         start: int = 1,
         size: int | None = None,
@@ -353,8 +353,8 @@ class RestClient(RestCore):
         self,
         obj: str,
         fields: Sequence[str],
-        where: Filter | None = None,
         *,
+        where: Filter | None = None,
         page_size: int | None = None,
         prefetch: int | None = None,
     ) -> Iterator[dict[str, Any]]:
@@ -373,7 +373,7 @@ class RestClient(RestCore):
 
         def fetch(cursor: tuple[str, str] | None) -> QueryPage:
             return self.query_page(
-                obj, wanted, keyset_filter(where, cursor), order_by=order, size=size
+                obj, wanted, where=keyset_filter(where, cursor), order_by=order, size=size
             )
 
         page = fetch(None)

@@ -86,7 +86,7 @@ def test_keyset_paging_is_lazy_and_keeps_the_callers_filter() -> None:
     fake = FakeRest()
     fake.seed(EMP, 30)
     with client(fake, prefetch=0) as rest:
-        walk = rest.query(EMP, ["id"], F("status") == "active", page_size=5)
+        walk = rest.query(EMP, ["id"], where=F("status") == "active", page_size=5)
         first = next(walk)
         assert len(fake.calls("/services/core/query")) == 1
         rest_of = list(walk)

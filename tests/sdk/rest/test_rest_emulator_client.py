@@ -1,0 +1,236 @@
+"""The REST client against the emulator's REST side, in process and over the loopback server:
+both grants, rotation and revocation, keyset paging, writes, idempotency over a lost answer,
+throttling, the error envelopes and the bridge to the XML client."""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import anyio
+import attrs
+import httpx
+import pytest
+from tests.testing.emu_helpers import Clock
+
+from intacct_sdk import Client, Credentials, F, RateLimitError, RetryPolicy
+from intacct_sdk.rest import (
+    AsyncRestClient,
+    GrantRevokedError,
+    MemoryTokenStore,
+    NotFoundError,
+    RestClient,
+    RestCredentials,
+    RestOptions,
+    authorization_url,
+    get_path,
+)
+from intacct_sdk.testing import (
+    REST_CLIENT_ID,
+    REST_CLIENT_SECRET,
+    Emulator,
+    FaultPlan,
+    demo_company,
+)
+
+TS = "time/timesheet"
+EMP = "company-config/employee"
+REDIRECT = "http://localhost/cb"
+CC = RestCredentials(
+    client_id=REST_CLIENT_ID, client_secret=REST_CLIENT_SECRET, username="demo-user@DEMO"
+)
+
+
+@pytest.fixture(params=["transport", "server"])
+def over(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def emulator(clock: Clock) -> Emulator:
+    return Emulator(demo_company(employees=23, projects=2, customers=2), clock=clock)
+
+
+@contextmanager
+def wire(emulator: Emulator, over: str) -> Iterator[tuple[str, httpx.BaseTransport | None]]:
+    """The base URL and transport for a client of ``emulator``."""
+    if over == "transport":
+        yield "https://api.intacct.com/ia/api/v1", emulator.transport()
+        return
+    with emulator.serve() as server:
+        yield server.url.rsplit("/ia/", 1)[0] + "/ia/api/v1", None
+
+
+def timesheet(employee: str = "E00001", **extra: object) -> dict[str, object]:
+    return {
+        "employee": {"id": employee},
+        "beginDate": "2024-03-04",
+        "lines": [{"entryDate": "2024-03-04", "quantity": 8, "timeType": {"id": "Salary"}}],
+        **extra,
+    }
+
+
+def test_client_credentials_and_keyset_paging(emulator: Emulator, over: str) -> None:
+    with wire(emulator, over) as (base, transport):
+        opts = RestOptions(base_url=base, page_size=5)
+        with RestClient(CC, options=opts, transport=transport) as rest:
+            rows = list(rest.query(EMP, ["id", "status"], where=F("status") == "active"))
+            assert rest.stats.token_requests == 1
+            queries = rest.stats.requests - 1
+    active = [e for e in emulator.company.records("EMPLOYEE") if e.get("STATUS") == "active"]
+    assert sorted(r["id"] for r in rows) == sorted(e["EMPLOYEEID"] for e in active)
+    assert len({r["key"] for r in rows}) == len(rows)
+    assert queries == len(rows) // 5 + 1
+    assert all(get_path(r, "audit.modifiedDateTime").endswith("Z") for r in rows)
+
+
+def test_authorization_code_rotation_and_revocation(emulator: Emulator, clock: Clock) -> None:
+    creds = RestCredentials(
+        client_id=REST_CLIENT_ID,
+        client_secret=REST_CLIENT_SECRET,
+        redirect_uri=REDIRECT,
+        connection="demo",
+    )
+    transport = emulator.transport()
+
+    def code_for(request_url: str) -> str:
+        with httpx.Client(transport=transport) as browser:
+            answer = browser.get(request_url)
+        assert answer.status_code == 302
+        return dict(
+            urllib.parse.parse_qsl(urllib.parse.urlsplit(answer.headers["location"]).query)
+        )["code"]
+
+    store = MemoryTokenStore()
+    request = authorization_url(
+        REST_CLIENT_ID, REDIRECT, base_url="https://api.intacct.com/ia/api/v1"
+    )
+    with RestClient(creds, store=store, transport=transport) as rest:
+        first = rest.exchange_code(code_for(request.url), request.code_verifier)
+        assert first.refresh_token
+        assert rest.query_page(EMP, ["id"], size=3).records
+        clock.advance(hours=2)  # past the emulator's token lifetime
+        assert rest.query_page(EMP, ["id"], size=3).records  # a 401, a refresh, a retry
+        assert rest.stats.token_refreshes == 1
+        second = store.load("demo")
+        assert second is not None and second.refresh_token not in (None, first.refresh_token)
+        # Another authorization of the same user and company revokes this grant.
+        other = authorization_url(
+            REST_CLIENT_ID, REDIRECT, base_url="https://api.intacct.com/ia/api/v1"
+        )
+        with RestClient(creds, store=MemoryTokenStore(), transport=transport) as newer:
+            newer.exchange_code(code_for(other.url), other.code_verifier)
+        clock.advance(hours=2)
+        with pytest.raises(GrantRevokedError):
+            rest.query_page(EMP, ["id"])
+
+
+def test_writes_batches_and_a_lost_answer_replayed(emulator: Emulator, over: str) -> None:
+    with wire(emulator, over) as (base, transport):
+        opts = RestOptions(base_url=base, retry=RetryPolicy(sleep=lambda s: None))
+        with RestClient(CC, options=opts, transport=transport) as rest:
+            rest.query_page(EMP, ["id"], size=1)  # requests 1 and 2: token, query
+            emulator.faults = FaultPlan.parse("lost@3")
+            made = rest.create(TS, timesheet(), idempotency_key="ts-1-v1-create")
+            assert made.replayed and made.key
+            results = rest.create_many(TS, [timesheet("E00002"), {"beginDate": "2024-03-04"}])
+            assert [r.ok for r in results] == [True, False]
+            assert results[1].error is not None and results[1].error.index == 1
+            atomic = rest.create_many(TS, [timesheet("E00003"), {"x": 1}], transaction=True)
+            assert not any(r.ok for r in atomic)
+            keys = [r["key"] for r in rest.query(TS, ["key"])]
+            assert sorted(keys) == sorted([made.key, results[0].key])
+            with pytest.raises(NotFoundError):
+                rest.get(TS, "999999")
+            record = rest.get(TS, str(made.key))
+            assert get_path(record, "employee.id") == "E00001"
+            rest.delete(TS, str(made.key))
+            assert [r["key"] for r in rest.query(TS, ["key"])] == [results[0].key]
+
+
+@pytest.mark.parametrize("envelope", ["result", "top", "legacy"])
+def test_each_error_envelope(emulator: Emulator, envelope: str) -> None:
+    emulator.rest.error_envelope = envelope  # type: ignore[assignment]
+    with (
+        RestClient(CC, transport=emulator.transport()) as rest,
+        pytest.raises(NotFoundError) as missing,
+    ):
+        rest.get(TS, "999")
+    assert missing.value.code == "notFound" and "999" in str(missing.value)
+
+
+def test_throttling_waits_and_then_gets_through(emulator: Emulator) -> None:
+    emulator.concurrency_wait = 0
+    limit = emulator.max_concurrent or 0
+    slept: list[float] = []
+
+    def release(seconds: float) -> None:
+        slept.append(seconds)
+        for _ in range(limit):
+            emulator._slots.leave()
+
+    opts = RestOptions(retry=RetryPolicy(sleep=release))
+    with RestClient(CC, options=opts, transport=emulator.transport()) as rest:
+        rest.query_page(EMP, ["id"], size=1)
+        for _ in range(limit):
+            assert emulator._slots.enter(limit, 0)
+        assert rest.query_page(EMP, ["id"], size=1).records
+    assert slept == [1.0]  # X-IA-Throttle-RetryAfter
+
+
+def test_throttling_past_the_policy_raises_rate_limit(emulator: Emulator) -> None:
+    emulator.concurrency_wait = 0
+    limit = emulator.max_concurrent or 0
+    opts = RestOptions(retry=RetryPolicy(attempts=2, sleep=lambda s: None))
+    with RestClient(CC, options=opts, transport=emulator.transport()) as rest:
+        rest.query_page(EMP, ["id"], size=1)
+        for _ in range(limit):
+            assert emulator._slots.enter(limit, 0)
+        try:
+            with pytest.raises(RateLimitError):
+                rest.query_page(EMP, ["id"], size=1)
+        finally:
+            for _ in range(limit):
+                emulator._slots.leave()
+
+
+def test_the_bridge_opens_an_xml_client(emulator: Emulator, over: str) -> None:
+    with wire(emulator, over) as (base, transport):
+        with RestClient(CC, options=RestOptions(base_url=base), transport=transport) as rest:
+            session = rest.xml_session()
+            assert session.endpoint_url.startswith(base.split("/ia/")[0])
+            sender = emulator.credentials
+            xml = rest.xml_client(sender.sender_id, sender.sender_password, transport=transport)
+        with xml:
+            assert len(list(xml.query("EMPLOYEE", ["EMPLOYEEID"]))) == 23
+
+
+def test_a_record_written_over_rest_is_read_over_xml(emulator: Emulator) -> None:
+    with RestClient(CC, transport=emulator.transport()) as rest:
+        made = rest.create(TS, timesheet(description="from REST"))
+    xml = Client(Credentials(**attrs.asdict(emulator.credentials)), transport=emulator.transport())
+    with xml:
+        rows = list(xml.query("TIMESHEET", ["RECORDNO", "DESCRIPTION"]))
+    assert [(str(r["RECORDNO"]), r["DESCRIPTION"]) for r in rows] == [(made.key, "from REST")]
+
+
+def test_async_client_against_the_emulator(emulator: Emulator) -> None:
+    async def main() -> None:
+        async with AsyncRestClient(
+            CC, options=RestOptions(page_size=4), transport=emulator.transport()
+        ) as rest:
+            rows = [r async for r in rest.query(EMP, ["id"])]
+            assert len(rows) == 23
+            made = await rest.create(TS, timesheet())
+            assert made.key
+            session = await rest.xml_session()
+            assert session.session_id
+
+    anyio.run(main)
+    assert [t["EMPLOYEEID"] for t in emulator.company.records("TIMESHEET")] == ["E00001"]
