@@ -42,9 +42,7 @@ CC = RestCredentials(
 )
 
 
-@pytest.fixture(params=["transport", "server"])
-def over(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+BOTH = pytest.mark.parametrize("over", ["transport", "server"])
 
 
 @pytest.fixture
@@ -76,6 +74,7 @@ def timesheet(employee: str = "E00001", **extra: object) -> dict[str, object]:
     }
 
 
+@BOTH
 def test_client_credentials_and_keyset_paging(emulator: Emulator, over: str) -> None:
     with wire(emulator, over) as (base, transport):
         opts = RestOptions(base_url=base, page_size=5)
@@ -131,6 +130,7 @@ def test_authorization_code_rotation_and_revocation(emulator: Emulator, clock: C
             rest.query_page(EMP, ["id"])
 
 
+@BOTH
 def test_writes_batches_and_a_lost_answer_replayed(emulator: Emulator, over: str) -> None:
     with wire(emulator, over) as (base, transport):
         opts = RestOptions(base_url=base, retry=RetryPolicy(sleep=lambda s: None))
@@ -200,6 +200,7 @@ def test_throttling_past_the_policy_raises_rate_limit(emulator: Emulator) -> Non
                 emulator._slots.leave()
 
 
+@BOTH
 def test_the_bridge_opens_an_xml_client(emulator: Emulator, over: str) -> None:
     with wire(emulator, over) as (base, transport):
         with RestClient(CC, options=RestOptions(base_url=base), transport=transport) as rest:
