@@ -35,6 +35,7 @@ from intacct_sdk.rest._core import (
     XmlSession,
     batch_key,
     cursor_of,
+    kept_tokens,
     keyset_fields,
     keyset_filter,
     split,
@@ -140,6 +141,7 @@ class AsyncRestClient(RestCore):
                     "no tokens for this connection: authorize it and call exchange_code() first"
                 )
             tokens: TokenSet = await self._run(op)
+            tokens = kept_tokens(saved, tokens, self._creds)
             self._store.save(self._creds.key, tokens)  # saved before it is used
             self._tokens = tokens
             if saved is not None:
@@ -181,7 +183,7 @@ class AsyncRestClient(RestCore):
         return Answer(response.status_code, headers, response.content)
 
     async def _send(self, call: Call) -> Answer:
-        state = self._options.retry.start(replay_safe=call.replay_safe)
+        state = self._options.retry.start(replay_safe=call.replay_safe, hazard=call.hazard)
         renewed = False
         sleep = self._options.retry.async_sleep or anyio.sleep
         while True:

@@ -32,6 +32,7 @@ from intacct_sdk.rest._core import (
     XmlSession,
     batch_key,
     cursor_of,
+    kept_tokens,
     keyset_fields,
     keyset_filter,
     split,
@@ -162,14 +163,7 @@ class RestClient(RestCore):
                     "no tokens for this connection: authorize it and call exchange_code() first"
                 )
             tokens: TokenSet = self._run(op)
-            if saved is not None and tokens.refresh_token is None:
-                tokens = TokenSet(
-                    tokens.access_token,
-                    tokens.expires_at,
-                    saved.refresh_token if self._creds.username is None else None,
-                    tokens.token_type,
-                    tokens.scope,
-                )
+            tokens = kept_tokens(saved, tokens, self._creds)
             self._store.save(self._creds.key, tokens)  # saved before it is used
             self._tokens = tokens
             if saved is not None:
@@ -214,7 +208,7 @@ class RestClient(RestCore):
         )
 
     def _send(self, call: Call) -> Answer:
-        state = self._options.retry.start(replay_safe=call.replay_safe)
+        state = self._options.retry.start(replay_safe=call.replay_safe, hazard=call.hazard)
         renewed = False
         while True:
             token = None if call.token else self._access_token()

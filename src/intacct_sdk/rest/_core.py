@@ -9,11 +9,12 @@ place and cannot drift apart between the two clients.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
 import uuid
-from collections.abc import Generator, Iterable, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, Final, Literal
 
@@ -27,7 +28,7 @@ from intacct_sdk._version import __version__
 from intacct_sdk.query import F, Filter
 from intacct_sdk.rest._errors import RecordError, error_entries
 from intacct_sdk.rest._filters import render_filter
-from intacct_sdk.rest._oauth import DEFAULT_BASE_URL, RestCredentials, TokenStore
+from intacct_sdk.rest._oauth import DEFAULT_BASE_URL, RestCredentials, TokenSet, TokenStore
 
 __all__ = [
     "MAX_BATCH",
@@ -128,6 +129,7 @@ class Call:
         function: What the call does, for messages (``POST objects/time/timesheet``).
         token: A token-endpoint call (no bearer token; a 401 is the grant's refusal).
         replay_safe: Resending cannot apply anything twice.
+        hazard: What a resend could do wrong when it is not safe (for the error).
     """
 
     method: str
@@ -137,6 +139,7 @@ class Call:
     function: str = ""
     token: bool = False
     replay_safe: bool = True
+    hazard: str = ""
 
 
 @attrs.frozen
@@ -274,8 +277,15 @@ def delete_line(key: str) -> dict[str, str]:
 
 
 def object_path(name: str) -> str:
-    """``time/timesheet`` -> ``/objects/time/timesheet`` (checked: ``app/object``)."""
+    """``time/timesheet`` -> ``/objects/time/timesheet`` (checked: ``app/object``).
+
+    An XML object name (``TIMESHEET``) is looked up in :mod:`intacct_sdk.rest.names`.
+    """
     clean = name.strip("/")
+    if "/" not in clean and clean.isupper():
+        from intacct_sdk.rest.names import rest_object
+
+        clean = rest_object(clean).path
     if clean.startswith("objects/"):
         clean = clean[len("objects/") :]
     if clean.count("/") != 1 or not all(clean.split("/")):
@@ -332,7 +342,19 @@ class TokenOps:
     def _op_token(self, body: bytes, *, refreshing: bool, safe: bool) -> Op:
         from intacct_sdk.rest._oauth import TOKEN_PATH, token_answer
 
-        call = Call("POST", TOKEN_PATH, body, function="oauth2/token", token=True, replay_safe=safe)
+        hazard = (
+            "a refresh token or code is spent once: load the store (another process may hold "
+            "newer tokens) or authorize the connection again"
+        )
+        call = Call(
+            "POST",
+            TOKEN_PATH,
+            body,
+            function="oauth2/token",
+            token=True,
+            replay_safe=safe,
+            hazard="" if safe else hazard,
+        )
         answer = yield call
         try:
             data = json.loads(answer.body) if answer.body else None
@@ -370,6 +392,25 @@ class RestCore(TokenOps):
     def stats(self) -> RestStats:
         """This client's traffic counters."""
         return self._stats
+
+    @contextlib.contextmanager
+    def counting(self) -> Iterator[RestStats]:
+        """Count the traffic of a block: the yielded stats hold the difference when it ends.
+
+        ::
+
+            with rest.counting() as count:
+                rest.create_many("time/timesheet", sheets)
+            assert count.requests == 2
+        """
+        before = attrs.evolve(self._stats)
+        count = RestStats()
+        try:
+            yield count
+        finally:
+            for field in attrs.fields(RestStats):
+                now = getattr(self._stats, field.name) - getattr(before, field.name)
+                setattr(count, field.name, now)
 
     @property
     def options(self) -> RestOptions:
@@ -552,6 +593,14 @@ class RestCore(TokenOps):
         endpoint = trusted_endpoint(str(endpoint), default, ())
         expires = result.get("expiresIn")
         return XmlSession(session, endpoint, int(expires) if isinstance(expires, int) else None)
+
+
+def kept_tokens(saved: TokenSet | None, new: TokenSet, creds: RestCredentials) -> TokenSet:
+    """``new``, keeping the saved refresh token when a refresh answered none (a server that
+    does not rotate)."""
+    if saved is None or new.refresh_token is not None or creds.username is not None:
+        return new
+    return attrs.evolve(new, refresh_token=saved.refresh_token)
 
 
 def keyset_filter(where: Filter | None, cursor: tuple[str, str] | None) -> Filter | None:

@@ -203,7 +203,8 @@ def test_a_lost_delete_whose_first_attempt_ran_is_done() -> None:
     assert fake.records[EMP] == []
 
 
-def test_a_lost_refresh_is_not_resent() -> None:
+@pytest.mark.parametrize("fault", ["reset", "502"])
+def test_a_lost_refresh_is_not_resent(fault: str) -> None:
     from intacct_sdk.rest import MemoryTokenStore, TokenSet
 
     store = MemoryTokenStore()
@@ -212,12 +213,14 @@ def test_a_lost_refresh_is_not_resent() -> None:
     )
     creds = RestCredentials(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, connection="c")
     fake = FakeRest()
-    fake.lose_after.add(1)
+    if fault == "reset":
+        fake.lose_after.add(1)
+    else:
+        fake.faults.append(lambda r: httpx.Response(502))
+    opts = RestOptions(base_url=BASE, retry=RetryPolicy(sleep=lambda s: None))
     with (
-        RestClient(
-            creds, store=store, options=RestOptions(base_url=BASE), transport=fake.transport
-        ) as rest,
-        pytest.raises(ResponseLostError),
+        RestClient(creds, store=store, options=opts, transport=fake.transport) as rest,
+        pytest.raises(ResponseLostError, match="authorize the connection again"),
     ):
         rest.query_page(EMP, ["id"])
     assert len(fake.requests) == 1

@@ -4,6 +4,7 @@ throttling, the error envelopes and the bridge to the XML client."""
 
 from __future__ import annotations
 
+import logging
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -235,3 +236,51 @@ def test_async_client_against_the_emulator(emulator: Emulator) -> None:
 
     anyio.run(main)
     assert [t["EMPLOYEEID"] for t in emulator.company.records("TIMESHEET")] == ["E00001"]
+
+
+def test_xml_object_names_and_a_per_call_count(emulator: Emulator) -> None:
+    with RestClient(CC, transport=emulator.transport()) as rest:
+        rest.query_page(EMP, ["id"], size=1)
+        with rest.counting() as count:
+            results = rest.create_many("TIMESHEET", [timesheet(f"E{n:05}") for n in range(1, 4)])
+        assert all(r.ok for r in results)
+        assert (count.requests, count.records_written, count.token_requests) == (1, 3, 0)
+        assert rest.stats.requests == 3
+
+
+def test_no_secret_reaches_the_log_over_the_emulator(
+    emulator: Emulator, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    store = MemoryTokenStore()
+    creds = RestCredentials(
+        client_id=REST_CLIENT_ID, client_secret=REST_CLIENT_SECRET, redirect_uri=REDIRECT
+    )
+    transport = emulator.transport()
+    request = authorization_url(
+        REST_CLIENT_ID, REDIRECT, base_url="https://api.intacct.com/ia/api/v1"
+    )
+    with httpx.Client(transport=transport) as browser:
+        location = browser.get(request.url).headers["location"]
+    code = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))["code"]
+    with RestClient(creds, store=store, transport=transport) as rest:
+        first = rest.exchange_code(code, request.code_verifier)
+        rest.query_page(EMP, ["id"], size=2)
+        clock.advance(hours=2)
+        rest.query_page(EMP, ["id"], size=2)
+        session = rest.xml_session()
+        texts = [caplog.text, repr(rest), repr(store.load(creds.key)), repr(session)]
+    last = store.load(creds.key)
+    assert last is not None and "HTTP 200" in caplog.text
+    secrets = [
+        REST_CLIENT_SECRET,
+        code,
+        request.code_verifier,
+        first.access_token,
+        first.refresh_token,
+        last.access_token,
+        last.refresh_token,
+        session.session_id,
+    ]
+    for secret in secrets:
+        assert secret and all(secret not in text for text in texts), secret
