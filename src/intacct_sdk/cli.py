@@ -72,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--endpoint", help="gateway URL (overrides INTACCT_ENDPOINT_URL)")
     parser.add_argument("--profile", help="credentials profile (default: $INTACCT_PROFILE)")
+    parser.add_argument(
+        "--api",
+        choices=("xml", "rest"),
+        default="xml",
+        help="xml (default) or rest: the REST API, query only (see docs/rest.md)",
+    )
     parser.add_argument("--timeout", type=float, default=None, help="seconds per HTTP request")
     parser.add_argument(
         "--retries", type=int, default=None, help="retries of transient failures (default 3)"
@@ -171,6 +177,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from intacct_sdk._errors import ConfigurationError, IntacctError, with_hint
 
     try:
+        if args.api == "rest":
+            from intacct_sdk.rest._cli import rest_command
+
+            rest_command(args, sys.stdout)
+            return EXIT_OK
         with _client(args) as client:
             if args.command == "query":
                 _query(client, args, sys.stdout)
