@@ -30,33 +30,10 @@ def test_rest_query_json_and_csv(
     emulator = Emulator(demo_company(employees=7, projects=1, customers=1))
     with emulator.serve() as server:
         env.setenv("INTACCT_ENDPOINT_URL", server.url)
-        code = main(
-            [
-                "--api",
-                "rest",
-                "query",
-                "company-config/employee",
-                "--fields",
-                "id,status",
-                "--page-size",
-                "3",
-            ]
-        )
-        assert code == 0
+        query = ["--api", "rest", "query", "company-config/employee", "--fields"]
+        assert main([*query, "id,status", "--page-size", "3"]) == 0
         rows = json.loads(capsys.readouterr().out)
-        code = main(
-            [
-                "--api",
-                "rest",
-                "query",
-                "company-config/employee",
-                "--fields",
-                "id,audit.modifiedDateTime",
-                "--format",
-                "csv",
-            ]
-        )
-        assert code == 0
+        assert main([*query, "id,audit.modifiedDateTime", "--format", "csv"]) == 0
         table = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     assert sorted(r["id"] for r in rows) == [f"E{n:05}" for n in range(1, 8)]
     assert table[0] == ["id", "audit.modifiedDateTime"] and len(table) == 8
