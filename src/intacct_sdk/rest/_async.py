@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import anyio
 import httpx
@@ -49,6 +49,10 @@ from intacct_sdk.rest._oauth import (
     credentials_body,
     refresh_body,
 )
+
+if TYPE_CHECKING:
+    from intacct_sdk._async_client import AsyncClient
+    from intacct_sdk._config import ClientOptions
 
 __all__ = ["AsyncRestClient"]
 
@@ -145,7 +149,7 @@ class AsyncRestClient(RestCore):
             self._store.save(self._creds.key, tokens)  # saved before it is used
             self._tokens = tokens
             if saved is not None:
-                self._stats.token_refreshes += 1
+                self._count(token_refreshes=1)
             return tokens.access_token
 
     async def _run(self, op: Op) -> Any:
@@ -163,9 +167,9 @@ class AsyncRestClient(RestCore):
     async def _attempt(self, call: Call, token: str | None) -> Answer:
         if self._closed:
             raise ClientClosedError("the REST client is closed")
-        self._stats.requests += 1
+        self._count(requests=1)
         if call.token:
-            self._stats.token_requests += 1
+            self._count(token_requests=1)
         entering = Entering(slot_of(self._options.limiter))
         await anyio.to_thread.run_sync(entering.enter)
         try:
@@ -217,7 +221,7 @@ class AsyncRestClient(RestCore):
                 error = found
                 retry_after = retry_after_of(answer.headers)
             delay = state.next_delay(error, retry_after=retry_after)
-            self._stats.retries += 1
+            self._count(retries=1)
             self._log_retry(call, error, delay)
             await sleep(delay)
 
@@ -340,3 +344,19 @@ class AsyncRestClient(RestCore):
         """An XML gateway session for this connection (as :meth:`RestClient.xml_session`)."""
         session: XmlSession = await self._run(self._op_session())
         return session
+
+    async def xml_client(
+        self,
+        sender_id: str,
+        sender_password: str,
+        *,
+        options: ClientOptions | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> AsyncClient:
+        """An XML :class:`intacct_sdk.AsyncClient` on a session from :meth:`xml_session`
+        (as :meth:`RestClient.xml_client`)."""
+        from intacct_sdk import AsyncClient
+
+        session = await self.xml_session()
+        creds = session.credentials(sender_id, sender_password)
+        return AsyncClient(creds, options=options, transport=transport)

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
@@ -46,6 +46,10 @@ from intacct_sdk.rest._oauth import (
     credentials_body,
     refresh_body,
 )
+
+if TYPE_CHECKING:
+    from intacct_sdk._client import Client
+    from intacct_sdk._config import ClientOptions
 
 __all__ = ["RestClient"]
 
@@ -167,7 +171,7 @@ class RestClient(RestCore):
             self._store.save(self._creds.key, tokens)  # saved before it is used
             self._tokens = tokens
             if saved is not None:
-                self._stats.token_refreshes += 1
+                self._count(token_refreshes=1)
             return tokens.access_token
 
     # --- the driver -------------------------------------------------------------------------
@@ -188,9 +192,9 @@ class RestClient(RestCore):
     def _attempt(self, call: Call, token: str | None) -> Answer:
         if self._closed:
             raise ClientClosedError("the REST client is closed")
-        self._stats.requests += 1
+        self._count(requests=1)
         if call.token:
-            self._stats.token_requests += 1
+            self._count(token_requests=1)
         try:
             with slot_of(self._options.limiter):
                 response = self._http.request(
@@ -241,7 +245,7 @@ class RestClient(RestCore):
                 error = found
                 retry_after = retry_after_of(answer.headers)
             delay = state.next_delay(error, retry_after=retry_after)
-            self._stats.retries += 1
+            self._count(retries=1)
             self._log_retry(call, error, delay)
             self._options.retry.sleep(delay)
 
@@ -411,24 +415,20 @@ class RestClient(RestCore):
         sender_id: str,
         sender_password: str,
         *,
-        options: Any = None,
+        options: ClientOptions | None = None,
         transport: httpx.BaseTransport | None = None,
-    ) -> Any:
+    ) -> Client:
         """An XML :class:`intacct_sdk.Client` on a session from :meth:`xml_session`.
 
         XML requests also carry the Web Services sender, so its id and password are needed.
         The session is not renewed by that client: ask for a new one when it expires.
         """
-        from intacct_sdk import Client, Credentials
+        from intacct_sdk import Client
 
         session = self.xml_session()
-        creds = Credentials(
-            sender_id=sender_id,
-            sender_password=sender_password,
-            session_id=session.session_id,
-            endpoint_url=session.endpoint_url,
+        return Client(
+            session.credentials(sender_id, sender_password), options=options, transport=transport
         )
-        return Client(creds, options=options, transport=transport)
 
 
 def _fill(future: Future[QueryPage], fetch: Any, cursor: tuple[str, str] | None) -> None:

@@ -13,10 +13,11 @@ import contextlib
 import json
 import logging
 import re
+import threading
 import uuid
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from datetime import timedelta
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
@@ -29,6 +30,9 @@ from intacct_sdk.query import F, Filter
 from intacct_sdk.rest._errors import RecordError, error_entries
 from intacct_sdk.rest._filters import render_filter
 from intacct_sdk.rest._oauth import DEFAULT_BASE_URL, RestCredentials, TokenSet, TokenStore
+
+if TYPE_CHECKING:
+    from intacct_sdk._config import Credentials
 
 __all__ = [
     "MAX_BATCH",
@@ -237,6 +241,17 @@ class XmlSession:
     endpoint_url: str
     expires_in: int | None = None
 
+    def credentials(self, sender_id: str, sender_password: str) -> Credentials:
+        """XML client credentials on this session (XML requests also carry the sender)."""
+        from intacct_sdk._config import Credentials
+
+        return Credentials(
+            sender_id=sender_id,
+            sender_password=sender_password,
+            session_id=self.session_id,
+            endpoint_url=self.endpoint_url,
+        )
+
 
 _SECRET_KEYS_RE = re.compile(
     r'"(?P<key>access_token|refresh_token|id_token|client_secret|code_verifier|sessionId|'
@@ -382,6 +397,7 @@ class RestCore(TokenOps):
         self._options = options or RestOptions()
         self._redact = Redactor([credentials.client_secret])
         self._stats = RestStats()
+        self._stats_lock = threading.Lock()  # pages ahead and threads count at once
         self._closed = False
         base = self._options.base_url.rstrip("/")
         if not base.startswith(("http://", "https://")):
@@ -392,6 +408,11 @@ class RestCore(TokenOps):
     def stats(self) -> RestStats:
         """This client's traffic counters."""
         return self._stats
+
+    def _count(self, **deltas: int) -> None:
+        with self._stats_lock:
+            for name, delta in deltas.items():
+                setattr(self._stats, name, getattr(self._stats, name) + delta)
 
     @contextlib.contextmanager
     def counting(self) -> Iterator[RestStats]:
@@ -484,7 +505,7 @@ class RestCore(TokenOps):
         record = _result(answer.json(), answer.status)
         if isinstance(record, list):
             record = record[0] if record else {}
-        self._stats.records_read += 1
+        self._count(records_read=1)
         return record
 
     def _op_create(self, obj: str, record: Mapping[str, Any], key: str | None) -> Op:
@@ -492,7 +513,7 @@ class RestCore(TokenOps):
             "POST", object_path(obj), _dumps(record), self._write_headers(key), f"POST {obj}"
         )
         answer = yield call
-        self._stats.records_written += 1
+        self._count(records_written=1)
         return _ref(_result(answer.json(), answer.status), _replayed(answer))
 
     def _op_update(self, obj: str, key: str, changes: Mapping[str, Any], idem: str | None) -> Op:
@@ -504,13 +525,13 @@ class RestCore(TokenOps):
             f"PATCH {obj}",
         )
         answer = yield call
-        self._stats.records_written += 1
+        self._count(records_written=1)
         data = answer.json()
         return _ref(_result(data, answer.status) if data else {"key": key}, _replayed(answer))
 
     def _op_delete(self, obj: str, key: str) -> Op:
         yield Call("DELETE", f"{object_path(obj)}/{key}", function=f"DELETE {obj}")
-        self._stats.records_written += 1
+        self._count(records_written=1)
 
     def _op_batch(
         self,
@@ -540,7 +561,7 @@ class RestCore(TokenOps):
         results = [_item(call.function, offset + n, item) for n, item in enumerate(items)]
         if transaction and any(not r.ok for r in results):
             results = [r if not r.ok else _rolled_back(call.function, r.index) for r in results]
-        self._stats.records_written += sum(r.ok for r in results)
+        self._count(records_written=sum(r.ok for r in results))
         return results
 
     def _op_query(
@@ -570,7 +591,7 @@ class RestCore(TokenOps):
         if not isinstance(records, list):
             raise MalformedResponseError("query answer's ia::result is not a list")
         meta = _meta(data)
-        self._stats.records_read += len(records)
+        self._count(records_read=len(records))
         total, nxt = meta.get("totalCount"), meta.get("next")
         return QueryPage(
             tuple(r for r in records if isinstance(r, dict)),

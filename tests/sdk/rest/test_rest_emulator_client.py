@@ -231,8 +231,13 @@ def test_async_client_against_the_emulator(emulator: Emulator) -> None:
             assert len(rows) == 23
             made = await rest.create(TS, timesheet())
             assert made.key
-            session = await rest.xml_session()
-            assert session.session_id
+            sender = emulator.credentials
+            xml = await rest.xml_client(
+                sender.sender_id, sender.sender_password, transport=emulator.transport()
+            )
+            async with xml:
+                names = [r["EMPLOYEEID"] async for r in xml.query("EMPLOYEE", ["EMPLOYEEID"])]
+            assert len(names) == 23
 
     anyio.run(main)
     assert [t["EMPLOYEEID"] for t in emulator.company.records("TIMESHEET")] == ["E00001"]
