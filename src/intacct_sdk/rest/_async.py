@@ -35,19 +35,16 @@ from intacct_sdk.rest._core import (
     XmlSession,
     batch_key,
     cursor_of,
-    kept_tokens,
     keyset_fields,
     keyset_filter,
     split,
 )
-from intacct_sdk.rest._errors import OAuthError, TokenRejectedError, error_of, retry_after_of
+from intacct_sdk.rest._errors import retry_after_of
 from intacct_sdk.rest._oauth import (
     RestCredentials,
     TokenSet,
     TokenStore,
     code_body,
-    credentials_body,
-    refresh_body,
 )
 
 if TYPE_CHECKING:
@@ -125,32 +122,16 @@ class AsyncRestClient(RestCore):
         return await self._renew(None)
 
     async def _renew(self, stale: str | None) -> str:
+        """A valid access token, asking the token endpoint only when the store has none newer
+        than ``stale`` (so the callers that met the same 401 renew once)."""
         async with self._lock:
             saved = self._store.load(self._creds.key)
-            if saved is not None:
-                self._redact.add(saved.access_token)
-                self._redact.add(saved.refresh_token)
-                fresh = not saved.expired(margin=self._options.token_margin)
-                if fresh and saved.access_token != stale:
-                    self._tokens = saved
-                    return saved.access_token
-            if self._creds.username is not None:
-                op = self._op_token(credentials_body(self._creds), refreshing=False, safe=True)
-            elif saved is not None and saved.refresh_token:
-                op = self._op_token(
-                    refresh_body(self._creds, saved.refresh_token), refreshing=True, safe=False
-                )
-            else:
-                raise OAuthError(
-                    "no tokens for this connection: authorize it and call exchange_code() first"
-                )
-            tokens: TokenSet = await self._run(op)
-            tokens = kept_tokens(saved, tokens, self._creds)
-            self._store.save(self._creds.key, tokens)  # saved before it is used
-            self._tokens = tokens
-            if saved is not None:
-                self._count(token_refreshes=1)
-            return tokens.access_token
+            plan = self._renewal(saved, stale)
+            if isinstance(plan, str):
+                self._tokens = saved
+                return plan
+            self._tokens = self._renewed(saved, await self._run(plan))
+            return self._tokens.access_token
 
     async def _run(self, op: Op) -> Any:
         try:
@@ -199,26 +180,14 @@ class AsyncRestClient(RestCore):
             except (RequestNotSentError, ResponseLostError) as exc:
                 error = exc
             else:
-                self._log_answer(call, answer.status, answer.body, state.attempt)
-                status = answer.status
-                if status < 300 or (call.token and status in (400, 401)):
-                    return answer
-                if call.method == "DELETE" and status == 404 and state.attempt > 1:
-                    return answer
-                if status == 401 and not call.token:
-                    if renewed:
-                        raise TokenRejectedError(
-                            f"{call.function}: the API refused the access token (HTTP 401) "
-                            "after it was renewed",
-                            status_code=401,
-                        )
+                outcome = self._outcome(call, answer, state.attempt, renewed)
+                if isinstance(outcome, Answer):
+                    return outcome
+                if outcome is None:
                     renewed = True
                     await self._renew(token)
                     continue
-                found = error_of(status, answer.body, answer.headers, function=call.function)
-                if not isinstance(found, IntacctError):  # pragma: no cover - defensive
-                    raise found
-                error = found
+                error = outcome
                 retry_after = retry_after_of(answer.headers)
             delay = state.next_delay(error, retry_after=retry_after)
             self._count(retries=1)

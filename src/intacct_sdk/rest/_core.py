@@ -27,9 +27,22 @@ from intacct_sdk._log import REDACTED, Redactor, body_text, redact_error
 from intacct_sdk._retry import RetryPolicy
 from intacct_sdk._version import __version__
 from intacct_sdk.query import F, Filter
-from intacct_sdk.rest._errors import RecordError, error_entries
+from intacct_sdk.rest._errors import (
+    OAuthError,
+    RecordError,
+    TokenRejectedError,
+    error_entries,
+    error_of,
+)
 from intacct_sdk.rest._filters import render_filter
-from intacct_sdk.rest._oauth import DEFAULT_BASE_URL, RestCredentials, TokenSet, TokenStore
+from intacct_sdk.rest._oauth import (
+    DEFAULT_BASE_URL,
+    RestCredentials,
+    TokenSet,
+    TokenStore,
+    credentials_body,
+    refresh_body,
+)
 
 if TYPE_CHECKING:
     from intacct_sdk._config import Credentials
@@ -460,6 +473,61 @@ class RestCore(TokenOps):
                 headers["X-IA-API-Param-Entity"] = entity
         headers.update(dict(call.headers))
         return headers
+
+    def _renewal(self, saved: TokenSet | None, stale: str | None) -> str | Op:
+        """What renewing needs (called under the connection's lock, with the stored tokens):
+        the stored access token when it is valid and newer than ``stale`` (another thread or
+        process renewed it), else the token request to send."""
+        if saved is not None:
+            self._redact.add(saved.access_token)
+            self._redact.add(saved.refresh_token)
+            fresh = not saved.expired(margin=self._options.token_margin)
+            if fresh and saved.access_token != stale:
+                return saved.access_token
+        if self._creds.username is not None:
+            return self._op_token(credentials_body(self._creds), refreshing=False, safe=True)
+        if saved is not None and saved.refresh_token:
+            body = refresh_body(self._creds, saved.refresh_token)
+            return self._op_token(body, refreshing=True, safe=False)
+        raise OAuthError(
+            "no tokens for this connection: authorize it and call exchange_code() first"
+        )
+
+    def _renewed(self, saved: TokenSet | None, tokens: TokenSet) -> TokenSet:
+        """Keep the new tokens: saved in the store before anything uses them."""
+        tokens = kept_tokens(saved, tokens, self._creds)
+        self._store.save(self._creds.key, tokens)
+        if saved is not None:
+            self._count(token_refreshes=1)
+        return tokens
+
+    def _outcome(
+        self, call: Call, answer: Answer, attempt: int, renewed: bool
+    ) -> Answer | IntacctError | None:
+        """How one answer ends its attempt: the answer to hand the operation, the error to
+        retry (or raise), or None to renew the token and send again.
+
+        Raises:
+            TokenRejectedError: A 401 after the token was already renewed once.
+        """
+        self._log_answer(call, answer.status, answer.body, attempt)
+        status = answer.status
+        if status < 300 or (call.token and status in (400, 401)):
+            return answer  # a token refusal is read by the token operation
+        if call.method == "DELETE" and status == 404 and attempt > 1:
+            return answer  # a retried delete whose first attempt ran
+        if status == 401 and not call.token:
+            if renewed:
+                raise TokenRejectedError(
+                    f"{call.function}: the API refused the access token (HTTP 401) "
+                    "after it was renewed",
+                    status_code=401,
+                )
+            return None
+        found = error_of(status, answer.body, answer.headers, function=call.function)
+        if not isinstance(found, IntacctError):  # pragma: no cover - error_of's own types
+            raise found
+        return found
 
     def _fail(self, error: BaseException) -> BaseException:
         """``error`` with every known secret removed (message, args, attributes, chain)."""
