@@ -24,6 +24,7 @@ from intacct_sdk._limiter import Entering, slot_of
 from intacct_sdk.query import Filter
 from intacct_sdk.rest._client import lost_or_unsent
 from intacct_sdk.rest._core import (
+    KEYSET,
     Answer,
     Call,
     Op,
@@ -37,6 +38,7 @@ from intacct_sdk.rest._core import (
     cursor_of,
     keyset_fields,
     keyset_filter,
+    keyset_order,
     split,
 )
 from intacct_sdk.rest._errors import retry_after_of
@@ -286,18 +288,23 @@ class AsyncRestClient(RestCore):
         *,
         where: Filter | None = None,
         page_size: int | None = None,
+        keyset: Sequence[str] = KEYSET,
     ) -> AsyncIterator[dict[str, Any]]:
         """Every matching record, lazily, in keyset order (as :meth:`RestClient.query`; pages
         are fetched one after the other)."""
         size = page_size or self._options.page_size
-        wanted = keyset_fields(fields)
-        order = (("audit.modifiedDateTime", "asc"), ("key", "asc"))
-        cursor: tuple[str, str] | None = None
+        wanted = keyset_fields(fields, keyset)
+        order = keyset_order(keyset)
+        cursor: tuple[str, ...] | None = None
         while True:
             page = await self.query_page(
-                obj, wanted, where=keyset_filter(where, cursor), order_by=order, size=size
+                obj, wanted, where=keyset_filter(where, keyset, cursor), order_by=order, size=size
             )
-            if page.records and cursor is not None and cursor_of(page.records[-1]) == cursor:
+            if (
+                page.records
+                and cursor is not None
+                and cursor_of(page.records[-1], keyset) == cursor
+            ):
                 raise PagingError(
                     f"query {obj}: a keyset page did not move past the last one",
                     function="query",
@@ -307,7 +314,7 @@ class AsyncRestClient(RestCore):
                 yield record
             if len(page.records) < size:
                 return
-            cursor = cursor_of(page.records[-1])
+            cursor = cursor_of(page.records[-1], keyset)
 
     async def xml_session(self) -> XmlSession:
         """An XML gateway session for this connection (as :meth:`RestClient.xml_session`)."""

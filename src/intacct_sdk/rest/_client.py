@@ -21,6 +21,7 @@ from intacct_sdk._errors import (
 from intacct_sdk._limiter import slot_of
 from intacct_sdk.query import Filter
 from intacct_sdk.rest._core import (
+    KEYSET,
     Answer,
     Call,
     Op,
@@ -34,6 +35,7 @@ from intacct_sdk.rest._core import (
     cursor_of,
     keyset_fields,
     keyset_filter,
+    keyset_order,
     split,
 )
 from intacct_sdk.rest._errors import retry_after_of
@@ -322,6 +324,7 @@ class RestClient(RestCore):
         where: Filter | None = None,
         page_size: int | None = None,
         prefetch: int | None = None,
+        keyset: Sequence[str] = KEYSET,
     ) -> Iterator[dict[str, Any]]:
         """Every matching record, lazily, in keyset order (``audit.modifiedDateTime``, ``key``).
 
@@ -330,22 +333,31 @@ class RestClient(RestCore):
         record moves to the end and is read there). ``audit.modifiedDateTime`` and ``key``
         are added to ``fields`` when missing. With ``prefetch=1`` (the default) the next
         page is on the wire while the caller reads the current one.
+
+        Args:
+            obj: The object (``company-config/employee``, or an XML name).
+            fields: The fields to read (REST paths).
+            where: A filter built with :class:`~intacct_sdk.F` on REST paths.
+            page_size: Records per page (default ``RestOptions.page_size``, up to 4,000).
+            prefetch: Pages ahead, 0 or 1 (default ``RestOptions.prefetch``).
+            keyset: The fields that order the walk, the last one unique (``("key",)`` for
+                an object without an audit block).
         """
         size = page_size or self._options.page_size
         ahead = self._options.prefetch if prefetch is None else prefetch
-        wanted = keyset_fields(fields)
-        order = (("audit.modifiedDateTime", "asc"), ("key", "asc"))
+        wanted = keyset_fields(fields, keyset)
+        order = keyset_order(keyset)
 
-        def fetch(cursor: tuple[str, str] | None) -> QueryPage:
+        def fetch(cursor: tuple[str, ...] | None) -> QueryPage:
             return self.query_page(
-                obj, wanted, where=keyset_filter(where, cursor), order_by=order, size=size
+                obj, wanted, where=keyset_filter(where, keyset, cursor), order_by=order, size=size
             )
 
         page = fetch(None)
         pending: Future[QueryPage] | None = None
         try:
             while True:
-                cursor = cursor_of(page.records[-1]) if page.records else None
+                cursor = cursor_of(page.records[-1], keyset) if page.records else None
                 last = len(page.records) < size or cursor is None
                 if not last and ahead:
                     pending = Future()
@@ -357,7 +369,7 @@ class RestClient(RestCore):
                     return
                 page = pending.result() if pending is not None else fetch(cursor)
                 pending = None
-                if page.records and cursor_of(page.records[-1]) == cursor:
+                if page.records and cursor_of(page.records[-1], keyset) == cursor:
                     raise PagingError(
                         f"query {obj}: a keyset page did not move past the last one",
                         function="query",
@@ -398,7 +410,7 @@ class RestClient(RestCore):
         )
 
 
-def _fill(future: Future[QueryPage], fetch: Any, cursor: tuple[str, str] | None) -> None:
+def _fill(future: Future[QueryPage], fetch: Any, cursor: tuple[str, ...] | None) -> None:
     if not future.set_running_or_notify_cancel():
         return
     try:

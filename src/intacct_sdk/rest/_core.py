@@ -26,7 +26,7 @@ from intacct_sdk._limiter import RequestLimiter
 from intacct_sdk._log import REDACTED, Redactor, body_text, redact_error
 from intacct_sdk._retry import RetryPolicy
 from intacct_sdk._version import __version__
-from intacct_sdk.query import F, Filter
+from intacct_sdk.query import F, Filter, and_, or_
 from intacct_sdk.rest._errors import (
     OAuthError,
     RecordError,
@@ -692,32 +692,46 @@ def kept_tokens(saved: TokenSet | None, new: TokenSet, creds: RestCredentials) -
     return attrs.evolve(new, refresh_token=saved.refresh_token)
 
 
-def keyset_filter(where: Filter | None, cursor: tuple[str, str] | None) -> Filter | None:
-    """``where`` narrowed to the records after ``cursor`` = (modified, key) in keyset order."""
+KEYSET: Final = (MODIFIED, KEY)
+"""The default keyset of a query walk: ``audit.modifiedDateTime``, then ``key``."""
+
+
+def keyset_filter(
+    where: Filter | None, keyset: Sequence[str], cursor: tuple[str, ...] | None
+) -> Filter | None:
+    """``where`` narrowed to the records after ``cursor`` (the keyset values of the last
+    record read) in keyset order: ``k1 > v1 or (k1 = v1 and k2 > v2) or ...``."""
     if cursor is None:
         return where
-    modified, key = cursor
-    after = (F(MODIFIED) > modified) | ((F(MODIFIED) == modified) & (F(KEY) > key))
+    terms = [
+        and_(*(F(keyset[j]) == cursor[j] for j in range(n)), F(field) > cursor[n])
+        for n, field in enumerate(keyset)
+    ]
+    after = or_(*terms)
     return after if where is None else where & after
 
 
-def keyset_fields(fields: Sequence[str]) -> list[str]:
+def keyset_fields(fields: Sequence[str], keyset: Sequence[str]) -> list[str]:
     """``fields`` with the keyset's fields added when missing."""
-    out = list(fields)
-    for field in (MODIFIED, KEY):
-        if field not in out:
-            out.append(field)
-    return out
+    return [*fields, *(k for k in keyset if k not in fields)]
 
 
-def cursor_of(record: Mapping[str, Any]) -> tuple[str, str]:
+def keyset_order(keyset: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """The ``orderBy`` of a keyset walk (every keyset field ascending)."""
+    if not keyset:
+        raise ConfigurationError("a keyset needs at least one field (the last one unique)")
+    return tuple((field, "asc") for field in keyset)
+
+
+def cursor_of(record: Mapping[str, Any], keyset: Sequence[str]) -> tuple[str, ...]:
     """The keyset position of a record."""
-    modified, key = get_path(record, MODIFIED), get_path(record, KEY)
-    if modified is None or key is None:
+    values = [get_path(record, field) for field in keyset]
+    if any(v is None for v in values):
         raise MalformedResponseError(
-            f"a query record lacks {MODIFIED} or {KEY}, needed to page by keyset"
+            f"a query record lacks one of {', '.join(keyset)}, needed to page by keyset "
+            "(an object without them takes keyset=('key',))"
         )
-    return str(modified), str(key)
+    return tuple(str(v) for v in values)
 
 
 def split(

@@ -289,3 +289,10 @@ def test_no_secret_reaches_the_log_over_the_emulator(
     ]
     for secret in secrets:
         assert secret and all(secret not in text for text in texts), secret
+
+
+def test_an_object_without_an_audit_block_pages_by_key(emulator: Emulator) -> None:
+    with RestClient(CC, options=RestOptions(page_size=1), transport=emulator.transport()) as rest:
+        rows = list(rest.query("time/time-type", ["id"], keyset=("key",)))
+        assert rows and len({r["key"] for r in rows}) == len(rows)
+        assert rest.stats.requests == 1 + len(rows) + 1  # the token, a page each, the empty end
