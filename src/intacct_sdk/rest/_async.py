@@ -20,7 +20,7 @@ from intacct_sdk._errors import (
     RequestNotSentError,
     ResponseLostError,
 )
-from intacct_sdk._limiter import Entering, slot_of
+from intacct_sdk._limiter import Entering
 from intacct_sdk.query import Filter
 from intacct_sdk.rest._client import lost_or_unsent
 from intacct_sdk.rest._core import (
@@ -153,10 +153,31 @@ class AsyncRestClient(RestCore):
         self._count(requests=1)
         if call.token:
             self._count(token_requests=1)
-        entering = Entering(slot_of(self._options.limiter))
-        await anyio.to_thread.run_sync(entering.enter)
+        limiter = self._options.limiter
+        if limiter is None:
+            response = await self._request(call, token)
+        else:
+            # The limiter is synchronous: entered and left in worker threads, so a wait for a
+            # slot never blocks the event loop; a cancelled wait gives its slot straight back.
+            slot = Entering(limiter.slot())
+            try:
+                await anyio.to_thread.run_sync(slot.enter, abandon_on_cancel=True)
+            except BaseException:
+                if slot.abandon():
+                    with anyio.CancelScope(shield=True):
+                        await anyio.to_thread.run_sync(slot.exit)
+                raise
+            try:
+                response = await self._request(call, token)
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(slot.exit)
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        return Answer(response.status_code, headers, response.content)
+
+    async def _request(self, call: Call, token: str | None) -> httpx.Response:
         try:
-            response = await self._http.request(
+            return await self._http.request(
                 call.method,
                 self._base + call.path,
                 content=call.body,
@@ -164,10 +185,6 @@ class AsyncRestClient(RestCore):
             )
         except httpx.HTTPError as exc:
             raise lost_or_unsent(exc, call) from None
-        finally:
-            entering.exit()
-        headers = {k.lower(): v for k, v in response.headers.items()}
-        return Answer(response.status_code, headers, response.content)
 
     async def _send(self, call: Call) -> Answer:
         state = self._options.retry.start(replay_safe=call.replay_safe, hazard=call.hazard)

@@ -113,3 +113,22 @@ def test_async_rate_limit_is_the_shared_error() -> None:
 
     anyio.run(main)
     assert json.loads(fake.calls("query")[0].content)["fields"] == ["id"]
+
+
+def test_async_client_holds_a_limiter_slot_per_request() -> None:
+    from intacct_sdk import LocalLimiter
+
+    fake = FakeRest()
+    fake.seed(EMP, 9)
+    limiter = LocalLimiter(1)
+    opts = RestOptions(base_url=BASE, limiter=limiter)
+
+    async def main() -> None:
+        async with AsyncRestClient(CREDS, options=opts, transport=fake.transport) as rest:
+            async with anyio.create_task_group() as tg:
+                for _ in range(3):
+                    tg.start_soon(rest.query_page, EMP, ["id"])
+
+    anyio.run(main)
+    assert limiter.peak == 1 and limiter.held == 0
+    assert len(fake.calls("query")) == 3
