@@ -124,10 +124,12 @@ def test_async_client_holds_a_limiter_slot_per_request() -> None:
     opts = RestOptions(base_url=BASE, limiter=limiter)
 
     async def main() -> None:
-        async with AsyncRestClient(CREDS, options=opts, transport=fake.transport) as rest:
-            async with anyio.create_task_group() as tg:
-                for _ in range(3):
-                    tg.start_soon(rest.query_page, EMP, ["id"])
+        async with (
+            AsyncRestClient(CREDS, options=opts, transport=fake.transport) as rest,
+            anyio.create_task_group() as tg,
+        ):
+            for _ in range(3):
+                tg.start_soon(rest.query_page, EMP, ["id"])
 
     anyio.run(main)
     assert limiter.peak == 1 and limiter.held == 0
