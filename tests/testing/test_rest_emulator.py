@@ -506,3 +506,51 @@ def test_multi_emulator_routes_rest_by_token(over: str) -> None:
 
 def test_every_answer_was_checked_against_a_schema() -> None:
     assert {"token", "query", "reference", "batch", "error-result", "session-id"} <= set(CHECKED)
+
+
+def test_keyset_pages_are_served_from_the_order_index(
+    api: httpx.Client, auth: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from intacct_sdk.testing import _functions
+
+    served: list[bool] = []
+    real = _functions.keyset_page
+
+    def spy(*args: object, **kw: object) -> object:
+        out = real(*args, **kw)  # type: ignore[arg-type]
+        served.append(out is not None)
+        return out
+
+    monkeypatch.setattr(_functions, "keyset_page", spy)
+    order = [{"audit.modifiedDateTime": "asc"}, {"key": "asc"}]
+    t = "2000-01-01T00:00:00Z"
+    r = _query(
+        api,
+        auth,
+        object="company-config/employee",
+        fields=["key"],
+        orderBy=order,
+        filters=[
+            {"$gt": {"audit.modifiedDateTime": t}},
+            {"$eq": {"audit.modifiedDateTime": t}},
+            {"$gt": {"key": "0"}},
+        ],
+        filterExpression="1 or (2 and 3)",
+    )
+    assert r.json()["ia::meta"]["totalCount"] == 6
+    assert served == [True]
+
+
+def test_each_page_reruns_the_query(
+    emulator: Emulator, api: httpx.Client, auth: dict[str, str]
+) -> None:
+    body = {
+        "object": "company-config/class",
+        "fields": ["id"],
+        "orderBy": [{"id": "asc"}],
+        "size": 2,
+    }
+    first = _query(api, auth, **body).json()["ia::result"]
+    emulator.company.insert("CLASS", {"CLASSID": "AAA", "NAME": "first"})
+    second = _query(api, auth, **body, start=3).json()["ia::result"]
+    assert first[-1] == second[0]  # the insert shifted the rows: one is seen twice
