@@ -554,3 +554,26 @@ def test_each_page_reruns_the_query(
     emulator.company.insert("CLASS", {"CLASSID": "AAA", "NAME": "first"})
     second = _query(api, auth, **body, start=3).json()["ia::result"]
     assert first[-1] == second[0]  # the insert shifted the rows: one is seen twice
+
+
+def test_every_mapped_object_and_field_can_be_queried(
+    api: httpx.Client, auth: dict[str, str]
+) -> None:
+    from intacct_sdk.rest.names import REST_OBJECTS
+
+    api.post(TS, headers=auth, json=_timesheet())
+    for o in REST_OBJECTS.values():
+        r = _query(api, auth, object=o.path, fields=list(o.fields.values()), size=3)
+        assert r.status_code == 200, (o.path, r.text)
+        for row in r.json()["ia::result"]:
+            assert row["key"].isdigit()
+
+
+def test_a_429_fault_answers_the_rest_throttle_shape(
+    emulator: Emulator, api: httpx.Client, auth: dict[str, str]
+) -> None:
+    emulator.faults = FaultPlan.parse("http429=3@2")
+    r = api.get(TS, headers=auth)
+    assert r.status_code == 429
+    assert r.headers["X-IA-Throttle-RetryAfter"] == "3"
+    assert r.json()["ia::result"]["ia::error"]["code"] == "GW-0010"

@@ -383,6 +383,9 @@ class Emulator:
         ctx = self.rest.context(number, method, path, body)
         if self.faults is not None:
             early = self.faults.before_request(ctx)
+            if early is not None and early.status == 429:
+                retry = early.headers.get("Retry-After", "1")
+                return self.rest.throttled(int(float(retry)) if retry else 1)
             if early is not None:
                 return early
             if self.faults.invalidate_sessions(ctx):
