@@ -577,3 +577,47 @@ def test_a_429_fault_answers_the_rest_throttle_shape(
     assert r.status_code == 429
     assert r.headers["X-IA-Throttle-RetryAfter"] == "3"
     assert r.json()["ia::result"]["ia::error"]["code"] == "GW-0010"
+
+
+def test_concurrent_requests_with_one_key_write_once(emulator: Emulator, over: str) -> None:
+    import threading
+
+    with rest_client(emulator, over) as api:
+        auth = bearer(client_token(api))
+        h = {**auth, "Idempotency-Key": "same"}
+        answers: list[int] = []
+        start = threading.Barrier(4)
+
+        def post() -> None:
+            start.wait()
+            answers.append(api.post(TS, headers=h, json=_timesheet()).status_code)
+
+        threads = [threading.Thread(target=post) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert set(answers) <= {201, 409} and 201 in answers
+        assert api.get(TS, headers=auth).json()["ia::meta"]["totalCount"] == 1
+
+
+async def _async_query(emulator: Emulator) -> int:
+    async with httpx.AsyncClient(
+        transport=emulator.transport(), base_url="https://api.intacct.com/ia/api/v1"
+    ) as api:
+        form = {"grant_type": "client_credentials", "username": "demo-user@DEMO"}
+        token = (
+            await api.post("/oauth2/token", data=form, auth=("emulator-client", "emulator-secret"))
+        ).json()["access_token"]
+        r = await api.post(
+            "/services/core/query",
+            headers=bearer(token),
+            json={"object": "company-config/employee", "fields": ["id"], "start": 2},
+        )
+        return int(r.json()["ia::meta"]["start"])
+
+
+def test_the_async_transport_serves_rest(emulator: Emulator) -> None:
+    import asyncio
+
+    assert asyncio.run(_async_query(emulator)) == 2

@@ -90,6 +90,7 @@ class RestEmulator:
         )
         self._idem: dict[tuple[str, str], _Cached] = {}
         self._idem_lock = threading.Lock()
+        self._inflight: set[tuple[str, str]] = set()
 
     def __repr__(self) -> str:
         return f"RestEmulator(clients={len(self.oauth.clients)})"
@@ -389,6 +390,15 @@ class RestEmulator:
             for k in [k for k, v in self._idem.items() if v.expires <= now]:
                 del self._idem[k]
             cached = self._idem.get(slot)
+            busy = cached is None and slot in self._inflight
+            if cached is None and not busy:
+                self._inflight.add(slot)
+        if busy:
+            return self.error(
+                409,
+                "idempotencyKeyInUse",
+                "A request with this Idempotency-Key is still being processed.",
+            )
         if cached is not None:
             if cached.fingerprint != print_:
                 return self.error(
@@ -398,10 +408,14 @@ class RestEmulator:
                 )
             r = cached.response
             return EmulatorResponse(r.status, {**r.headers, "Idempotency-Replayed": "true"}, r.body)
-        response = self._api(ctx, grant, entity, method, route, hdrs, body)
-        if response.status < 500 and response.status != 429:
+        try:
+            response = self._api(ctx, grant, entity, method, route, hdrs, body)
+            if response.status < 500 and response.status != 429:
+                with self._idem_lock:
+                    self._idem[slot] = _Cached(print_, response, now + IDEMPOTENCY_TTL)
+        finally:
             with self._idem_lock:
-                self._idem[slot] = _Cached(print_, response, now + IDEMPOTENCY_TTL)
+                self._inflight.discard(slot)
         return response
 
     def _api(
