@@ -253,6 +253,42 @@ class RestEmulator:
 
     # -- dispatch -----------------------------------------------------------------------------
 
+    def serve(
+        self, number: int, body: bytes, method: str, path: str, headers: Mapping[str, str]
+    ) -> EmulatorResponse:
+        """Answer one REST request through the emulator's fault hooks.
+
+        The caller holds a concurrency slot. An ``http429`` fault answers the REST
+        throttle shape; the other request-level faults answer as they do on the gateway.
+
+        Args:
+            number: The request's number.
+            body: The request body.
+            method: The HTTP method.
+            path: The URL path with any query string.
+            headers: The request headers.
+
+        Returns:
+            The answer, possibly replaced or altered by the fault injector.
+        """
+        em = self._em
+        ctx = self.context(number, method, path, body)
+        faults = em.faults
+        if faults is not None:
+            early = faults.before_request(ctx)
+            if early is not None and early.status == 429:
+                retry = early.headers.get("Retry-After", "1")
+                return self.throttled(int(float(retry)) if retry else 1)
+            if early is not None:
+                return early
+            if faults.invalidate_sessions(ctx):
+                with em._lock:
+                    em._sessions.clear()
+        response = self.handle(ctx, method, path, headers, body)
+        if faults is not None:
+            response = faults.after_request(ctx, response)
+        return response
+
     def handle(
         self,
         ctx: RequestContext,
