@@ -621,3 +621,26 @@ def test_the_async_transport_serves_rest(emulator: Emulator) -> None:
     import asyncio
 
     assert asyncio.run(_async_query(emulator)) == 2
+
+
+def test_approval_through_the_bridge_then_rest_sees_it(
+    emulator: Emulator, api: httpx.Client, auth: dict[str, str]
+) -> None:
+    r = api.post(TS, headers=auth, json=_timesheet(state="submitted"))
+    key = r.json()["ia::result"]["key"]
+    assert api.get(f"{TS}/{key}", headers=auth).json()["ia::result"]["state"] == "submitted"
+    bridge = api.get("/services/core/session/id", headers=auth).json()["ia::result"]
+    creds = Credentials(
+        emulator.credentials.sender_id,
+        emulator.credentials.sender_password,
+        session_id=bridge["sessionId"],
+        endpoint_url=bridge["endpoint"],
+    )
+    with Client(creds, transport=emulator.transport()) as xml:
+        xml.approve("TIMESHEET", int(key), approved_by="boss")
+    got = api.get(f"{TS}/{key}", headers=auth).json()["ia::result"]
+    assert got["state"] == "approved"
+    assert {line["state"] for line in got["lines"]} == {"approved"}
+    line_key = got["lines"][0]["key"]
+    r = api.patch(f"{TS}/{key}", headers=auth, json={"lines": [{"key": line_key, "quantity": 1}]})
+    assert r.status_code == 400  # approved time is locked, as over XML
