@@ -644,3 +644,14 @@ def test_approval_through_the_bridge_then_rest_sees_it(
     line_key = got["lines"][0]["key"]
     r = api.patch(f"{TS}/{key}", headers=auth, json={"lines": [{"key": line_key, "quantity": 1}]})
     assert r.status_code == 400  # approved time is locked, as over XML
+
+
+def test_case_insensitive_comparison(api: httpx.Client, auth: dict[str, str]) -> None:
+    body = {
+        "object": "company-config/employee",
+        "fields": ["id"],
+        "filters": [{"$eq": {"id": "e00002"}}],
+    }
+    assert _query(api, auth, **body).json()["ia::result"] == []
+    found = _query(api, auth, **body, filterParameters={"caseSensitiveComparison": False})
+    assert found.json()["ia::result"] == [{"id": "E00002"}]
