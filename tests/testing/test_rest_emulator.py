@@ -655,3 +655,16 @@ def test_case_insensitive_comparison(api: httpx.Client, auth: dict[str, str]) ->
     assert _query(api, auth, **body).json()["ia::result"] == []
     found = _query(api, auth, **body, filterParameters={"caseSensitiveComparison": False})
     assert found.json()["ia::result"] == [{"id": "E00002"}]
+
+
+def test_references_by_key_are_written_by_id(api: httpx.Client, auth: dict[str, str]) -> None:
+    body = _timesheet()
+    body["employee"] = {"key": "2"}
+    body["lines"][0]["dimensions"] = {"project": {"key": "1"}}
+    key = api.post(TS, headers=auth, json=body).json()["ia::result"]["key"]
+    got = api.get(f"{TS}/{key}", headers=auth).json()["ia::result"]
+    assert got["employee"] == {"id": "E00002", "key": "2"}
+    assert got["lines"][0]["dimensions"]["project"] == {"id": "P00001", "key": "1"}
+    body["employee"] = {"key": "999"}
+    r = api.post(TS, headers=auth, json=body)
+    assert r.status_code == 400 and "999" in r.json()["ia::result"]["ia::error"]["message"]

@@ -8,6 +8,7 @@ import base64
 import binascii
 import hashlib
 import json
+import logging
 import secrets
 import threading
 from collections.abc import Mapping
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from intacct_sdk.testing._emulator import Emulator
 
 __all__ = ["REST_PREFIX", "RestEmulator", "is_rest_path"]
+
+log = logging.getLogger(__name__)
 
 REST_PREFIX = "/ia/api/v1"
 JSON = "application/json"
@@ -483,6 +486,9 @@ class RestEmulator:
                     return self._objects(svc, method, route[len("/objects/") :], hdrs, data)
         except RestFailure as exc:
             return self.error(exc.status, exc.code, exc.message, exc.details)
+        except Exception:
+            log.exception("REST emulator call %s %s failed", method, route)
+            return self.error(500, "DL02000001", "There was an error processing the request.")
         return self.error(404, "notFound", f"No REST resource at {route or '/'}.")
 
     def _objects(
