@@ -668,3 +668,16 @@ def test_references_by_key_are_written_by_id(api: httpx.Client, auth: dict[str, 
     body["employee"] = {"key": "999"}
     r = api.post(TS, headers=auth, json=body)
     assert r.status_code == 400 and "999" in r.json()["ia::result"]["ia::error"]["message"]
+
+
+def test_get_of_every_mapped_object_holds_only_its_schema_properties(
+    api: httpx.Client, auth: dict[str, str]
+) -> None:
+    from intacct_sdk.rest.names import REST_OBJECTS
+
+    api.post(TS, headers=auth, json=_timesheet())
+    for o in REST_OBJECTS.values():
+        refs = api.get(f"/objects/{o.path}", headers=auth).json()["ia::result"]
+        if refs:
+            r = api.get(refs[0]["href"], headers=auth)
+            assert r.status_code == 200, o.path  # rest_helpers checks the properties
