@@ -59,6 +59,20 @@ def validate(method: str, path: str, status: int, raw: bytes) -> None:
     name = schema_for(method, path, status, body)
     schema = {"$defs": SCHEMAS["$defs"], **SCHEMAS["responses"][name]}
     jsonschema.Draft202012Validator(schema).validate(body)
+    route = path[len(BASE) :]
+    parts = route.strip("/").split("/")
+    if method == "GET" and status == 200 and parts[0] == "objects" and len(parts) == 4:
+        props = set(SCHEMAS["objects"]["/".join(parts[1:3])])
+        assert set(body["ia::result"]) <= props, set(body["ia::result"]) - props
+        line_path = {
+            "time/timesheet": "time/timesheet-line",
+            "expenses/employee-expense": "expenses/employee-expense-line",
+        }.get("/".join(parts[1:3]))
+        line_props = set(SCHEMAS["objects"].get(line_path or "", []))
+        for line in body["ia::result"].get("lines", []) if line_path else []:
+            assert set(line) <= line_props, set(line) - line_props
+    if route == "/services/core/query" and status == 200 and body["ia::result"]:
+        CHECKED.append("query-rows")
     CHECKED.append(name)
 
 

@@ -113,7 +113,8 @@ def test_prints_the_endpoint_serves_raw_xml_and_stops_on_sigterm() -> None:
         assert total_count(post(url, envelope(COUNT_EMPLOYEES))) == 7
         assert stop(proc) == 0
         out, err = proc.communicate(timeout=30)
-        assert out == ""  # one line only, already read
+        assert out.startswith("REST API http://127.0.0.1:")  # the endpoint line, then REST's
+        assert out.count("\n") == 1
         assert "Traceback" not in err
 
 
@@ -315,3 +316,31 @@ def test_companies_refuses_options_for_one_company(tmp_path: Path) -> None:
         )
         assert proc.returncode == 2
         assert "--companies:" in proc.stderr
+
+
+# -- REST ----------------------------------------------------------------------------------------
+
+
+def test_rest_api_on_the_same_port_with_the_client_from_the_environment() -> None:
+    env = {"INTACCT_CLIENT_ID": "cli-client", "INTACCT_CLIENT_SECRET": "cli-secret-value"}
+    with emulator_process("--employees", "2", **env) as (proc, url):
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        base = url.strip().rsplit("/ia/", 1)[0] + "/ia/api/v1"
+        assert line.startswith(f"REST API {base} (OAuth client cli-client")
+        assert "cli-secret-value" not in line
+        with httpx.Client(base_url=base) as api:
+            form = {"grant_type": "client_credentials", "username": "demo-user@DEMO"}
+            assert (
+                api.post(
+                    "/oauth2/token", data=form, auth=("emulator-client", "emulator-secret")
+                ).status_code
+                == 401
+            )
+            r = api.post("/oauth2/token", data=form, auth=("cli-client", "cli-secret-value"))
+            token = r.json()["access_token"]
+            q = {"object": "company-config/employee", "fields": ["id"]}
+            r = api.post(
+                "/services/core/query", json=q, headers={"Authorization": f"Bearer {token}"}
+            )
+            assert r.json()["ia::meta"]["totalCount"] == 2

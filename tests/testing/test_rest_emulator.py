@@ -506,3 +506,178 @@ def test_multi_emulator_routes_rest_by_token(over: str) -> None:
 
 def test_every_answer_was_checked_against_a_schema() -> None:
     assert {"token", "query", "reference", "batch", "error-result", "session-id"} <= set(CHECKED)
+
+
+def test_keyset_pages_are_served_from_the_order_index(
+    api: httpx.Client, auth: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from intacct_sdk.testing import _functions
+
+    served: list[bool] = []
+    real = _functions.keyset_page
+
+    def spy(*args: object, **kw: object) -> object:
+        out = real(*args, **kw)  # type: ignore[arg-type]
+        served.append(out is not None)
+        return out
+
+    monkeypatch.setattr(_functions, "keyset_page", spy)
+    order = [{"audit.modifiedDateTime": "asc"}, {"key": "asc"}]
+    t = "2000-01-01T00:00:00Z"
+    r = _query(
+        api,
+        auth,
+        object="company-config/employee",
+        fields=["key"],
+        orderBy=order,
+        filters=[
+            {"$gt": {"audit.modifiedDateTime": t}},
+            {"$eq": {"audit.modifiedDateTime": t}},
+            {"$gt": {"key": "0"}},
+        ],
+        filterExpression="1 or (2 and 3)",
+    )
+    assert r.json()["ia::meta"]["totalCount"] == 6
+    assert served == [True]
+
+
+def test_each_page_reruns_the_query(
+    emulator: Emulator, api: httpx.Client, auth: dict[str, str]
+) -> None:
+    body = {
+        "object": "company-config/class",
+        "fields": ["id"],
+        "orderBy": [{"id": "asc"}],
+        "size": 2,
+    }
+    first = _query(api, auth, **body).json()["ia::result"]
+    emulator.company.insert("CLASS", {"CLASSID": "AAA", "NAME": "first"})
+    second = _query(api, auth, **body, start=3).json()["ia::result"]
+    assert first[-1] == second[0]  # the insert shifted the rows: one is seen twice
+
+
+def test_every_mapped_object_and_field_can_be_queried(
+    api: httpx.Client, auth: dict[str, str]
+) -> None:
+    from intacct_sdk.rest.names import REST_OBJECTS
+
+    api.post(TS, headers=auth, json=_timesheet())
+    for o in REST_OBJECTS.values():
+        r = _query(api, auth, object=o.path, fields=list(o.fields.values()), size=3)
+        assert r.status_code == 200, (o.path, r.text)
+        for row in r.json()["ia::result"]:
+            assert row["key"].isdigit()
+
+
+def test_a_429_fault_answers_the_rest_throttle_shape(
+    emulator: Emulator, api: httpx.Client, auth: dict[str, str]
+) -> None:
+    emulator.faults = FaultPlan.parse("http429=3@2")
+    r = api.get(TS, headers=auth)
+    assert r.status_code == 429
+    assert r.headers["X-IA-Throttle-RetryAfter"] == "3"
+    assert r.json()["ia::result"]["ia::error"]["code"] == "GW-0010"
+
+
+def test_concurrent_requests_with_one_key_write_once(emulator: Emulator, over: str) -> None:
+    import threading
+
+    with rest_client(emulator, over) as api:
+        auth = bearer(client_token(api))
+        h = {**auth, "Idempotency-Key": "same"}
+        answers: list[int] = []
+        start = threading.Barrier(4)
+
+        def post() -> None:
+            start.wait()
+            answers.append(api.post(TS, headers=h, json=_timesheet()).status_code)
+
+        threads = [threading.Thread(target=post) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert set(answers) <= {201, 409} and 201 in answers
+        assert api.get(TS, headers=auth).json()["ia::meta"]["totalCount"] == 1
+
+
+async def _async_query(emulator: Emulator) -> int:
+    async with httpx.AsyncClient(
+        transport=emulator.transport(), base_url="https://api.intacct.com/ia/api/v1"
+    ) as api:
+        form = {"grant_type": "client_credentials", "username": "demo-user@DEMO"}
+        token = (
+            await api.post("/oauth2/token", data=form, auth=("emulator-client", "emulator-secret"))
+        ).json()["access_token"]
+        r = await api.post(
+            "/services/core/query",
+            headers=bearer(token),
+            json={"object": "company-config/employee", "fields": ["id"], "start": 2},
+        )
+        return int(r.json()["ia::meta"]["start"])
+
+
+def test_the_async_transport_serves_rest(emulator: Emulator) -> None:
+    import asyncio
+
+    assert asyncio.run(_async_query(emulator)) == 2
+
+
+def test_approval_through_the_bridge_then_rest_sees_it(
+    emulator: Emulator, api: httpx.Client, auth: dict[str, str]
+) -> None:
+    r = api.post(TS, headers=auth, json=_timesheet(state="submitted"))
+    key = r.json()["ia::result"]["key"]
+    assert api.get(f"{TS}/{key}", headers=auth).json()["ia::result"]["state"] == "submitted"
+    bridge = api.get("/services/core/session/id", headers=auth).json()["ia::result"]
+    creds = Credentials(
+        emulator.credentials.sender_id,
+        emulator.credentials.sender_password,
+        session_id=bridge["sessionId"],
+        endpoint_url=bridge["endpoint"],
+    )
+    with Client(creds, transport=emulator.transport()) as xml:
+        xml.approve("TIMESHEET", int(key), approved_by="boss")
+    got = api.get(f"{TS}/{key}", headers=auth).json()["ia::result"]
+    assert got["state"] == "approved"
+    assert {line["state"] for line in got["lines"]} == {"approved"}
+    line_key = got["lines"][0]["key"]
+    r = api.patch(f"{TS}/{key}", headers=auth, json={"lines": [{"key": line_key, "quantity": 1}]})
+    assert r.status_code == 400  # approved time is locked, as over XML
+
+
+def test_case_insensitive_comparison(api: httpx.Client, auth: dict[str, str]) -> None:
+    body = {
+        "object": "company-config/employee",
+        "fields": ["id"],
+        "filters": [{"$eq": {"id": "e00002"}}],
+    }
+    assert _query(api, auth, **body).json()["ia::result"] == []
+    found = _query(api, auth, **body, filterParameters={"caseSensitiveComparison": False})
+    assert found.json()["ia::result"] == [{"id": "E00002"}]
+
+
+def test_references_by_key_are_written_by_id(api: httpx.Client, auth: dict[str, str]) -> None:
+    body = _timesheet()
+    body["employee"] = {"key": "2"}
+    body["lines"][0]["dimensions"] = {"project": {"key": "1"}}
+    key = api.post(TS, headers=auth, json=body).json()["ia::result"]["key"]
+    got = api.get(f"{TS}/{key}", headers=auth).json()["ia::result"]
+    assert got["employee"] == {"id": "E00002", "key": "2"}
+    assert got["lines"][0]["dimensions"]["project"] == {"id": "P00001", "key": "1"}
+    body["employee"] = {"key": "999"}
+    r = api.post(TS, headers=auth, json=body)
+    assert r.status_code == 400 and "999" in r.json()["ia::result"]["ia::error"]["message"]
+
+
+def test_get_of_every_mapped_object_holds_only_its_schema_properties(
+    api: httpx.Client, auth: dict[str, str]
+) -> None:
+    from intacct_sdk.rest.names import REST_OBJECTS
+
+    api.post(TS, headers=auth, json=_timesheet())
+    for o in REST_OBJECTS.values():
+        refs = api.get(f"/objects/{o.path}", headers=auth).json()["ia::result"]
+        if refs:
+            r = api.get(refs[0]["href"], headers=auth)
+            assert r.status_code == 200, o.path  # rest_helpers checks the properties

@@ -9,7 +9,10 @@ and ``--max-concurrent`` slots, and prints a second line naming them;
 
 Credentials: the ``INTACCT_SENDER_ID``, ``INTACCT_SENDER_PASSWORD``, ``INTACCT_COMPANY_ID``,
 ``INTACCT_USER_ID`` and ``INTACCT_USER_PASSWORD`` variables, each where set; otherwise the
-documented demo credentials (``DEMO_CREDENTIALS``).
+documented demo credentials (``DEMO_CREDENTIALS``). The REST API is served on the same port
+under ``/ia/api/v1``; its OAuth client comes from ``INTACCT_CLIENT_ID`` and
+``INTACCT_CLIENT_SECRET`` where set, else the demo client (``REST_CLIENT_ID``). The last
+startup line names the REST base URL and the client id (never the secret).
 """
 
 from __future__ import annotations
@@ -210,6 +213,29 @@ def credentials_from_env(environ: Mapping[str, str] | None = None) -> Any:
     return attrs.evolve(DEMO_CREDENTIALS, **changes)
 
 
+def rest_client_from_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The REST emulator's OAuth client: ``INTACCT_CLIENT_ID`` / ``INTACCT_CLIENT_SECRET``
+    where set, else the demo client."""
+    from intacct_sdk.testing._rest import REST_CLIENT_ID, REST_CLIENT_SECRET
+
+    env = os.environ if environ is None else environ
+    return {
+        env.get("INTACCT_CLIENT_ID") or REST_CLIENT_ID: env.get("INTACCT_CLIENT_SECRET")
+        or REST_CLIENT_SECRET
+    }
+
+
+def _use_rest_client(emulator: Any) -> str:
+    """Give each served company the OAuth client from the environment; its id."""
+    clients = rest_client_from_env()
+    targets = (
+        [emulator.get(c) for c in emulator.companies()] if hasattr(emulator, "get") else [emulator]
+    )
+    for target in targets:
+        target.rest.oauth.clients = dict(clients)
+    return next(iter(clients))
+
+
 def _company(args: argparse.Namespace) -> Any:
     from intacct_sdk.testing._company import Company
     from intacct_sdk.testing._seed import demo_company, empty_company
@@ -364,11 +390,14 @@ def _serve_many(args: argparse.Namespace, prefs: Any) -> int:
 
 def _serve_until_stopped(emulator: Any, args: argparse.Namespace, *lines: str) -> int:
     """Serve ``emulator``, print its URL (then ``lines``), and wait for Ctrl-C or SIGTERM."""
+    client_id = _use_rest_client(emulator)
     stop = threading.Event()
     previous = _install_signal_handlers(stop)
     try:
         with emulator.serve(args.host, args.port) as server:
-            print(server.url, *lines, sep="\n", flush=True)
+            base = server.url.rsplit("/ia/", 1)[0] + "/ia/api/v1"
+            rest = f"REST API {base} (OAuth client {client_id}, token endpoint {base}/oauth2/token)"
+            print(server.url, *lines, rest, sep="\n", flush=True)
             while not stop.wait(0.2):
                 pass
     except OSError as exc:

@@ -372,26 +372,10 @@ class Emulator:
             return self.rest.throttled(1) if rest else rate_limited(1)
         try:
             if rest:
-                return self._handle_rest(number, body, method, path, headers or {})
+                return self.rest.serve(number, body, method, path, headers or {})
             return self._handle(number, body, method, path, headers)
         finally:
             self._slots.leave()
-
-    def _handle_rest(
-        self, number: int, body: bytes, method: str, path: str, headers: Mapping[str, str]
-    ) -> EmulatorResponse:
-        ctx = self.rest.context(number, method, path, body)
-        if self.faults is not None:
-            early = self.faults.before_request(ctx)
-            if early is not None:
-                return early
-            if self.faults.invalidate_sessions(ctx):
-                with self._lock:
-                    self._sessions.clear()
-        response = self.rest.handle(ctx, method, path, headers, body)
-        if self.faults is not None:
-            response = self.faults.after_request(ctx, response)
-        return response
 
     @property
     def waiting(self) -> int:

@@ -59,7 +59,9 @@ def to_rest(f: FieldDef | None, path: str, value: Any) -> Any:
     text = str(value)
     datatype = f.datatype if f is not None else "TEXT"
     if text == "":
-        return None if datatype in ("DATE", "TIMESTAMP") or path in NUMERIC_PATHS else ""
+        leaf = path.split(".")[-1]
+        empty_null = datatype in ("DATE", "TIMESTAMP", "BOOLEAN") or path in NUMERIC_PATHS
+        return None if empty_null or leaf.startswith("is") else ""
     if datatype == "TIMESTAMP":
         try:
             return datetime.strptime(text, _TS_IN).strftime("%Y-%m-%dT%H:%M:%SZ")

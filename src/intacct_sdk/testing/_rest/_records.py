@@ -33,13 +33,49 @@ def _put(parent: ET.Element, dotted: str, text: str) -> None:
     ET.SubElement(here, parts[-1]).text = text
 
 
+def _id_of_key(svc: Service, d: ObjectDef, key_field: str, key: Any) -> tuple[str, str] | None:
+    """The reference a ``....key`` names: (the XML id field, the target's id), or None."""
+    for ref in d.rules.refs:
+        if (key_field, "RECORDNO") not in ref.fill:
+            continue
+        target = svc.em.company.resolve(ref.object_name)
+        text = str(key or "")
+        row = (
+            svc.em.company.table(target.name).rows.get(int(text))
+            if target and text.isdigit()
+            else None
+        )
+        if target is None or row is None or not target.id_field:
+            raise _bad(f"No {ref.object_name.lower()} with key '{text}'.", key_field)
+        return ref.field, str(row.get(target.id_field, ""))
+    return None
+
+
 def _fields_el(
-    tag: str, d: ObjectDef, mapping: Mapping[str, str], body: Mapping[str, Any], skip: set[str]
+    tag: str,
+    d: ObjectDef,
+    mapping: Mapping[str, str],
+    body: Mapping[str, Any],
+    skip: set[str],
+    svc: Service | None = None,
 ) -> ET.Element:
-    """An XML record element from a REST record (without its lines)."""
+    """An XML record element from a REST record (without its lines).
+
+    A reference given by ``key`` alone (``{"employee": {"key": "5"}}``) is written by the id
+    of the record with that key.
+    """
     inverse = {v: k for k, v in mapping.items()}
     el = ET.Element(tag)
-    for path, value in flatten(body):
+    given = dict(flatten(body))
+    for path, value in given.items():
+        xml_key = inverse.get(path)
+        if svc is not None and xml_key and path.endswith(".key") and value not in (None, ""):
+            sibling = path[: -len("key")] + "id"
+            if given.get(sibling) in (None, ""):
+                found = _id_of_key(svc, d, xml_key, value)
+                if found is not None:
+                    _put(el, found[0], found[1])
+    for path, value in given.items():
         if path in skip or path.startswith(("audit.", "ia::")) or path in _IGNORED - {"id"}:
             continue
         xml = inverse.get(path)
@@ -71,7 +107,7 @@ def _lines_el(
     for i, item in enumerate(lines, 1):
         if not isinstance(item, Mapping):
             raise _bad(f"line {i} must be an object.", f"/{ro.lines}/{i - 1}")
-        el = _fields_el(line.item_tag, ld, ro.line_fields, item, {"timesheet.key"})
+        el = _fields_el(line.item_tag, ld, ro.line_fields, item, {"timesheet.key"}, svc)
         key = keep.get(str(item.get("key", "")))
         if key is not None:
             ET.SubElement(el, "RECORDNO").text = str(key)
@@ -116,7 +152,7 @@ def _create_el(svc: Service, ro: RestObject, d: ObjectDef, body: Any) -> ET.Elem
     if not isinstance(body, Mapping):
         raise _bad("Each record must be a JSON object.")
     skip = {ro.lines} if ro.lines else set()
-    el = _fields_el(d.name, d, ro.fields, body, skip)
+    el = _fields_el(d.name, d, ro.fields, body, skip, svc)
     if d.id_field and ro.fields.get(d.id_field) == "id" and body.get("id") is not None:
         _put(el, d.id_field, str(body["id"]))
     if ro.lines and d.rules.line is not None:
@@ -224,7 +260,7 @@ def update(svc: Service, path: str, key: str, body: Any) -> dict[str, Any]:
     if row is None:
         raise RestFailure(404, "notFound", f"No {path} record with key '{key}'.")
     skip = {ro.lines} if ro.lines else set()
-    el = _fields_el(d.name, d, ro.fields, body, skip)
+    el = _fields_el(d.name, d, ro.fields, body, skip, svc)
     ET.SubElement(el, "RECORDNO").text = key
     line = d.rules.line
     if ro.lines and line is not None:

@@ -229,6 +229,10 @@ class Service:
             order = _el("order", _el("field", text=self.xml_field(ro, path)))
             order.append(_el("descending" if direction == "desc" else "ascending"))
             orders.append(order)
+        params = body.get("filterParameters") or {}
+        if not isinstance(params, Mapping):
+            raise _bad("filterParameters must be an object.", "filterParameters")
+        ignore_case = params.get("caseSensitiveComparison", True) is False
         rows: list[dict[str, str]] = []
         total = 0
         offset = start - 1
@@ -243,6 +247,8 @@ class Service:
                 el.append(_el("filter", filt))
             if orders:
                 el.append(_el("orderby", *orders))
+            if ignore_case:
+                el.append(_el("options", _el("caseinsensitive", text="true")))
             el.append(_el("pagesize", text=str(min(remaining, _XML_PAGE))))
             el.append(_el("offset", text=str(offset)))
             outcome = self._run("query", el, d.name)

@@ -8,6 +8,7 @@ import base64
 import binascii
 import hashlib
 import json
+import logging
 import secrets
 import threading
 from collections.abc import Mapping
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from intacct_sdk.testing._emulator import Emulator
 
 __all__ = ["REST_PREFIX", "RestEmulator", "is_rest_path"]
+
+log = logging.getLogger(__name__)
 
 REST_PREFIX = "/ia/api/v1"
 JSON = "application/json"
@@ -90,6 +93,7 @@ class RestEmulator:
         )
         self._idem: dict[tuple[str, str], _Cached] = {}
         self._idem_lock = threading.Lock()
+        self._inflight: set[tuple[str, str]] = set()
 
     def __repr__(self) -> str:
         return f"RestEmulator(clients={len(self.oauth.clients)})"
@@ -252,6 +256,42 @@ class RestEmulator:
 
     # -- dispatch -----------------------------------------------------------------------------
 
+    def serve(
+        self, number: int, body: bytes, method: str, path: str, headers: Mapping[str, str]
+    ) -> EmulatorResponse:
+        """Answer one REST request through the emulator's fault hooks.
+
+        The caller holds a concurrency slot. An ``http429`` fault answers the REST
+        throttle shape; the other request-level faults answer as they do on the gateway.
+
+        Args:
+            number: The request's number.
+            body: The request body.
+            method: The HTTP method.
+            path: The URL path with any query string.
+            headers: The request headers.
+
+        Returns:
+            The answer, possibly replaced or altered by the fault injector.
+        """
+        em = self._em
+        ctx = self.context(number, method, path, body)
+        faults = em.faults
+        if faults is not None:
+            early = faults.before_request(ctx)
+            if early is not None and early.status == 429:
+                retry = early.headers.get("Retry-After", "1")
+                return self.throttled(int(float(retry)) if retry else 1)
+            if early is not None:
+                return early
+            if faults.invalidate_sessions(ctx):
+                with em._lock:
+                    em._sessions.clear()
+        response = self.handle(ctx, method, path, headers, body)
+        if faults is not None:
+            response = faults.after_request(ctx, response)
+        return response
+
     def handle(
         self,
         ctx: RequestContext,
@@ -389,6 +429,15 @@ class RestEmulator:
             for k in [k for k, v in self._idem.items() if v.expires <= now]:
                 del self._idem[k]
             cached = self._idem.get(slot)
+            busy = cached is None and slot in self._inflight
+            if cached is None and not busy:
+                self._inflight.add(slot)
+        if busy:
+            return self.error(
+                409,
+                "idempotencyKeyInUse",
+                "A request with this Idempotency-Key is still being processed.",
+            )
         if cached is not None:
             if cached.fingerprint != print_:
                 return self.error(
@@ -398,10 +447,14 @@ class RestEmulator:
                 )
             r = cached.response
             return EmulatorResponse(r.status, {**r.headers, "Idempotency-Replayed": "true"}, r.body)
-        response = self._api(ctx, grant, entity, method, route, hdrs, body)
-        if response.status < 500 and response.status != 429:
+        try:
+            response = self._api(ctx, grant, entity, method, route, hdrs, body)
+            if response.status < 500 and response.status != 429:
+                with self._idem_lock:
+                    self._idem[slot] = _Cached(print_, response, now + IDEMPOTENCY_TTL)
+        finally:
             with self._idem_lock:
-                self._idem[slot] = _Cached(print_, response, now + IDEMPOTENCY_TTL)
+                self._inflight.discard(slot)
         return response
 
     def _api(
@@ -433,6 +486,9 @@ class RestEmulator:
                     return self._objects(svc, method, route[len("/objects/") :], hdrs, data)
         except RestFailure as exc:
             return self.error(exc.status, exc.code, exc.message, exc.details)
+        except Exception:
+            log.exception("REST emulator call %s %s failed", method, route)
+            return self.error(500, "DL02000001", "There was an error processing the request.")
         return self.error(404, "notFound", f"No REST resource at {route or '/'}.")
 
     def _objects(
