@@ -301,3 +301,13 @@ def test_the_bridge_gives_an_xml_client_on_the_session() -> None:
         xml = rest.xml_client("sender", "sender-password")
         with xml:
             assert xml.credentials.session_id == "xml-session-secret-77"  # type: ignore[attr-defined]
+
+
+def test_the_entity_header_is_sent_on_api_calls_only() -> None:
+    fake = FakeRest()
+    with client(fake, entity_id="US1") as rest:
+        rest.query_page(EMP, ["id"])
+    token, query = fake.requests
+    assert "x-ia-api-param-entity" not in token.headers
+    assert query.headers["x-ia-api-param-entity"] == "US1"
+    assert query.headers["user-agent"].startswith("intacct-timesync/")
