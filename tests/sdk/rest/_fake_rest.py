@@ -58,7 +58,7 @@ class FakeRest:
         self._ids = itertools.count(1)
         self.transport = httpx.MockTransport(self.handle)
 
-    # --- helpers for tests -----------------------------------------------------------------
+    # --- set-up and inspection for the tests ---------------------------------------------
 
     def seed(self, obj: str, count: int) -> None:
         rows = self.records.setdefault(obj, [])
