@@ -96,18 +96,6 @@ def test_keyset_paging_is_lazy_and_keeps_the_callers_filter() -> None:
     assert last["filterExpression"] == "1 and (2 or (3 and 4))"
 
 
-def test_a_record_modified_during_the_walk_is_not_lost() -> None:
-    fake = FakeRest()
-    fake.seed(EMP, 10)
-    with client(fake, prefetch=0) as rest:
-        seen = []
-        for n, row in enumerate(rest.query(EMP, ["id"], page_size=3)):
-            seen.append(row["key"])
-            if n == 0:  # the first record moves to the end
-                fake.records[EMP][0]["audit"]["modifiedDateTime"] = "2027-01-01T00:00:00Z"
-    assert set(seen) == {str(n) for n in range(1, 11)}
-
-
 def test_page_size_is_capped_at_4000() -> None:
     with pytest.raises(ValueError, match="4000"):
         RestOptions(page_size=4001)
@@ -224,29 +212,6 @@ def test_a_lost_refresh_is_not_resent(fault: str) -> None:
     ):
         rest.query_page(EMP, ["id"])
     assert len(fake.requests) == 1
-
-
-def test_batches_split_at_500_with_a_result_per_record() -> None:
-    fake = FakeRest()
-    records = [{"id": f"E{n}"} for n in range(1200)]
-    records[700] = {"name": "no id"}
-    with client(fake) as rest:
-        results = rest.create_many(EMP, records, idempotency_key="load-1")
-        assert rest.stats.records_written == 1199
-    posts = fake.calls("/objects/")
-    assert [len(json.loads(p.content)) for p in posts] == [500, 500, 200]
-    assert [p.headers["idempotency-key"] for p in posts] == [
-        "load-1-0",
-        "load-1-500",
-        "load-1-1000",
-    ]
-    assert len(results) == 1200 and [r.index for r in results] == list(range(1200))
-    failed = [r for r in results if not r.ok]
-    assert [r.index for r in failed] == [700]
-    assert failed[0].error is not None and failed[0].error.index == 700
-    assert failed[0].error.code == "REST-1001"
-    assert results[0].key is not None and results[0].id == "E0"
-    assert len(fake.records[EMP]) == 1199
 
 
 def test_a_transaction_batch_writes_nothing_when_one_record_fails() -> None:

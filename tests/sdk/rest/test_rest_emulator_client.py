@@ -5,8 +5,9 @@ throttling, the error envelopes and the bridge to the XML client."""
 from __future__ import annotations
 
 import logging
+import threading
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import anyio
@@ -18,6 +19,7 @@ from tests.testing.emu_helpers import Clock
 from intacct_sdk import Client, Credentials, F, RateLimitError, RetryPolicy
 from intacct_sdk.rest import (
     AsyncRestClient,
+    AuthorizationRequest,
     GrantRevokedError,
     MemoryTokenStore,
     NotFoundError,
@@ -38,6 +40,7 @@ from intacct_sdk.testing import (
 TS = "time/timesheet"
 EMP = "company-config/employee"
 REDIRECT = "http://localhost/cb"
+TRANSPORT_BASE = "https://api.intacct.com/ia/api/v1"
 CC = RestCredentials(
     client_id=REST_CLIENT_ID, client_secret=REST_CLIENT_SECRET, username="demo-user@DEMO"
 )
@@ -64,6 +67,19 @@ def wire(emulator: Emulator, over: str) -> Iterator[tuple[str, httpx.BaseTranspo
         return
     with emulator.serve() as server:
         yield server.url.rsplit("/ia/", 1)[0] + "/ia/api/v1", None
+
+
+CODE_CREDS = RestCredentials(
+    client_id=REST_CLIENT_ID, client_secret=REST_CLIENT_SECRET, redirect_uri=REDIRECT
+)
+
+
+def authorize(transport: httpx.BaseTransport) -> tuple[AuthorizationRequest, str]:
+    """An authorize URL followed as the emulator's user (auto-approved), and its code."""
+    request = authorization_url(REST_CLIENT_ID, REDIRECT, base_url=TRANSPORT_BASE)
+    with httpx.Client(transport=transport) as browser:
+        location = browser.get(request.url).headers["location"]
+    return request, dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))["code"]
 
 
 def timesheet(employee: str = "E00001", **extra: object) -> dict[str, object]:
@@ -258,16 +274,9 @@ def test_no_secret_reaches_the_log_over_the_emulator(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     store = MemoryTokenStore()
-    creds = RestCredentials(
-        client_id=REST_CLIENT_ID, client_secret=REST_CLIENT_SECRET, redirect_uri=REDIRECT
-    )
+    creds = CODE_CREDS
     transport = emulator.transport()
-    request = authorization_url(
-        REST_CLIENT_ID, REDIRECT, base_url="https://api.intacct.com/ia/api/v1"
-    )
-    with httpx.Client(transport=transport) as browser:
-        location = browser.get(request.url).headers["location"]
-    code = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))["code"]
+    request, code = authorize(transport)
     with RestClient(creds, store=store, transport=transport) as rest:
         first = rest.exchange_code(code, request.code_verifier)
         rest.query_page(EMP, ["id"], size=2)
@@ -296,3 +305,70 @@ def test_an_object_without_an_audit_block_pages_by_key(emulator: Emulator) -> No
         rows = list(rest.query("time/time-type", ["id"], keyset=("key",)))
         assert rows and len({r["key"] for r in rows}) == len(rows)
         assert rest.stats.requests == 1 + len(rows) + 1  # the token, a page each, the empty end
+
+
+def test_batches_split_at_500_with_a_result_per_record(emulator: Emulator) -> None:
+    records = [{"id": f"K{n:04}", "name": f"k{n}"} for n in range(1200)]
+    records[700] = {"name": "no id"}
+    before = len(list(emulator.company.records("CLASS")))
+    with RestClient(CC, transport=emulator.transport()) as rest:
+        with rest.counting() as count:
+            results = rest.create_many("company-config/class", records, idempotency_key="load-1")
+        assert count.requests - count.token_requests == 3 and count.records_written == 1199
+        again = rest.create_many("company-config/class", records, idempotency_key="load-1")
+    assert [r.index for r in results] == list(range(1200))
+    assert [r.index for r in results if not r.ok] == [700]
+    assert [r.key for r in again] == [r.key for r in results]  # replayed, not written twice
+    assert len(list(emulator.company.records("CLASS"))) == before + 1199
+
+
+def in_threads(count: int, work: Callable[[], object]) -> list[BaseException]:
+    """Run ``work`` in ``count`` threads started together; what they raised."""
+    barrier = threading.Barrier(count)
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            work()
+        except BaseException as exc:  # pragma: no cover - the caller asserts there are none
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return failures
+
+
+def test_concurrent_refreshes_refresh_once(emulator: Emulator, clock: Clock) -> None:
+    creds = CODE_CREDS
+    transport = emulator.transport()
+    request, code = authorize(transport)
+    store = MemoryTokenStore()
+    with RestClient(creds, store=store, transport=transport) as rest:
+        rest.exchange_code(code, request.code_verifier)
+        clock.advance(hours=2)
+        failures = in_threads(5, lambda: rest.query_page(EMP, ["id"], size=2))
+        assert failures == []
+        assert rest.stats.token_refreshes == 1
+        assert rest.stats.token_requests == 2  # the code exchange and one refresh
+
+
+def test_a_record_modified_during_the_walk_is_read_at_the_end(
+    emulator: Emulator, clock: Clock
+) -> None:
+    with RestClient(
+        CC, options=RestOptions(page_size=4, prefetch=0), transport=emulator.transport()
+    ) as rest:
+        seen: list[str] = []
+        for n, row in enumerate(rest.query(EMP, ["id"])):
+            seen.append(row["id"])
+            if n == 0:
+                clock.advance(days=3650)  # past every seeded modification time
+                rest.update(EMP, row["key"], {"name": "Moved To The End"})
+    assert sorted(set(seen)) == sorted(
+        e["EMPLOYEEID"] for e in emulator.company.records("EMPLOYEE")
+    )
+    assert seen[-1] == seen[0]  # read again at the end, after its change

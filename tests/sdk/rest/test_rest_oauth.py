@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
-import threading
 import urllib.parse
 from typing import Any
 
@@ -150,34 +149,6 @@ def test_refresh_rotates_and_saves_the_new_tokens_before_using_them() -> None:
     assert len(store.saved) == 2
     # The old token met a 401; the retry carried the new one, already in the store.
     assert len(seen) == 2 and seen[-1] == second.access_token
-
-
-def test_concurrent_refreshes_refresh_once() -> None:
-    fake = FakeRest()
-    fake.seed("company-config/employee", 2)
-    store = MemoryTokenStore()
-    rest = authorized(fake, store)
-    with rest:
-        rest.query_page("company-config/employee", ["key"])
-        fake.expire_tokens()
-        barrier = threading.Barrier(6)
-        errors: list[BaseException] = []
-
-        def work() -> None:
-            barrier.wait()
-            try:
-                rest.query_page("company-config/employee", ["key"])
-            except BaseException as exc:  # pragma: no cover - reported below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=work) for _ in range(6)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert errors == []
-    refreshes = [r for r in fake.calls("/oauth2/token") if b"refresh_token" in r.content]
-    assert len(refreshes) == 1
 
 
 def test_reauthorization_revokes_the_old_grant() -> None:
