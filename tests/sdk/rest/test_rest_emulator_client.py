@@ -27,6 +27,7 @@ from intacct_sdk.rest import (
     RestCredentials,
     RestOptions,
     authorization_url,
+    delete_line,
     get_path,
 )
 from intacct_sdk.testing import (
@@ -372,3 +373,30 @@ def test_a_record_modified_during_the_walk_is_read_at_the_end(
         e["EMPLOYEEID"] for e in emulator.company.records("EMPLOYEE")
     )
     assert seen[-1] == seen[0]  # read again at the end, after its change
+
+
+def test_patch_updates_adds_and_removes_owned_lines(emulator: Emulator) -> None:
+    sheet = timesheet()
+    sheet["lines"] = [
+        {"entryDate": "2024-03-04", "quantity": 8, "timeType": {"id": "Salary"}},
+        {"entryDate": "2024-03-05", "quantity": 2, "timeType": {"id": "Salary"}},
+    ]
+    with RestClient(CC, transport=emulator.transport()) as rest:
+        made = rest.create(TS, sheet)
+        assert made.key is not None
+        lines = rest.get(TS, made.key)["lines"]
+        first, second = (line["key"] for line in lines)
+        rest.update(
+            TS,
+            made.key,
+            {
+                "lines": [
+                    {"key": first, "quantity": 6},
+                    {"entryDate": "2024-03-06", "quantity": 1, "timeType": {"id": "Salary"}},
+                    delete_line(second),
+                ]
+            },
+        )
+        after = rest.get(TS, made.key)["lines"]
+    assert [float(line["quantity"]) for line in after] == [6.0, 1.0]
+    assert after[0]["key"] == first and second not in {line["key"] for line in after}
