@@ -1,12 +1,14 @@
 """The pulls of one run as a dependency graph: independent objects read their pages together.
 
-An object depends on another when its records refer to the other's records: a pulled field
-whose local attribute is a reference (``project_key``: the models name a reference to
-another record ``<what>_key``) and whose Intacct field is the other object's key field
-(``PROJECTID``). A task refers to its project, so TASK starts after PROJECT is complete (it
-resolves PROJECT's links: an inactive project keeps its tasks inactive, a reopened one
-brings them back); EMPLOYEE refers to no pulled object that is not complete by then, so its
-pages and PROJECT's, then TASK's, go in the same requests.
+An object depends on another when each of its records belongs to one of the other's: a
+required pulled field whose local attribute is a reference (the models name a reference to
+another record ``<what>_key``) and whose Intacct field is the other object's key field. A
+task belongs to its project (``project_key``, required, from ``PROJECTID``), so TASK starts
+after PROJECT is complete: it resolves PROJECT's links (an inactive project keeps its tasks
+inactive, a reopened one brings them back). An optional reference (an employee's
+department, a project's customer) is a value kept as read: EMPLOYEE, PROJECT and CUSTOMER
+are independent, so their later pages, then TASK's beside EMPLOYEE's, go in the same
+requests, and a customer read that fails stops no project.
 
 Only references to objects earlier in the run's pull order count, so the graph has no cycle
 and never lets an object start before one that today's order puts first and that it
@@ -37,17 +39,17 @@ _DEFAULT_LIMIT = 100
 
 
 def references(spec: MappingSpecLike) -> frozenset[str] | None:
-    """The Intacct fields through which a spec's records refer to other records: those its
-    reference attributes (``<what>_key``) are pulled from. None when the spec does not show
-    its field maps."""
+    """The Intacct fields through which a spec's records belong to other records: those its
+    required reference attributes (``<what>_key``) are pulled from. None when the spec does
+    not show its field maps."""
     fields = getattr(spec, "fields", None)
     if fields is None:
         return None
     out: set[str] = set()
     for fm in fields:
         local, remote = getattr(fm, "local", ""), getattr(fm, "remote", "")
-        pulls = getattr(fm, "pulls", True)
-        if pulls and isinstance(local, str) and local.endswith("_key") and remote:
+        pulls, required = getattr(fm, "pulls", True), getattr(fm, "required", False)
+        if pulls and required and isinstance(local, str) and local.endswith("_key") and remote:
             out.add(str(remote).upper())
     return frozenset(out)
 
@@ -85,20 +87,22 @@ def _limit(ctx: RunContext) -> int:
     return limit if isinstance(limit, int) and limit >= 1 else _DEFAULT_LIMIT
 
 
-def _send(ctx: RunContext, queries: Sequence[Query]) -> list[Any]:
+def _send(ctx: RunContext, queries: Sequence[Query], alone: list[bool]) -> list[Any]:
     """One request with every query; one result (or the error that failed it) per query.
 
     When a combined request fails as a whole for a reason that is not the run's end (see
     :meth:`RunContext.execute`), each query is sent alone, so each object meets its own
-    failure as it would reading alone.
+    failure as it would reading alone, and so is every later page of the run (``alone``
+    is set).
     """
-    if len(queries) > 1:
+    if len(queries) > 1 and not alone[0]:
         try:
             return ctx.execute(queries, fallback=True)
         except (AuthenticationError, ConfigurationError, GatewayUnreachableError):
             raise
         except IntacctError as exc:
             log.info("combined read of %d page(s) failed: %s", len(queries), describe(exc))
+            alone[0] = True
     out: list[Any] = []
     for query in queries:
         try:
@@ -198,10 +202,11 @@ def pull_all(
                     moved = True
 
     limit = _limit(ctx)
+    alone = [any(first is None for first in prefetched)]  # the first request failed
     start_ready()
     while reading:
-        batch = list(reading.values())[:limit]
-        results = _send(ctx, [query for _, _, query in batch])
+        batch = list(reading.values())[: 1 if alone[0] else limit]
+        results = _send(ctx, [query for _, _, query in batch], alone)
         for (pull, steps, _), result in zip(batch, results, strict=True):
             advance(pull, steps, result)
         start_ready()
