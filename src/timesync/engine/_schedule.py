@@ -23,7 +23,7 @@ failed object stops its dependants (the report says which and why); the others g
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from typing import Any
 
 from intacct_sdk import AuthenticationError, ConfigurationError, IntacctError
@@ -119,8 +119,6 @@ def pull_all(
     pulls: Sequence[Any],
     prefetched: Sequence[Sequence[Any] | None],
     depends: Mapping[str, Sequence[str]],
-    *,
-    on_start: Callable[[str], None] | None = None,
 ) -> None:
     """Pull every object, independent objects' pages together.
 
@@ -129,7 +127,6 @@ def pull_all(
         pulls: The objects' pulls (``_ObjectPull``, started), in pull order.
         prefetched: Each pull's first reads' results (None: it reads them itself).
         depends: Object -> the objects it waits for (:func:`pull_dependencies`).
-        on_start: Called with an object's name when it starts (tests watch the order).
 
     Raises:
         GatewayUnreachableError: The run stops (said once, by whoever runs the engine).
@@ -196,8 +193,6 @@ def pull_all(
                     moved = True
                 elif all(d in done or d not in firsts for d in deps):
                     waiting.remove(pull)
-                    if on_start is not None:
-                        on_start(pull.name)
                     advance(pull, pull.reads(firsts[pull.name]), None)
                     moved = True
 
