@@ -268,6 +268,9 @@ class _ObjectPull:
                 log.warning("%s: a %s read met an empty timestamp; stopping", self.name, plan.kind)
                 return False
             position = last
+            # nothing of this page stays in hand while the next one is asked for (beside
+            # other objects' pages)
+            del records, looks, ambiguous, result
 
     @property
     def page_size(self) -> int:
