@@ -206,15 +206,19 @@ class _ObjectPull:
         every read got to its end.
 
         The caller sends the queries, alone (:meth:`run`) or together with other objects'
-        (:func:`~timesync.engine._schedule.pull_all`); one page is in hand at a time.
+        (:func:`~timesync.engine._schedule.pull_all`); one page is in hand at a time (a
+        first page given in a list is taken out of it).
         """
         if not self.started:
             self.start()
-        count = len(self.streams)
-        firsts = list(prefetched[:count]) if prefetched else [None] * count
         complete = True
-        for plan, first in zip(self.streams, firsts, strict=True):
-            complete = (yield from self._read(plan, first)) and complete
+        for i, plan in enumerate(self.streams):
+            first = prefetched[i] if prefetched else None
+            if isinstance(prefetched, list):
+                prefetched[i] = None  # let go once applied (the caller holds the list)
+            read = self._read(plan, first)
+            del first
+            complete = (yield from read) and complete
         return complete
 
     def finish(self, complete: bool, prefetched: Sequence[Any] | None = None) -> None:
