@@ -200,6 +200,16 @@ def _sync_targets(results: list[Any]) -> list[Target]:
     if cases:
         out += _linear(results, "sync", "first sync", "first sync")
     for case in _cases(results, "sync"):
+        first = _find(results, "sync", case, "first sync")
+        if first is not None and first.requests and first.min_requests is not None:
+            data = max(first.requests) - first.functions.get("getAPISession", 0)
+            out.append(
+                Target(
+                    f"first sync of {case}: independent objects' later pages together",
+                    _status(data <= first.min_requests),
+                    f"{data} requests (login aside), minimum {first.min_requests}",
+                )
+            )
         m = _find(results, "sync", case, "no-change rerun")
         if m is not None and m.requests:
             data = max(m.requests) - m.functions.get("getAPISession", 0)

@@ -17,10 +17,11 @@ from timesync.engine._deletes import Deletions
 from timesync.engine._installation import resolve_installation
 from timesync.engine._options import PULL_ORDER, EngineOptions, MappingSpecLike
 from timesync.engine._plan import ACCEPTED
-from timesync.engine._pull import pull_object, start_pull
+from timesync.engine._pull import start_pull
 from timesync.engine._push import push_object, start_push
 from timesync.engine._report import EngineHooks, Hooks, RunReport, stats_snapshot
 from timesync.engine._routing import check_rules
+from timesync.engine._schedule import pull_all, pull_dependencies
 from timesync.errors import ConfigurationError as SyncConfigurationError
 from timesync.local import LocalSystem
 from timesync.store import ErrorEntry, Link, LinkState, Lock, OutboxState, StateStore
@@ -181,13 +182,9 @@ class Engine:
                 else:
                     prefetched.append(results[: len(group)])
                     results = results[len(group) :]
-            for name, puller, first in zip(pulls, pullers, prefetched[: len(pulls)], strict=True):
-                try:
-                    pull_object(ctx, self.specs[name], full=full, pull=puller, prefetched=first)
-                except (AuthenticationError, ConfigurationError):
-                    raise
-                except IntacctError:
-                    pass  # reported by the pull (its failure and one log line); others go on
+            # independent objects' later pages go together; a failure stops its dependants
+            depends = pull_dependencies(self.specs, pulls)
+            pull_all(ctx, pullers, prefetched[: len(pulls)], depends)
             try:
                 deletions.run(dict(zip(pulls, pullers, strict=True)), prefetched[-1])
             except (AuthenticationError, ConfigurationError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -187,17 +187,45 @@ class _ObjectPull:
         return self.ctx.page_query(self.name, fields, plan.where(position), plan.order)
 
     def run(self, prefetched: Sequence[Any] | None = None) -> None:
-        """Make each keyset read (its first page from ``prefetched`` when given), applying
-        every page in one store transaction with its cursor; then apply manual links and,
-        when every read saw the whole list, sweep and true up."""
+        """Make each keyset read (its first page from ``prefetched`` when given), one
+        request per page, then :meth:`finish`."""
+        steps = self.reads(prefetched)
+        try:
+            query = next(steps)
+            while True:
+                [result] = self.ctx.execute([query])
+                query = steps.send(result)
+        except StopIteration as stop:
+            complete: bool = stop.value
+        self.finish(complete, prefetched)
+
+    def reads(self, prefetched: Sequence[Any] | None = None) -> Generator[Query, Any, bool]:
+        """The keyset reads, page by page: yields the query of each page it needs sent
+        and takes its result back (the first pages come from ``prefetched`` when given),
+        applying every page in one store transaction with its cursor. Returns whether
+        every read got to its end.
+
+        The caller sends the queries, alone (:meth:`run`) or together with other objects'
+        (:func:`~timesync.engine._schedule.pull_all`); one page is in hand at a time (a
+        first page given in a list is taken out of it).
+        """
         if not self.started:
             self.start()
+        complete = True
+        for i, plan in enumerate(self.streams):
+            first = prefetched[i] if prefetched else None
+            if isinstance(prefetched, list):
+                prefetched[i] = None  # let go once applied (the caller holds the list)
+            read = self._read(plan, first)
+            del first
+            complete = (yield from read) and complete
+        return complete
+
+    def finish(self, complete: bool, prefetched: Sequence[Any] | None = None) -> None:
+        """After the reads: apply manual links and, when every read saw the whole list,
+        sweep and true up; then record when the object was last read whole."""
         ctx = self.ctx
         count = len(self.streams)
-        firsts = list(prefetched[:count]) if prefetched else [None] * count
-        complete = True
-        for plan, first in zip(self.streams, firsts, strict=True):
-            complete = self._read(plan, first) and complete
         self.reopen_children()
         self.flush_writebacks()
         self.refresh_pending(prefetched[count:] if prefetched else None)
@@ -209,14 +237,14 @@ class _ObjectPull:
                 if self.periodic:
                     ctx.store.set_cursor(Cursor(f"{self.name}:reread", self.started_at))
 
-    def _read(self, plan: StreamPlan, first: Any) -> bool:
+    def _read(self, plan: StreamPlan, first: Any) -> Generator[Query, Any, bool]:
         """Read one keyset to its end; True when it got there."""
         ctx, store = self.ctx, self.ctx.store
         position = plan.start
         best = self.best.get(plan.cursor) if plan.cursor else None
         while True:
             if first is None:
-                [result] = ctx.execute([self._page_query(plan, position)])
+                result = yield self._page_query(plan, position)
             else:
                 result, first = first, None
             records, more = page_records(result)
@@ -244,6 +272,9 @@ class _ObjectPull:
                 log.warning("%s: a %s read met an empty timestamp; stopping", self.name, plan.kind)
                 return False
             position = last
+            # nothing of this page stays in hand while the next one is asked for (beside
+            # other objects' pages)
+            del records, looks, ambiguous, result
 
     @property
     def page_size(self) -> int:
