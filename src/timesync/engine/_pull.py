@@ -18,7 +18,13 @@ from timesync.engine._context import (
     log,
     page_records,
 )
-from timesync.engine._match import WEAK_CRITERIA, Matcher, norm, remote_duplicates
+from timesync.engine._match import (
+    WEAK_CRITERIA,
+    Matcher,
+    link_agreeing,
+    norm,
+    remote_duplicates,
+)
 from timesync.engine._options import MappingSpecLike
 from timesync.engine._plan import chunks, filter_fields, matches, remote_key
 from timesync.engine._routing import facts_of
@@ -408,6 +414,19 @@ class _ObjectPull:
         if found:
             matcher.take(found[0])
             rep.linked += 1
+            if link_agreeing(
+                ctx,
+                self.name,
+                found[0],
+                model,
+                rkey,
+                content_hash=content_hash,
+                record_no=record_no,
+                modified=modified,
+            ):  # the local record already agrees: linked, nothing written to it
+                self.seen[rkey] = None
+                self.want_writeback(record, found[0].local_id, record_no)
+                return
         new_id = self.write(
             model,
             rkey,
