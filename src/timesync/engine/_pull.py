@@ -323,7 +323,7 @@ class _ObjectPull:
             model,
             rkey,
             in_scope,
-            self.spec.content_hash(model),
+            self.spec.content_hash(model) if in_scope else "",  # read only when in scope
             as_int(record.get("RECORDNO")) or getattr(model, "record_no", None),
             as_timestamp(record.get("WHENMODIFIED"), ctx.zone),
             link,

@@ -301,17 +301,17 @@ class ReferenceApp(DecisionLog):
         linking a matched record that already agrees writes nothing (see
         :class:`~timesync.local.ComparingLocalSystem`).
         """
-        values = _row_values(object_name, model)
-        columns = {}
-        for col in _COLUMNS[_table(object_name)]:
-            value = values[col]
+        columns: dict[str, Any] = {}
+        for col, names in _COLUMNS[_table(object_name)].items():
+            value = _attr(model, names)
             if isinstance(value, int) and not isinstance(value, bool):
                 value = str(value)  # the TEXT column keeps a number as its text
             elif value is not None and not isinstance(value, str):
                 return ""  # stored in a form not worked out here: never taken as equal
             columns[col] = value
-        columns["active"] = values["active"]
-        columns["extra"] = json.loads(values["extra"])
+        columns["active"] = int(_is_active(model))
+        # what json.loads gives back of the stored column: these values, as they are
+        columns["extra"] = _jsonable(dict(getattr(model, "custom_fields", {}) or {}))
         return _digest(columns)
 
     def _record(self, object_name: str, row: sqlite3.Row) -> LocalRecord:
