@@ -106,9 +106,7 @@ def link_agreeing(
     try:
         if digest(name, model) != local.fingerprint:
             return False
-        if not ctx.dry_run and (
-            local.intacct_key != rkey or local.intacct_record_no != record_no
-        ):
+        if not ctx.dry_run and (local.intacct_key != rkey or local.intacct_record_no != record_no):
             ctx.local.record_intacct_key(name, local.local_id, rkey, record_no)
     except Exception:  # the app cannot tell, or refused: write as before (reported there)
         return False
