@@ -28,6 +28,7 @@ WEAK_CRITERIA: Final = ("email", "name")
 """Match criteria whose values Intacct does not keep unique."""
 
 _ATTR: Final = {"intacct_key": "intacct_key", "id": "key", "email": "email", "name": "name"}
+_Held = LocalRecord | dict[str, LocalRecord]
 _BY_KEY: Final = frozenset({"intacct_key", "id"})
 """Criteria matched on the Intacct record's remote key (the others on its model)."""
 
@@ -49,22 +50,42 @@ class Matcher:
 
     def __init__(self, records: Iterable[LocalRecord], order: Sequence[str]) -> None:
         self.order = tuple(order)
-        # criterion -> value -> the records holding it, by local id (in the order given)
-        self._index: dict[str, dict[str, dict[str, LocalRecord]]] = {c: {} for c in self.order}
+        # criterion -> value -> the record holding it, or (several) those records by local
+        # id in the order given: most values are held once, and a lone record costs no dict
+        self._index: dict[str, dict[str, _Held]] = {c: {} for c in self.order}
         for record in records:
             for criterion in self.order:
                 value = norm(getattr(record, _ATTR[criterion]))
-                if value is not None:
-                    self._index[criterion].setdefault(value, {})[record.local_id] = record
+                if value is None:
+                    continue
+                index = self._index[criterion]
+                held = index.get(value)
+                if held is None:
+                    index[value] = record
+                elif isinstance(held, LocalRecord):
+                    index[value] = {held.local_id: held, record.local_id: record}
+                else:
+                    held[record.local_id] = record
 
     def take(self, local: LocalRecord) -> None:
         """Remove a record that has just been linked from the candidates (constant time, so
-        linking N records costs N however many share a name)."""
+        linking N records costs N however many share a name); a value no record holds any
+        more leaves the index, so linking frees what the index held."""
         for criterion in self.order:
             value = norm(getattr(local, _ATTR[criterion]))
-            bucket = self._index[criterion].get(value) if value is not None else None
-            if bucket is not None:
-                bucket.pop(local.local_id, None)
+            if value is None:
+                continue
+            index = self._index[criterion]
+            held = index.get(value)
+            if isinstance(held, LocalRecord):
+                if held.local_id == local.local_id:
+                    del index[value]
+            elif held is not None:
+                held.pop(local.local_id, None)
+                if len(held) == 1:
+                    index[value] = next(iter(held.values()))
+                elif not held:
+                    del index[value]
 
     def find(self, rkey: str, model: Any) -> tuple[list[LocalRecord], str | None]:
         """Candidates of the first criterion that finds any, and that criterion."""
@@ -74,9 +95,11 @@ class Matcher:
             value = key if criterion in _BY_KEY else norm(getattr(model, criterion, None))
             if value is None:
                 continue
-            found = self._index[criterion].get(value)
-            if found:
-                return list(found.values()), criterion
+            held = self._index[criterion].get(value)
+            if isinstance(held, LocalRecord):
+                return [held], criterion
+            if held:
+                return list(held.values()), criterion
         return [], None
 
 
