@@ -207,6 +207,7 @@ class _ObjectPull:
         self.reopen_children()
         self.flush_writebacks()
         self.refresh_pending(prefetched[count:] if prefetched else None)
+        self.matcher = None  # the unmatched candidates are not needed past the reads
         if complete and self.streams and all(plan.complete_read for plan in self.streams):
             self.sweep_and_true_up()
         if complete and self.streams and not ctx.dry_run:
