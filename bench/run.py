@@ -409,6 +409,14 @@ def _sync(config: Path, *extra: str) -> dict[str, Any]:
     return result
 
 
+def _local_writes(report: str) -> int:
+    """Local records a ``timesync sync`` report says were created or updated (all objects)."""
+    rows = (line.split() for line in report.splitlines())
+    return sum(
+        int(c[1]) + int(c[2]) for c in rows if len(c) > 2 and c[1].isdigit() and c[2].isdigit()
+    )
+
+
 def _pulled(company: Any) -> int:
     from timesync.engine import EngineOptions
 
@@ -578,7 +586,9 @@ def row_rematch(ctx: Context) -> None:
                 r.setdefault("records", records)
                 runs.append(r)
                 shutil.rmtree(work, ignore_errors=True)
-        collect(ctx, Measurement("rematch", f"{records:,} records", "ours"), runs)
+        writes = sorted({_local_writes(r.get("report", "")) for r in runs if "error" not in r})
+        note = f"local records written: {'/'.join(str(w) for w in writes)}" if writes else ""
+        collect(ctx, Measurement("rematch", f"{records:,} records", "ours", note=note), runs)
 
 
 ROWS: dict[str, Callable[[Context], None]] = {

@@ -96,9 +96,21 @@ def _sync(config: Path) -> dict[str, float]:
     per_mb = 1024 * 1024 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes or KiB
     return {
         "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
         "requests": int(found.group(1)) if found else -1,
         "rss_mb": peak / per_mb,
+        "local_writes": _counted(text),
     }
+
+
+def _counted(text: str) -> int:
+    """Records the run's report says it created or updated locally (all objects)."""
+    total = 0
+    for line in text.splitlines():
+        cells = line.split()
+        if len(cells) >= 3 and cells[0].isupper() and cells[1].isdigit() and cells[2].isdigit():
+            total += int(cells[1]) + int(cells[2])
+    return total
 
 
 @contextlib.contextmanager
@@ -165,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row)
         f, r = row["first"], row["rerun"]
         print(
-            f"first sync {row['records']:>7} records: {f['wall']:7.2f} s "
+            f"first sync {row['records']:>7} records: {f['wall']:7.2f} s ({f['cpu']:5.2f} s CPU) "
             f"{f['requests']:>4.0f} requests {f['rss_mb']:6.1f} MB | no-change rerun "
             f"{r['wall']:5.2f} s {r['requests']:>3.0f} requests {r['rss_mb']:6.1f} MB",
             flush=True,
@@ -179,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         row = measure_rematch(n)
         print(
             f"rematch {row['records']:>6} records after a lost state store: {row['wall']:6.2f} s "
-            f"{row['requests']:>4.0f} requests {row['rss_mb']:6.1f} MB",
+            f"({row['cpu']:5.2f} s CPU) {row['requests']:>4.0f} requests {row['rss_mb']:6.1f} MB "
+            f"{row['local_writes']:>6} local writes",
             flush=True,
         )
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

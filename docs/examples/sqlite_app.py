@@ -45,11 +45,17 @@ class SqliteTimeApp:
 
     def list_records(self, object_name: str) -> Iterable[LocalRecord]:
         rows = self.db.execute(
-            "SELECT local_id, key, name, email, active, intacct_key, fingerprint"
+            "SELECT local_id, key, name, email, active, intacct_key, fingerprint, record_no"
             " FROM record WHERE object = ?",
             (object_name,),
         )
-        return [LocalRecord(str(r[0]), r[1], r[2], r[3], bool(r[4]), r[5], r[6]) for r in rows]
+        return [
+            LocalRecord(str(r[0]), r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7]) for r in rows
+        ]
+
+    def fingerprint_of(self, object_name: str, model: Any) -> str:
+        # optional: the fingerprint upsert would store, so a re-match leaves agreeing records be
+        return hashlib.sha256(repr(model).encode()).hexdigest()
 
     def upsert(self, object_name: str, model: Any, local_id: str | None) -> LocalRecord:
         # a task's ID is unique only within its project: the key is PROJECTID/TASKID
@@ -59,7 +65,7 @@ class SqliteTimeApp:
             getattr(model, "name", None),
             getattr(model, "email", None),
             model.status is Status.ACTIVE,
-            hashlib.sha256(repr(model).encode()).hexdigest(),  # what the engine wrote
+            self.fingerprint_of(object_name, model),  # what the engine wrote
         )
         with self.db:
             if local_id is None:

@@ -77,3 +77,22 @@ def test_the_example_syncs_with_the_emulator(tmp_path: Path) -> None:
         assert third.ok
         assert not {"create", "update", "delete"} & set(third.functions_by_name)
     app.close()
+
+
+def test_the_example_is_rematched_without_writes_after_a_lost_store(tmp_path: Path) -> None:
+    emulator = Emulator(demo_company(employees=3, projects=2, tasks_per_project=2, customers=2))
+    app = _load().SqliteTimeApp(str(tmp_path / "timeapp.db"))
+    with engine_client(emulator) as client:
+        with SQLiteStateStore(tmp_path / "state.db") as store:
+            first = Engine(client, app, store).run()
+        created = sum(o.created for o in first.objects.values())
+        assert created > 5
+        changes = app.db.total_changes
+        with SQLiteStateStore(tmp_path / "lost.db") as fresh:  # the old store is gone
+            again = Engine(client, app, fresh).run()
+        assert again.ok, again.format()
+        assert sum(o.linked for o in again.objects.values()) == created
+        assert sum(o.unchanged for o in again.objects.values()) == created
+        assert sum(o.updated + o.created for o in again.objects.values()) == 0
+        assert app.db.total_changes == changes  # nothing written to the app
+    app.close()

@@ -11,20 +11,26 @@ unlinked records share each matched value, and links none of them when there are
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, Final
 
 from intacct_sdk.functions import Query
 from intacct_sdk.query import F, Filter, and_
 from timesync.engine._context import RunContext, page_records
 from timesync.engine._plan import chunks
+from timesync.engine._routing import facts_of
 from timesync.local import LocalRecord
+from timesync.store import Link
 
-__all__ = ["WEAK_CRITERIA", "Matcher", "norm", "remote_duplicates"]
+__all__ = ["WEAK_CRITERIA", "Matcher", "link_agreeing", "norm", "remote_duplicates"]
 
 WEAK_CRITERIA: Final = ("email", "name")
 """Match criteria whose values Intacct does not keep unique."""
 
 _ATTR: Final = {"intacct_key": "intacct_key", "id": "key", "email": "email", "name": "name"}
+_Held = LocalRecord | dict[str, LocalRecord]
+_BY_KEY: Final = frozenset({"intacct_key", "id"})
+"""Criteria matched on the Intacct record's remote key (the others on its model)."""
 
 
 def norm(value: Any) -> str | None:
@@ -44,39 +50,108 @@ class Matcher:
 
     def __init__(self, records: Iterable[LocalRecord], order: Sequence[str]) -> None:
         self.order = tuple(order)
-        # criterion -> value -> the records holding it, by local id (in the order given)
-        self._index: dict[str, dict[str, dict[str, LocalRecord]]] = {c: {} for c in self.order}
+        # criterion -> value -> the record holding it, or (several) those records by local
+        # id in the order given: most values are held once, and a lone record costs no dict
+        self._index: dict[str, dict[str, _Held]] = {c: {} for c in self.order}
         for record in records:
             for criterion in self.order:
                 value = norm(getattr(record, _ATTR[criterion]))
-                if value is not None:
-                    self._index[criterion].setdefault(value, {})[record.local_id] = record
+                if value is None:
+                    continue
+                index = self._index[criterion]
+                held = index.get(value)
+                if held is None:
+                    index[value] = record
+                elif isinstance(held, LocalRecord):
+                    index[value] = {held.local_id: held, record.local_id: record}
+                else:
+                    held[record.local_id] = record
 
     def take(self, local: LocalRecord) -> None:
         """Remove a record that has just been linked from the candidates (constant time, so
-        linking N records costs N however many share a name)."""
+        linking N records costs N however many share a name); a value no record holds any
+        more leaves the index, so linking frees what the index held."""
         for criterion in self.order:
             value = norm(getattr(local, _ATTR[criterion]))
-            bucket = self._index[criterion].get(value) if value is not None else None
-            if bucket is not None:
-                bucket.pop(local.local_id, None)
+            if value is None:
+                continue
+            index = self._index[criterion]
+            held = index.get(value)
+            if isinstance(held, LocalRecord):
+                if held.local_id == local.local_id:
+                    del index[value]
+            elif held is not None:
+                held.pop(local.local_id, None)
+                if len(held) == 1:
+                    index[value] = next(iter(held.values()))
+                elif not held:
+                    del index[value]
 
     def find(self, rkey: str, model: Any) -> tuple[list[LocalRecord], str | None]:
         """Candidates of the first criterion that finds any, and that criterion."""
-        wanted = {
-            "intacct_key": norm(rkey),
-            "id": norm(rkey),
-            "email": norm(getattr(model, "email", None)),
-            "name": norm(getattr(model, "name", None)),
-        }
+        key = norm(rkey)
         for criterion in self.order:
-            value = wanted.get(criterion)
+            # each value normalised only when its criterion is reached
+            value = key if criterion in _BY_KEY else norm(getattr(model, criterion, None))
             if value is None:
                 continue
-            found = self._index[criterion].get(value)
-            if found:
-                return list(found.values()), criterion
+            held = self._index[criterion].get(value)
+            if isinstance(held, LocalRecord):
+                return [held], criterion
+            if held:
+                return list(held.values()), criterion
         return [], None
+
+
+def link_agreeing(
+    ctx: RunContext,
+    name: str,
+    local: LocalRecord,
+    model: Any,
+    rkey: str,
+    *,
+    content_hash: str,
+    record_no: int | None,
+    modified: datetime | None,
+) -> bool:
+    """Link a matched local record that already holds what the engine would write, writing
+    nothing to the local system; False (nothing done) when it may not hold it.
+
+    The local system says so through ``fingerprint_of`` (see
+    :class:`~timesync.local.ComparingLocalSystem`): the digest of the mapped model equals
+    the fingerprint of the matched record. The Intacct key is recorded on it only when it
+    does not already carry that key and RECORDNO. An app without ``fingerprint_of``, or a
+    record without a fingerprint, is written as before.
+    """
+    digest = getattr(ctx.local, "fingerprint_of", None)
+    if not callable(digest) or not local.fingerprint or not local.active:
+        return False
+    try:
+        if digest(name, model) != local.fingerprint:
+            return False
+        if not ctx.dry_run and (local.intacct_key != rkey or local.intacct_record_no != record_no):
+            ctx.local.record_intacct_key(name, local.local_id, rkey, record_no)
+    except Exception:  # the app cannot tell, or refused: write as before (reported there)
+        return False
+    ctx.report.object(name).unchanged += 1
+    if ctx.dry_run:
+        return True
+    ctx.store.put_link(
+        Link(
+            name,
+            rkey,
+            local.local_id,
+            record_no=record_no,
+            content_hash=content_hash,
+            local_hash=local.fingerprint,
+            remote_modified=modified,
+            active=local.active,
+            last_run=ctx.run_id,
+            facts=facts_of(name, model),
+        )
+    )
+    ctx.store.resolve_error(name, rkey)
+    return True
 
 
 def remote_duplicates(

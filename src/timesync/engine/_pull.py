@@ -18,7 +18,13 @@ from timesync.engine._context import (
     log,
     page_records,
 )
-from timesync.engine._match import WEAK_CRITERIA, Matcher, norm, remote_duplicates
+from timesync.engine._match import (
+    WEAK_CRITERIA,
+    Matcher,
+    link_agreeing,
+    norm,
+    remote_duplicates,
+)
 from timesync.engine._options import MappingSpecLike
 from timesync.engine._plan import chunks, filter_fields, matches, remote_key
 from timesync.engine._routing import facts_of
@@ -229,6 +235,7 @@ class _ObjectPull:
         self.reopen_children()
         self.flush_writebacks()
         self.refresh_pending(prefetched[count:] if prefetched else None)
+        self.matcher = None  # the unmatched candidates are not needed past the reads
         if complete and self.streams and all(plan.complete_read for plan in self.streams):
             self.sweep_and_true_up()
         if complete and self.streams and not ctx.dry_run:
@@ -348,7 +355,7 @@ class _ObjectPull:
             model,
             rkey,
             in_scope,
-            self.spec.content_hash(model),
+            self.spec.content_hash(model) if in_scope else "",  # read only when in scope
             as_int(record.get("RECORDNO")) or getattr(model, "record_no", None),
             as_timestamp(record.get("WHENMODIFIED"), ctx.zone),
             link,
@@ -439,6 +446,19 @@ class _ObjectPull:
         if found:
             matcher.take(found[0])
             rep.linked += 1
+            if link_agreeing(
+                ctx,
+                self.name,
+                found[0],
+                model,
+                rkey,
+                content_hash=content_hash,
+                record_no=record_no,
+                modified=modified,
+            ):  # the local record already agrees: linked, nothing written to it
+                self.seen[rkey] = None
+                self.want_writeback(record, found[0].local_id, record_no)
+                return
         new_id = self.write(
             model,
             rkey,

@@ -7,6 +7,7 @@ example on SQLite, used by ``timesync demo`` and by the tests.
 from timesync.local._protocol import (
     DECIDED_STATES,
     BatchingLocalSystem,
+    ComparingLocalSystem,
     DecidingLocalSystem,
     Decision,
     DocumentBatch,
@@ -19,6 +20,7 @@ from timesync.local._reference import EntryInput, ExpenseInput, ReferenceApp
 __all__ = [
     "DECIDED_STATES",
     "BatchingLocalSystem",
+    "ComparingLocalSystem",
     "DecidingLocalSystem",
     "Decision",
     "DocumentBatch",

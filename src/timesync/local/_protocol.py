@@ -12,6 +12,7 @@ import attrs
 __all__ = [
     "DECIDED_STATES",
     "BatchingLocalSystem",
+    "ComparingLocalSystem",
     "DecidingLocalSystem",
     "Decision",
     "DocumentBatch",
@@ -37,6 +38,9 @@ class LocalRecord:
         fingerprint: A digest of the fields the engine writes, as the app holds them now.
             When it differs from the digest right after the engine's last write, the record
             drifted (edited locally); a full run repairs it.
+        intacct_record_no: The Intacct RECORDNO the engine recorded on it earlier, if any
+            (``record_intacct_key``'s ``record_no``). Optional: when an app leaves it None,
+            linking the record again always records the key.
     """
 
     local_id: str
@@ -46,6 +50,7 @@ class LocalRecord:
     active: bool = True
     intacct_key: str | None = None
     fingerprint: str = ""
+    intacct_record_no: int | None = None
 
 
 @attrs.frozen(slots=True)
@@ -201,3 +206,27 @@ class BatchingLocalSystem(LocalSystem, Protocol):
 
     def transaction(self) -> AbstractContextManager[None]:
         """A block whose writes are committed together when it ends."""
+
+
+@runtime_checkable
+class ComparingLocalSystem(LocalSystem, Protocol):
+    """A :class:`LocalSystem` that can say, without writing, what a record would look like
+    after an :meth:`~LocalSystem.upsert`.
+
+    ``fingerprint_of`` is optional. When the engine links an Intacct record to a local
+    record found by matching (a first sync over an app that already holds the data, or a
+    re-match after the state store was lost), it compares this digest with the matched
+    record's :attr:`LocalRecord.fingerprint` (read by ``list_records``): when they are equal
+    the record already holds what the engine would write, so it is linked without calling
+    ``upsert`` and reported unchanged; ``record_intacct_key`` is also skipped when the record
+    already carries that key and RECORDNO (:attr:`LocalRecord.intacct_record_no`). A
+    re-match of an app that agrees with Intacct then writes nothing to the app.
+
+    A digest that differs when the values are the same only costs a write; one that is
+    equal when they differ would keep the old values, so compute it from exactly the
+    values ``upsert`` stores, the same way the fingerprint of a stored record is computed.
+    """
+
+    def fingerprint_of(self, object_name: str, model: Any) -> str:
+        """The fingerprint the record would have right after ``upsert(object_name, model,
+        local_id)`` stored ``model`` (computed from the model alone, nothing written)."""

@@ -145,6 +145,24 @@ def _build(cls: type[_M], path: str, **values: Any) -> _M:
         raise _Unbuildable(f"{path.rstrip('.') or cls.__name__}: {exc}") from None
 
 
+def _digest(values: Mapping[str, Any]) -> str:
+    """A record's fingerprint: the digest of its engine-written columns."""
+    text = json.dumps(values, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _row_values(object_name: str, model: Any) -> dict[str, Any]:
+    """The columns ``upsert`` stores for a model (``dimension`` aside)."""
+    values: dict[str, Any] = {
+        col: _attr(model, names) for col, names in _COLUMNS[_table(object_name)].items()
+    }
+    values["active"] = int(_is_active(model))
+    values["extra"] = json.dumps(
+        _jsonable(dict(getattr(model, "custom_fields", {}) or {})), sort_keys=True
+    )
+    return values
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
@@ -274,8 +292,27 @@ class ReferenceApp(DecisionLog):
         values = {col: row[col] for col in _COLUMNS[table]}
         values["active"] = row["active"]
         values["extra"] = json.loads(row["extra"])
-        text = json.dumps(values, sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()
+        return _digest(values)
+
+    def fingerprint_of(self, object_name: str, model: Any) -> str:
+        """The fingerprint a record would have once ``model`` is stored (nothing written).
+
+        Equal to :attr:`LocalRecord.fingerprint` of a record that holds these values, so
+        linking a matched record that already agrees writes nothing (see
+        :class:`~timesync.local.ComparingLocalSystem`).
+        """
+        columns: dict[str, Any] = {}
+        for col, names in _COLUMNS[_table(object_name)].items():
+            value = _attr(model, names)
+            if isinstance(value, int) and not isinstance(value, bool):
+                value = str(value)  # the TEXT column keeps a number as its text
+            elif value is not None and not isinstance(value, str):
+                return ""  # stored in a form not worked out here: never taken as equal
+            columns[col] = value
+        columns["active"] = int(_is_active(model))
+        # what json.loads gives back of the stored column: these values, as they are
+        columns["extra"] = _jsonable(dict(getattr(model, "custom_fields", {}) or {}))
+        return _digest(columns)
 
     def _record(self, object_name: str, row: sqlite3.Row) -> LocalRecord:
         table = _table(object_name)
@@ -290,6 +327,7 @@ class ReferenceApp(DecisionLog):
             active=bool(row["active"]),
             intacct_key=row["intacct_key"],
             fingerprint=self._fingerprint(table, row),
+            intacct_record_no=row["intacct_recordno"],
         )
 
     def list_records(self, object_name: str) -> list[LocalRecord]:
@@ -299,8 +337,8 @@ class ReferenceApp(DecisionLog):
         rows = self._conn.execute(
             f"SELECT * FROM {table} WHERE {where} ORDER BY id",  # noqa: S608
             params,
-        ).fetchall()
-        return [self._record(object_name, row) for row in rows]
+        )
+        return [self._record(object_name, row) for row in rows]  # rows read as they go
 
     def get_record(self, object_name: str, local_id: str) -> LocalRecord | None:
         """One local record, or None when it does not exist."""
@@ -314,13 +352,7 @@ class ReferenceApp(DecisionLog):
     def upsert(self, object_name: str, model: Any, local_id: str | None) -> LocalRecord:
         """Create or update a master record from a mapped Intacct record."""
         table = _table(object_name)
-        values: dict[str, Any] = {
-            col: _attr(model, names) for col, names in _COLUMNS[table].items()
-        }
-        values["active"] = int(_is_active(model))
-        values["extra"] = json.dumps(
-            _jsonable(dict(getattr(model, "custom_fields", {}) or {})), sort_keys=True
-        )
+        values = _row_values(object_name, model)
         if table == "dimension_values":
             values["dimension"] = object_name
         with self._tx() as conn:

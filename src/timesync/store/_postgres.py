@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 
 __all__ = ["PostgresStateStore"]
 
+_LINK_PAGE: Final = 2000
+"""Links read per statement when walking every link of an object."""
+
 log = logging.getLogger(__name__)
 
 _WRITER: Final = "writer_run"
@@ -228,13 +231,29 @@ class PostgresStateStore:
         return self._link(rows[0]) if rows else None
 
     def links(self, object_name: str) -> Iterator[Link]:
-        """Every link of an object, by remote key."""
-        rows = self._rows(
-            "SELECT * FROM {s}.links WHERE company_id = %s AND object_name = %s"
-            ' ORDER BY remote_key COLLATE "C"',
-            (object_name,),
-        )
-        return (self._link(row) for row in rows)
+        """Every link of an object, by remote key.
+
+        Read a page of links at a time (keyset on the remote key), so walking every link of
+        a large object holds one page, not all of them.
+        """
+        after: str | None = None
+        while True:
+            if after is None:
+                rows = self._rows(
+                    "SELECT * FROM {s}.links WHERE company_id = %s AND object_name = %s"
+                    ' ORDER BY remote_key COLLATE "C" LIMIT %s',
+                    (object_name, _LINK_PAGE),
+                )
+            else:
+                rows = self._rows(
+                    "SELECT * FROM {s}.links WHERE company_id = %s AND object_name = %s"
+                    ' AND remote_key COLLATE "C" > %s ORDER BY remote_key COLLATE "C" LIMIT %s',
+                    (object_name, after, _LINK_PAGE),
+                )
+            yield from (self._link(row) for row in rows)
+            if len(rows) < _LINK_PAGE:
+                return
+            after = rows[-1]["remote_key"]
 
     def links_by_key(self, object_name: str, remote_keys: Sequence[str]) -> dict[str, Link]:
         """The links of these remote keys, by key."""

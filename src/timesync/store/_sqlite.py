@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 _OPEN_ATTEMPTS: Final = 40
 """Tries to open a file another process is creating or migrating (about 40 s in all)."""
+_LINK_PAGE: Final = 2000
+"""Links read per statement when walking every link of an object."""
 
 _WRITER: Final = "writer_run"
 """Meta key: the latest run allowed to send writes."""
@@ -254,11 +256,29 @@ class SQLiteStateStore:
         return self._link(rows[0]) if rows else None
 
     def links(self, object_name: str) -> Iterator[Link]:
-        """Every link of an object, by remote key."""
-        rows = self._query(
-            "SELECT * FROM links WHERE object_name = ? ORDER BY remote_key", (object_name,)
-        )
-        return (self._link(row) for row in rows)
+        """Every link of an object, by remote key.
+
+        Read a page of links at a time (keyset on the remote key), so walking every link of
+        a large object holds one page, not all of them; no statement stays open between
+        pages, so the caller may write while it walks.
+        """
+        after: str | None = None
+        while True:
+            if after is None:
+                rows = self._query(
+                    "SELECT * FROM links WHERE object_name = ? ORDER BY remote_key LIMIT ?",
+                    (object_name, _LINK_PAGE),
+                )
+            else:
+                rows = self._query(
+                    "SELECT * FROM links WHERE object_name = ? AND remote_key > ?"
+                    " ORDER BY remote_key LIMIT ?",
+                    (object_name, after, _LINK_PAGE),
+                )
+            yield from (self._link(row) for row in rows)
+            if len(rows) < _LINK_PAGE:
+                return
+            after = rows[-1]["remote_key"]
 
     def _links_in(self, object_name: str, column: str, values: Sequence[Any]) -> Iterator[Link]:
         """The links whose ``column`` holds one of ``values`` (asked 500 at a time)."""
