@@ -280,12 +280,15 @@ class AsyncClient(BaseClient):
                         await self._login(opts)
                     prepared = self._prepare_call(functions, opts, transaction)
             try:
-                return await self._exchange(prepared, opts, answer)
+                response = await self._exchange(prepared, opts, answer)
             except AuthenticationError as exc:
                 self._sessions.rejected(prepared.session_id or "", exc, retried=retried)
                 with self._stats_lock:  # a client may be shared by threads
                     self._stats.session_refreshes += 1
                 retried = True
+                continue
+            self._fold_session(prepared, response)  # only a login-authenticated request
+            return response
 
     # ------------------------------------------------------------------ generic
 

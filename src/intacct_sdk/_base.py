@@ -36,7 +36,7 @@ from intacct_sdk._log import Redactor, body_text, redact_error
 from intacct_sdk._parse import parse_response
 from intacct_sdk._results import Page, Response, Result, mismatch
 from intacct_sdk._retry import parse_retry_after
-from intacct_sdk._session import SessionManager, utc_now
+from intacct_sdk._session import LOGIN_CONTROL_ID, SessionManager, utc_now
 from intacct_sdk._transient import transient_failure
 from intacct_sdk.functions import (
     MAX_READ_KEYS,
@@ -45,6 +45,7 @@ from intacct_sdk.functions import (
     Decline,
     Delete,
     Function,
+    GetAPISession,
     GetDimensions,
     Inspect,
     Lookup,
@@ -246,6 +247,25 @@ class BaseClient:
         if first is None:
             return None
         return self._prepare_call(functions, opts, transaction, first)
+
+    def _fold_session(self, prepared: Prepared, response: Response) -> None:
+        """Keep the session a ``getAPISession`` among the first request's functions returned.
+
+        Only for the request that went with the user login (``login_with_first_request``):
+        a caller that knows more requests follow adds ``GetAPISession()`` to it, and they then
+        go with that session instead of a login request of their own.
+        """
+        if prepared.session_id is not None:
+            return
+        for fn in prepared.functions:
+            if isinstance(fn, GetAPISession) and fn.control_id != LOGIN_CONTROL_ID:
+                with self._sessions.lock:
+                    session = self._sessions.accept_folded(response, fn.control_id, prepared.url)
+                if session is not None:
+                    with self._stats_lock:
+                        self._stats.logins += 1
+                    self._redact.add(session.session_id)
+                return
 
     def _prepare_call(
         self,

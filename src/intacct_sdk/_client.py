@@ -266,12 +266,15 @@ class Client(BaseClient):
                         self._login(opts)
                     prepared = self._prepare_call(functions, opts, transaction)
             try:
-                return self._exchange(prepared, opts, answer)
+                response = self._exchange(prepared, opts, answer)
             except AuthenticationError as exc:
                 self._sessions.rejected(prepared.session_id or "", exc, retried=retried)
                 with self._stats_lock:  # a client may be shared by threads
                     self._stats.session_refreshes += 1
                 retried = True
+                continue
+            self._fold_session(prepared, response)  # only a login-authenticated request
+            return response
 
     # ------------------------------------------------------------------ generic
 

@@ -484,7 +484,10 @@ class ClientOptions:
             its ``<authentication>`` (as the official SDKs do for every request) instead of
             first fetching a session with ``getAPISession`` in a request of its own; the
             next request logs in for a session as usual. A client that sends one request
-            (a sync run with nothing to do) then costs one HTTP request, not two. Off by
+            (a sync run with nothing to do) then costs one HTTP request, not two. A
+            caller that knows more requests follow adds a
+            :class:`~intacct_sdk.functions.GetAPISession` to that first request: its
+            session then serves them, with no login request of their own. Off by
             default. A client-wide setting, not a per-call one.
         limiter: The company's request slots shared with other clients and processes (a
             :class:`~intacct_sdk.RequestLimiter` such as :class:`~intacct_sdk.LocalLimiter`),

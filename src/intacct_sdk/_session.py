@@ -46,7 +46,7 @@ from intacct_sdk._errors import (
     UntrustedEndpointError,
     with_hint,
 )
-from intacct_sdk._results import AuthInfo, Response, SessionInfo, mismatch
+from intacct_sdk._results import AuthInfo, Response, Result, SessionInfo, mismatch
 from intacct_sdk.functions import GetAPISession
 
 __all__ = ["Session", "SessionManager", "trusted_endpoint"]
@@ -295,7 +295,37 @@ class SessionManager:
                 expected=[LOGIN_CONTROL_ID],
                 received=answered,
             )
-        result = response.results[0]
+        return self._adopt(response.results[0], response, login_url, now)
+
+    def accept_folded(
+        self, response: Response, control_id: str, login_url: str, *, now: datetime | None = None
+    ) -> Session | None:
+        """Store the session of a ``getAPISession`` sent among other functions in the
+        client's first request (the one that travels with the user login).
+
+        The caller put it there because more requests follow: they then go with this
+        session instead of logging in with a request of their own. Nothing is stored when
+        a session exists already, when no result carries ``control_id``, or when it failed
+        or names an endpoint the client would not use (the next request then logs in as
+        usual, and a refusal surfaces there).
+
+        Returns:
+            The new session, or None when none was stored.
+        """
+        if self._session is not None:
+            return None
+        found = [r for r in response.results if r.control_id.strip() == control_id.strip()]
+        if len(found) != 1 or not found[0].ok:
+            return None
+        try:
+            return self._adopt(found[0], response, login_url, now)
+        except (MalformedResponseError, UntrustedEndpointError) as exc:
+            log.info("session from the first request not kept: %s", exc)
+            return None
+
+    def _adopt(
+        self, result: Result, response: Response, login_url: str, now: datetime | None
+    ) -> Session:
         result.raise_for_error()
         info = result.payload
         if not isinstance(info, SessionInfo) or not info.session_id:

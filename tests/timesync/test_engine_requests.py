@@ -68,14 +68,20 @@ class Recorder(NoFaults):
 
 
 @contextmanager
-def _engine(emulator: Emulator, folder: Path, **options: Any) -> Iterator[Engine]:
-    """An engine on its own client (no cached session), app and store in ``folder``."""
+def _engine(
+    emulator: Emulator, folder: Path, *, first_login: bool = False, **options: Any
+) -> Iterator[Engine]:
+    """An engine on its own client (no cached session), app and store in ``folder``;
+    ``first_login`` sends the client's first request with the user login."""
     folder.mkdir(parents=True, exist_ok=True)
+    client_options = ClientOptions(
+        unique_id=True, retry=FAST_RETRY, timezone=UTC, login_with_first_request=first_login
+    )
     with ExitStack() as stack:
         client = stack.enter_context(
             Client(
                 credentials(emulator),
-                options=ClientOptions(unique_id=True, retry=FAST_RETRY, timezone=UTC),
+                options=client_options,
                 transport=emulator.transport(),
             )
         )
@@ -319,3 +325,36 @@ def test_stamp_read_backs_go_in_one_request_however_many_batches_were_written(
     assert sum(len(calls) for calls in updates) == 23
     assert sent[sent.index(updates[-1]) + 1 :] == [[("query", "TIMESHEET")]]
     assert sorted(live_timesheets(emulator)) == sorted(ids)
+
+
+def test_a_push_run_fetches_its_session_in_the_first_request_and_a_quiet_run_does_not(
+    emulator: Emulator, recorder: Recorder, tmp_path: Path
+) -> None:
+    """With the login in the first request, a run that will write adds ``getAPISession`` to
+    that request: the writes need no login request of their own (first request, the
+    batches, one read-back). A run with nothing to write stays ONE request, no session."""
+    push = {"target_state": "Submitted", "batch_size": 5}
+    who = {"installation_id": "shop", "push": PushOptions(**push)}  # type: ignore[arg-type]
+    folder = tmp_path / "a"
+    with _engine(emulator, folder, first_login=True, **who) as engine:
+        assert engine.run().ok
+        assert isinstance(engine.local, ReferenceApp)
+        add_timesheets(engine.local, 12)
+    start, logins = emulator.stats.http_requests, recorder.requests.copy()
+    with _engine(emulator, folder, first_login=True, **who) as engine:  # a new process
+        report = engine.run()
+    assert report.ok and report.objects["TIMESHEET"].created == 12
+    sent = [calls for number, calls in sorted(recorder.requests.items()) if number > max(logins)]
+    assert ("getAPISession", None) in sent[0] and ("query", "TIMESHEET") in sent[0]
+    assert all(("getAPISession", None) not in calls for calls in sent[1:])
+    assert emulator.stats.http_requests - start == 1 + math.ceil(12 / 5) + 1
+    assert report.http_requests == 1 + math.ceil(12 / 5) + 1
+    # nothing to write: one request, and it fetches no session
+    start = emulator.stats.http_requests
+    before = max(recorder.requests)
+    with _engine(emulator, folder, first_login=True, **who) as engine:
+        report = engine.run()
+    assert report.ok and report.objects["TIMESHEET"].created == 0
+    assert emulator.stats.http_requests - start == 1
+    [only] = [calls for number, calls in recorder.requests.items() if number > before]
+    assert ("getAPISession", None) not in only

@@ -21,7 +21,7 @@ from intacct_sdk import (
     ServerError,
     TransportError,
 )
-from intacct_sdk.functions import Function, Query
+from intacct_sdk.functions import Function, GetAPISession, Query
 from intacct_sdk.query import Filter
 from timesync.engine._installation import Installation
 from timesync.engine._options import EngineOptions, MappingSpecLike
@@ -41,6 +41,15 @@ def request_failed(exc: IntacctError) -> bool:
     if isinstance(exc, TransportError | ServerError | RateLimitError):
         return True
     return type(exc) is MalformedResponseError
+
+
+def _logs_in_with(client: Any) -> bool:
+    """Whether the client's next request travels with the user login: its first, with
+    ``login_with_first_request`` on and no session fetched yet."""
+    options = getattr(client, "options", None)
+    if not getattr(options, "login_with_first_request", False):
+        return False
+    return getattr(client, "session_endpoint", "") is None
 
 
 UNSTAMPED: Final = Installation("", new=False, configured=False)
@@ -69,6 +78,10 @@ class RunContext:
     """Set by the first request that failed as a whole after the client's retries (the
     gateway unreachable, down, throttling, or answering what is not the gateway): every
     later request of the run is refused without being sent."""
+    writes_follow: bool = False
+    """Set before the run's first request when the run will write (a push with documents
+    to send): that request then also fetches a session, so the writes need no login
+    request of their own (a run with nothing to write stays one request)."""
     reopened: dict[str, set[str]] = attrs.field(factory=dict)
     """Parent records (projects) made active again this run, by object: their children
     (tasks) are read again so they come back with them."""
@@ -153,8 +166,12 @@ class RunContext:
         if not functions:
             return []
         assert not any(fn.is_write for fn in functions), "only reads are prefetched"
+        sent = list(functions)
+        if self.writes_follow and _logs_in_with(self.client):
+            # this request goes with the user login; its session then serves the writes
+            sent.append(GetAPISession())
         try:
-            return self.execute(functions, fallback=True)
+            return self.execute(sent, fallback=True)[: len(functions)]
         except (AuthenticationError, ConfigurationError):
             raise
         except IntacctError as exc:

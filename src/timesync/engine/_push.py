@@ -183,6 +183,8 @@ class _Pusher:
             log.debug("%s: early collect failed; collecting at push time", self.name, exc_info=True)
             return recovery
         docs = self.collected[0]
+        if docs:  # documents to send: the first request fetches the writes' session too
+            self.ctx.writes_follow = True
         links = self.ctx.store.links_by_key(self.name, list(docs))
         creating = [
             lid
