@@ -43,6 +43,8 @@ Backend = Literal["stdlib", "lxml"]
 ENV_VAR: Final = "INTACCT_SDK_XML"
 _CHOICES: Final = ("stdlib", "lxml", "auto")
 
+_EMPTY_CDATA: Final = b"<![CDATA[]]>"
+
 _chosen: Backend | None = None
 _parser: Any = None
 _etree: Any = None
@@ -118,7 +120,8 @@ def parse(body: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ET.Element:
         MalformedResponseError: As :func:`intacct_sdk._xml.parse_xml` raises it.
     """
     check_bounds(body, max_bytes)
-    if not fast_path_allowed(body):
+    if not fast_path_allowed(body) or (b"!" in body and _EMPTY_CDATA in body):
+        # An empty CDATA section is no text to expat (None) and empty text to libxml2 ("").
         return parse_xml(body, max_bytes=max_bytes)
     parser = _hardened()
     try:

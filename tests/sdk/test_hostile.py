@@ -19,6 +19,9 @@ from intacct_sdk import GatewayError, MalformedResponseError, RateLimitError, Se
 from intacct_sdk._parse import parse_response
 from intacct_sdk._xml import parse_xml
 
+# Every test here runs on both XML roads (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("xml_road")
+
 SECRET = "TOP-SECRET-CONTENT-42"
 
 _OPENED: list[str] = []
