@@ -1,8 +1,7 @@
 #!/usr/bin/env sh
 # Create the benchmark's two environments, each as a user would install it:
 #   bench/.venv-bench  the comparison client (sageintacctsdk from PyPI), never a dependency here
-#   bench/.venv-ours   this project with its runtime dependencies and the fast extra (lxml,
-#                      for the parse row's lxml road) only (no test, lint or docs
+#   bench/.venv-ours   this project with its runtime dependencies only (no test, lint or docs
 #                      tools, which would otherwise load with httpx and slow every cold start)
 # Usage: sh bench/make_venv.sh [python]   (default: python3)
 set -eu
@@ -18,5 +17,5 @@ ours="$here/.venv-ours"
 if [ ! -x "$ours/bin/python" ]; then
     "$py" -m venv "$ours"
 fi
-"$ours/bin/python" -m pip install --quiet --disable-pip-version-check "$here/..[fast]"
-"$ours/bin/python" -c "import intacct_sdk, importlib.metadata as m; print('intacct-timesync', m.version('intacct-timesync'), 'httpx', m.version('httpx'), 'lxml', m.version('lxml'))"
+"$ours/bin/python" -m pip install --quiet --disable-pip-version-check "$here/.."
+"$ours/bin/python" -c "import intacct_sdk, importlib.metadata as m; print('intacct-timesync', m.version('intacct-timesync'), 'httpx', m.version('httpx'))"

@@ -4,11 +4,9 @@ Run from the repository root: ``python bench/parse_page.py [--fields 5|15|22] [-
 Prints the best of several rounds for each step, and the ratio to
 ``xml.etree.ElementTree.fromstring`` on the same bytes. The steps take turns within each
 round, so a change in the machine's load touches all of them. Every XML backend found is
-reported: the standard library's C parser, defusedxml, and lxml where it is installed, and
-typed records on each XML road (``INTACCT_SDK_XML``: the standard library's, and lxml's
-where the ``fast`` extra is installed). The last two steps type the same page for an API
-user in New York, in ``/mdY`` and in ``/dmY`` (the page's dates rewritten day first): the
-cost of a time zone and a date format.
+reported: the standard library's C parser, defusedxml, and lxml where it is installed. The
+last two steps type the same page for an API user in New York, in ``/mdY`` and in ``/dmY``
+(the page's dates rewritten day first): the cost of a time zone and a date format.
 
 ``bench/run.py`` runs it with ``--json`` at 5 and 15 fields (the fields the sync engine's
 EMPLOYEE mapping reads, and the first five of them).
@@ -25,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import defusedxml.ElementTree as DET
 
-from intacct_sdk import ValueTyping, _xml_lxml
+from intacct_sdk import ValueTyping
 from intacct_sdk._parse import parse_response
 from intacct_sdk._xml import parse_xml
 
@@ -150,22 +148,6 @@ def backends(body: bytes) -> dict[str, object]:
     return steps
 
 
-def _typed_on(road: str, body: bytes) -> object:
-    _xml_lxml.set_backend(road)
-    try:
-        return parse_response(body)
-    finally:
-        _xml_lxml.set_backend(None)
-
-
-def _roads(body: bytes) -> dict[str, object]:
-    """Typed records on each XML road found here (the default one is the step above)."""
-    steps: dict[str, object] = {"typed, stdlib road": lambda: _typed_on("stdlib", body)}
-    if _xml_lxml.available():
-        steps["typed, lxml road"] = lambda: _typed_on("lxml", body)
-    return steps
-
-
 def measure(fields: int = 22, *, rounds: int = 7, number: int = 5) -> dict[str, object]:
     """Seconds per parse of one page, best of ``rounds`` (the steps take turns each round)."""
     body = page(fields)
@@ -179,7 +161,6 @@ def measure(fields: int = 22, *, rounds: int = 7, number: int = 5) -> dict[str, 
         "_xml.parse_xml (guard + C parser)": lambda: parse_xml(body),
         "parse_response, untyped records": lambda: parse_response(body, typing=untyped),
         "parse_response, typed records": lambda: parse_response(body),
-        **_roads(body),
         "typed, zone America/New_York": lambda: parse_response(body, typing=new_york),
         "typed, New York, /dmY": lambda: parse_response(dmy, typing=new_york_dmy),
     }

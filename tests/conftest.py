@@ -77,16 +77,3 @@ def reference_dir() -> Path:
     if not REFERENCE.is_dir():
         pytest.skip("shared reference folder not present")
     return REFERENCE
-
-
-@pytest.fixture(params=["stdlib", "lxml"])
-def xml_road(request: pytest.FixtureRequest) -> Any:
-    """Each parse test once per XML road: the standard library's and lxml's (the ``fast``
-    extra; skipped where lxml is not installed, as in the lowest-dependencies run)."""
-    from intacct_sdk import _xml_lxml
-
-    if request.param == "lxml" and not _xml_lxml.available():
-        pytest.skip("lxml not installed (the fast extra)")
-    _xml_lxml.set_backend(request.param)
-    yield request.param
-    _xml_lxml.set_backend(None)

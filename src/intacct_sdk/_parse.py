@@ -73,8 +73,6 @@ from intacct_sdk._results import (
 from intacct_sdk._transient import html_answer, offline_error
 from intacct_sdk._values import ValueTyping
 from intacct_sdk._xml import DEFAULT_MAX_BYTES, parse_xml
-from intacct_sdk._xml_lxml import backend as _backend
-from intacct_sdk._xml_lxml import parse as _parse_lxml
 
 __all__ = ["parse_response", "read_errors"]
 
@@ -183,10 +181,7 @@ def _parse(
     if html is not None:
         raise html
     try:
-        if _backend() == "lxml":
-            root = _parse_lxml(body, max_bytes=max_bytes)
-        else:
-            root = parse_xml(body, max_bytes=max_bytes)
+        root = parse_xml(body, max_bytes=max_bytes)
         if root.tag != "response":
             raise MalformedResponseError(
                 f"answer is a <{_safe_tag(root.tag)}> document, not a gateway <response>"

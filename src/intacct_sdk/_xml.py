@@ -31,10 +31,8 @@ from intacct_sdk._errors import ConfigurationError, MalformedResponseError
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "attr",
-    "check_bounds",
     "escape_attr",
     "escape_text",
-    "fast_path_allowed",
     "is_xml_name",
     "parse_xml",
 ]
@@ -59,12 +57,8 @@ _UTF8_BOM: Final = b"\xef\xbb\xbf"
 _EBCDIC_DECL: Final = b"\x4c\x6f\xa7\x94"  # "<?xm" in EBCDIC
 
 
-def fast_path_allowed(body: bytes) -> bool:
-    """Whether ``body`` provably holds no DTD (so no entity declaration) for a C parser.
-
-    Args:
-        body: The raw bytes as received.
-    """
+def _fast_path_allowed(body: bytes) -> bool:
+    """Whether ``body`` provably holds no DTD (so no entity declaration) for the C parser."""
     if b"\x00" in body or body.startswith(_EBCDIC_DECL):
         return False  # UTF-16/32 (with or without BOM) or EBCDIC: not ASCII-compatible
     start = body[3:] if body.startswith(_UTF8_BOM) else body
@@ -94,21 +88,6 @@ def _position(exc: ET.ParseError) -> str:
     return ""
 
 
-def check_bounds(body: bytes, max_bytes: int) -> None:
-    """Refuse an oversized or empty body (both roads, before any parsing).
-
-    Raises:
-        MalformedResponseError: ``body`` is longer than ``max_bytes``, or blank.
-    """
-    size = len(body)
-    if size > max_bytes:
-        raise MalformedResponseError(
-            f"response body of {size} bytes exceeds the limit of {max_bytes} bytes"
-        )
-    if not body.strip():
-        raise MalformedResponseError("response body is empty")
-
-
 def parse_xml(body: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ET.Element:
     """Parse an XML document from outside, safely.
 
@@ -123,8 +102,14 @@ def parse_xml(body: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ET.Element:
         MalformedResponseError: Empty, oversized, not well-formed, or using a DTD, entity
             declarations or external references.
     """
-    check_bounds(body, max_bytes)
-    if fast_path_allowed(body):
+    size = len(body)
+    if size > max_bytes:
+        raise MalformedResponseError(
+            f"response body of {size} bytes exceeds the limit of {max_bytes} bytes"
+        )
+    if not body.strip():
+        raise MalformedResponseError("response body is empty")
+    if _fast_path_allowed(body):
         try:
             return ET.fromstring(body)
         except ET.ParseError as exc:

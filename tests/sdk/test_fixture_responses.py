@@ -28,9 +28,6 @@ from intacct_sdk import (
 from intacct_sdk._parse import parse_response
 from intacct_sdk._results import Response
 
-# Every test here runs on both XML roads (tests/conftest.py).
-pytestmark = pytest.mark.usefixtures("xml_road")
-
 FIXTURES = REFERENCE / "fixtures"
 
 PDT = timezone(timedelta(hours=-7))

@@ -27,9 +27,6 @@ from intacct_sdk import (
 from intacct_sdk._parse import parse_response
 from intacct_sdk._results import Response
 
-# Every test here runs on both XML roads (tests/conftest.py).
-pytestmark = pytest.mark.usefixtures("xml_road")
-
 OWN = Path(__file__).resolve().parents[1] / "fixtures" / "responses"
 PDT = timezone(timedelta(hours=-7))
 PST = timezone(timedelta(hours=-8))

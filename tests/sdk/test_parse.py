@@ -27,9 +27,6 @@ from intacct_sdk import (
 from intacct_sdk._parse import parse_response, read_errors
 from intacct_sdk.functions import Create
 
-# Every test here runs on both XML roads (tests/conftest.py).
-pytestmark = pytest.mark.usefixtures("xml_road")
-
 CONTROL = (
     "<control><status>success</status><senderid>s</senderid><controlid>c</controlid>"
     "<uniqueid>true</uniqueid><dtdversion>3.0</dtdversion></control>"

@@ -21,9 +21,6 @@ from intacct_sdk._read_records import _record, _records, _uniform_records
 from intacct_sdk._values import ValueTyping, convert_column, convert_many, converters, parse_date
 from intacct_sdk._xml import escape_text
 
-# Every test here runs on both XML roads (tests/conftest.py).
-pytestmark = pytest.mark.usefixtures("xml_road")
-
 # EMPLOYEE fields of every converter kind, plus text fields the table does not know.
 FIELDS = [
     "RECORDNO",  # INTEGER

@@ -11,9 +11,6 @@ from hypothesis import strategies as st
 from intacct_sdk import ConfigurationError
 from intacct_sdk._records_xml import write_record
 
-# Every test here runs on both XML roads (tests/conftest.py).
-pytestmark = pytest.mark.usefixtures("xml_road")
-
 NAMES = st.from_regex(r"[A-Z][A-Z0-9_]{0,8}", fullmatch=True)
 TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12)
 SCALARS = st.one_of(TEXT, st.integers(-(10**6), 10**6), st.booleans(), st.none())

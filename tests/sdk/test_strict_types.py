@@ -13,9 +13,6 @@ from hypothesis import strategies as st
 from intacct_sdk import Client, ClientOptions, GatewayError, ValueTypeError, ValueTyping
 from intacct_sdk._parse import parse_response
 
-# Every test here runs on both XML roads (tests/conftest.py).
-pytestmark = pytest.mark.usefixtures("xml_road")
-
 CONTROL = (
     "<control><status>success</status><senderid>s</senderid><controlid>c</controlid>"
     "<uniqueid>false</uniqueid><dtdversion>3.0</dtdversion></control>"

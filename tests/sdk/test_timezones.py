@@ -30,9 +30,6 @@ from intacct_sdk._values import convert_column, converters, format_datetime, par
 from intacct_sdk.functions import Create, Query, ReadUserFormatting
 from intacct_sdk.query import query_string, quote
 
-# Every test here runs on both XML roads (tests/conftest.py).
-pytestmark = pytest.mark.usefixtures("xml_road")
-
 NY = ZoneInfo("America/New_York")
 
 
