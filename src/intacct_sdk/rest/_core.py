@@ -304,11 +304,9 @@ def delete_line(key: str) -> dict[str, str]:
     return {"key": str(key), "ia::operation": "delete"}
 
 
-def object_path(name: str) -> str:
-    """``time/timesheet`` -> ``/objects/time/timesheet`` (checked: ``app/object``).
-
-    An XML object name (``TIMESHEET``) is looked up in :mod:`intacct_sdk.rest.names`.
-    """
+def rest_path(name: str) -> str:
+    """An object's ``application/object`` name (checked): ``time/timesheet`` as given, an
+    XML object name (``TIMESHEET``) looked up in :mod:`intacct_sdk.rest.names`."""
     clean = name.strip("/")
     if "/" not in clean and clean.isupper():
         from intacct_sdk.rest.names import rest_object
@@ -318,7 +316,12 @@ def object_path(name: str) -> str:
         clean = clean[len("objects/") :]
     if clean.count("/") != 1 or not all(clean.split("/")):
         raise ConfigurationError(f"a REST object is 'application/object', got {name!r}")
-    return f"/objects/{clean}"
+    return clean
+
+
+def object_path(name: str) -> str:
+    """``time/timesheet`` (or ``TIMESHEET``) -> ``/objects/time/timesheet``."""
+    return f"/objects/{rest_path(name)}"
 
 
 def _dumps(value: Any) -> bytes:
@@ -643,7 +646,7 @@ class RestCore(TokenOps):
     ) -> Op:
         if not fields:
             raise ConfigurationError("a REST query needs its fields (there is no '*')")
-        body: dict[str, Any] = {"object": obj.strip("/"), "fields": list(fields)}
+        body: dict[str, Any] = {"object": rest_path(obj), "fields": list(fields)}
         if where is not None:
             filters, expression = render_filter(where)
             body["filters"] = filters

@@ -400,3 +400,13 @@ def test_patch_updates_adds_and_removes_owned_lines(emulator: Emulator) -> None:
         after = rest.get(TS, made.key)["lines"]
     assert [float(line["quantity"]) for line in after] == [6.0, 1.0]
     assert after[0]["key"] == first and second not in {line["key"] for line in after}
+
+
+def test_a_query_names_its_object_by_xml_name_or_rest_path(emulator: Emulator) -> None:
+    with RestClient(CC, transport=emulator.transport()) as rest:
+        by_xml = [r["id"] for r in rest.query("EMPLOYEE", ["id"])]
+        by_path = [r["id"] for r in rest.query("company-config/employee", ["id"])]
+        assert by_xml == by_path
+        assert len(by_xml) == len(list(emulator.company.records("EMPLOYEE"))) > 0
+        with pytest.raises(ValueError, match="EMPLOYEE"):
+            rest.query_page("EMPLOYE", ["id"])
